@@ -1,0 +1,50 @@
+"""Shared helpers for benchmark scripts: machine facts and the JSON result layout."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+
+def machine_info() -> dict:
+    info = {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count()}
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return info
+
+
+def summarize(samples_ms: list[float]) -> dict:
+    return {"median": statistics.median(samples_ms), "min": min(samples_ms), "max": max(samples_ms), "n": len(samples_ms)}
+
+
+def run_worker(script: str, args: list[str], timeout: float = 900) -> dict:
+    """Run ``script --worker args`` in a fresh interpreter and parse its last stdout line as JSON."""
+    r = subprocess.run([sys.executable, script, "--worker", *args], capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        return {"error": (r.stderr or r.stdout).strip().splitlines()[-1] if (r.stderr or r.stdout).strip() else f"exit {r.returncode}"}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def write_json(path: str | Path, rows: list[dict], extra: dict | None = None) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"machine": machine_info(), **(extra or {}), "rows": rows}, indent=2) + "\n")

@@ -1,0 +1,256 @@
+"""Time one full PINN training step (forward, residual, loss, backward, Adam update).
+
+Cases (soft boundary/initial terms, as DeepXDE's demos):
+  burgers: u_t + u u_x = (0.01/π) u_xx, net 2→[20]×3→1 tanh, 2540 interior / 80 boundary / 160 initial points
+  poisson: u_xx + u_yy = -2π² sin(πx) sin(πy) on [0,1]², net 2→[64]×4→1 tanh, 10000 interior / 400 boundary
+
+Variants, each in a fresh subprocess of this script: sciml pynative/autograd, pynative/taylor,
+graph/taylor, DeepXDE 1.x (pytorch backend, its own `Model._train_step`), and JAX jit
+(forward-over-forward jvp, hand-written Adam) when jax is installed.
+
+    python benchmarks/pinn_step.py --json benchmarks/results/pinn_step.json [--device gpu]
+
+Reports the median and min–max milliseconds per step after warm-up, and each variant's
+ratio to DeepXDE (DeepXDE time / variant time: > 1 means faster than DeepXDE).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import run_worker, summarize, write_json  # noqa: E402
+
+CASES = {
+    "burgers": dict(width=20, depth=3, n_interior=2540, n_boundary=80, n_initial=160),
+    "poisson": dict(width=64, depth=4, n_interior=10000, n_boundary=400, n_initial=0),
+}
+VARIANTS = ["sciml_pynative_autograd", "sciml_pynative_taylor", "sciml_graph_taylor", "deepxde", "jax_jit"]
+
+
+def _time_steps(step, warmup: int, repeats: int, sync) -> list[float]:
+    for _ in range(warmup):
+        step()
+    sync()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        sync()
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
+def worker_sciml(case: str, variant: str, device: str, warmup: int, repeats: int) -> list[float]:
+    import torch
+
+    from physics import Burgers, PoissonSine2D
+    from sciml.geometry import Interval, Rectangle, SpaceTime, TimeDomain
+    from sciml.networks import MLP
+    from sciml.training import Phase
+    from solvers.pinn import PINNSolver, Sampling
+
+    c = CASES[case]
+    _, mode, engine = variant.split("_")
+    torch.manual_seed(0)
+    if case == "burgers":
+        problem, geom = Burgers(0.01 / math.pi), SpaceTime(Interval(-1, 1), TimeDomain(0, 0.99))
+    else:
+        problem, geom = PoissonSine2D(), Rectangle([0, 0], [1, 1])
+    net = MLP(2, 1, c["width"], c["depth"], "tanh")
+    solver = PINNSolver(problem, geom, net, [Phase("adam", 10**9, 1e-3)],
+                        Sampling(c["n_interior"], c["n_boundary"], c["n_initial"], "random", 0),
+                        engine=engine, mode=mode, device=device, hard_constraints=False)
+    trainer = solver.make_trainer()
+    sync = torch.cuda.synchronize if solver.device.type == "cuda" else (lambda: None)
+    return _time_steps(trainer.train_step, warmup, repeats, sync)
+
+
+def worker_deepxde(case: str, device: str, warmup: int, repeats: int) -> list[float]:
+    os.environ["DDE_BACKEND"] = "pytorch"
+    import deepxde as dde
+    import numpy as np
+    import torch
+
+    if device == "gpu":
+        torch.set_default_device("cuda")
+    c = CASES[case]
+    dde.config.set_random_seed(0)
+    if case == "burgers":
+        geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
+
+        def pde(x, y):
+            y_x = dde.grad.jacobian(y, x, i=0, j=0)
+            y_t = dde.grad.jacobian(y, x, i=0, j=1)
+            y_xx = dde.grad.hessian(y, x, i=0, j=0)
+            return y_t + y * y_x - 0.01 / np.pi * y_xx
+
+        bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
+        ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
+        data = dde.data.TimePDE(geom, pde, [bc, ic], num_domain=c["n_interior"], num_boundary=c["n_boundary"],
+                                num_initial=c["n_initial"])
+    else:
+        geom = dde.geometry.Rectangle([0, 0], [1, 1])
+
+        def pde(x, y):
+            lap = dde.grad.hessian(y, x, i=0, j=0) + dde.grad.hessian(y, x, i=1, j=1)
+            return lap + 2 * np.pi**2 * torch.sin(np.pi * x[:, 0:1]) * torch.sin(np.pi * x[:, 1:2])
+
+        bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
+        data = dde.data.PDE(geom, pde, bc, num_domain=c["n_interior"], num_boundary=c["n_boundary"])
+    net = dde.nn.FNN([2] + [c["width"]] * c["depth"] + [1], "tanh", "Glorot normal")
+    model = dde.Model(data, net)
+    model.compile("adam", lr=1e-3)
+    model.train(iterations=1, display_every=10**9, verbose=0)
+    ts = model.train_state
+
+    def step():
+        model._train_step(ts.X_train, ts.y_train, ts.train_aux_vars)
+
+    sync = torch.cuda.synchronize if device == "gpu" else (lambda: None)
+    return _time_steps(step, warmup, repeats, sync)
+
+
+def worker_jax(case: str, warmup: int, repeats: int) -> list[float]:
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    jax.config.update("jax_enable_x64", False)
+    c = CASES[case]
+    rng = np.random.default_rng(0)
+    sizes = [2] + [c["width"]] * c["depth"] + [1]
+    params = [(jnp.asarray(rng.normal(0, math.sqrt(2 / (a + b)), (a, b)), jnp.float32), jnp.zeros(b, jnp.float32))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+
+    def net(p, x):
+        h = x
+        for w, b in p[:-1]:
+            h = jnp.tanh(h @ w + b)
+        w, b = p[-1]
+        return (h @ w + b)[0]
+
+    def d2(p, x, e):  # second directional derivative by forward-over-forward
+        f1 = lambda y: jax.jvp(lambda z: net(p, z), (y,), (e,))[1]  # noqa: E731
+        return jax.jvp(f1, (x,), (e,))
+
+    ex, ey = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
+    if case == "burgers":
+        xi = jnp.asarray(np.c_[rng.uniform(-1, 1, c["n_interior"]), rng.uniform(0, 0.99, c["n_interior"])], jnp.float32)
+        tb = rng.uniform(0, 0.99, c["n_boundary"])
+        xb = jnp.asarray(np.c_[np.where(np.arange(c["n_boundary"]) % 2, 1.0, -1.0), tb], jnp.float32)
+        x0 = rng.uniform(-1, 1, c["n_initial"])
+        xo = jnp.asarray(np.c_[x0, np.zeros_like(x0)], jnp.float32)
+        u0 = -jnp.sin(jnp.pi * xo[:, 0])
+
+        def point_res(p, x):
+            u_x, u_xx = d2(p, x, ex)
+            u = net(p, x)
+            u_t = jax.jvp(lambda z: net(p, z), (x,), (ey,))[1]
+            return u_t + u * u_x - 0.01 / jnp.pi * u_xx
+
+        def loss(p):
+            r = jax.vmap(lambda x: point_res(p, x))(xi)
+            ub = jax.vmap(lambda x: net(p, x))(xb)
+            ui = jax.vmap(lambda x: net(p, x))(xo)
+            return jnp.mean(r**2) + jnp.mean(ub**2) + jnp.mean((ui - u0) ** 2)
+    else:
+        xi = jnp.asarray(rng.uniform(0, 1, (c["n_interior"], 2)), jnp.float32)
+        s = rng.uniform(0, 1, c["n_boundary"])
+        side = np.arange(c["n_boundary"]) % 4
+        xb = jnp.asarray(np.stack([np.where(side == 0, 0, np.where(side == 1, 1, s)),
+                                   np.where(side == 2, 0, np.where(side == 3, 1, s))], 1), jnp.float32)
+
+        def point_res(p, x):
+            lap = d2(p, x, ex)[1] + d2(p, x, ey)[1]
+            return lap + 2 * jnp.pi**2 * jnp.sin(jnp.pi * x[0]) * jnp.sin(jnp.pi * x[1])
+
+        def loss(p):
+            r = jax.vmap(lambda x: point_res(p, x))(xi)
+            ub = jax.vmap(lambda x: net(p, x))(xb)
+            return jnp.mean(r**2) + jnp.mean(ub**2)
+
+    @jax.jit
+    def step(p, m, v, k):
+        g = jax.grad(loss)(p)
+        m = jax.tree_util.tree_map(lambda a, b: 0.9 * a + 0.1 * b, m, g)
+        v = jax.tree_util.tree_map(lambda a, b: 0.999 * a + 0.001 * b * b, v, g)
+        mh = jax.tree_util.tree_map(lambda a: a / (1 - 0.9**k), m)
+        vh = jax.tree_util.tree_map(lambda a: a / (1 - 0.999**k), v)
+        p = jax.tree_util.tree_map(lambda a, b, c_: a - 1e-3 * b / (jnp.sqrt(c_) + 1e-8), p, mh, vh)
+        return p, m, v
+
+    state = {"p": params, "m": jax.tree_util.tree_map(jnp.zeros_like, params),
+             "v": jax.tree_util.tree_map(jnp.zeros_like, params), "k": 0}
+
+    def one():
+        state["k"] += 1
+        state["p"], state["m"], state["v"] = step(state["p"], state["m"], state["v"], float(state["k"]))
+        jax.block_until_ready(state["p"])
+
+    return _time_steps(one, warmup, repeats, lambda: None)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", help="write results here")
+    ap.add_argument("--cases", default="burgers,poisson")
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--device", default="cpu", choices=["cpu", "gpu"])
+    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--repeats", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds per variant, pooled")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+    ap.add_argument("--variant", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.worker:
+        if a.variant == "deepxde":
+            ms = worker_deepxde(a.case, a.device, a.warmup, a.repeats)
+        elif a.variant == "jax_jit":
+            ms = worker_jax(a.case, a.warmup, a.repeats)
+        else:
+            ms = worker_sciml(a.case, a.variant, a.device, a.warmup, a.repeats)
+        print(json.dumps({"ms": ms}))
+        return
+    rows = []
+    for case in a.cases.split(","):
+        samples: dict[str, list[float]] = {}
+        errors: dict[str, str] = {}
+        for _ in range(a.rounds):
+            for v in a.variants.split(","):
+                if v == "jax_jit" and a.device != "cpu":
+                    errors[v] = "jax variant runs on CPU only here"
+                    continue
+                res = run_worker(__file__, ["--case", case, "--variant", v, "--device", a.device,
+                                            "--warmup", str(a.warmup), "--repeats", str(a.repeats)])
+                if "error" in res:
+                    errors[v] = res["error"]
+                else:
+                    samples.setdefault(v, []).extend(res["ms"])
+        base = summarize(samples["deepxde"])["median"] if "deepxde" in samples else None
+        for v in a.variants.split(","):
+            if v not in samples:
+                rows.append({"case": case, "variant": v, "value": None, "unit": "ms/step", "skipped": errors.get(v, "")})
+                continue
+            s = summarize(samples[v])
+            row = {"case": case, "variant": v, "value": round(s["median"], 4), "unit": "ms/step",
+                   "min": round(s["min"], 4), "max": round(s["max"], 4), "n": s["n"],
+                   "ratio_to": "deepxde", "ratio": round(base / s["median"], 3) if base else None}
+            rows.append(row)
+            print(f"{case:8s} {v:26s} median {s['median']:8.3f} ms  [{s['min']:.3f}, {s['max']:.3f}]"
+                  + (f"  speed-up vs DeepXDE {row['ratio']:.2f}x" if base else ""), flush=True)
+        for v, e in errors.items():
+            print(f"{case:8s} {v:26s} skipped: {e}", flush=True)
+    if a.json:
+        write_json(a.json, rows, {"benchmark": "pinn_step", "device": a.device,
+                                  "note": "ratio = DeepXDE median / variant median (>1 is faster)"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The PDE interface: residuals, soft conditions and hard constraints on a derivative object.
+
+A problem says *what* is solved; ``solvers`` decide *how*. Residuals are written once against
+:class:`sciml.autodiff.Derivatives`, so both derivative engines evaluate them.
+"""
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Callable
+
+from torch import Tensor
+
+from sciml.autodiff import Derivatives
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A soft constraint sampled on ``region`` (``"boundary"`` or ``"initial"``).
+
+    ``residual(d, x, normals)`` returns ``[N]`` (or ``[N, k]``) values that should vanish;
+    ``d`` is a :class:`Derivatives` at ``x`` ``[N, D]`` (first derivatives only, and only if
+    ``derivatives=True``; Dirichlet data needs none), and ``normals`` are outward unit normals
+    ``[N, D]`` on the boundary (``None`` elsewhere).
+    """
+
+    name: str
+    region: str
+    residual: Callable[[Derivatives, Tensor, Tensor | None], Tensor]
+    derivatives: bool = False
+
+    def __post_init__(self):
+        if self.region not in ("boundary", "initial"):
+            raise ValueError(f"Condition region must be 'boundary' or 'initial', got {self.region!r}.")
+
+
+class PDE(abc.ABC):
+    """Base class: ``input_names`` (space then time), ``output_names`` and ``second_dims``.
+
+    ``second_dims`` names the inputs along which the residual needs pure second derivatives
+    (the Taylor engine propagates only those).
+    """
+
+    input_names: tuple[str, ...] = ()
+    output_names: tuple[str, ...] = ()
+    second_dims: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def residual(self, d: Derivatives, x: Tensor) -> dict[str, Tensor]:
+        """Interior residuals by name, each ``[N]``, at points ``x`` ``[N, D]`` with derivatives ``d``."""
+
+    def conditions(self) -> list[Condition]:
+        """Soft boundary/initial conditions (used when hard constraints are off)."""
+        return []
+
+    def hard_constraint(self, geometry) -> Callable | None:
+        """An output transform ``(x, y) -> u`` that satisfies the conditions exactly, or ``None``."""
+        return None
+
+    def second_dim_indices(self) -> tuple[int, ...]:
+        return tuple(self.input_names.index(n) for n in self.second_dims)

@@ -1,0 +1,62 @@
+"""Viscous Burgers' equation in 1-D.
+
+``u_t + u u_x = ν u_xx`` on ``x ∈ [a, b]``, ``t ∈ [t0, t1]``, with ``u(x, t0) = -sin(π x)``
+and ``u(a, t) = u(b, t) = 0`` (Raissi, Perdikaris & Karniadakis 2019, J. Comput. Phys. 378:686;
+the standard case is ``[-1, 1] × [0, 1]`` with ``ν = 0.01/π``). Units: dimensionless.
+"""
+from __future__ import annotations
+
+import math
+
+
+from physics.pdes.base import PDE, Condition
+
+
+class Burgers(PDE):
+    """Burgers' equation with viscosity ``nu`` (``> 0``); inputs ``(x, t)``, output ``u``."""
+
+    input_names = ("x", "t")
+    output_names = ("u",)
+    second_dims = ("x",)
+
+    def __init__(self, nu: float = 0.01 / math.pi):
+        if not (isinstance(nu, (int, float)) and nu > 0 and math.isfinite(nu)):
+            raise ValueError(f"Burgers viscosity nu must be a positive finite number, got {nu!r}.")
+        self.nu = float(nu)
+
+    @staticmethod
+    def initial_value(x):
+        """``u(x, t0) = -sin(π x)``; ``x`` is a tensor or Jet column ``[N, 1]``."""
+        return -(x * math.pi).sin()
+
+    def residual(self, d, x):
+        u = d.u("u")
+        return {"pde": d.d("u", "t") + u * d.d("u", "x") - self.nu * d.d2("u", "x")}
+
+    def conditions(self):
+        return [
+            Condition("bc", "boundary", lambda d, x, n: d.u("u")),
+            Condition("ic", "initial", lambda d, x, n: d.u("u") - self.initial_value(x[:, 0:1])[:, 0]),
+        ]
+
+    def hard_constraint(self, geometry):
+        """``u = -sin(πx) + (t - t0)(x - a)(b - x) y``: exact IC and BC (needs ``sin(πa) = sin(πb) = 0``)."""
+        a, b = float(geometry.space.lower[0]), float(geometry.space.upper[0])
+        t0 = float(geometry.time.t0)
+        if abs(math.sin(math.pi * a)) > 1e-12 or abs(math.sin(math.pi * b)) > 1e-12:
+            raise ValueError(
+                f"Hard constraints for Burgers need -sin(pi x) to vanish at both ends, but the domain is [{a}, {b}]. "
+                "Use integer end points or set hard_constraints=false."
+            )
+        half = (b - a) / 2
+
+        def transform(x, y):
+            xs, ts = x[:, 0:1], x[:, 1:2]
+            return self.initial_value(xs) + (ts - t0) * ((xs - a) * (b - xs)) * (y * (1.0 / half**2))
+
+        return transform
+
+    def __repr__(self) -> str:
+        return f"Burgers(nu={self.nu:g})"
+
+

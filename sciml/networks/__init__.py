@@ -1,0 +1,18 @@
+"""Field networks. All accept tensors and Jets, so both derivative engines cover them."""
+from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization
+from sciml.networks.mlp import MLP, ModifiedMLP
+from sciml.networks.registry import NETWORKS, build_network
+from sciml.networks.transforms import OutputTransform
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "Dense",
+    "FourierFeatures",
+    "InputNormalization",
+    "MLP",
+    "ModifiedMLP",
+    "NETWORKS",
+    "build_network",
+    "OutputTransform",
+]

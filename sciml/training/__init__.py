@@ -1,0 +1,31 @@
+"""Training engine: phases of optimisers, the Trainer loop and callbacks."""
+from sciml.training.callbacks import (
+    Callback,
+    CheckpointConfig,
+    EarlyStopping,
+    LossMonitor,
+    MetricsLogger,
+    ModelCheckpoint,
+    ProgressBar,
+    TensorBoardLogger,
+)
+from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
+from sciml.training.trainer import NonFiniteLossError, StepRecord, Trainer, TrainResult
+
+__all__ = [
+    "Trainer",
+    "TrainResult",
+    "StepRecord",
+    "NonFiniteLossError",
+    "Phase",
+    "OPTIMIZERS",
+    "SCHEDULERS",
+    "Callback",
+    "CheckpointConfig",
+    "ModelCheckpoint",
+    "LossMonitor",
+    "ProgressBar",
+    "MetricsLogger",
+    "TensorBoardLogger",
+    "EarlyStopping",
+]

@@ -1,0 +1,173 @@
+"""Training callbacks: checkpoints, loss monitor, progress bar, metrics files, TensorBoard,
+early stopping. Each gets ``on_train_begin(trainer)``, ``on_step_end(trainer, record)`` and
+``on_train_end(trainer, result)``; a callback stops training by ``trainer.request_stop(reason)``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sciml.checkpoint.store import list_checkpoints
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sciml.training.trainer import StepRecord, Trainer, TrainResult
+
+log = logging.getLogger("sciml.train")
+
+
+class Callback:
+    """Base class: override any of the hooks; the default hooks do nothing."""
+
+    def on_train_begin(self, trainer: "Trainer") -> None: ...
+
+    def on_step_end(self, trainer: "Trainer", record: "StepRecord") -> None: ...
+
+    def on_train_end(self, trainer: "Trainer", result: "TrainResult") -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckpointConfig:
+    """When and where to save (MindSpore's ``CheckpointConfig``)."""
+
+    save_checkpoint_steps: int = 1000
+    keep_checkpoint_max: int = 3
+    prefix: str = "ckpt"
+    directory: str = "checkpoints"
+
+    def __post_init__(self):
+        if self.save_checkpoint_steps < 1:
+            raise ValueError(f"save_checkpoint_steps must be >= 1, got {self.save_checkpoint_steps}.")
+        if self.keep_checkpoint_max < 1:
+            raise ValueError(f"keep_checkpoint_max must be >= 1, got {self.keep_checkpoint_max}.")
+
+
+class ModelCheckpoint(Callback):
+    """Save every ``save_checkpoint_steps`` steps and at the end; keep the newest ``keep_checkpoint_max``."""
+
+    def __init__(self, config: CheckpointConfig, metadata: dict[str, Any] | None = None):
+        self.config = config
+        self.metadata = metadata or {}
+        self.last_path: Path | None = None
+
+    def _save(self, trainer: "Trainer", step: int) -> None:
+        path = Path(self.config.directory) / f"{self.config.prefix}-{step:08d}"
+        self.last_path = trainer.save_checkpoint(path, metadata=self.metadata)
+        trainer.last_checkpoint = self.last_path
+        ckpts = list_checkpoints(self.config.directory, self.config.prefix)
+        for old in ckpts[: max(0, len(ckpts) - self.config.keep_checkpoint_max)]:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def on_step_end(self, trainer, record):
+        if record.step % self.config.save_checkpoint_steps == 0:
+            self._save(trainer, record.step)
+
+    def on_train_end(self, trainer, result):
+        if result.steps and (self.last_path is None or not self.last_path.name.endswith(f"{result.steps:08d}")):
+            self._save(trainer, result.steps)
+
+
+class LossMonitor(Callback):
+    """Log loss and its terms every ``every`` steps through ``logging``."""
+
+    def __init__(self, every: int = 1000):
+        self.every = max(1, every)
+
+    def on_step_end(self, trainer, record):
+        if record.step % self.every == 0:
+            terms = " ".join(f"{k}={v:.3e}" for k, v in record.terms.items())
+            log.info("step %d [%s] loss=%.4e %s", record.step, record.phase, record.loss, terms)
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over all phases showing loss and steps per second."""
+
+    def __init__(self, refresh_every: int = 50, disable: bool | None = None):
+        self.refresh_every, self.disable, self.bar = max(1, refresh_every), disable, None
+
+    def on_train_begin(self, trainer):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=trainer.total_steps, initial=trainer.step, desc="train", unit="step",
+                        disable=self.disable, dynamic_ncols=True)
+
+    def on_step_end(self, trainer, record):
+        if self.bar is not None and record.step % self.refresh_every == 0:
+            self.bar.set_postfix(loss=f"{record.loss:.3e}", phase=record.phase, refresh=False)
+            self.bar.update(record.step - self.bar.n)
+
+    def on_train_end(self, trainer, result):
+        if self.bar is not None:
+            self.bar.update(trainer.step - self.bar.n)
+            self.bar.close()
+
+
+class MetricsLogger(Callback):
+    """Append per-step rows (step, phase, lr, loss, terms, seconds) to JSONL and/or CSV files."""
+
+    def __init__(self, jsonl: str | None = None, csv_path: str | None = None, every: int = 10):
+        self.jsonl, self.csv_path, self.every = jsonl, csv_path, max(1, every)
+        self._csv_fields: list[str] | None = None
+
+    def on_step_end(self, trainer, record):
+        if record.step % self.every:
+            return
+        row = {"step": record.step, "phase": record.phase, "lr": record.lr, "loss": record.loss,
+               **{f"loss_{k}": v for k, v in record.terms.items()}, "seconds": record.seconds}
+        if self.jsonl:
+            Path(self.jsonl).parent.mkdir(parents=True, exist_ok=True)
+            with open(self.jsonl, "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+        if self.csv_path:
+            new = not Path(self.csv_path).exists()
+            if self._csv_fields is None:
+                self._csv_fields = list(row)
+            with open(self.csv_path, "a", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=self._csv_fields, extrasaction="ignore")
+                if new:
+                    w.writeheader()
+                w.writerow(row)
+
+
+class TensorBoardLogger(Callback):
+    """Write ``loss``, each loss term and the learning rate as TensorBoard scalars."""
+
+    def __init__(self, log_dir: str, every: int = 10):
+        self.log_dir, self.every, self.writer = log_dir, max(1, every), None
+
+    def on_train_begin(self, trainer):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(self.log_dir)
+
+    def on_step_end(self, trainer, record):
+        if self.writer is None or record.step % self.every:
+            return
+        self.writer.add_scalar("loss/total", record.loss, record.step)
+        for k, v in record.terms.items():
+            self.writer.add_scalar(f"loss/{k}", v, record.step)
+        self.writer.add_scalar("lr", record.lr, record.step)
+
+    def on_train_end(self, trainer, result):
+        if self.writer is not None:
+            self.writer.flush()
+            self.writer.close()
+
+
+class EarlyStopping(Callback):
+    """Stop when the loss has not improved by ``min_delta`` (relative) for ``patience`` steps."""
+
+    def __init__(self, patience: int = 1000, min_delta: float = 0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best, self.best_step = math.inf, 0
+
+    def on_step_end(self, trainer, record):
+        if record.loss < self.best * (1 - self.min_delta):
+            self.best, self.best_step = record.loss, record.step
+        elif record.step - self.best_step >= self.patience:
+            trainer.request_stop(f"early stopping: no improvement for {self.patience} steps (best {self.best:.4e})")

@@ -1,0 +1,76 @@
+"""Optimisers and learning-rate schedules, built from plain phase descriptions.
+
+A training run is a sequence of :class:`Phase` s, e.g. Adam for 10 000 steps then L-BFGS
+for 2 000: the "scheduled switch" of PINN practice (Raissi et al. 2019).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import torch
+
+OPTIMIZERS = ("adam", "adamw", "lbfgs")
+SCHEDULERS = ("none", "exponential", "step", "cosine")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One optimiser run of ``steps`` steps.
+
+    ``scheduler``: ``none | exponential (gamma) | step (step_size, gamma) | cosine (eta_min)``,
+    stepped once per training step. For ``lbfgs`` one step is one L-BFGS iteration with a
+    strong-Wolfe line search (``history_size`` pairs).
+    """
+
+    optimizer: str = "adam"
+    steps: int = 1000
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    scheduler: str = "none"
+    gamma: float = 0.9
+    step_size: int = 1000
+    eta_min: float = 0.0
+    history_size: int = 50
+    line_search: str | None = "strong_wolfe"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer={self.optimizer!r} is not supported. Choose one of {list(OPTIMIZERS)}.")
+        if self.scheduler not in SCHEDULERS:
+            raise ValueError(f"scheduler={self.scheduler!r} is not supported. Choose one of {list(SCHEDULERS)}.")
+        if not isinstance(self.steps, int) or self.steps < 0:
+            raise ValueError(f"phase steps must be a non-negative integer, got {self.steps!r}.")
+        if not self.lr > 0:
+            raise ValueError(f"learning rate must be positive, got lr={self.lr}.")
+        if self.line_search not in (None, "strong_wolfe"):
+            raise ValueError(f"line_search must be 'strong_wolfe' or None, got {self.line_search!r}.")
+
+
+def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    params = list(params)
+    if phase.optimizer == "lbfgs":
+        return torch.optim.LBFGS(
+            # one trainer step = one L-BFGS iteration; max_eval must still allow a full line search
+            # (torch's default max_eval = max_iter * 5 // 4 = 1 would freeze the search at t = 0)
+            params, lr=phase.lr, max_iter=1, max_eval=25, history_size=phase.history_size,
+            line_search_fn=phase.line_search, tolerance_grad=1e-12, tolerance_change=1e-12,
+        )
+    cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
+    kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
+    # fused kernels exist for CPU and CUDA in recent torch; fall back to foreach elsewhere
+    if all(p.device.type in ("cpu", "cuda") for p in params):
+        kwargs["fused"] = True
+    return cls(params, **kwargs)
+
+
+def make_scheduler(phase: Phase, optimizer: torch.optim.Optimizer):
+    if phase.scheduler == "none":
+        return None
+    if phase.scheduler == "exponential":
+        return torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=phase.gamma)
+    if phase.scheduler == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=phase.step_size, gamma=phase.gamma)
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(phase.steps, 1), eta_min=phase.eta_min)

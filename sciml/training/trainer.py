@@ -1,0 +1,237 @@
+"""The training engine (MindSpore's ``Model.train`` in spirit).
+
+``Trainer(loss_fn, model, phases, callbacks, mode).fit()`` runs each optimiser phase in turn.
+``loss_fn()`` returns ``(total_loss, {term_name: loss_term})``; in ``mode="graph"`` it is
+compiled with ``torch.compile`` (forward, residual and loss in one graph; backward through
+AOTAutograd). Every step's loss is checked: a NaN or Inf stops training with
+:class:`NonFiniteLossError`, naming the step and the last good checkpoint, before the bad
+update is applied. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from sciml.checkpoint.store import load_train_state, load_weights, save_checkpoint
+from sciml.runtime.mode import compile_if_graph
+from sciml.training.callbacks import Callback
+from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
+
+log = logging.getLogger("sciml.train")
+LossFn = Callable[[], "tuple[Tensor, dict[str, Tensor]]"]
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or Inf; training stopped before applying the update."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What callbacks see after each step."""
+
+    step: int
+    phase: str
+    lr: float
+    loss: float
+    terms: dict[str, float]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    steps: int
+    history: list[float]
+    seconds: float
+    stopped: str | None = None
+    term_history: dict[str, list[float]] = field(default_factory=dict)
+
+
+class Trainer:
+    """Run ``phases`` of optimisation on ``model``'s parameters to minimise ``loss_fn()``."""
+
+    def __init__(
+        self,
+        loss_fn: LossFn,
+        model: nn.Module,
+        phases: Sequence[Phase],
+        callbacks: Sequence[Callback] = (),
+        mode: str = "pynative",
+        record_terms_every: int = 1,
+    ):
+        if not phases:
+            raise ValueError("Trainer needs at least one Phase (e.g. Phase('adam', steps=1000)).")
+        self.model = model
+        self.phases = list(phases)
+        self.callbacks = list(callbacks)
+        self.mode = mode
+        self._loss = compile_if_graph(loss_fn, mode)
+        self.total_steps = sum(p.steps for p in self.phases)
+        self.step = 0
+        self.history: list[float] = []
+        self.term_history: dict[str, list[float]] = {}
+        self.record_terms_every = max(1, record_terms_every)
+        self.last_checkpoint: Path | None = None
+        self._stop: str | None = None
+        self._phase_index = -1
+        self._opt: torch.optim.Optimizer | None = None
+        self._sched = None
+        self._pending_opt_state: dict | None = None
+        self._pending_sched_state: dict | None = None
+
+    # -- control ----------------------------------------------------------
+    def request_stop(self, reason: str) -> None:
+        self._stop = reason
+
+    def _phase_at(self, step: int) -> int:
+        """Index of the phase that runs global step ``step + 1``."""
+        acc = 0
+        for i, p in enumerate(self.phases):
+            acc += p.steps
+            if step < acc:
+                return i
+        return len(self.phases) - 1
+
+    def _enter_phase(self, index: int) -> None:
+        phase = self.phases[index]
+        self._phase_index = index
+        self._opt = make_optimizer(phase, [p for p in self.model.parameters() if p.requires_grad])
+        self._sched = make_scheduler(phase, self._opt)
+        if self._pending_opt_state is not None:
+            self._opt.load_state_dict(self._pending_opt_state)
+            if self._sched is not None and self._pending_sched_state is not None:
+                self._sched.load_state_dict(self._pending_sched_state)
+            self._pending_opt_state = self._pending_sched_state = None
+        log.info("phase %d: %s for %d steps (lr=%g)", index, phase.optimizer, phase.steps, phase.lr)
+
+    # -- one step ---------------------------------------------------------
+    def _check(self, loss: Tensor, phase: Phase) -> None:
+        if not bool(torch.isfinite(loss.detach())):
+            where = f" The last good checkpoint is {self.last_checkpoint}." if self.last_checkpoint else " No checkpoint was saved yet."
+            raise NonFiniteLossError(
+                f"Loss became {loss.item()} at step {self.step + 1} ({phase.optimizer}, lr={phase.lr:g}); "
+                f"the update was not applied.{where} Lower the learning rate, check the inputs and "
+                "the PDE coefficients, or use dtype=float64."
+            )
+
+    def _run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
+        opt = self._opt
+        if phase.optimizer == "lbfgs":
+            first: dict[str, Any] = {}
+
+            def closure():
+                opt.zero_grad(set_to_none=True)
+                loss, terms = self._loss()
+                if "loss" not in first:
+                    self._check(loss, phase)
+                    first["loss"], first["terms"] = loss.detach(), {k: v.detach() for k, v in terms.items()}
+                if not bool(torch.isfinite(loss.detach())):
+                    return loss.detach()  # the line search backs off from non-finite trial points
+                loss.backward()
+                return loss
+
+            opt.step(closure)
+            return first["loss"], first["terms"]
+        opt.zero_grad(set_to_none=True)
+        loss, terms = self._loss()
+        self._check(loss, phase)
+        loss.backward()
+        opt.step()
+        return loss.detach(), {k: v.detach() for k, v in terms.items()}
+
+    def train_step(self) -> Tensor:
+        """Run one optimisation step of the current phase (no callbacks); returns the detached loss.
+
+        Used by benchmarks and custom loops; :meth:`fit` is the usual entry point.
+        """
+        idx = self._phase_at(self.step)
+        if idx != self._phase_index:
+            self._enter_phase(idx)
+        loss, _ = self._run_step(self.phases[idx])
+        if self._sched is not None:
+            self._sched.step()
+        self.step += 1
+        return loss
+
+    # -- loop -------------------------------------------------------------
+    def fit(self) -> TrainResult:
+        """Train from the current step to the end of the last phase (or until stopped)."""
+        start = time.perf_counter()
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        try:
+            while self.step < self.total_steps and self._stop is None:
+                idx = self._phase_at(self.step)
+                if idx != self._phase_index:
+                    self._enter_phase(idx)
+                phase = self.phases[idx]
+                lr = self._opt.param_groups[0]["lr"]
+                loss, terms = self._run_step(phase)
+                if self._sched is not None:
+                    self._sched.step()
+                self.step += 1
+                vals = torch.stack([loss, *terms.values()]).tolist() if terms else [loss.item()]
+                self.history.append(vals[0])
+                named = dict(zip(terms.keys(), vals[1:]))
+                if self.step % self.record_terms_every == 0:
+                    for k, v in named.items():
+                        self.term_history.setdefault(k, []).append(v)
+                rec = StepRecord(self.step, phase.optimizer, lr, vals[0], named, time.perf_counter() - start)
+                for cb in self.callbacks:
+                    cb.on_step_end(self, rec)
+        except BaseException as err:
+            for cb in self.callbacks:
+                getattr(cb, "on_train_error", lambda *_: None)(self, err)
+                if hasattr(cb, "bar") and cb.bar is not None:
+                    cb.bar.close()
+            raise
+        result = TrainResult(self.step, list(self.history), time.perf_counter() - start, self._stop,
+                             {k: list(v) for k, v in self.term_history.items()})
+        for cb in self.callbacks:
+            cb.on_train_end(self, result)
+        return result
+
+    # -- state ------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything besides the weights needed to continue exactly: optimiser, scheduler, RNG, history."""
+        return {
+            "step": self.step,
+            "phase_index": self._phase_index,
+            "optimizer": self._opt.state_dict() if self._opt is not None else None,
+            "scheduler": self._sched.state_dict() if self._sched is not None else None,
+            "torch_rng": torch.get_rng_state(),
+            "history": torch.tensor(self.history, dtype=torch.float64),
+            "term_history": {k: torch.tensor(v, dtype=torch.float64) for k, v in self.term_history.items()},
+        }
+
+    def save_checkpoint(self, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
+        meta = {**(metadata or {}), "step": self.step,
+                "loss": self.history[-1] if self.history else None}
+        if meta["loss"] is not None and not math.isfinite(meta["loss"]):
+            meta["loss"] = None
+        return save_checkpoint(path, self.model, metadata=meta, train_state=self.state_dict())
+
+    def resume(self, path: str | Path) -> None:
+        """Load weights and training state from a checkpoint written by :meth:`save_checkpoint`."""
+        load_weights(path, self.model)
+        st = load_train_state(path)
+        if st is None:
+            raise ValueError(f"Checkpoint {path} holds weights only (no training state); it cannot be resumed.")
+        self.step = int(st["step"])
+        if self.step > self.total_steps:
+            raise ValueError(f"Checkpoint {path} is at step {self.step}, beyond this run's {self.total_steps} steps.")
+        self.history = [float(v) for v in st["history"].tolist()]
+        self.term_history = {k: [float(x) for x in v.tolist()] for k, v in st["term_history"].items()}
+        torch.set_rng_state(st["torch_rng"])
+        saved_phase = int(st["phase_index"])
+        if saved_phase >= 0 and saved_phase == self._phase_at(self.step) and st["optimizer"] is not None:
+            self._pending_opt_state = st["optimizer"]
+            self._pending_sched_state = st["scheduler"]
+        self._phase_index = -1
+        self.last_checkpoint = Path(path)

@@ -1,6 +1,7 @@
 """Training callbacks: checkpoints, loss monitor, progress bar, metrics files, TensorBoard,
-early stopping. Each gets ``on_train_begin(trainer)``, ``on_step_end(trainer, record)`` and
-``on_train_end(trainer, result)``; a callback stops training by ``trainer.request_stop(reason)``.
+early stopping. Each gets ``on_train_begin(trainer)``, ``on_step_end(trainer, record)``,
+``on_train_end(trainer, result)`` and, if training raises, ``on_train_error(trainer, error)``.
+A callback stops training by ``trainer.request_stop(reason)``.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ class Callback:
     def on_step_end(self, trainer: "Trainer", record: "StepRecord") -> None: ...
 
     def on_train_end(self, trainer: "Trainer", result: "TrainResult") -> None: ...
+
+    def on_train_error(self, trainer: "Trainer", error: BaseException) -> None:
+        """Called when training raises (e.g. a NaN loss); release resources, save nothing new."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,10 @@ class ProgressBar(Callback):
             self.bar.update(trainer.step - self.bar.n)
             self.bar.close()
 
+    def on_train_error(self, trainer, error):
+        if self.bar is not None:
+            self.bar.close()
+
 
 class MetricsLogger(Callback):
     """Append per-step rows (step, phase, lr, loss, terms, seconds) to JSONL and/or CSV files."""
@@ -157,6 +165,8 @@ class TensorBoardLogger(Callback):
         if self.writer is not None:
             self.writer.flush()
             self.writer.close()
+
+    on_train_error = on_train_end
 
 
 class EarlyStopping(Callback):

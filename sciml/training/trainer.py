@@ -187,9 +187,7 @@ class Trainer:
                     cb.on_step_end(self, rec)
         except BaseException as err:
             for cb in self.callbacks:
-                getattr(cb, "on_train_error", lambda *_: None)(self, err)
-                if hasattr(cb, "bar") and cb.bar is not None:
-                    cb.bar.close()
+                cb.on_train_error(self, err)
             raise
         result = TrainResult(self.step, list(self.history), time.perf_counter() - start, self._stop,
                              {k: list(v) for k, v in self.term_history.items()})

@@ -52,9 +52,13 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         load_weights(cfg.init_from, solver.network)
         log.info("initialised weights from %s", cfg.init_from)
     resume = cfg.resume_from
-    if resume == "latest":
-        found = list_checkpoints(ckpt_dir, ck["prefix"])
-        resume = str(found[-1]) if found else None
+    if resume == "latest":  # newest complete checkpoint of any earlier run of this experiment
+        found = [c for run in out.parent.iterdir() if run.is_dir() and run != out
+                 for c in list_checkpoints(run / ck["directory"], ck["prefix"])]
+        if not found:
+            raise FileNotFoundError(f"resume_from=latest found no checkpoint under {out.parent}/*/{ck['directory']}.")
+        resume = str(max(found, key=lambda c: (c / "meta.json").stat().st_mtime))
+        log.info("resuming from %s", resume)
     log.info("device=%s mode=%s dtype=%s engine=%s", solver.device, solver.mode, _plain(cfg.dtype), solver.engine)
     t0 = time.perf_counter()
     result = solver.fit(callbacks, resume_from=resume)

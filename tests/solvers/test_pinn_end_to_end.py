@@ -11,7 +11,7 @@ from sciml.config import compose
 from solvers.pinn import PINNSolver
 from solvers.reference import BurgersColeHopf
 
-SHORT = ["optimizer.steps=60", "optimizer.lbfgs_steps=10", "sampling.n_interior=300", "model.width=8",
+SHORT = ["mode=pynative", "optimizer.steps=60", "optimizer.lbfgs_steps=10", "sampling.n_interior=300", "model.width=8",
          "model.depth=2", "trainer=quiet", "trainer.checkpoint.save_checkpoint_steps=30", "evaluation.nx=32",
          "evaluation.nt=10", "trainer.plots=true"]
 
@@ -39,7 +39,7 @@ def test_sciml_run_writes_all_outputs(tmp_path):
     ck = sorted((d / "checkpoints").iterdir())
     assert [c.name for c in ck] == ["ckpt-00000060", "ckpt-00000070"]
     # resume from the last good checkpoint with more L-BFGS steps continues from step 70
-    r = sciml(["run", *SHORT, "optimizer.lbfgs_steps=20", f"resume_from={ck[-1]}"], tmp_path)
+    r = sciml(["run", *SHORT, "optimizer.lbfgs_steps=20", "resume_from=latest"], tmp_path)
     assert r.returncode == 0, r.stderr
     runs = sorted((tmp_path / "outputs" / "burgers_pinn").iterdir())
     assert json.loads((runs[-1] / "metrics.json").read_text())["steps"] == 80

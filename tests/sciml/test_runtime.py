@@ -1,0 +1,54 @@
+"""Device, mode, dtype and seeding switches give the right objects and teaching errors."""
+import sys
+
+import pytest
+import torch
+
+from sciml.runtime import (available_devices, compile_if_graph, resolve_device, resolve_dtype, seed_everything,
+                           set_deterministic, validate_mode)
+
+
+def test_cpu_and_auto():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda", "npu")
+    assert "cpu" in available_devices()
+
+
+def test_unknown_device_names_choices():
+    with pytest.raises(ValueError, match=r"Expected one of \['auto', 'cpu', 'gpu', 'ascend'\]"):
+        resolve_device("tpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_missing_gpu_says_what_and_how():
+    with pytest.raises(RuntimeError, match="device=gpu was requested.*CPU-only build.*device=cpu"):
+        resolve_device("gpu")
+
+
+def test_missing_ascend_says_install_torch_npu(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch_npu", None)  # makes `import torch_npu` raise ImportError
+    with pytest.raises(RuntimeError, match="`torch_npu` package is not installed"):
+        resolve_device("ascend")
+
+
+def test_mode_and_dtype():
+    assert validate_mode("graph") == "graph"
+    with pytest.raises(ValueError, match="pynative"):
+        validate_mode("eager")
+    f = lambda x: x + 1  # noqa: E731
+    assert compile_if_graph(f, "pynative") is f
+    assert resolve_dtype("float64") is torch.float64
+    with pytest.raises(ValueError, match="float32"):
+        resolve_dtype("float16")
+
+
+def test_seeding_is_reproducible():
+    seed_everything(3)
+    a = torch.rand(4)
+    seed_everything(3)
+    assert torch.equal(a, torch.rand(4))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        seed_everything(-1)
+    set_deterministic(True)
+    assert torch.are_deterministic_algorithms_enabled()
+    set_deterministic(False)

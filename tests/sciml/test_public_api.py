@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ["sciml.runtime", "sciml.autodiff", "sciml.networks", "sciml.geometry", "sciml.training",
+PACKAGES = ["sciml.runtime", "sciml.autodiff", "sciml.fields", "sciml.networks", "sciml.geometry", "sciml.training",
             "sciml.checkpoint", "sciml.config", "physics", "solvers", "solvers.pinn", "solvers.reference"]
 
 

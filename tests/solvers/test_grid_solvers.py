@@ -121,3 +121,19 @@ def test_bad_grid_inputs():
         darcy.solve(-np.ones((4, 4)))
     with pytest.raises(ValueError, match="viscosity must be positive"):
         SpectralBurgers(64, 0.0, 1e-3)
+
+
+GHIA_Y = np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625])
+GHIA_U = np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,
+                   -0.06434, -0.04192])  # Ghia, Ghia & Shin (1982) Table I, Re = 100 (REFERENCES.md)
+
+
+def test_cavity_re100_matches_ghia_and_is_divergence_free():
+    from solvers.cavity import centreline_u, divergence, solve_steady
+
+    errs = []
+    for n in (32, 64):
+        s = solve_steady(n, 100.0, tol=1e-5)
+        errs.append(np.abs(centreline_u(s, GHIA_Y) - GHIA_U).max())
+        assert float(divergence(s.u, s.v, 1 / n).abs().max()) < 1e-11
+    assert errs[1] < 5e-3 and errs[1] < errs[0], errs

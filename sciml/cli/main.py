@@ -22,7 +22,7 @@ commands:
 """
 
 log = logging.getLogger("sciml")
-_USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, RuntimeError, FileNotFoundError, KeyError)
+_USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, RuntimeError, FileNotFoundError, KeyError, ArithmeticError)
 
 
 def _first_choice(override: str) -> str:

@@ -161,6 +161,7 @@ class ExperimentConfig:
     problem: Any = MISSING
     geometry: Any = MISSING
     evaluation: Any = None
+    grid: Any = None  # parameters of grid-solver experiments (solvers/experiments/*.py)
     loss_weights: Any = field(default_factory=dict)
     init_from: Optional[str] = None
     resume_from: Optional[str] = None

@@ -1,0 +1,1 @@
+"""Entry points of the grid-solver experiments (``runner:`` in configs/experiment/*.yaml)."""

@@ -1,0 +1,44 @@
+"""``sciml run experiment=cavity_re100``: lid-driven cavity to steady state, compared with Ghia et al. (1982)."""
+from __future__ import annotations
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from sciml.data import SnapshotWriter
+from solvers.cavity import centreline_u, solve_steady
+from solvers.experiments.common import finish, plot_fields, plot_lines, start
+
+GHIA_RE100 = (np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625]),
+              np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,
+                        -0.06434, -0.04192]))
+
+
+def run(cfg, out_dir="."):
+    out, p, t0 = start(cfg, out_dir)
+    n, re = int(p["n"]), float(p["re"])
+    bar = tqdm(desc=f"cavity Re={re:g}", unit="step", disable=not cfg.trainer.progress_bar)
+    every = int(p.get("snapshot_every", 500))
+    with SnapshotWriter(out / "snapshots.h5", {"solver": "cavity_mac_projection", "re": re, "n": n}) as w:
+        def cb(k, s, change):
+            bar.update(1)
+            if k % 100 == 0:
+                bar.set_postfix(du_dt=f"{change:.1e}", refresh=False)
+            if k % every == 0:
+                w.append(s.t, u=s.u, v=s.v, p=s.p)
+
+        s = solve_steady(n, re, tol=float(p.get("tol", 1e-5)), max_steps=int(p.get("max_steps", 200000)), callback=cb)
+        w.append(s.t, u=s.u, v=s.v, p=s.p)
+    bar.close()
+    y = np.linspace(0, 1, 201)
+    metrics = {"n": n, "re": re, "t_steady": s.t}
+    markers = {}
+    if abs(re - 100) < 1e-9:
+        gy, gu = GHIA_RE100
+        metrics["ghia_max_abs_error"] = float(np.abs(centreline_u(s, gy) - gu).max())
+        markers = {"Ghia et al. 1982": (gy, gu)}
+    plot_lines(out / "centreline.png", y, {"sciml": centreline_u(s, y), **{k: v[1] for k, v in markers.items()}},
+               "y", "u(0.5, y)", markers=markers)
+    uc = 0.5 * (s.u[1:] + s.u[:-1]).numpy()
+    vc = 0.5 * (s.v[:, 1:] + s.v[:, :-1]).numpy()
+    plot_fields(out / "velocity.png", {"u": uc, "v": vc, "|u|": np.hypot(uc, vc)}, extent=[0, 1, 0, 1])
+    return finish(out, cfg, t0, metrics)

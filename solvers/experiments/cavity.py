@@ -30,7 +30,9 @@ def run(cfg, out_dir="."):
         w.append(s.t, u=s.u, v=s.v, p=s.p)
     bar.close()
     y = np.linspace(0, 1, 201)
-    metrics = {"n": n, "re": re, "t_steady": s.t}
+    prof = centreline_u(s, y)
+    metrics = {"n": n, "re": re, "t_steady": s.t, "centreline_u_min": float(prof.min()),
+               "centreline_u_min_y": float(y[int(np.argmin(prof))])}
     markers = {}
     if abs(re - 100) < 1e-9:
         gy, gu = GHIA_RE100

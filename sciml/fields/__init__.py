@@ -3,6 +3,7 @@ Fourier-spectral derivatives and filters, fast Poisson solvers, and CG with an i
 from sciml.fields.conjugate_gradient import ConvergenceError, cg_solve
 from sciml.fields.finite_difference import BOUNDARIES, curl, derivative, divergence, gradient, laplacian, pad
 from sciml.fields.poisson import solve_poisson
+from sciml.fields.staggered import faces_to_centres, mac_divergence, mac_gradient
 from sciml.fields.spectral import apply_spectral, dealias_mask, exponential_filter, spectral_derivative, wavenumbers
 
 __all__ = [
@@ -20,5 +21,8 @@ __all__ = [
     "apply_spectral",
     "solve_poisson",
     "cg_solve",
+    "mac_divergence",
+    "mac_gradient",
+    "faces_to_centres",
     "ConvergenceError",
 ]

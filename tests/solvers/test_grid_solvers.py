@@ -137,3 +137,17 @@ def test_cavity_re100_matches_ghia_and_is_divergence_free():
         errs.append(np.abs(centreline_u(s, GHIA_Y) - GHIA_U).max())
         assert float(divergence(s.u, s.v, 1 / n).abs().max()) < 1e-11
     assert errs[1] < 5e-3 and errs[1] < errs[0], errs
+
+
+def test_dirichlet_burgers_fourth_order_against_cole_hopf(float64):
+    from solvers.burgers import DirichletBurgers
+
+    ns, errs = [32, 64, 128], []
+    for n in ns:
+        s = DirichletBurgers(n, 0.05)
+        x = s.x()
+        u = -torch.sin(math.pi * x)[None]
+        for _ in range(1500):
+            u = s.step(u, 2e-4)
+        errs.append(np.abs(u[0].numpy() - burgers_cole_hopf(x.numpy(), np.full(n, 0.3), 0.05)).max())
+    assert abs(-_order(ns, errs) - 4) < 0.3, errs

@@ -17,6 +17,8 @@ CASES = {
     "euler_sod": (["grid.n=100", "grid.flux=roe"], ["density.png", "pressure.png"],
                   lambda m: abs(m["p_star"] - m["p_star_exact"]) < 2e-3),
     "darcy_fv": (["grid.n=16", "grid.samples=2"], ["darcy.h5", "sample.png"], lambda m: m["samples"] == 2),
+    "heat_methods": (["grid.n=16", "grid.steps=50"], ["heat.png", "snapshots.h5"],
+                     lambda m: m["max_error_fourier_exact"] < 1e-12 and m["max_error_implicit_euler_cg"] < 1e-2),
     "ns2d_inverse_viscosity": (["grid.n=16", "grid.steps=40", "grid.dt=0.05"], ["loss.png", "fields.png"],
                                lambda m: m["relative_error"] < 1e-3),
 }

@@ -154,7 +154,7 @@ def main() -> None:
                      "ratio_to": "phiflow", "ratio": round(ratio, 2) if ratio else None})
     for name, res in (("phiflow", phi64), ("sciml", me64)):
         if "max_abs_error_u" in res:
-            rows.append({"case": "taylor_green_64_t1", "variant": name, "value": res["max_abs_error_u"], "unit": "max |u-u_exact|",
+            rows.append({"case": "taylor_green_64_t1", "variant": name, "value": res["max_abs_error_u"], "unit": "max abs(u - u_exact)",
                          "ratio_to": "phiflow", "ratio": round(phi64["max_abs_error_u"] / res["max_abs_error_u"], 1)
                          if "max_abs_error_u" in phi64 else None})
             rows.append({"case": "ns2d_64", "variant": name, "value": round(res["steps_per_s"], 2), "unit": "steps/s",

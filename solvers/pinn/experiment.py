@@ -72,6 +72,7 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "stopped": result.stopped,
         "device": str(solver.device),
         "mode": solver.mode,
+        "loss_compiled": solver._loss_mode == "graph",
         "engine": solver.engine,
         "dtype": str(solver.dtype).replace("torch.", ""),
         "torch_version": torch.__version__,

@@ -4,7 +4,7 @@
 #   TORCH_SPEC       torch requirement to install when no torch is present (default torch==2.13.0, CPU)
 #   TORCH_INDEX_URL  wheel index for a CUDA build, e.g. https://download.pytorch.org/whl/cu126
 #   SCIML_ASCEND=1   also install torch_npu (Ascend NPU; needs the CANN toolkit)
-#   SCIML_EXTRAS     pip extras to install (default "test"; "test,peers" adds DeepXDE for benchmarks)
+#   SCIML_EXTRAS     pip extras to install (default "test"; "test,peers" adds DeepXDE, JAX, PhiFlow for benchmarks)
 #   PYTHON           interpreter used to create the venv (default python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,6 +30,7 @@ class CavityState:
 
 
 def initial_state(n: int, dtype=torch.float64) -> CavityState:
+    """Fluid at rest on ``n × n`` cells."""
     if n < 8:
         raise ValueError(f"cavity grid needs at least 8 cells per side, got n={n}.")
     return CavityState(torch.zeros(n + 1, n, dtype=dtype), torch.zeros(n, n + 1, dtype=dtype), torch.zeros(n, n, dtype=dtype))

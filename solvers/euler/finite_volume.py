@@ -34,6 +34,7 @@ def primitive(U: Tensor, gamma: float = 1.4) -> Tensor:
 
 
 def conserved(W: Tensor, gamma: float = 1.4) -> Tensor:
+    """``(ρ, ρu, E)`` from primitive ``(ρ, u, p)``."""
     rho, u, p = W.unbind(-2)
     return torch.stack([rho, rho * u, p / (gamma - 1) + 0.5 * rho * u * u], -2)
 
@@ -50,6 +51,7 @@ def rhs(U: Tensor, dx: float, flux: str = "hllc", gamma: float = 1.4) -> Tensor:
 
 
 def max_stable_dt(U: Tensor, dx: float, cfl: float = 0.5, gamma: float = 1.4) -> float:
+    """``cfl · dx / max(|u| + a)``: the CFL-limited step (SSPRK3 + WENO5 is stable for ``cfl ≲ 0.5``)."""
     W = primitive(U, gamma)
     a = torch.sqrt(gamma * W[..., 2, :] / W[..., 0, :])
     return float(cfl * dx / (W[..., 1, :].abs() + a).max())

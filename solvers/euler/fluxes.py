@@ -21,6 +21,7 @@ def _energy(rho, u, p, gamma):
 
 
 def hllc(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
+    """HLLC flux between primitive states ``left`` and ``right`` ``[..., 3, m]``."""
     rl, ul, pl = left.unbind(-2)
     rr, ur, pr = right.unbind(-2)
     El, Er = _energy(rl, ul, pl, gamma), _energy(rr, ur, pr, gamma)
@@ -43,6 +44,7 @@ def hllc(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
 
 
 def roe(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
+    """Roe flux with Harten's entropy fix between primitive states ``[..., 3, m]``."""
     rl, ul, pl = left.unbind(-2)
     rr, ur, pr = right.unbind(-2)
     El, Er = _energy(rl, ul, pl, gamma), _energy(rr, ur, pr, gamma)

@@ -104,5 +104,6 @@ def taylor_green_vorticity(grid: NSGrid, t: float, nu: float) -> Tensor:
 
 
 def max_velocity(grid: NSGrid, w_hat: Tensor) -> float:
+    """Largest speed ``max |u|`` of the flow (for CFL checks)."""
     u, v = grid.velocity(w_hat)
     return float(torch.sqrt(u * u + v * v).max())

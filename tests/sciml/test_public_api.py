@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 PACKAGES = ["sciml.runtime", "sciml.autodiff", "sciml.fields", "sciml.networks", "sciml.geometry", "sciml.training",
-            "sciml.checkpoint", "sciml.config", "physics", "solvers", "solvers.pinn", "solvers.reference"]
+            "sciml.checkpoint", "sciml.config", "sciml.data", "physics", "solvers", "solvers.pinn", "solvers.reference",
+            "solvers.time_integrators", "solvers.navier_stokes", "solvers.burgers", "solvers.cavity", "solvers.euler",
+            "solvers.darcy"]
 
 
 @pytest.mark.parametrize("pkg", PACKAGES)

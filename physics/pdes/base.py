@@ -44,6 +44,7 @@ class PDE(abc.ABC):
     input_names: tuple[str, ...] = ()
     output_names: tuple[str, ...] = ()
     second_dims: tuple[str, ...] = ()
+    laplacian_only: bool = False  # the residual uses second derivatives only through Δ over second_dims
 
     @abc.abstractmethod
     def residual(self, d: Derivatives, x: Tensor) -> dict[str, Tensor]:

@@ -18,6 +18,7 @@ class PoissonSine2D(PDE):
     input_names = ("x", "y")
     output_names = ("u",)
     second_dims = ("x", "y")
+    laplacian_only = True
 
     @staticmethod
     def exact(x: torch.Tensor) -> torch.Tensor:

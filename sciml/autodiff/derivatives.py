@@ -144,12 +144,24 @@ class TaylorDerivatives(Derivatives):
 
     def d2(self, out, dim):
         k = self._dim(dim)
+        if self.jet.summed:
+            raise ValueError("Only the Laplacian was propagated (laplacian_only=True); use .laplacian(), "
+                             "or propagate per-dimension second derivatives.")
         if k not in self.jet.second_dims:
             raise ValueError(
                 f"Second derivative along input {dim!r} was not propagated (second_dims={self.jet.second_dims}). "
                 "Add it to second_dims, or pass second_dims=None for all."
             )
         return self.jet.data[:, 1 + self.jet.n_inputs + self.jet.second_dims.index(k), self._out(out)]
+
+
+    def laplacian(self, out=0, dims=None):
+        if not self.jet.summed:
+            return super().laplacian(out, dims)
+        want = set(range(self.n_inputs)) if dims is None else {self._dim(k) for k in dims}
+        if want != set(self.jet.second_dims):
+            raise ValueError(f"The propagated Laplacian covers inputs {self.jet.second_dims}, not {sorted(want)}.")
+        return self.jet.data[:, 1 + self.jet.n_inputs, self._out(out)]
 
 
 class ValueOnly(Derivatives):
@@ -210,6 +222,7 @@ def derivatives(
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
     transform: Callable | None = None,
+    laplacian_only: bool = False,
 ) -> Derivatives:
     """Evaluate ``u = transform(x, model(x))`` (or ``model(x)``) with derivatives at ``x`` ``[N, D]``.
 
@@ -217,12 +230,13 @@ def derivatives(
     (``None``: all); the autograd engine computes only what is asked for anyway.
     ``transform(x, out)`` is an output transform (e.g. a hard boundary constraint); it must use
     operations that both tensors and :class:`Jet` support (``+ - * /``, ``.sin()``, ``.exp()``...).
+    ``laplacian_only`` (Taylor engine) carries only ``Σ_k ∂²u/∂x_k²`` over ``second_dims`` in one channel.
     """
     if x.ndim != 2:
         raise ValueError(f"points must have shape [N, D], got {tuple(x.shape)}.")
     eng = resolve_engine(engine, model)
     if eng == "taylor":
-        xj = Jet.variable(x, second_dims)
+        xj = Jet.variable(x, second_dims, summed=laplacian_only)
         out = model(xj)
         if transform is not None:
             out = transform(xj, out)

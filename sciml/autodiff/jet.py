@@ -106,11 +106,16 @@ class Jet:
     data: Tensor
     n_inputs: int
     second_dims: tuple[int, ...]
+    summed: bool = False  # True: one second-order channel holding Σ_{k in second_dims} ∂²h/∂x_k²
 
     # ---- construction -------------------------------------------------
     @staticmethod
-    def variable(x: Tensor, second_dims: Sequence[int] | None = None) -> "Jet":
-        """The identity jet of input points ``x`` ``[N, D]``: ``d1 = I``, ``d2 = 0``."""
+    def variable(x: Tensor, second_dims: Sequence[int] | None = None, summed: bool = False) -> "Jet":
+        """The identity jet of input points ``x`` ``[N, D]``: ``d1 = I``, ``d2 = 0``.
+
+        ``summed=True`` propagates only the Laplacian ``Σ_k ∂²/∂x_k²`` over ``second_dims`` in a single
+        channel (the forward Laplacian of Li et al. 2023 proper): fewer channels, same result.
+        """
         if x.ndim != 2:
             raise ValueError(f"Jet.variable expects points of shape [N, D], got {tuple(x.shape)}.")
         n, dim = x.shape
@@ -121,8 +126,8 @@ class Jet:
         eye = torch.eye(dim, dtype=x.dtype, device=x.device).expand(n, dim, dim)
         parts = [x.unsqueeze(1), eye]
         if dims:
-            parts.append(x.new_zeros(n, len(dims), dim))
-        return Jet(torch.cat(parts, 1), dim, dims)
+            parts.append(x.new_zeros(n, 1 if summed else len(dims), dim))
+        return Jet(torch.cat(parts, 1), dim, dims, bool(summed and dims))
 
     # ---- views ----------------------------------------------------------
     @property
@@ -153,10 +158,15 @@ class Jet:
         return self.data.index_select(1, idx)
 
     def _like(self, data: Tensor) -> "Jet":
-        return Jet(data, self.n_inputs, self.second_dims)
+        return Jet(data, self.n_inputs, self.second_dims, self.summed)
+
+    def _sq(self, a: Tensor, b: Tensor) -> Tensor:
+        """``a_k b_k`` per second dimension ``[N, S, F]``, or its sum ``[N, 1, F]`` for a summed jet."""
+        prod = a * b
+        return prod.sum(1, keepdim=True) if self.summed else prod
 
     def _check_compatible(self, other: "Jet") -> None:
-        if self.second_dims != other.second_dims or self.n_inputs != other.n_inputs:
+        if self.second_dims != other.second_dims or self.n_inputs != other.n_inputs or self.summed != other.summed:
             raise ValueError(
                 f"Cannot combine jets with different layouts (second_dims {self.second_dims} vs {other.second_dims}); "
                 "build both from the same Jet.variable."
@@ -184,7 +194,7 @@ class Jet:
         parts = [f0.unsqueeze(1), g1 * self.d1]
         if self.second_dims:
             sq = self._d1_second()
-            parts.append(g1 * self.d2 + f2.unsqueeze(1) * sq * sq)
+            parts.append(g1 * self.d2 + f2.unsqueeze(1) * self._sq(sq, sq))
         return self._like(torch.cat(parts, 1))
 
     def tanh(self) -> "Jet":
@@ -256,7 +266,7 @@ class Jet:
             a, b = self.value.unsqueeze(1), other.value.unsqueeze(1)
             parts = [(self.value * other.value).unsqueeze(1), a * other.d1 + b * self.d1]
             if self.second_dims:
-                parts.append(a * other.d2 + b * self.d2 + 2 * self._d1_second() * other._d1_second())
+                parts.append(a * other.d2 + b * self.d2 + 2 * self._sq(self._d1_second(), other._d1_second()))
             return self._like(torch.cat(parts, 1))
         if isinstance(other, Tensor) and other.ndim >= 1:
             return self._like(self.data * other.unsqueeze(-2))

@@ -127,7 +127,8 @@ class PINNSolver:
     # -- loss ---------------------------------------------------------------
     def _derivs(self, x: Tensor, second=None):
         return derivatives(self.model, x, self.engine, second_dims=self._second if second is None else second,
-                           input_names=self.problem.input_names, output_names=self.problem.output_names)
+                           input_names=self.problem.input_names, output_names=self.problem.output_names,
+                           laplacian_only=self.problem.laplacian_only and second is None)
 
     def loss_terms(self) -> dict[str, Tensor]:
         """Mean-square residual of every term at the current collocation points."""

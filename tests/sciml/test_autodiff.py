@@ -152,3 +152,21 @@ def test_named_inputs_outputs(float64, seed):
     torch.testing.assert_close(d.dt("u"), d.d(0, 1))
     with pytest.raises(KeyError, match="known inputs"):
         d.d("u", "y")
+
+
+@pytest.mark.parametrize("name", ["mlp_tanh", "modified_mlp", "fourier"])
+def test_summed_forward_laplacian_equals_per_dimension_sum(name, float64, seed):
+    net = NETS[name]()
+    x = torch.rand(9, 3)
+    full = derivatives(net, x, "taylor")
+    summed = derivatives(net, x, "taylor", laplacian_only=True)
+    assert summed.jet.data.shape[1] == 1 + 3 + 1
+    for o in range(2):
+        torch.testing.assert_close(summed.laplacian(o), full.laplacian(o), rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(summed.d(o, 1), full.d(o, 1))
+    with pytest.raises(ValueError, match="Only the Laplacian"):
+        summed.d2(0, 0)
+    part = derivatives(net, x, "taylor", second_dims=[0, 1], laplacian_only=True)
+    torch.testing.assert_close(part.laplacian(0, dims=[0, 1]), full.laplacian(0, dims=[0, 1]))
+    with pytest.raises(ValueError, match="covers inputs"):
+        part.laplacian(0)

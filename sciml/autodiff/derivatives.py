@@ -154,7 +154,6 @@ class TaylorDerivatives(Derivatives):
             )
         return self.jet.data[:, 1 + self.jet.n_inputs + self.jet.second_dims.index(k), self._out(out)]
 
-
     def laplacian(self, out=0, dims=None):
         if not self.jet.summed:
             return super().laplacian(out, dims)

@@ -16,6 +16,13 @@ from sciml.fields import wavenumbers
 from solvers.time_integrators import etdrk4_coefficients, etdrk4_step
 
 
+def dealiased_flux(u_hat: Tensor, k: Tensor, n: int) -> Tensor:
+    """``-(u²/2)_x`` in Fourier space, with the 2/3 rule applied to the product."""
+    mask = (torch.arange(k.numel(), device=k.device) < n / 3).to(k.dtype)
+    u = torch.fft.irfft(u_hat, n=n)
+    return -0.5j * k * torch.fft.rfft(u * u) * mask
+
+
 @dataclass(frozen=True)
 class BurgersState:
     """``u_hat`` ``[batch, n//2+1]`` (complex) at time ``t``."""
@@ -42,7 +49,6 @@ class SpectralBurgers:
             raise ValueError(f"viscosity must be positive, got nu={self.nu}.")
         k = wavenumbers(self.n, self.length, real=True, dtype=self.dtype)
         object.__setattr__(self, "_k", k)
-        object.__setattr__(self, "_mask", (torch.arange(k.numel()) < self.n / 3).to(self.dtype))
         object.__setattr__(self, "_co", etdrk4_coefficients(-self.nu * k**2, self.dt))
 
     def x(self) -> Tensor:
@@ -56,8 +62,7 @@ class SpectralBurgers:
         return torch.fft.irfft(state.u_hat, n=self.n)
 
     def _flux(self, u_hat: Tensor) -> Tensor:
-        u = torch.fft.irfft(u_hat, n=self.n)
-        return -0.5j * self._k * torch.fft.rfft(u * u) * self._mask
+        return dealiased_flux(u_hat, self._k, self.n)
 
     def step(self, state: BurgersState) -> BurgersState:
         """Advance one ``dt`` (pure)."""
@@ -68,10 +73,7 @@ def burgers_rk_step(u_hat: Tensor, k: Tensor, nu, dt: float, n: int, method: str
     """An explicit-RK step in which ``nu`` may be a tensor (for gradients with respect to viscosity)."""
     from solvers.time_integrators import rk_step
 
-    mask = (torch.arange(k.numel(), device=k.device) < n / 3).to(k.dtype)
-
     def rhs(t, v):
-        u = torch.fft.irfft(v, n=n)
-        return -0.5j * k * torch.fft.rfft(u * u) * mask - nu * k**2 * v
+        return dealiased_flux(v, k, n) - nu * k**2 * v
 
     return rk_step(rhs, u_hat, 0.0, dt, method)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
-from solvers.euler.fluxes import hllc, roe
+from solvers.euler.fluxes import hllc, roe, total_energy
 from solvers.euler.weno5 import reconstruct
 from solvers.time_integrators import rk_step
 
@@ -36,7 +36,7 @@ def primitive(U: Tensor, gamma: float = 1.4) -> Tensor:
 def conserved(W: Tensor, gamma: float = 1.4) -> Tensor:
     """``(ρ, ρu, E)`` from primitive ``(ρ, u, p)``."""
     rho, u, p = W.unbind(-2)
-    return torch.stack([rho, rho * u, p / (gamma - 1) + 0.5 * rho * u * u], -2)
+    return torch.stack([rho, rho * u, total_energy(rho, u, p, gamma)], -2)
 
 
 def rhs(U: Tensor, dx: float, flux: str = "hllc", gamma: float = 1.4) -> Tensor:

@@ -16,7 +16,8 @@ def _euler_flux(rho, u, p, E):
     return torch.stack([rho * u, rho * u * u + p, (E + p) * u], -2)
 
 
-def _energy(rho, u, p, gamma):
+def total_energy(rho, u, p, gamma):
+    """``E = p/(γ-1) + ½ρu²``."""
     return p / (gamma - 1) + 0.5 * rho * u * u
 
 
@@ -24,7 +25,7 @@ def hllc(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
     """HLLC flux between primitive states ``left`` and ``right`` ``[..., 3, m]``."""
     rl, ul, pl = left.unbind(-2)
     rr, ur, pr = right.unbind(-2)
-    El, Er = _energy(rl, ul, pl, gamma), _energy(rr, ur, pr, gamma)
+    El, Er = total_energy(rl, ul, pl, gamma), total_energy(rr, ur, pr, gamma)
     al, ar = torch.sqrt(gamma * pl / rl), torch.sqrt(gamma * pr / rr)
     sl = torch.minimum(ul - al, ur - ar)
     sr = torch.maximum(ul + al, ur + ar)
@@ -47,7 +48,7 @@ def roe(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
     """Roe flux with Harten's entropy fix between primitive states ``[..., 3, m]``."""
     rl, ul, pl = left.unbind(-2)
     rr, ur, pr = right.unbind(-2)
-    El, Er = _energy(rl, ul, pl, gamma), _energy(rr, ur, pr, gamma)
+    El, Er = total_energy(rl, ul, pl, gamma), total_energy(rr, ur, pr, gamma)
     hl, hr = (El + pl) / rl, (Er + pr) / rr
     sl, sr = torch.sqrt(rl), torch.sqrt(rr)
     u = (sl * ul + sr * ur) / (sl + sr)

@@ -162,6 +162,8 @@ class ExperimentConfig:
     geometry: Any = MISSING
     evaluation: Any = None
     grid: Any = None  # parameters of grid-solver experiments (solvers/experiments/*.py)
+    dataset: Any = None  # a configs/dataset/*.yaml node: which solver-generated dataset, how many samples
+    operator: Any = None  # operator-learning settings: network spec, task, split, epochs (solvers/experiments/operators.py)
     loss_weights: Any = field(default_factory=dict)
     init_from: Optional[str] = None
     resume_from: Optional[str] = None

@@ -1,8 +1,11 @@
 """Field networks. All accept tensors and Jets, so both derivative engines cover them."""
+from sciml.networks.deeponet import CartesianDeepONet, DeepONet
+from sciml.networks.fno import FNO, SpectralConv, count_parameters
 from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization
 from sciml.networks.mlp import MLP, ModifiedMLP
 from sciml.networks.registry import NETWORKS, build_network
 from sciml.networks.transforms import OutputTransform
+from sciml.networks.unet import UNet
 
 __all__ = [
     "ACTIVATIONS",
@@ -15,4 +18,10 @@ __all__ = [
     "NETWORKS",
     "build_network",
     "OutputTransform",
+    "FNO",
+    "SpectralConv",
+    "count_parameters",
+    "DeepONet",
+    "CartesianDeepONet",
+    "UNet",
 ]

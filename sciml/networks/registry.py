@@ -5,9 +5,13 @@ from typing import Any
 
 from torch import nn
 
+from sciml.networks.deeponet import CartesianDeepONet, DeepONet
+from sciml.networks.fno import FNO
 from sciml.networks.mlp import MLP, ModifiedMLP
+from sciml.networks.unet import UNet
 
-NETWORKS: dict[str, type[nn.Module]] = {"mlp": MLP, "modified_mlp": ModifiedMLP}
+NETWORKS: dict[str, type[nn.Module]] = {"mlp": MLP, "modified_mlp": ModifiedMLP, "fno": FNO, "deeponet": DeepONet,
+                                         "cartesiandeeponet": CartesianDeepONet, "unet": UNet}
 
 
 def build_network(spec: dict[str, Any]) -> nn.Module:

@@ -9,6 +9,7 @@ from sciml.training.callbacks import (
     ProgressBar,
     TensorBoardLogger,
 )
+from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
 from sciml.training.trainer import NonFiniteLossError, StepRecord, Trainer, TrainResult
 
@@ -28,4 +29,7 @@ __all__ = [
     "MetricsLogger",
     "TensorBoardLogger",
     "EarlyStopping",
+    "LOSSES",
+    "relative_lp",
+    "relative_h1",
 ]

@@ -1,7 +1,9 @@
 """The training engine (MindSpore's ``Model.train`` in spirit).
 
 ``Trainer(loss_fn, model, phases, callbacks, mode).fit()`` runs each optimiser phase in turn.
-``loss_fn()`` returns ``(total_loss, {term_name: loss_term})``; in ``mode="graph"`` it is
+``loss_fn()`` returns ``(total_loss, {term_name: loss_term})``. With ``data`` (an iterable of
+mini-batches, e.g. a DataLoader) each step calls ``loss_fn(batch)`` on the next batch and the
+loader is re-iterated (reshuffled) at each epoch; L-BFGS sees one batch per step; in ``mode="graph"`` it is
 compiled with ``torch.compile`` (forward, residual and loss in one graph; backward through
 AOTAutograd). Every step's loss is checked: a NaN or Inf stops training with
 :class:`NonFiniteLossError`, naming the step and the last good checkpoint, before the bad
@@ -14,7 +16,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -25,7 +27,7 @@ from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 
 log = logging.getLogger("sciml.train")
-LossFn = Callable[[], "tuple[Tensor, dict[str, Tensor]]"]
+LossFn = Callable[..., "tuple[Tensor, dict[str, Tensor]]"]
 
 
 class NonFiniteLossError(RuntimeError):
@@ -64,6 +66,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         mode: str = "pynative",
         record_terms_every: int = 1,
+        data: Iterable[Any] | None = None,
     ):
         if not phases:
             raise ValueError("Trainer needs at least one Phase (e.g. Phase('adam', steps=1000)).")
@@ -72,6 +75,9 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.mode = mode
         self._loss = compile_if_graph(loss_fn, mode)
+        self.data = data
+        self.epoch = 0
+        self._batches: Iterator[Any] | None = None
         self.total_steps = sum(p.steps for p in self.phases)
         self.step = 0
         self.history: list[float] = []
@@ -120,14 +126,30 @@ class Trainer:
                 "the PDE coefficients, or use dtype=float64."
             )
 
+    def _next_batch(self) -> tuple[Any, ...]:
+        """``()`` for full-batch problems; else the next mini-batch (a new epoch reshuffles the loader)."""
+        if self.data is None:
+            return ()
+        for _ in range(2):
+            if self._batches is None:
+                self._batches = iter(self.data)
+            try:
+                return (next(self._batches),)
+            except StopIteration:
+                self._batches = None
+                self.epoch += 1
+        raise ValueError("the training data yielded no batches (is the dataset empty, or batch_size > its size "
+                         "with drop_last=True?).")
+
     def _run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
         opt = self._opt
+        batch = self._next_batch()
         if phase.optimizer == "lbfgs":
             first: dict[str, Any] = {}
 
             def closure():
                 opt.zero_grad(set_to_none=True)
-                loss, terms = self._loss()
+                loss, terms = self._loss(*batch)
                 if "loss" not in first:
                     self._check(loss, phase)
                     first["loss"], first["terms"] = loss.detach(), {k: v.detach() for k, v in terms.items()}
@@ -139,7 +161,7 @@ class Trainer:
             opt.step(closure)
             return first["loss"], first["terms"]
         opt.zero_grad(set_to_none=True)
-        loss, terms = self._loss()
+        loss, terms = self._loss(*batch)
         self._check(loss, phase)
         loss.backward()
         opt.step()

@@ -1,0 +1,125 @@
+"""``sciml run experiment=fno_darcy | fno_burgers | fno_ns2d | deeponet_darcy | unet_darcy``.
+
+1. Makes sure the dataset exists (generates it with our solvers, resumably, if not).
+2. Splits it by sample into train/test, builds normalisers from the training split.
+3. Trains the operator (``operator.network`` is a registry spec) with the Trainer.
+4. Writes ``metrics.json`` (test relative L2; rollout error for ns2d; zero-shot
+   super-resolution errors for FNO where ``operator.superres_strides`` is set), a checkpoint,
+   ``loss.png`` and ``prediction.png`` (input, truth, prediction, error).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from sciml.checkpoint import save_checkpoint
+from sciml.data import ShardedDataset
+from sciml.networks import build_network, count_parameters
+from sciml.runtime import resolve_device, seed_everything
+from sciml.training import LossMonitor, MetricsLogger, ProgressBar
+from solvers.datasets import ensure_dataset
+from solvers.experiments.common import finish, plot_fields, plot_lines
+from solvers.operator_learning import (NormalizedOperator, OperatorTraining, Task, evaluate, fit_normalizer, predict,
+                                       rollout_error, train_operator)
+from solvers.operator_learning.deeponet_grid import GridDeepONet
+
+log = logging.getLogger("sciml.run")
+
+
+def build_model(op: dict, x: torch.Tensor, y: torch.Tensor) -> torch.nn.Module:
+    net = dict(op["network"])
+    kind = net["name"]
+    if kind in ("deeponet", "cartesiandeeponet"):
+        core = GridDeepONet(grid=tuple(x.shape[2:]), sensor_stride=int(op.get("sensor_stride", 1)), **net.get("kwargs", {}))
+    else:
+        core = build_network(net)
+    pointwise = bool(op.get("pointwise_normalizer", True))
+    return NormalizedOperator(core, fit_normalizer(x, pointwise), fit_normalizer(y, pointwise))
+
+
+def run(cfg, out_dir="."):
+    out, _, t0 = _start(cfg, out_dir)
+    seed_everything(int(cfg.seed))
+    ds_spec = OmegaConf.to_container(cfg.dataset, resolve=True)
+    op = OmegaConf.to_container(cfg.operator, resolve=True)
+    path = ensure_dataset(ds_spec)
+    device = resolve_device(str(cfg.device.value if hasattr(cfg.device, "value") else cfg.device))
+    ds = ShardedDataset(path)
+    n_train, n_test = int(op["n_train"]), int(op["n_test"])
+    if n_train + n_test > len(ds):
+        raise ValueError(f"operator.n_train + n_test = {n_train + n_test} exceeds the {len(ds)} samples in {path}; "
+                         "generate more (dataset.samples) or lower the counts.")
+    train_ds, test_ds = ds.split([n_train / len(ds), n_test / len(ds)], by="sample", seed=int(cfg.seed))
+    task = Task(op["task"], stride=int(op.get("stride", 1)), window=int(op.get("window", 10)))
+    x, y = task.pairs(train_ds)
+    model = build_model(op, x, y).to(device)
+    settings = OperatorTraining(epochs=int(op["epochs"]), batch_size=int(op["batch_size"]), lr=float(op["lr"]),
+                                weight_decay=float(op.get("weight_decay", 1e-4)),
+                                decay_every_epochs=int(op.get("decay_every_epochs", 50)), gamma=float(op.get("gamma", 0.5)),
+                                loss=op.get("loss", "relative_l2"), workers=int(op.get("workers", 0)), seed=int(cfg.seed),
+                                mode=str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode))
+    callbacks = [LossMonitor(int(cfg.trainer.log_every)),
+                 MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every))]
+    if cfg.trainer.progress_bar:
+        callbacks.append(ProgressBar())
+    log.info("%s: %d train pairs %s, %d parameters", cfg.experiment, len(x), tuple(x.shape[1:]), count_parameters(model))
+    res = train_operator(model, torch.utils.data.TensorDataset(x, y), settings, task.dims, task.periodic, device, callbacks)
+    metrics = {"dataset": str(path), "n_train": n_train, "n_test": n_test, "train_pairs": len(x),
+               "resolution": list(x.shape[2:]), "epochs": res.epochs, "steps": res.steps,
+               "train_seconds": res.seconds, "samples_per_second": res.samples_per_second,
+               "parameters": count_parameters(model), "final_train_loss": res.history[-1]}
+    if task.name == "ns2d":
+        traj = task.trajectories(test_ds)
+        r = rollout_error(model.cpu(), traj, task.window)
+        metrics.update({"rel_l2": r["rel_l2"], "rollout_steps": r["steps"], "rel_l2_per_step": r["rel_l2_per_step"]})
+        xt, yt = task.pairs(test_ds)
+        metrics["one_step_rel_l2"] = evaluate(model, xt, yt)["rel_l2"]
+    else:
+        xt, yt = task.pairs(test_ds)
+        metrics.update(evaluate(model, xt, yt, device=device))
+        model = model.cpu()
+        for s in op.get("superres_strides") or []:
+            hi = Task(task.name, stride=int(s))
+            xh, yh = hi.pairs(test_ds)
+            metrics[f"rel_l2_at_{'x'.join(map(str, xh.shape[2:]))}"] = evaluate(model, xh, yh)["rel_l2"]
+        _plot_example(out, task, model, xt[:1], yt[:1])
+    _plot_loss(out, res.history)
+    spec = model.operator.spec() if hasattr(model.operator, "spec") else None
+    save_checkpoint(out / "checkpoints" / "final", model, metadata={"experiment": cfg.experiment, "operator_spec": spec,
+                                                                     "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}})
+    log.info("test rel L2 = %.4g", metrics["rel_l2"])
+    return finish(out, cfg, t0, metrics)
+
+
+def _start(cfg, out_dir):
+    import time
+
+    from sciml.checkpoint import atomic_write_text
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    (out / "metrics.json").unlink(missing_ok=True)
+    return out, {}, time.perf_counter()
+
+
+def _plot_loss(out: Path, history: list[float]) -> None:
+    h = np.asarray(history)
+    plot_lines(out / "loss.png", np.arange(1, len(h) + 1), {"training loss (relative)": h}, "step", "loss")
+
+
+def _plot_example(out: Path, task: Task, model, x, y) -> None:
+    pred = predict(model, x)
+    if task.dims == 2:
+        plot_fields(out / "prediction.png", {"input": x[0, 0].numpy(), "reference": y[0, 0].numpy(),
+                                             "prediction": pred[0, 0].numpy(), "error": (pred - y)[0, 0].numpy()},
+                    extent=[0, 1, 0, 1], cmap="viridis")
+    else:
+        grid = np.linspace(0, 1, x.shape[-1], endpoint=False)
+        plot_lines(out / "prediction.png", grid, {"input u(x,0)": x[0, 0].numpy(), "reference u(x,1)": y[0, 0].numpy(),
+                                                  "FNO u(x,1)": pred[0, 0].numpy()}, "x", "u")

@@ -90,6 +90,18 @@ def _square3(v: Tensor):
     return v * v, 2 * v, torch.full_like(v, 2.0)
 
 
+@_register("sqrt")
+def _sqrt3(v: Tensor):
+    r = torch.sqrt(v)
+    return r, 0.5 / r, -0.25 / (r * v)
+
+
+@_register("reciprocal")
+def _reciprocal3(v: Tensor):
+    r = 1.0 / v
+    return r, -r * r, 2 * r * r * r
+
+
 ELEMENTWISE_NAMES = tuple(_ELEMENTWISE)
 
 

@@ -9,6 +9,7 @@ from sciml.training.callbacks import (
     ProgressBar,
     TensorBoardLogger,
 )
+from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
 from sciml.training.trainer import NonFiniteLossError, StepRecord, Trainer, TrainResult
@@ -30,6 +31,9 @@ __all__ = [
     "TensorBoardLogger",
     "EarlyStopping",
     "LOSSES",
+    "LossWeights",
+    "LearningRateAnnealing",
+    "ReLoBRaLo",
     "relative_lp",
     "relative_h1",
 ]

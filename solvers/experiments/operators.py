@@ -31,15 +31,15 @@ from solvers.operator_learning.deeponet_grid import GridDeepONet
 log = logging.getLogger("sciml.run")
 
 
-def build_model(op: dict, x: torch.Tensor, y: torch.Tensor) -> torch.nn.Module:
+def build_model(op: dict, x: torch.Tensor, norms) -> torch.nn.Module:
+    """The operator network wrapped with its normalisers (``x``: one batch of inputs, for the grid shape)."""
     net = dict(op["network"])
     kind = net["name"]
     if kind in ("deeponet", "cartesiandeeponet"):
         core = GridDeepONet(grid=tuple(x.shape[2:]), sensor_stride=int(op.get("sensor_stride", 1)), **net.get("kwargs", {}))
     else:
         core = build_network(net)
-    pointwise = bool(op.get("pointwise_normalizer", True))
-    return NormalizedOperator(core, fit_normalizer(x, pointwise), fit_normalizer(y, pointwise))
+    return NormalizedOperator(core, *norms)
 
 
 def run(cfg, out_dir="."):
@@ -56,8 +56,16 @@ def run(cfg, out_dir="."):
                          "generate more (dataset.samples) or lower the counts.")
     train_ds, test_ds = ds.split([n_train / len(ds), n_test / len(ds)], by="sample", seed=int(cfg.seed))
     task = Task(op["task"], stride=int(op.get("stride", 1)), window=int(op.get("window", 10)))
-    x, y = task.pairs(train_ds)
-    model = build_model(op, x, y).to(device)
+    pointwise = bool(op.get("pointwise_normalizer", True))
+    if bool(op.get("in_memory", True)) or task.name == "ns2d":
+        x, y = task.pairs(train_ds)
+        train_set = torch.utils.data.TensorDataset(x, y)
+        norms = (fit_normalizer(x, pointwise), fit_normalizer(y, pointwise))
+    else:  # stream samples from the shards with DataLoader workers; normalisers from the writer's statistics
+        train_set = task.dataset(train_ds, in_memory=False)
+        x = train_set[0][0][None]
+        norms = task.normalizers(ds, pointwise)
+    model = build_model(op, x, norms).to(device)
     settings = OperatorTraining(epochs=int(op["epochs"]), batch_size=int(op["batch_size"]), lr=float(op["lr"]),
                                 weight_decay=float(op.get("weight_decay", 1e-4)),
                                 decay_every_epochs=int(op.get("decay_every_epochs", 50)), gamma=float(op.get("gamma", 0.5)),
@@ -67,9 +75,10 @@ def run(cfg, out_dir="."):
                  MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every))]
     if cfg.trainer.progress_bar:
         callbacks.append(ProgressBar())
-    log.info("%s: %d train pairs %s, %d parameters", cfg.experiment, len(x), tuple(x.shape[1:]), count_parameters(model))
-    res = train_operator(model, torch.utils.data.TensorDataset(x, y), settings, task.dims, task.periodic, device, callbacks)
-    metrics = {"dataset": str(path), "n_train": n_train, "n_test": n_test, "train_pairs": len(x),
+    log.info("%s: %d train pairs %s, %d parameters", cfg.experiment, len(train_set), tuple(x.shape[1:]),
+             count_parameters(model))
+    res = train_operator(model, train_set, settings, task.dims, task.periodic, device, callbacks)
+    metrics = {"dataset": str(path), "n_train": n_train, "n_test": n_test, "train_pairs": len(train_set),
                "resolution": list(x.shape[2:]), "epochs": res.epochs, "steps": res.steps,
                "train_seconds": res.seconds, "samples_per_second": res.samples_per_second,
                "parameters": count_parameters(model), "final_train_loss": res.history[-1]}

@@ -73,6 +73,22 @@ class Task:
             raise ValueError("trajectories exist only for the ns2d task.")
         return torch.from_numpy(self._traj(ds))
 
+    def normalizers(self, ds: ShardedDataset, pointwise: bool = True):
+        """Input/output normalisers from the statistics the writer streamed (no pass over the data).
+
+        Those statistics cover every sample of the dataset (train and test alike).
+        """
+        from sciml.data import GaussianNormalizer, RunningMoments
+
+        stats = ds.statistics()
+        out = []
+        for name in self.fields:
+            m = stats[name]
+            sl = (slice(None, None, self.stride),) * self.dims
+            m = RunningMoments(m.count, m.mean[sl], m.m2[sl])
+            out.append(GaussianNormalizer.from_moments(m, pointwise))
+        return tuple(out)
+
     def dataset(self, ds: ShardedDataset, in_memory: bool = True) -> Dataset:
         """A torch Dataset of ``(x, y)`` pairs (in memory, or read sample by sample from the shards)."""
         if in_memory or self.name == "ns2d":

@@ -19,7 +19,10 @@ from physics.pdes.base import PDE
 from sciml.autodiff import ValueOnly, derivatives, resolve_engine
 from sciml.networks import OutputTransform
 from sciml.runtime import resolve_device, resolve_dtype, validate_mode
-from sciml.training import Callback, Phase, Trainer, TrainResult
+from sciml.training import Callback, LearningRateAnnealing, LossWeights, Phase, ReLoBRaLo, Trainer, TrainResult
+from solvers.pinn.adaptivity import (ResidualAdaptiveRefinement, SelfAdaptiveWeights, causal_loss)
+
+WEIGHTINGS = ("fixed", "lr_annealing", "relobralo")
 
 log = logging.getLogger("sciml.pinn")
 
@@ -92,6 +95,15 @@ class PINNSolver:
     hard_constraints: bool = True
     loss_weights: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    weighting: str = "fixed"  # fixed | lr_annealing | relobralo  (sciml.training.loss_weighting)
+    weighting_every: int = 100
+    causal_bins: int = 0  # > 0: causal training over this many time bins (Wang, Sankaran & Perdikaris 2022)
+    causal_epsilon: float = 1.0
+    rar_every: int = 0  # > 0: residual-based adaptive refinement every this many steps (Lu et al. 2021)
+    rar_candidates: int = 10000
+    rar_add: int = 100
+    self_adaptive: bool = False  # per-point residual weights by gradient ascent (McClenny & Braga-Neto 2023)
+    self_adaptive_lr: float = 1.0
 
     def __post_init__(self):
         validate_mode(self.mode)
@@ -120,6 +132,26 @@ class PINNSolver:
             raise ValueError(f"loss_weights name unknown terms {sorted(unknown)}; terms are {['pde', *self._term_names()]}.")
         self.points = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
         self._second = self.problem.second_dim_indices()
+        self._check_methods()
+        probe = self.points.interior[:2]
+        self.residual_names = list(self.problem.residual(self._derivs(probe), probe).keys())
+        self.weights = LossWeights({k: self.loss_weights.get(k, 1.0) for k in [*self.residual_names, *self._term_names()]},
+                                   self.device, self.dtype)
+        self.sa_weights = (torch.ones(len(self.points.interior), device=self.device, dtype=self.dtype, requires_grad=True)
+                           if self.self_adaptive else None)
+
+    def _check_methods(self) -> None:
+        if self.weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting={self.weighting!r}; choose one of {WEIGHTINGS}.")
+        if self.causal_bins:
+            if "t" not in self.problem.input_names or not hasattr(self.geometry, "time"):
+                raise ValueError("causal training needs a time-dependent problem (an input named 't' on a SpaceTime "
+                                 f"geometry); {self.problem!r} has inputs {self.problem.input_names}.")
+            if self.causal_bins < 2:
+                raise ValueError(f"causal_bins must be >= 2 (or 0 to disable), got {self.causal_bins}.")
+        if self.self_adaptive and (self.rar_every or self.sampling.resample_every):
+            raise ValueError("self-adaptive weights belong to fixed collocation points; they cannot be combined with "
+                             "RAR or resampling. Disable one of them.")
 
     def _term_names(self) -> list[str]:
         return [] if self.hard_constraints else [c.name for c in self.problem.conditions()]
@@ -132,8 +164,9 @@ class PINNSolver:
 
     def loss_terms(self) -> dict[str, Tensor]:
         """Mean-square residual of every term at the current collocation points."""
-        d = self._derivs(self.points.interior)
-        terms = {k: (r * r).mean() for k, r in self.problem.residual(d, self.points.interior).items()}
+        x = self.points.interior
+        d = self._derivs(x)
+        terms = {k: self._residual_loss(r, x) for k, r in self.problem.residual(d, x).items()}
         if not self.hard_constraints:
             for cond in self.problem.conditions():
                 x = self.points.boundary if cond.region == "boundary" else self.points.initial
@@ -148,16 +181,35 @@ class PINNSolver:
                 terms[cond.name] = (r * r).mean()
         return terms
 
+    def _residual_loss(self, r: Tensor, x: Tensor) -> Tensor:
+        sq = r * r
+        if self.sa_weights is not None:
+            sq = self.sa_weights * sq
+        if not self.causal_bins:
+            return sq.mean()
+        ti = self.problem.input_names.index("t")
+        t0, t1 = float(self.geometry.time.t0), float(self.geometry.time.t1)
+        return causal_loss(sq, x[:, ti], t0, t1, self.causal_bins, self.causal_epsilon)
+
     def loss(self) -> tuple[Tensor, dict[str, Tensor]]:
         terms = self.loss_terms()
-        total = sum(self.loss_weights.get(k, 1.0) * v for k, v in terms.items())
-        return total, terms  # type: ignore[return-value]
+        return self.weights.total(terms), terms
 
     # -- training ------------------------------------------------------------
     def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
         cbs = list(callbacks)
         if self.sampling.resample_every > 0:
             cbs.insert(0, _Resampler(self, self.sampling.resample_every))
+        if self.rar_every > 0:
+            cbs.insert(0, ResidualAdaptiveRefinement(self, self.rar_every, self.rar_candidates, self.rar_add))
+        if self.sa_weights is not None:
+            cbs.insert(0, SelfAdaptiveWeights(self.sa_weights, self.self_adaptive_lr))
+        if self.weighting == "lr_annealing":
+            ref = "pde" if "pde" in self.residual_names else self.residual_names[0]
+            cbs.insert(0, LearningRateAnnealing(self.weights, self.loss_terms, list(self.network.parameters()), ref,
+                                                self.weighting_every))
+        elif self.weighting == "relobralo":
+            cbs.insert(0, ReLoBRaLo(self.weights, [*self.residual_names, *self._term_names()]))
         return Trainer(self.loss, self.network, self.phases, cbs, mode=self._loss_mode)
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:

@@ -33,3 +33,16 @@ def test_burgers_pinn_trains_on_cuda(mode):
     assert resolve_device("gpu").type == "cuda" and s.points.interior.is_cuda
     h = s.fit().history
     assert h[-1] < h[0]
+
+
+def test_fno_on_cuda_matches_cpu():
+    from sciml.networks import FNO
+
+    torch.manual_seed(0)
+    net = FNO(1, 1, (6, 6), width=8, layers=2).double()
+    x = torch.randn(3, 1, 24, 20, dtype=torch.float64)
+    ref = net(x)
+    out = net.cuda()(x.cuda())
+    torch.testing.assert_close(out.cpu(), ref, rtol=1e-10, atol=1e-10)
+    out.square().mean().backward()
+    assert all(p.grad is not None and p.grad.is_cuda for p in net.parameters())

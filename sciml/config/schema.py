@@ -143,6 +143,27 @@ class SamplingConfig:
     resample_every: int = 0
 
 
+class Weighting(str, Enum):
+    fixed = "fixed"
+    lr_annealing = "lr_annealing"
+    relobralo = "relobralo"
+
+
+@dataclass
+class MethodsConfig:
+    """PINN training methods (solvers/pinn/adaptivity.py, sciml/training/loss_weighting.py)."""
+
+    weighting: Weighting = Weighting.fixed
+    weighting_every: int = 100
+    causal_bins: int = 0
+    causal_epsilon: float = 1.0
+    rar_every: int = 0
+    rar_candidates: int = 10000
+    rar_add: int = 100
+    self_adaptive: bool = False
+    self_adaptive_lr: float = 1.0
+
+
 @dataclass
 class ExperimentConfig:
     experiment: str = "burgers_pinn"
@@ -158,6 +179,7 @@ class ExperimentConfig:
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    methods: MethodsConfig = field(default_factory=MethodsConfig)
     problem: Any = MISSING
     geometry: Any = MISSING
     evaluation: Any = None
@@ -175,4 +197,4 @@ def register_configs() -> None:
 
 
 __all__ = ["ExperimentConfig", "register_configs", "ModelConfig", "OptimizerConfig", "TrainerConfig",
-           "SamplingConfig", "CheckpointSettings", "FourierFeaturesConfig"]
+           "SamplingConfig", "CheckpointSettings", "FourierFeaturesConfig", "MethodsConfig"]

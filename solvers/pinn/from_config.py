@@ -64,4 +64,5 @@ def solver_from_config(cfg: DictConfig):
         device=str(_plain(cfg.device)), dtype=str(_plain(cfg.dtype)), hard_constraints=bool(cfg.hard_constraints),
         loss_weights=dict(_plain(cfg.loss_weights) or {}),
         metadata={"network": spec, "dtype": str(_plain(cfg.dtype))},
+        **(_plain(cfg.methods) if cfg.get("methods") is not None else {}),
     )

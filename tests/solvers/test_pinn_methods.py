@@ -142,3 +142,15 @@ def test_burgers_trains_with_causal_weighting_and_balancing(float64, weighting):
     assert set(s.weights.values()) != {1.0}
     with pytest.raises(ValueError, match="weighting="):
         _burgers_solver(weighting="gradnorm")
+
+
+def test_methods_are_selectable_in_config():
+    from sciml.config import ConfigError, compose
+    from solvers.pinn import PINNSolver
+
+    cfg = compose(["methods.weighting=relobralo", "methods.causal_bins=16", "sampling.n_interior=64",
+                   "sampling.n_boundary=8", "sampling.n_initial=8", "hard_constraints=false", "mode=pynative"])
+    s = PINNSolver.from_config(cfg)
+    assert s.weighting == "relobralo" and s.causal_bins == 16
+    with pytest.raises(ConfigError):
+        compose(["methods.weighting=gradnorm"])

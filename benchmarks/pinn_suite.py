@@ -1,0 +1,70 @@
+"""The PINN suite's accuracy table: train every case with its shipped config and record the error.
+
+    python benchmarks/pinn_suite.py --json benchmarks/results/pinn_suite.json [--cases heat,poisson_disk]
+
+Each case runs ``sciml run experiment=<case>`` in a subprocess (its own output folder under
+``benchmarks/runs/pinn_suite``) and reports the relative L2 error against its reference (exact
+solution or Cole–Hopf), the wall time and the steps, next to the published bar where one exists.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_json  # noqa: E402
+
+# case -> (bar to beat, its source); None where the issue names no bar
+CASES = {
+    "burgers_pinn": (0.0043, "MindFlow notebook final rel. L2 (REFERENCES.md)"),
+    "poisson_disk": (0.0130, "MindFlow Poisson disk"),
+    "poisson_triangle": (0.0284, "MindFlow Poisson triangle"),
+    "poisson_pentagon": (0.0273, "MindFlow Poisson pentagon"),
+    "heat": (None, ""),
+    "wave": (None, ""),
+    "helmholtz": (None, ""),
+    "kovasznay": (None, ""),
+}
+
+
+def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
+    out = runs / case
+    if not (reuse and (out / "metrics.json").exists()):
+        cmd = [sys.executable, "-m", "sciml.cli.main", "run", f"experiment={case}", f"hydra.run.dir={out}",
+               "trainer.progress_bar=false", "trainer.tensorboard=false", *overrides]
+        print("+", " ".join(cmd), flush=True)
+        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if r.returncode != 0:
+            return {"case": case, "variant": "sciml", "value": None, "unit": "relative L2", "ratio_to": None,
+                    "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1]}
+    m = json.loads((out / "metrics.json").read_text())
+    bar, source = CASES[case]
+    return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",
+            "ratio_to": source or None, "ratio": (m["rel_l2"] / bar) if bar else None, "bar": bar,
+            "wall_seconds": round(m["wall_seconds"], 1), "steps": m["steps"],
+            "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else "")}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", default="benchmarks/results/pinn_suite.json")
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--runs", default="benchmarks/runs/pinn_suite")
+    ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--override", action="append", default=[])
+    args = ap.parse_args()
+    out = Path(args.json)
+    old = json.loads(out.read_text())["rows"] if out.exists() else []
+    rows = [run_case(c, ROOT / args.runs, args.reuse, args.override) for c in args.cases.split(",")]
+    done = {r["case"] for r in rows}
+    write_json(out, [r for r in old if r["case"] not in done] + rows)
+    for r in rows:
+        print(json.dumps(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""Classical PDE benchmarks with exact solutions (the PINN suite's reference cases).
+
+Each class gives ``residual(d, x)``, soft ``conditions()`` from its exact solution, and
+``exact(x)`` (``[N, F]``) for evaluation. Units are dimensionless.
+
+* :class:`Heat1D` — ``u_t = α u_xx`` on ``[0, 1] × [0, T]``, ``u = sin(πx) e^{−απ²t}``.
+* :class:`Wave1D` — ``u_tt = c² u_xx``, ``u = sin(πx) cos(cπt) + ½ sin(3πx) cos(3cπt)``
+  (standing waves, fixed ends).
+* :class:`Helmholtz2D` — ``Δu + k²u = f`` on ``[−1, 1]²`` with ``u = sin(a₁πx) sin(a₂πy)``
+  (Wang, Teng & Perdikaris 2021; ``k`` from 2 to 4π in the issue's range).
+* :class:`Kovasznay` — steady Navier–Stokes at ``Re`` (Kovasznay 1948): ``u = 1 − e^{λx} cos 2πy``,
+  ``v = λ/(2π) e^{λx} sin 2πy``, ``p = ½(1 − e^{2λx})``, ``λ = Re/2 − sqrt(Re²/4 + 4π²)``.
+* :class:`PoissonManufactured` — ``−Δu = f`` on any 2-D geometry with ``u = sin(πx) sin(πy) + x² − y``;
+  used on disks and polygons with Dirichlet data imposed softly. (An ADF hard constraint
+  ``u = g + φ·N`` needs an extension ``g`` of the boundary data; for a manufactured solution the
+  only closed-form extension is the solution itself, which would make the test trivial.)
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from physics.pdes.base import PDE, Condition
+
+
+def _exact_condition(pde, name: str, region: str) -> Condition:
+    return Condition(name, region, lambda d, x, n: d.u(pde.output_names[0]) - pde.exact(x)[:, 0])
+
+
+class Heat1D(PDE):
+    input_names = ("x", "t")
+    output_names = ("u",)
+    second_dims = ("x",)
+
+    def __init__(self, alpha: float = 0.1):
+        if not alpha > 0:
+            raise ValueError(f"diffusivity alpha must be positive, got {alpha}.")
+        self.alpha = float(alpha)
+
+    def exact(self, x):
+        return (torch.sin(math.pi * x[:, 0]) * torch.exp(-self.alpha * math.pi**2 * x[:, 1]))[:, None]
+
+    def residual(self, d, x):
+        return {"pde": d.d("u", "t") - self.alpha * d.d2("u", "x")}
+
+    def conditions(self):
+        return [_exact_condition(self, "bc", "boundary"), _exact_condition(self, "ic", "initial")]
+
+    def hard_constraint(self, geometry):
+        """``u = sin(πx) + t·x(1 − x)·N`` on ``[0, 1]`` (exact IC and BC)."""
+        return lambda x, y: (x[:, 0:1] * math.pi).sin() + x[:, 1:2] * (x[:, 0:1] * (1 - x[:, 0:1])) * y
+
+    def __repr__(self):
+        return f"Heat1D(alpha={self.alpha:g})"
+
+
+class Wave1D(PDE):
+    input_names = ("x", "t")
+    output_names = ("u",)
+    second_dims = ("x", "t")
+
+    def __init__(self, c: float = 1.0):
+        if not c > 0:
+            raise ValueError(f"wave speed c must be positive, got {c}.")
+        self.c = float(c)
+
+    def exact(self, x):
+        xs, t = x[:, 0], x[:, 1]
+        c = self.c
+        return (torch.sin(math.pi * xs) * torch.cos(c * math.pi * t)
+                + 0.5 * torch.sin(3 * math.pi * xs) * torch.cos(3 * c * math.pi * t))[:, None]
+
+    def residual(self, d, x):
+        return {"pde": d.d2("u", "t") - self.c**2 * d.d2("u", "x")}
+
+    def conditions(self):
+        return [_exact_condition(self, "bc", "boundary"), _exact_condition(self, "ic", "initial"),
+                Condition("ic_velocity", "initial", lambda d, x, n: d.d("u", "t"), derivatives=True)]
+
+    def __repr__(self):
+        return f"Wave1D(c={self.c:g})"
+
+
+class Helmholtz2D(PDE):
+    input_names = ("x", "y")
+    output_names = ("u",)
+    second_dims = ("x", "y")
+    laplacian_only = True
+
+    def __init__(self, k: float = 4 * math.pi, a1: float = 1.0, a2: float = 4.0):
+        self.k, self.a1, self.a2 = float(k), float(a1), float(a2)
+
+    def exact(self, x):
+        return (torch.sin(self.a1 * math.pi * x[:, 0]) * torch.sin(self.a2 * math.pi * x[:, 1]))[:, None]
+
+    def residual(self, d, x):
+        u = self.exact(x)[:, 0]
+        f = (self.k**2 - (self.a1**2 + self.a2**2) * math.pi**2) * u
+        return {"pde": d.laplacian("u") + self.k**2 * d.u("u") - f}
+
+    def conditions(self):
+        return [_exact_condition(self, "bc", "boundary")]
+
+    def hard_constraint(self, geometry):
+        """``u = (1 − x²)(1 − y²)·N`` on ``[−1, 1]²`` (the exact solution vanishes on the boundary)."""
+        return lambda x, y: (1 - x[:, 0:1] * x[:, 0:1]) * (1 - x[:, 1:2] * x[:, 1:2]) * y
+
+    def __repr__(self):
+        return f"Helmholtz2D(k={self.k:g}, a1={self.a1:g}, a2={self.a2:g})"
+
+
+class Kovasznay(PDE):
+    input_names = ("x", "y")
+    output_names = ("u", "v", "p")
+    second_dims = ("x", "y")
+
+    def __init__(self, re: float = 20.0):
+        self.re = float(re)
+        self.lam = self.re / 2 - math.sqrt(self.re**2 / 4 + 4 * math.pi**2)
+
+    def exact(self, x):
+        lam, xs, ys = self.lam, x[:, 0], x[:, 1]
+        e = torch.exp(lam * xs)
+        return torch.stack([1 - e * torch.cos(2 * math.pi * ys), lam / (2 * math.pi) * e * torch.sin(2 * math.pi * ys),
+                            0.5 * (1 - torch.exp(2 * lam * xs))], 1)
+
+    def residual(self, d, x):
+        u, v = d.u("u"), d.u("v")
+        nu = 1.0 / self.re
+        return {
+            "momentum_x": u * d.d("u", "x") + v * d.d("u", "y") + d.d("p", "x") - nu * d.laplacian("u"),
+            "momentum_y": u * d.d("v", "x") + v * d.d("v", "y") + d.d("p", "y") - nu * d.laplacian("v"),
+            "continuity": d.d("u", "x") + d.d("v", "y"),
+        }
+
+    def conditions(self):
+        def bc(d, x, n):
+            ex = self.exact(x)
+            return torch.stack([d.u("u") - ex[:, 0], d.u("v") - ex[:, 1]], 1)
+
+        return [Condition("bc", "boundary", bc)]
+
+    def __repr__(self):
+        return f"Kovasznay(re={self.re:g})"
+
+
+class PoissonManufactured(PDE):
+    input_names = ("x", "y")
+    output_names = ("u",)
+    second_dims = ("x", "y")
+    laplacian_only = True
+
+    def exact(self, x):
+        xs, ys = x[:, 0], x[:, 1]
+        return (torch.sin(math.pi * xs) * torch.sin(math.pi * ys) + xs * xs - ys)[:, None]
+
+    def residual(self, d, x):
+        xs, ys = x[:, 0], x[:, 1]
+        f = 2 * math.pi**2 * torch.sin(math.pi * xs) * torch.sin(math.pi * ys) - 2.0  # f = −Δu
+        return {"pde": d.laplacian("u") + f}
+
+    def conditions(self):
+        return [_exact_condition(self, "bc", "boundary")]
+
+    def __repr__(self):
+        return "PoissonManufactured()"

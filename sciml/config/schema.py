@@ -183,6 +183,7 @@ class ExperimentConfig:
     problem: Any = MISSING
     geometry: Any = MISSING
     evaluation: Any = None
+    inverse: Any = None  # {observations: path, unknowns: {name: {initial, positive, true_value}}, generator: {...}}
     grid: Any = None  # parameters of grid-solver experiments (solvers/experiments/*.py)
     dataset: Any = None  # a configs/dataset/*.yaml node: which solver-generated dataset, how many samples
     operator: Any = None  # operator-learning settings: network spec, task, split, epochs (solvers/experiments/operators.py)

@@ -79,6 +79,13 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
     }
+    if solver.unknown_params is not None:
+        found = solver.identified()
+        truth = {k: v.get("true_value") for k, v in (_plain(cfg.inverse).get("unknowns") or {}).items()}
+        metrics["identified"] = found
+        metrics["parameter_rel_error"] = {k: abs(found[k] - t) / abs(t) for k, t in truth.items() if t}
+        metrics["observations"] = {"file": solver.observations.source, "count": len(solver.observations.x)}
+        log.info("identified %s (relative errors %s)", found, metrics["parameter_rel_error"])
     reference = None
     if cfg.get("evaluation") is not None:
         reference = _instantiate(cfg.evaluation, "evaluation reference")

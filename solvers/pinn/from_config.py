@@ -55,6 +55,15 @@ def solver_from_config(cfg: DictConfig):
     model_cfg = _plain(cfg.model)
     spec = default_network_spec(problem, geometry, model_cfg)
     network = build_network(spec)
+    inverse = _plain(cfg.get("inverse")) or {}
+    extra = {}
+    if inverse:
+        from solvers.pinn.inverse import ensure_observations, load_observations
+
+        path = ensure_observations(inverse)
+        extra["observations"] = load_observations(path, problem.input_names, inverse.get("outputs") or problem.output_names)
+        extra["unknowns"] = {k: {"initial": v["initial"], "positive": v.get("positive", True)}
+                             for k, v in (inverse.get("unknowns") or {}).items()}
     s = _plain(cfg.sampling)
     sampling = Sampling(n_interior=s["n_interior"], n_boundary=s["n_boundary"], n_initial=s["n_initial"],
                         method=s["method"], seed=s["seed"], resample_every=s["resample_every"])
@@ -64,5 +73,5 @@ def solver_from_config(cfg: DictConfig):
         device=str(_plain(cfg.device)), dtype=str(_plain(cfg.dtype)), hard_constraints=bool(cfg.hard_constraints),
         loss_weights=dict(_plain(cfg.loss_weights) or {}),
         metadata={"network": spec, "dtype": str(_plain(cfg.dtype))},
-        **(_plain(cfg.methods) if cfg.get("methods") is not None else {}),
+        **(_plain(cfg.methods) if cfg.get("methods") is not None else {}), **extra,
     )

@@ -20,6 +20,7 @@ from sciml.autodiff import ValueOnly, derivatives, resolve_engine
 from sciml.networks import OutputTransform
 from sciml.runtime import resolve_device, resolve_dtype, validate_mode
 from sciml.training import Callback, LearningRateAnnealing, LossWeights, Phase, ReLoBRaLo, Trainer, TrainResult
+from solvers.pinn.inverse import Observations, TrainableSet, Unknowns
 from solvers.pinn.adaptivity import (ResidualAdaptiveRefinement, SelfAdaptiveWeights, causal_loss)
 
 WEIGHTINGS = ("fixed", "lr_annealing", "relobralo")
@@ -104,6 +105,8 @@ class PINNSolver:
     rar_add: int = 100
     self_adaptive: bool = False  # per-point residual weights by gradient ascent (McClenny & Braga-Neto 2023)
     self_adaptive_lr: float = 1.0
+    observations: Any = None  # solvers.pinn.inverse.Observations: adds the data term "data"
+    unknowns: dict[str, dict] = field(default_factory=dict)  # name -> {initial, positive}: trainable PDE coefficients
 
     def __post_init__(self):
         validate_mode(self.mode)
@@ -127,12 +130,29 @@ class PINNSolver:
             self._loss_mode = "pynative"
         else:
             self._loss_mode = self.mode
+        if self.unknowns and self._loss_mode == "graph":
+            log.warning("inverse runs rebind PDE coefficients every step; running the loss eagerly (mode=pynative).")
+            self._loss_mode = "pynative"
         unknown = set(self.loss_weights) - {"pde", *self._term_names()}
         if unknown:
             raise ValueError(f"loss_weights name unknown terms {sorted(unknown)}; terms are {['pde', *self._term_names()]}.")
         self.points = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
         self._second = self.problem.second_dim_indices()
         self._check_methods()
+        self.unknown_params = None
+        if self.unknowns:
+            missing = [k for k in self.unknowns if not hasattr(self.problem, k)]
+            if missing:
+                raise ValueError(f"unknowns {missing} are not coefficients of {self.problem!r}.")
+            self.unknown_params = Unknowns(self.unknowns).to(device=self.device, dtype=self.dtype)
+            self._bind_unknowns()
+        if self.observations is not None:
+            bad = [o for o in self.observations.outputs if o not in self.problem.output_names]
+            if bad:
+                raise ValueError(f"observed outputs {bad} are not outputs of {self.problem!r} {self.problem.output_names}.")
+            self.observations = Observations(self.observations.x.to(self.device, self.dtype),
+                                             self.observations.y.to(self.device, self.dtype),
+                                             self.observations.outputs, self.observations.source)
         probe = self.points.interior[:2]
         self.residual_names = list(self.problem.residual(self._derivs(probe), probe).keys())
         self.weights = LossWeights({k: self.loss_weights.get(k, 1.0) for k in [*self.residual_names, *self._term_names()]},
@@ -154,7 +174,8 @@ class PINNSolver:
                              "RAR or resampling. Disable one of them.")
 
     def _term_names(self) -> list[str]:
-        return [] if self.hard_constraints else [c.name for c in self.problem.conditions()]
+        names = [] if self.hard_constraints else [c.name for c in self.problem.conditions()]
+        return names + (["data"] if self.observations is not None else [])
 
     # -- loss ---------------------------------------------------------------
     def _derivs(self, x: Tensor, second=None):
@@ -162,8 +183,18 @@ class PINNSolver:
                            input_names=self.problem.input_names, output_names=self.problem.output_names,
                            laplacian_only=self.problem.laplacian_only and second is None)
 
+    def _bind_unknowns(self) -> None:
+        for k, v in self.unknown_params.values().items():
+            setattr(self.problem, k, v)
+
+    def identified(self) -> dict[str, float]:
+        """Current values of the unknown coefficients."""
+        return {k: float(v) for k, v in self.unknown_params.values().items()} if self.unknown_params is not None else {}
+
     def loss_terms(self) -> dict[str, Tensor]:
         """Mean-square residual of every term at the current collocation points."""
+        if self.unknown_params is not None:
+            self._bind_unknowns()
         x = self.points.interior
         d = self._derivs(x)
         terms = {k: self._residual_loss(r, x) for k, r in self.problem.residual(d, x).items()}
@@ -179,6 +210,11 @@ class PINNSolver:
                     d = ValueOnly(self.model(x), x.shape[1], self.problem.input_names, self.problem.output_names)
                 r = cond.residual(d, x, n)
                 terms[cond.name] = (r * r).mean()
+        if self.observations is not None:
+            obs = self.observations
+            idx = [self.problem.output_names.index(o) for o in obs.outputs]
+            pred = self.model(obs.x)[:, idx]
+            terms["data"] = ((pred - obs.y) ** 2).mean()
         return terms
 
     def _residual_loss(self, r: Tensor, x: Tensor) -> Tensor:
@@ -210,7 +246,8 @@ class PINNSolver:
                                                 self.weighting_every))
         elif self.weighting == "relobralo":
             cbs.insert(0, ReLoBRaLo(self.weights, [*self.residual_names, *self._term_names()]))
-        return Trainer(self.loss, self.network, self.phases, cbs, mode=self._loss_mode)
+        target = self.network if self.unknown_params is None else TrainableSet(self.network, self.unknown_params)
+        return Trainer(self.loss, target, self.phases, cbs, mode=self._loss_mode)
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:
         """Train; ``resume_from`` continues exactly from a checkpoint written during training."""

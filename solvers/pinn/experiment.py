@@ -92,10 +92,14 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         metrics.update(solver.evaluate(reference))
         log.info("relative L2 error vs %s: %.3e", type(reference).__name__, metrics["rel_l2"])
     if tr.get("plots", True):
-        from solvers.pinn.plots import plot_loss, plot_solution
+        from solvers.pinn.plots import plot_loss, plot_scattered, plot_solution, write_point_cloud
 
         plot_loss(result, out / "loss.png")
         if reference is not None and hasattr(reference, "field_shape"):
             plot_solution(solver, reference, out / "solution.png")
+        elif reference is not None:
+            plot_scattered(solver, reference, out / "solution.png")
+        if reference is not None:
+            write_point_cloud(solver, reference, out / "solution.vtu")
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
     return metrics

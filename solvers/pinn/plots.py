@@ -58,3 +58,43 @@ def plot_solution(solver, reference, path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_scattered(solver, reference, path: str | Path) -> None:
+    """Prediction, reference and |error| as coloured scatter plots over the first two inputs (any geometry)."""
+    plt = _plt()
+    pts = reference.points()
+    pred = solver.predict(pts)[:, 0]
+    ref = reference.solution(pts)[:, 0]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
+    names = solver.problem.input_names
+    for ax, field, title, cmap in ((axes[0], pred, "PINN prediction", "RdBu_r"), (axes[1], ref, "reference", "RdBu_r"),
+                                   (axes[2], np.abs(pred - ref), "|error|", "magma")):
+        sc = ax.scatter(pts[:, 0], pts[:, 1], c=field, s=2, cmap=cmap)
+        ax.set_title(title)
+        ax.set_xlabel(names[0])
+        ax.set_aspect("equal" if "t" not in names else "auto")
+        fig.colorbar(sc, ax=ax)
+    axes[0].set_ylabel(names[1])
+    fig.suptitle(f"{solver.problem.output_names[0]}: relative L2 error {np.linalg.norm(pred - ref) / np.linalg.norm(ref):.2e}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_point_cloud(solver, reference, path: str | Path) -> Path:
+    """Prediction, reference and error at the reference points as a VTU point cloud (ParaView, via meshio)."""
+    import meshio
+
+    pts = reference.points()
+    pred, ref = solver.predict(pts), reference.solution(pts)
+    xyz = np.zeros((len(pts), 3))
+    xyz[:, : min(3, pts.shape[1])] = pts[:, :3]
+    data = {}
+    for k, name in enumerate(solver.problem.output_names):
+        data[name] = pred[:, k]
+        data[f"{name}_reference"] = ref[:, k]
+        data[f"{name}_error"] = pred[:, k] - ref[:, k]
+    cells = [("vertex", np.arange(len(pts))[:, None])]
+    meshio.write(path, meshio.Mesh(xyz, cells, point_data=data))
+    return Path(path)

@@ -154,3 +154,22 @@ def test_methods_are_selectable_in_config():
     assert s.weighting == "relobralo" and s.causal_bins == 16
     with pytest.raises(ConfigError):
         compose(["methods.weighting=gradnorm"])
+
+
+def test_pinn_case_writes_plots_and_a_paraview_point_cloud(tmp_path):
+    import json
+
+    import meshio
+
+    from sciml.cli.main import main as cli
+
+    out = tmp_path / "run"
+    assert cli(["run", "experiment=poisson_triangle", "optimizer.steps=3", "optimizer.lbfgs_steps=0", "mode=pynative",
+                "sampling.n_interior=64", "sampling.n_boundary=16", "evaluation.n=256", "trainer.progress_bar=false",
+                f"hydra.run.dir={out}"]) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    vtu = meshio.read(out / "solution.vtu")
+    assert len(vtu.points) == 256 and {"u", "u_reference", "u_error"} <= set(vtu.point_data)
+    err = vtu.point_data["u_error"]
+    assert abs(np.linalg.norm(err) / np.linalg.norm(vtu.point_data["u_reference"]) - m["rel_l2"]) < 1e-5
+    assert (out / "solution.png").exists() and (out / "loss.png").exists()

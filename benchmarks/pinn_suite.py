@@ -24,10 +24,12 @@ CASES = {
     "poisson_disk": (0.0130, "MindFlow Poisson disk"),
     "poisson_triangle": (0.0284, "MindFlow Poisson triangle"),
     "poisson_pentagon": (0.0273, "MindFlow Poisson pentagon"),
+    "darcy_pinn": (0.01, "MindFlow Darcy (mixed form)"),
     "heat": (None, ""),
     "wave": (None, ""),
     "helmholtz": (None, ""),
     "kovasznay": (None, ""),
+    "burgers_inverse": (None, ""),
 }
 
 
@@ -43,10 +45,14 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
                     "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1]}
     m = json.loads((out / "metrics.json").read_text())
     bar, source = CASES[case]
+    extra = {}
+    if "parameter_rel_error" in m:
+        extra = {"identified": m["identified"], "parameter_rel_error": m["parameter_rel_error"],
+                 "observations": m["observations"]["count"]}
     return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",
             "ratio_to": source or None, "ratio": (m["rel_l2"] / bar) if bar else None, "bar": bar,
             "wall_seconds": round(m["wall_seconds"], 1), "steps": m["steps"],
-            "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else "")}
+            "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""), **extra}
 
 
 def main() -> None:

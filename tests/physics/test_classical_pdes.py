@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from physics import Heat1D, Helmholtz2D, Kovasznay, PoissonManufactured, Wave1D
+from physics import DarcyMixed, Heat1D, Helmholtz2D, Kovasznay, PoissonManufactured, Wave1D
 from sciml.autodiff import derivatives
 from sciml.networks import MLP
 
@@ -19,7 +19,7 @@ class Exact(torch.nn.Module):
 
 
 @pytest.mark.parametrize("pde", [Heat1D(0.1), Wave1D(1.5), Helmholtz2D(4 * math.pi), Helmholtz2D(2.0, 1.0, 2.0),
-                                 Kovasznay(20.0), PoissonManufactured()])
+                                 Kovasznay(20.0), PoissonManufactured(), DarcyMixed()])
 def test_exact_solution_has_zero_residual(float64, pde):
     x = torch.rand(200, 2) * 2 - 0.5
     d = derivatives(Exact(pde), x, "autograd", second_dims=pde.second_dim_indices(), input_names=pde.input_names,

@@ -102,15 +102,22 @@ def _hydra_run(args: list[str]) -> int:
     return 0
 
 
-def _print_config(args: list[str]) -> int:
-    from omegaconf import OmegaConf
-
+def _compose_or_report(args: list[str]):
+    """The composed config, or ``None`` after printing the config error."""
     from sciml.config import ConfigError, compose
 
     try:
-        cfg = compose(args)
+        return compose(args)
     except ConfigError as err:
         print(f"sciml: {err}", file=sys.stderr)
+        return None
+
+
+def _print_config(args: list[str]) -> int:
+    from omegaconf import OmegaConf
+
+    cfg = _compose_or_report(args)
+    if cfg is None:
         return 2
     print(OmegaConf.to_yaml(cfg, resolve=True))
     return 0
@@ -120,12 +127,8 @@ def _generate(args: list[str]) -> int:
     from hydra.utils import get_method
     from omegaconf import OmegaConf
 
-    from sciml.config import ConfigError, compose
-
-    try:
-        cfg = compose(args)
-    except ConfigError as err:
-        print(f"sciml: {err}", file=sys.stderr)
+    cfg = _compose_or_report(args)
+    if cfg is None:
         return 2
     if cfg.get("dataset") is None:
         import importlib.resources as res

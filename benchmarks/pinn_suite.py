@@ -24,6 +24,7 @@ CASES = {
     "poisson_disk": (0.0130, "MindFlow Poisson disk"),
     "poisson_triangle": (0.0284, "MindFlow Poisson triangle"),
     "poisson_pentagon": (0.0273, "MindFlow Poisson pentagon"),
+    "poisson_mesh": (None, ""),
     "darcy_pinn": (0.01, "MindFlow Darcy (mixed form)"),
     "heat": (None, ""),
     "wave": (None, ""),

@@ -155,10 +155,13 @@ class PoissonManufactured(PDE):
         xs, ys = x[:, 0], x[:, 1]
         return (torch.sin(math.pi * xs) * torch.sin(math.pi * ys) + xs * xs - ys)[:, None]
 
+    @staticmethod
+    def source(x):
+        """``f = −Δu`` at points ``[N, 2]``: ``[N]``."""
+        return 2 * math.pi**2 * torch.sin(math.pi * x[:, 0]) * torch.sin(math.pi * x[:, 1]) - 2.0
+
     def residual(self, d, x):
-        xs, ys = x[:, 0], x[:, 1]
-        f = 2 * math.pi**2 * torch.sin(math.pi * xs) * torch.sin(math.pi * ys) - 2.0  # f = −Δu
-        return {"pde": d.laplacian("u") + f}
+        return {"pde": d.laplacian("u") + self.source(x)}
 
     def conditions(self):
         return [_exact_condition(self, "bc", "boundary")]

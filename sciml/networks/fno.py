@@ -115,7 +115,10 @@ class FNO(nn.Module):
 
     ``width``: channels of the hidden layers; ``layers``: Fourier layers; ``projection``: hidden
     size of the output MLP; ``positional``: append grid coordinates to the input;
-    ``padding``: zero-padding (grid points per axis, at the far end) for non-periodic problems.
+    ``padding``: zero-padding at the far end of each axis for non-periodic problems — an integer
+    number of points, or a fraction ``< 1`` of the grid length (``round(f·(n−1))`` points), which
+    keeps the padded domain's physical size the same at every resolution (needed for zero-shot
+    super-resolution).
     Internally grid-first (``[*grid, batch, channels]``), so every pointwise layer is one GEMM.
     """
 
@@ -126,7 +129,9 @@ class FNO(nn.Module):
         self.modes = tuple(int(m) for m in modes)
         self.dim = len(self.modes)
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.positional, self.padding = positional, int(padding)
+        if padding < 0 or (padding >= 1 and padding != int(padding)):
+            raise ValueError(f"padding must be a non-negative integer or a fraction below 1, got {padding}.")
+        self.positional, self.padding = positional, (float(padding) if padding < 1 else int(padding))
         acts = {"gelu": nn.GELU(), "relu": nn.ReLU(), "silu": nn.SiLU(), "tanh": nn.Tanh()}
         if activation not in acts:
             raise ValueError(f"FNO activation {activation!r} is not supported; choose one of {sorted(acts)}.")
@@ -152,13 +157,14 @@ class FNO(nn.Module):
         if self.positional:
             v = torch.cat([v, grid_coordinates(grid, a.shape[0], a.device, a.dtype)], dim=-1)
         v = self.lift(v)
-        if self.padding:
-            v = F.pad(v, [0, 0, 0, 0] + [0, self.padding] * d)
+        pads = [round(self.padding * (n - 1)) if isinstance(self.padding, float) else self.padding for n in grid]
+        if any(pads):
+            v = F.pad(v, [0, 0, 0, 0] + [p for q in reversed(pads) for p in (0, q)])
         for i, (spec, skip) in enumerate(zip(self.spectral, self.skip)):
             v = spec(v) + skip(v)
             if i < len(self.spectral) - 1:
                 v = self.act(v)
-        if self.padding:
+        if any(pads):
             v = v[tuple(slice(0, n) for n in grid)]
         out = self.proj2(self.act(self.proj1(v)))
         return out.permute(d, d + 1, *range(d))

@@ -124,3 +124,15 @@ def test_relative_losses_match_analytic_norms(float64):
     assert abs(float(relative_h1(u + e, u, dims=1, periodic=False)) - expected) < 5e-3
     with pytest.raises(ValueError, match="differs from target"):
         relative_lp(u, u[:, :5])
+
+
+def test_fractional_padding_keeps_the_padded_domain_size():
+    """padding=0.25 pads 4 points at n=17 and 8 at n=33: the same physical extension at both resolutions."""
+    m = FNO(1, 1, (4, 4), width=4, layers=1, padding=0.25)
+    seen = []
+    m.spectral[0].register_forward_pre_hook(lambda mod, inp: seen.append(tuple(inp[0].shape[:2])))
+    m(torch.randn(1, 1, 17, 17))
+    m(torch.randn(1, 1, 33, 33))
+    assert seen == [(21, 21), (41, 41)]
+    with pytest.raises(ValueError, match="padding"):
+        FNO(1, 1, (4,), padding=2.5)

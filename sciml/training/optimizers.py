@@ -60,8 +60,8 @@ def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.
         )
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
-    # fused kernels exist for CPU and CUDA in recent torch; fall back to foreach elsewhere
-    if all(p.device.type in ("cpu", "cuda") for p in params):
+    # fused kernels exist for real CPU/CUDA tensors in recent torch; fall back to foreach elsewhere
+    if all(p.device.type in ("cpu", "cuda") and not p.is_complex() for p in params):
         kwargs["fused"] = True
     return cls(params, **kwargs)
 

@@ -7,7 +7,8 @@ Each class gives ``residual(d, x)``, soft ``conditions()`` from its exact soluti
 * :class:`Wave1D` — ``u_tt = c² u_xx``, ``u = sin(πx) cos(cπt) + ½ sin(3πx) cos(3cπt)``
   (standing waves, fixed ends).
 * :class:`Helmholtz2D` — ``Δu + k²u = f`` on ``[−1, 1]²`` with ``u = sin(a₁πx) sin(a₂πy)``
-  (Wang, Teng & Perdikaris 2021; ``k`` from 2 to 4π in the issue's range).
+  (Wang, Teng & Perdikaris 2021). Avoid ``k² ≈ (a₁² + a₂²)π²``: near resonance ``f`` is
+  tiny next to ``Δu`` and a PINN stalls at ``u = 0``.
 * :class:`Kovasznay` — steady Navier–Stokes at ``Re`` (Kovasznay 1948): ``u = 1 − e^{λx} cos 2πy``,
   ``v = λ/(2π) e^{λx} sin 2πy``, ``p = ½(1 − e^{2λx})``, ``λ = Re/2 − sqrt(Re²/4 + 4π²)``.
 * :class:`PoissonManufactured` — ``−Δu = f`` on any 2-D geometry with ``u = sin(πx) sin(πy) + x² − y``;
@@ -88,7 +89,7 @@ class Helmholtz2D(PDE):
     second_dims = ("x", "y")
     laplacian_only = True
 
-    def __init__(self, k: float = 4 * math.pi, a1: float = 1.0, a2: float = 4.0):
+    def __init__(self, k: float = 4.0, a1: float = 1.0, a2: float = 4.0):
         self.k, self.a1, self.a2 = float(k), float(a1), float(a2)
 
     def exact(self, x):

@@ -136,9 +136,10 @@ class Kovasznay(PDE):
         }
 
     def conditions(self):
+        """Dirichlet data for ``u``, ``v`` and ``p`` (pinning ``p``'s free constant, as DeepXDE's example does)."""
         def bc(d, x, n):
             ex = self.exact(x)
-            return torch.stack([d.u("u") - ex[:, 0], d.u("v") - ex[:, 1]], 1)
+            return torch.stack([d.u("u") - ex[:, 0], d.u("v") - ex[:, 1], d.u("p") - ex[:, 2]], 1)
 
         return [Condition("bc", "boundary", bc)]
 

@@ -9,6 +9,7 @@ import abc
 from dataclasses import dataclass
 from typing import Callable
 
+import torch
 from torch import Tensor
 
 from sciml.autodiff import Derivatives
@@ -60,3 +61,14 @@ class PDE(abc.ABC):
 
     def second_dim_indices(self) -> tuple[int, ...]:
         return tuple(self.input_names.index(n) for n in self.second_dims)
+
+
+def exact_condition(pde: PDE, name: str = "bc", region: str = "boundary") -> Condition:
+    """Dirichlet data for every output from ``pde.exact(x)`` (``[N, F]``): residual ``u_k − u_k^exact``."""
+
+    def residual(d, x, n):
+        ex = pde.exact(x)
+        parts = [d.u(o) - ex[:, k] for k, o in enumerate(pde.output_names)]
+        return parts[0] if len(parts) == 1 else torch.stack(parts, 1)
+
+    return Condition(name, region, residual)

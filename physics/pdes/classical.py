@@ -22,11 +22,7 @@ import math
 
 import torch
 
-from physics.pdes.base import PDE, Condition
-
-
-def _exact_condition(pde, name: str, region: str) -> Condition:
-    return Condition(name, region, lambda d, x, n: d.u(pde.output_names[0]) - pde.exact(x)[:, 0])
+from physics.pdes.base import PDE, Condition, exact_condition
 
 
 class Heat1D(PDE):
@@ -46,7 +42,7 @@ class Heat1D(PDE):
         return {"pde": d.d("u", "t") - self.alpha * d.d2("u", "x")}
 
     def conditions(self):
-        return [_exact_condition(self, "bc", "boundary"), _exact_condition(self, "ic", "initial")]
+        return [exact_condition(self, "bc", "boundary"), exact_condition(self, "ic", "initial")]
 
     def hard_constraint(self, geometry):
         """``u = sin(πx) + t·x(1 − x)·N`` on ``[0, 1]`` (exact IC and BC)."""
@@ -76,7 +72,7 @@ class Wave1D(PDE):
         return {"pde": d.d2("u", "t") - self.c**2 * d.d2("u", "x")}
 
     def conditions(self):
-        return [_exact_condition(self, "bc", "boundary"), _exact_condition(self, "ic", "initial"),
+        return [exact_condition(self, "bc", "boundary"), exact_condition(self, "ic", "initial"),
                 Condition("ic_velocity", "initial", lambda d, x, n: d.d("u", "t"), derivatives=True)]
 
     def __repr__(self):
@@ -101,7 +97,7 @@ class Helmholtz2D(PDE):
         return {"pde": d.laplacian("u") + self.k**2 * d.u("u") - f}
 
     def conditions(self):
-        return [_exact_condition(self, "bc", "boundary")]
+        return [exact_condition(self, "bc", "boundary")]
 
     def hard_constraint(self, geometry):
         """``u = (1 − x²)(1 − y²)·N`` on ``[−1, 1]²`` (the exact solution vanishes on the boundary)."""
@@ -137,11 +133,7 @@ class Kovasznay(PDE):
 
     def conditions(self):
         """Dirichlet data for ``u``, ``v`` and ``p`` (pinning ``p``'s free constant, as DeepXDE's example does)."""
-        def bc(d, x, n):
-            ex = self.exact(x)
-            return torch.stack([d.u("u") - ex[:, 0], d.u("v") - ex[:, 1], d.u("p") - ex[:, 2]], 1)
-
-        return [Condition("bc", "boundary", bc)]
+        return [exact_condition(self)]
 
     def __repr__(self):
         return f"Kovasznay(re={self.re:g})"
@@ -166,7 +158,7 @@ class PoissonManufactured(PDE):
         return {"pde": d.laplacian("u") + self.source(x)}
 
     def conditions(self):
-        return [_exact_condition(self, "bc", "boundary")]
+        return [exact_condition(self, "bc", "boundary")]
 
     def __repr__(self):
         return "PoissonManufactured()"

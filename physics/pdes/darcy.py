@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from physics.pdes.base import PDE, Condition
+from physics.pdes.base import PDE, exact_condition
 
 TWO_PI = 2 * math.pi
 
@@ -33,11 +33,7 @@ class DarcyMixed(PDE):
                 "continuity": d.d("u", "x") + d.d("v", "y") - f}
 
     def conditions(self):
-        def bc(d, x, n):
-            ex = self.exact(x)
-            return torch.stack([d.u("u") - ex[:, 0], d.u("v") - ex[:, 1], d.u("p") - ex[:, 2]], 1)
-
-        return [Condition("bc", "boundary", bc)]
+        return [exact_condition(self)]
 
     def __repr__(self):
         return "DarcyMixed()"

@@ -2,10 +2,10 @@
 
 ``Trainer(loss_fn, model, phases, callbacks, mode).fit()`` runs each optimiser phase in turn.
 ``loss_fn()`` returns ``(total_loss, {term_name: loss_term})``. With ``data`` (an iterable of
-mini-batches, e.g. a DataLoader) each step calls ``loss_fn(batch)`` on the next batch and the
-loader is re-iterated (reshuffled) at each epoch; L-BFGS sees one batch per step; in ``mode="graph"`` it is
-compiled with ``torch.compile`` (forward, residual and loss in one graph; backward through
-AOTAutograd). Every step's loss is checked: a NaN or Inf stops training with
+mini-batches, e.g. a DataLoader) each step calls ``loss_fn(batch)`` on the next batch, and the
+loader is iterated afresh (reshuffled) each epoch; an L-BFGS step uses one batch for its whole
+line search. In ``mode="graph"`` the loss is compiled with ``torch.compile`` (forward, residual
+and loss in one graph; backward through AOTAutograd). Every step's loss is checked: a NaN or Inf stops training with
 :class:`NonFiniteLossError`, naming the step and the last good checkpoint, before the bad
 update is applied. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
 """

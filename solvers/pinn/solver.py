@@ -133,9 +133,6 @@ class PINNSolver:
         if self.unknowns and self._loss_mode == "graph":
             log.warning("inverse runs rebind PDE coefficients every step; running the loss eagerly (mode=pynative).")
             self._loss_mode = "pynative"
-        unknown = set(self.loss_weights) - {"pde", *self._term_names()}
-        if unknown:
-            raise ValueError(f"loss_weights name unknown terms {sorted(unknown)}; terms are {['pde', *self._term_names()]}.")
         self.points = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
         self._second = self.problem.second_dim_indices()
         self._check_methods()
@@ -155,6 +152,10 @@ class PINNSolver:
                                              self.observations.outputs, self.observations.source)
         probe = self.points.interior[:2]
         self.residual_names = list(self.problem.residual(self._derivs(probe), probe).keys())
+        names = [*self.residual_names, *self._term_names()]
+        unknown = set(self.loss_weights) - set(names)
+        if unknown:
+            raise ValueError(f"loss_weights name unknown terms {sorted(unknown)}; terms are {names}.")
         self.weights = LossWeights({k: self.loss_weights.get(k, 1.0) for k in [*self.residual_names, *self._term_names()]},
                                    self.device, self.dtype)
         self.sa_weights = (torch.ones(len(self.points.interior), device=self.device, dtype=self.dtype, requires_grad=True)

@@ -173,3 +173,16 @@ def test_pinn_case_writes_plots_and_a_paraview_point_cloud(tmp_path):
     err = vtu.point_data["u_error"]
     assert abs(np.linalg.norm(err) / np.linalg.norm(vtu.point_data["u_reference"]) - m["rel_l2"]) < 1e-5
     assert (out / "solution.png").exists() and (out / "loss.png").exists()
+
+
+def test_loss_weights_accept_the_problems_own_term_names():
+    from physics import Kovasznay
+    from sciml.geometry import Rectangle
+
+    geo = Rectangle([-0.5, -0.5], [1.0, 1.5])
+    s = PINNSolver(Kovasznay(20.0), geo, MLP(2, 3, 8, 2), [Phase("adam", 1)], Sampling(32, 16, 0),
+                   hard_constraints=False, loss_weights={"continuity": 2.0, "bc": 10.0})
+    assert s.weights.values()["continuity"] == 2.0
+    with pytest.raises(ValueError, match=r"unknown terms \['pde'\]; terms are \['momentum_x'"):
+        PINNSolver(Kovasznay(20.0), geo, MLP(2, 3, 8, 2), [Phase("adam", 1)], Sampling(32, 16, 0),
+                   hard_constraints=False, loss_weights={"pde": 2.0})

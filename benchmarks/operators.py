@@ -50,7 +50,6 @@ def accuracy(experiments: list[str], overrides: list[str], runs: Path, reuse: bo
                              "ratio_to": None, "error": r.stderr.strip().splitlines()[-1:]})
                 continue
         m = json.loads(metrics_file.read_text())
-        cfg = (out / "config.yaml").read_text()
         task = "darcy" if "darcy" in exp else ("burgers" if "burgers" in exp else "ns2d")
         ref_name, ref = PUBLISHED[task]
         net = exp.split("_")[0]
@@ -66,7 +65,6 @@ def accuracy(experiments: list[str], overrides: list[str], runs: Path, reuse: bo
                 rows.append({**base, "case": f"{task}_{k[len('rel_l2_at_'):]}", "metric": f"zero-shot super-resolution "
                              f"(trained at {res})", "value": v, "unit": "relative L2", "ratio_to": ref_name,
                              "ratio": v / ref, "published": ref})
-        del cfg
     return rows
 
 
@@ -89,8 +87,6 @@ def _models(case: str):
 
 
 def _data(case: str, n_train: int, n_test: int):
-    import torch
-
     from sciml.data import ShardedDataset
     from solvers.datasets import ensure_dataset
     from solvers.operator_learning import Task
@@ -106,6 +102,7 @@ def _data(case: str, n_train: int, n_test: int):
 
 def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: int) -> list[dict]:
     import torch
+
 
     from sciml.networks import count_parameters
     from solvers.operator_learning import (NormalizedOperator, OperatorTraining, evaluate, fit_normalizer,

@@ -14,7 +14,8 @@ from solvers.burgers import SpectralBurgers
 from solvers.datasets.random_fields import gaussian_random_field
 
 
-def schema(resolution: int, nu: float) -> Schema:
+def schema(resolution: int, nu: float, **_) -> Schema:
+    """Schema for the resolved generator parameters (other parameters are ignored)."""
     return Schema((FieldSpec("initial", (resolution,), "float32", "1", "u(x, 0)"),
                    FieldSpec("final", (resolution,), "float32", "1", "u(x, T)")),
                   metadata=("seed_index",), description=f"viscous Burgers on [0,1) periodic, nu={nu}",

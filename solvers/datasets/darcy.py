@@ -27,7 +27,8 @@ def permeability(n: int, rng: np.random.Generator, kind: str = "thresholded_grf"
     raise ValueError(f"permeability kind {kind!r}; use 'thresholded_grf' or 'piecewise_constant'.")
 
 
-def schema(resolution: int, kind: str) -> Schema:
+def schema(resolution: int, kind: str, **_) -> Schema:
+    """Schema for the resolved generator parameters (other parameters are ignored)."""
     return Schema((FieldSpec("permeability", (resolution, resolution), "float32", "1", "a(x) at cell centres"),
                    FieldSpec("pressure", (resolution, resolution), "float32", "1", "u(x) at cell centres")),
                   metadata=("seed_index",), description=f"Darcy flow, -div(a grad u) = 1, u = 0 on the boundary; {kind} a",

@@ -24,11 +24,11 @@ from solvers.datasets import burgers, darcy, ns2d
 
 log = logging.getLogger("sciml.generate")
 
-# name -> (schema(params) , samples(indices, seed, **params), schema argument names)
-GENERATORS: dict[str, tuple[Callable, Callable, tuple[str, ...]]] = {
-    "darcy": (darcy.schema, darcy.samples, ("resolution", "kind")),
-    "burgers": (burgers.schema, burgers.samples, ("resolution", "nu")),
-    "ns2d": (ns2d.schema, ns2d.samples, ("resolution", "frames", "nu")),
+# name -> (schema(**params), samples(indices, seed, **params)); both take the same resolved parameters
+GENERATORS: dict[str, tuple[Callable, Callable]] = {
+    "darcy": (darcy.schema, darcy.samples),
+    "burgers": (burgers.schema, burgers.samples),
+    "ns2d": (ns2d.schema, ns2d.samples),
 }
 
 
@@ -40,15 +40,6 @@ def resolved_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"dataset {name!r} has no parameters {unknown}; it takes {sorted(defaults)}.")
     return {k: (params[k] if params.get(k) is not None else v) for k, v in defaults.items()}
-
-
-def _schema_args(name: str, params: dict[str, Any]) -> list[Any]:
-    if name == "ns2d":
-        return [params.get("resolution", 64), int(round(params.get("t_final", 50.0) / params.get("record_every", 1.0))),
-                params.get("nu", 1e-3)]
-    if name == "burgers":
-        return [params.get("resolution", 1024), params.get("nu", 0.1)]
-    return [params.get("resolution", 85), params.get("kind", "thresholded_grf")]
 
 
 def _work(args):
@@ -71,7 +62,7 @@ def generate(name: str, out: str | os.PathLike, samples: int, seed: int = 0, pro
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}.")
     params = resolved_params(name, params or {})
-    schema = GENERATORS[name][0](*_schema_args(name, params))
+    schema = GENERATORS[name][0](**params)
     recipe = json.dumps({"dataset": name, "seed": seed, "params": params}, sort_keys=True)
     schema = Schema(schema.fields, schema.metadata, schema.description, {**schema.attrs, "recipe": recipe})
     out = Path(out)

@@ -18,7 +18,9 @@ from solvers.datasets.random_fields import gaussian_random_field
 from solvers.navier_stokes import NSGrid, NSState, step
 
 
-def schema(resolution: int, frames: int, nu: float) -> Schema:
+def schema(resolution: int, nu: float, t_final: float, record_every: float, **_) -> Schema:
+    """Schema for the resolved generator parameters: ``t_final / record_every`` recorded frames."""
+    frames = int(round(t_final / record_every))
     return Schema((FieldSpec("w0", (resolution, resolution), "float32", "1/s", "vorticity at t = 0"),
                    FieldSpec("vorticity", (frames, resolution, resolution), "float32", "1/s", "ω at t = 1, 2, …, T")),
                   metadata=("seed_index",), description=f"2-D Navier-Stokes vorticity, periodic unit square, nu={nu}",

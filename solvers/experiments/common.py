@@ -17,14 +17,14 @@ from sciml.checkpoint import atomic_write_text
 log = logging.getLogger("sciml.run")
 
 
-def start(cfg, out_dir) -> tuple[Path, dict, float]:
+def start(cfg, out_dir, needs_grid: bool = True) -> tuple[Path, dict, float]:
     """Create the output folder, write the resolved config, return (folder, grid params, start time)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     (out / "metrics.json").unlink(missing_ok=True)
     params = OmegaConf.to_container(cfg.grid, resolve=True) if cfg.get("grid") is not None else {}
-    if not params:
+    if needs_grid and not params:
         raise ValueError(f"experiment {cfg.experiment} needs a 'grid' config node with the solver parameters.")
     return out, params, time.perf_counter()
 

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from sciml.networks import build_network, count_parameters
 from sciml.runtime import resolve_device, seed_everything
 from sciml.training import LossMonitor, MetricsLogger, ProgressBar
 from solvers.datasets import ensure_dataset
-from solvers.experiments.common import finish, plot_fields, plot_lines
+from solvers.experiments.common import finish, plot_fields, plot_lines, start
 from solvers.operator_learning import (NormalizedOperator, OperatorTraining, Task, evaluate, fit_normalizer, predict,
                                        rollout_error, train_operator)
 from solvers.operator_learning.deeponet_grid import GridDeepONet
@@ -43,7 +42,7 @@ def build_model(op: dict, x: torch.Tensor, norms) -> torch.nn.Module:
 
 
 def run(cfg, out_dir="."):
-    out, _, t0 = _start(cfg, out_dir)
+    out, _, t0 = start(cfg, out_dir, needs_grid=False)
     seed_everything(int(cfg.seed))
     ds_spec = OmegaConf.to_container(cfg.dataset, resolve=True)
     op = OmegaConf.to_container(cfg.operator, resolve=True)
@@ -103,18 +102,6 @@ def run(cfg, out_dir="."):
                                                                      "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}})
     log.info("test rel L2 = %.4g", metrics["rel_l2"])
     return finish(out, cfg, t0, metrics)
-
-
-def _start(cfg, out_dir):
-    import time
-
-    from sciml.checkpoint import atomic_write_text
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
-    (out / "metrics.json").unlink(missing_ok=True)
-    return out, {}, time.perf_counter()
 
 
 def _plot_loss(out: Path, history: list[float]) -> None:

@@ -1,6 +1,5 @@
 """Sharded HDF5 datasets: round trips, statistics, torn writes, corruption, bad input, loaders, CLI."""
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -194,6 +194,8 @@ class AutogradDerivatives(Derivatives):
         return self.x.shape[-1]
 
     def _grad_of(self, y: Tensor) -> Tensor:
+        if not y.requires_grad:  # y does not depend on x (e.g. the derivative of a linear field)
+            return torch.zeros_like(self.x)
         (g,) = torch.autograd.grad(y.sum(), self.x, create_graph=True, allow_unused=True)
         return torch.zeros_like(self.x) if g is None else g
 

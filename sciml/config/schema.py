@@ -95,6 +95,7 @@ class ModelConfig:
     omega0: float = 30.0
     normalize_inputs: bool = True
     fourier_features: Optional[FourierFeaturesConfig] = None
+    periodic: Any = None  # {periods: {input index: period}, harmonics: k}: exactly periodic inputs
 
 
 @dataclass

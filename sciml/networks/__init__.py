@@ -1,7 +1,7 @@
 """Field networks. All accept tensors and Jets, so both derivative engines cover them."""
 from sciml.networks.deeponet import CartesianDeepONet, DeepONet
 from sciml.networks.fno import FNO, SpectralConv, count_parameters
-from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization
+from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding
 from sciml.networks.mlp import MLP, ModifiedMLP
 from sciml.networks.registry import NETWORKS, build_network
 from sciml.networks.transforms import OutputTransform
@@ -12,6 +12,7 @@ __all__ = [
     "Activation",
     "Dense",
     "FourierFeatures",
+    "PeriodicEmbedding",
     "InputNormalization",
     "MLP",
     "ModifiedMLP",

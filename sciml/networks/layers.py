@@ -92,6 +92,49 @@ class FourierFeatures(nn.Module):
         return cat_features([z.cos(), z.sin()])
 
 
+class PeriodicEmbedding(nn.Module):
+    """Exactly periodic inputs: each periodic coordinate ``x_d`` (period ``L_d``) becomes
+    ``[cos(k ω_d x_d), sin(k ω_d x_d)]`` for ``k = 1..harmonics``, ``ω_d = 2π / L_d``; the other
+    coordinates pass through (optionally through the affine map ``scale·x + shift``).
+
+    Any network on top is then periodic in ``x_d`` with all derivatives, so periodic boundary
+    conditions hold by construction (Dong & Ni 2021, *A method for representing periodic functions
+    and enforcing exactly periodic boundary conditions with deep neural networks*).
+    Maps ``[N, in_features]`` to ``[N, in_features + (2·harmonics − 1)·len(periods)]``.
+    """
+
+    def __init__(self, in_features: int, periods: dict, harmonics: int = 1,
+                 scale: Sequence[float] | None = None, shift: Sequence[float] | None = None):
+        super().__init__()
+        dims = {int(k): float(v) for k, v in dict(periods).items()}
+        bad = [d for d in dims if not 0 <= d < in_features]
+        if bad or any(not L > 0 for L in dims.values()):
+            raise ValueError(f"periodic needs {{input index: period > 0}} with indices in [0, {in_features}); got {periods!r}.")
+        if int(harmonics) < 1:
+            raise ValueError(f"periodic harmonics must be >= 1, got {harmonics}.")
+        rows = [torch.zeros(in_features, dtype=torch.float64) for _ in range(len(dims) * int(harmonics))]
+        for i, (d, L) in enumerate(sorted(dims.items())):
+            for k in range(int(harmonics)):
+                rows[i * int(harmonics) + k][d] = 2 * math.pi * (k + 1) / L
+        dt = torch.get_default_dtype()
+        self.register_buffer("B", torch.stack(rows).to(dt))
+        keep = [d for d in range(in_features) if d not in dims]
+        pick = torch.zeros(len(keep), in_features, dtype=torch.float64)
+        for r, d in enumerate(keep):
+            pick[r, d] = 1.0 if scale is None else float(scale[d])
+        bias = torch.tensor([0.0 if shift is None else float(shift[d]) for d in keep], dtype=torch.float64)
+        self.register_buffer("P", pick.to(dt))
+        self.register_buffer("p_bias", bias.to(dt))
+        self.out_features = 2 * self.B.shape[0] + len(keep)
+
+    def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        z = linear(x, self.B)
+        parts = [z.cos(), z.sin()]
+        if self.P.shape[0]:
+            parts.append(linear(x, self.P, self.p_bias))
+        return cat_features(parts)
+
+
 def init_dense(layer: nn.Linear, scheme: str, *, first: bool = False, omega0: float = 30.0) -> None:
     """Initialise a dense layer: ``xavier`` (Glorot normal, zero bias) or ``siren``.
 

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from torch import Tensor, nn
 
 from sciml.autodiff.jet import Jet
-from sciml.networks.layers import Activation, Dense, FourierFeatures, InputNormalization, init_dense
+from sciml.networks.layers import Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding, init_dense
 
 
 class _FieldNet(nn.Module):
@@ -31,6 +31,7 @@ class _FieldNet(nn.Module):
         omega0: float,
         input_bounds: Sequence[Sequence[float]] | None,
         fourier_features: dict | None,
+        periodic: dict | None = None,
     ):
         super().__init__()
         for name, val in (("in_features", in_features), ("out_features", out_features), ("width", width), ("depth", depth)):
@@ -43,13 +44,23 @@ class _FieldNet(nn.Module):
             activation=activation, init=init, omega0=omega0,
             input_bounds=[list(map(float, b)) for b in input_bounds] if input_bounds is not None else None,
             fourier_features=dict(fourier_features) if fourier_features else None,
+            periodic=dict(periodic) if periodic else None,
         )
         self.in_features, self.out_features = in_features, out_features
         self.normalize = InputNormalization(*input_bounds) if input_bounds is not None else None
         feat = in_features
+        self.periodic = None
+        if periodic:
+            p = dict(periodic)
+            periods = {int(k): v for k, v in dict(p.get("periods", {})).items()}
+            self.periodic = PeriodicEmbedding(
+                in_features, periods, int(p.get("harmonics", 1)),
+                scale=self.normalize.scale.tolist() if self.normalize is not None else None,
+                shift=self.normalize.shift.tolist() if self.normalize is not None else None)
+            feat = self.periodic.out_features
         self.features = None
         if fourier_features:
-            self.features = FourierFeatures(in_features, **fourier_features)
+            self.features = FourierFeatures(feat, **fourier_features)
             feat = self.features.out_features
         self.feature_dim = feat
         self.omega0 = omega0 if init == "siren" else 1.0
@@ -59,7 +70,9 @@ class _FieldNet(nn.Module):
         return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def embed(self, x: Tensor | Jet) -> Tensor | Jet:
-        if self.normalize is not None:
+        if self.periodic is not None:
+            x = self.periodic(x)  # normalises the non-periodic inputs itself
+        elif self.normalize is not None:
             x = self.normalize(x)
         if self.features is not None:
             x = self.features(x)
@@ -82,8 +95,10 @@ class MLP(_FieldNet):
         omega0: float = 30.0,
         input_bounds: Sequence[Sequence[float]] | None = None,
         fourier_features: dict | None = None,
+        periodic: dict | None = None,
     ):
-        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds, fourier_features)
+        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds,
+                         fourier_features, periodic)
         sizes = [self.feature_dim] + [width] * depth
         self.hidden = nn.ModuleList(Dense(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.act = Activation(activation, self.omega0)
@@ -120,8 +135,10 @@ class ModifiedMLP(_FieldNet):
         omega0: float = 30.0,
         input_bounds: Sequence[Sequence[float]] | None = None,
         fourier_features: dict | None = None,
+        periodic: dict | None = None,
     ):
-        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds, fourier_features)
+        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds,
+                         fourier_features, periodic)
         f = self.feature_dim
         self.enc_u, self.enc_v = Dense(f, width), Dense(f, width)
         sizes = [f] + [width] * depth

@@ -91,10 +91,12 @@ def write_point_cloud(solver, reference, path: str | Path) -> Path:
     xyz = np.zeros((len(pts), 3))
     xyz[:, : min(3, pts.shape[1])] = pts[:, :3]
     data = {}
+    cols = list(getattr(reference, "output_columns", None) or range(pred.shape[1]))
     for k, name in enumerate(solver.problem.output_names):
         data[name] = pred[:, k]
-        data[f"{name}_reference"] = ref[:, k]
-        data[f"{name}_error"] = pred[:, k] - ref[:, k]
+        if k in cols:  # outputs the reference does not give (a gauge pressure, say) are written alone
+            data[f"{name}_reference"] = ref[:, cols.index(k)]
+            data[f"{name}_error"] = pred[:, k] - ref[:, cols.index(k)]
     cells = [("vertex", np.arange(len(pts))[:, None])]
     meshio.write(path, meshio.Mesh(xyz, cells, point_data=data))
     return Path(path)

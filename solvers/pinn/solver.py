@@ -270,15 +270,24 @@ class PINNSolver:
         return np.concatenate(outs).astype(np.float64)
 
     def evaluate(self, reference) -> dict[str, float]:
-        """Relative L2 error ``‖u − u_ref‖₂ / ‖u_ref‖₂`` on the reference's points (plus max abs error)."""
+        """Relative L2 error ``‖u − u_ref‖₂ / ‖u_ref‖₂`` on the reference's points (plus max abs error).
+
+        A reference may name ``output_columns`` to compare and add figures through ``metrics(predict)``.
+        """
         pts = reference.points()
         ref = reference.solution(pts)
         pred = self.predict(pts)
+        cols = getattr(reference, "output_columns", None)  # compare only these outputs (e.g. not a gauge pressure)
+        if cols is not None:
+            pred = pred[:, list(cols)]
         err = pred - ref
         rel = float(np.linalg.norm(err) / np.linalg.norm(ref))
         if not math.isfinite(rel):
             raise FloatingPointError("Prediction contains NaN/Inf; the model is not usable.")
-        return {"rel_l2": rel, "max_abs_error": float(np.abs(err).max())}
+        out = {"rel_l2": rel, "max_abs_error": float(np.abs(err).max())}
+        if hasattr(reference, "metrics"):  # reference-specific figures (e.g. Ghia's centreline table)
+            out.update(reference.metrics(self.predict))
+        return out
 
     # -- construction from config -------------------------------------------
     @classmethod

@@ -9,7 +9,7 @@ import pytest
 PACKAGES = ["sciml.runtime", "sciml.autodiff", "sciml.fields", "sciml.networks", "sciml.geometry", "sciml.training",
             "sciml.checkpoint", "sciml.config", "sciml.data", "physics", "solvers", "solvers.pinn", "solvers.reference",
             "solvers.time_integrators", "solvers.navier_stokes", "solvers.burgers", "solvers.cavity", "solvers.euler",
-            "solvers.darcy", "solvers.datasets", "solvers.operator_learning"]
+            "solvers.darcy", "solvers.datasets", "solvers.operator_learning", "solvers.fdtd", "physics.maxwell"]
 
 
 @pytest.mark.parametrize("pkg", PACKAGES)

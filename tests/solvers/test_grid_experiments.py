@@ -21,6 +21,11 @@ CASES = {
                      lambda m: m["max_error_fourier_exact"] < 1e-12 and m["max_error_implicit_euler_cg"] < 1e-2),
     "ns2d_inverse_viscosity": (["grid.n=16", "grid.steps=40", "grid.dt=0.05"], ["loss.png", "fields.png"],
                                lambda m: m["relative_error"] < 1e-3),
+    "fdtd_dipole2d": (["grid.n=160", "grid.steps=400", "grid.far_field_cells=30", "grid.snapshot_every=50"],
+                      ["snapshots.png", "dipole.gif", "snapshots.h5", "ez_final.vtu"],
+                      lambda m: 1.88 <= m["far_field_ratio_r_2r"] <= 2.12),
+    "fdtd_inverse_scattering": (["grid.n=24", "grid.steps=90", "grid.iterations=4", "grid.pml_cells=6"],
+                                ["permittivity.png", "loss.png"], lambda m: m["final_misfit"] < m["initial_misfit"]),
 }
 
 

@@ -1,0 +1,80 @@
+"""FDTD sources: time profiles and where they act.
+
+Time profiles (``t`` in seconds, tensors in, tensors out; parameters may be tensors for gradients):
+
+- :class:`GaussianPulse` ``A exp(−((t − t0)/τ)²)`` (broadband, DC included);
+- :class:`ModulatedGaussian` ``A exp(−((t − t0)/τ)²) sin(2π f0 (t − t0))``, ``τ = 1/(π·bandwidth)``.
+
+Placements: :class:`PointSource` (one field component at one cell; soft = added, hard = imposed)
+and :class:`PlaneSource` (a whole line in 2-D or plane in 3-D, soft). Positions are cell indices.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+COMPONENTS = ("ex", "ey", "ez", "hx", "hy", "hz")
+
+
+@dataclass(frozen=True)
+class GaussianPulse:
+    width: Any  # τ, seconds
+    delay: Any = None  # t0, seconds (default 4τ, so the pulse starts near zero)
+    amplitude: Any = 1.0
+
+    def __call__(self, t):
+        t0 = 4 * self.width if self.delay is None else self.delay
+        return self.amplitude * torch.exp(-(((t - t0) / self.width) ** 2))
+
+
+@dataclass(frozen=True)
+class ModulatedGaussian:
+    frequency: Any  # f0, Hz
+    bandwidth: Any  # Hz (about the full width of the spectrum's main lobe / 2)
+    delay: Any = None
+    amplitude: Any = 1.0
+
+    @property
+    def width(self):
+        return 1.0 / (math.pi * self.bandwidth)
+
+    def __call__(self, t):
+        t0 = 4 * self.width if self.delay is None else self.delay
+        return self.amplitude * torch.exp(-(((t - t0) / self.width) ** 2)) * torch.sin(2 * math.pi * self.frequency * (t - t0))
+
+
+def _check_component(c: str) -> str:
+    if c not in COMPONENTS:
+        raise ValueError(f"source component {c!r} is not one of {list(COMPONENTS)}.")
+    return c
+
+
+@dataclass(frozen=True)
+class PointSource:
+    """``profile(t)`` on ``component`` at cell ``position`` (``(i, j, k)``; 2-D grids use ``k = 0``)."""
+
+    position: tuple
+    profile: Any
+    component: str = "ez"
+    hard: bool = False
+
+    def __post_init__(self):
+        _check_component(self.component)
+
+
+@dataclass(frozen=True)
+class PlaneSource:
+    """A soft source on the plane ``index`` across ``axis`` (0, 1 or 2): a line in 2-D, a plane in 3-D."""
+
+    axis: int
+    index: int
+    profile: Any
+    component: str = "ez"
+
+    def __post_init__(self):
+        _check_component(self.component)
+        if self.axis not in (0, 1, 2):
+            raise ValueError(f"PlaneSource axis must be 0, 1 or 2, got {self.axis}.")

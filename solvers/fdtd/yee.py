@@ -1,0 +1,203 @@
+"""The Yee update (Yee 1966; Taflove & Hagness, *Computational Electrodynamics*, 3rd ed., ch. 3 and 7).
+
+    H^{n+½} = H^{n−½} − (Δt/μ) ∇⁺×E^n
+    E^{n+1} = c_a E^n + c_b ∇⁻×H^{n+½},   c_a = (1 − σΔt/2ε)/(1 + σΔt/2ε),  c_b = (Δt/ε)/(1 + σΔt/2ε)
+
+``∇⁺`` uses forward differences (E → H positions) and ``∇⁻`` backward differences (H → E positions);
+inside CPML layers each difference ``D`` becomes ``D/κ + ψ`` with ``ψ ← b ψ + c D`` (:mod:`.cpml`).
+A step is a pure function of an explicit :class:`FDTDState` (fields and CPML auxiliaries) and the
+precomputed :class:`Coefficients`; autograd differentiates through it (ε, σ and source parameters).
+Fields are ``[nx, ny, nz]`` tensors in V/m and A/m.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from physics.maxwell import EPS0, MU0, Materials
+from solvers.fdtd.cpml import CPMLParameters, profile
+from solvers.fdtd.grid import YeeGrid
+
+E_CURL = {"ex": (("y", "hz", 1.0), ("z", "hy", -1.0)), "ey": (("z", "hx", 1.0), ("x", "hz", -1.0)),
+          "ez": (("x", "hy", 1.0), ("y", "hx", -1.0))}
+H_CURL = {"hx": (("y", "ez", -1.0), ("z", "ey", 1.0)), "hy": (("z", "ex", -1.0), ("x", "ez", 1.0)),
+          "hz": (("x", "ey", -1.0), ("y", "ex", 1.0))}
+AXIS = {"x": 0, "y": 1, "z": 2}
+
+
+@dataclass(frozen=True)
+class FDTDState:
+    """Fields by component name (``ex … hz``), CPML auxiliaries ``psi`` by ``"<component>_<axis>"``, and the
+    step count ``n`` (a 0-d int64 tensor, so that compiled chunks do not specialise on it)."""
+
+    fields: dict
+    psi: dict
+    n: Tensor
+
+
+@dataclass(frozen=True)
+class Coefficients:
+    grid: YeeGrid
+    dt: float
+    ca: Tensor  # [nx, ny, nz] (or broadcastable)
+    cb: Tensor
+    db: Tensor
+    eps: Tensor  # ε0 εr, for energies
+    mu: Tensor
+    keep_e: dict  # component -> 0/1 mask (PEC walls and objects), or absent
+    cpml_e: dict = field(default_factory=dict)  # axis -> (b, c, 1/κ) at E-derivative positions, broadcast shapes
+    cpml_h: dict = field(default_factory=dict)
+
+
+def _shape_along(v: Tensor, axis: int) -> Tensor:
+    s = [1, 1, 1]
+    s[axis] = -1
+    return v.reshape(s)
+
+
+def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, device="cpu",
+                 cpml: CPMLParameters = CPMLParameters()) -> Coefficients:
+    """Update coefficients for ``grid`` and ``materials`` (differentiable in the material maps)."""
+    m = materials.tensors(grid.shape, dtype, device)
+    dt = grid.time_step
+    eps = EPS0 * m["eps_r"]
+    mu = MU0 * m["mu_r"]
+    loss = m["sigma"] * dt / (2 * eps)
+    ca, cb = (1 - loss) / (1 + loss), (dt / eps) / (1 + loss)
+    keep = {}
+    for c, (terms) in E_CURL.items():
+        k = torch.ones(grid.shape, dtype=dtype, device=device)
+        own = {"ex": 0, "ey": 1, "ez": 2}[c]
+        touched = False
+        for ax in range(3):  # tangential E on the low wall of a PEC/PML axis (the high wall is the zero pad)
+            if ax != own and grid.boundaries[ax] in ("pec", "pml"):
+                k = k.index_fill(ax, torch.tensor([0], device=device), 0.0)
+                touched = True
+        if "pec" in m:
+            k = k * (~m["pec"]).to(dtype)
+            touched = True
+        if touched:
+            keep[c] = k
+    cpml_e, cpml_h = {}, {}
+    for name, ax in AXIS.items():
+        if grid.boundaries[ax] == "pml":
+            n = grid.shape[ax]
+            be, ce, ke = profile(n, grid.pml_cells, grid.dx, dt, False, cpml, dtype, device)
+            bh, ch, kh = profile(n, grid.pml_cells, grid.dx, dt, True, cpml, dtype, device)
+            cpml_e[name] = tuple(_shape_along(v, ax) for v in (be, ce, ke))
+            cpml_h[name] = tuple(_shape_along(v, ax) for v in (bh, ch, kh))
+    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h)
+
+
+def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
+    """Zero fields and zero CPML auxiliaries."""
+    z = lambda: torch.zeros(co.grid.shape, dtype=dtype, device=device)  # noqa: E731
+    fields = {c: z() for c in ("ex", "ey", "ez", "hx", "hy", "hz")}
+    psi = {}
+    for table, cp in ((E_CURL, co.cpml_e), (H_CURL, co.cpml_h)):
+        for comp, terms in table.items():
+            for ax, _, _ in terms:
+                if ax in cp:
+                    psi[f"{comp}_{ax}"] = z()
+    return FDTDState(fields, psi, torch.zeros((), dtype=torch.int64, device=device))
+
+
+def forward_diff(f: Tensor, axis: int, periodic: bool) -> Tensor:
+    """``f[i+1] − f[i]`` with ``f[n] = 0`` (wall) or ``f[n] = f[0]`` (periodic)."""
+    if periodic:
+        return torch.roll(f, -1, axis) - f
+    n = f.shape[axis]
+    return torch.cat([f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1), -f.narrow(axis, n - 1, 1)], axis)
+
+
+def backward_diff(f: Tensor, axis: int, periodic: bool) -> Tensor:
+    """``f[i] − f[i−1]`` with ``f[−1] = 0`` (wall) or ``f[−1] = f[n−1]`` (periodic)."""
+    if periodic:
+        return f - torch.roll(f, 1, axis)
+    n = f.shape[axis]
+    return torch.cat([f.narrow(axis, 0, 1), f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1)], axis)
+
+
+def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -> tuple[dict, dict]:
+    g, inv_dx = co.grid, 1.0 / co.grid.dx
+    curls, new_psi = {}, {}
+    for comp, terms in table.items():
+        total = None
+        for ax, other, sign in terms:
+            a = AXIS[ax]
+            if g.shape[a] == 1:
+                continue  # no variation along a singleton axis
+            d = diff(src[other], a, g.boundaries[a] == "periodic") * inv_dx
+            if ax in cp:
+                b, c, ik = cp[ax]
+                p = b * psi[f"{comp}_{ax}"] + c * d
+                new_psi[f"{comp}_{ax}"] = p
+                d = ik * d + p
+            term = d if sign > 0 else -d
+            total = term if total is None else total + term
+        curls[comp] = total
+    return curls, new_psi
+
+
+def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
+    """Advance ``E^n, H^{n−½}`` to ``E^{n+1}, H^{n+½}`` (pure). ``sources``: see :mod:`physics.maxwell.sources`."""
+    f = state.fields
+    n = state.n.to(co.ca.dtype)
+    t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt
+    ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.psi, co, forward_diff)
+    new = dict(f)
+    for comp in ("hx", "hy", "hz"):
+        if ch[comp] is not None:
+            new[comp] = f[comp] + co.db * ch[comp]
+    new = _apply_sources(new, sources, "h", t_h)
+    ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
+    for comp in ("ex", "ey", "ez"):
+        if ce[comp] is not None:
+            e = co.ca * f[comp] + co.cb * ce[comp]
+            new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
+    new = _apply_sources(new, sources, "e", t_e)
+    return FDTDState(new, {**state.psi, **psi_h, **psi_e}, state.n + 1)
+
+
+def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
+    from physics.maxwell import PlaneSource, PointSource
+
+    for s in sources:
+        if s.component[0] != kind:
+            continue
+        f = fields[s.component]
+        val = s.profile(t)
+        if isinstance(s, PointSource):
+            idx = tuple(torch.tensor([int(i)], device=f.device) for i in s.position)
+            v = val.reshape(1).to(f.dtype)
+            f = torch.index_put(f, idx, v, accumulate=not s.hard)
+        elif isinstance(s, PlaneSource):
+            f = torch.select_scatter(f, f.select(s.axis, s.index) + val, s.axis, s.index)
+        else:
+            raise TypeError(f"unknown source type {type(s).__name__}; use PointSource or PlaneSource.")
+        fields[s.component] = f
+    return fields
+
+
+def energy(before: FDTDState, after: FDTDState, co: Coefficients) -> Tensor:
+    """The Yee scheme's conserved energy ``½ Σ (ε E^n·E^n + μ H^{n−½}·H^{n+½}) Δx³`` (J, per metre in 2-D/1-D)
+    from the states before and after one step."""
+    vol = co.grid.dx ** co.grid.ndim
+    we = sum((co.eps * before.fields[c] ** 2).sum() for c in ("ex", "ey", "ez"))
+    wh = sum((co.mu * before.fields[c] * after.fields[c]).sum() for c in ("hx", "hy", "hz"))
+    return 0.5 * (we + wh) * vol
+
+
+def divergence_b(state: FDTDState, co: Coefficients) -> Tensor:
+    """``∇·(μH)`` at cell centres (forward differences, the adjoint pairing of the curl): ``[nx, ny, nz]``.
+
+    Since ``H`` changes by ``−(Δt/μ)∇⁺×E`` and forward differences commute, this stays at its initial
+    value up to round-off."""
+    g = co.grid
+    out = torch.zeros(g.shape, dtype=state.fields["hx"].dtype, device=state.fields["hx"].device)
+    for comp, a in (("hx", 0), ("hy", 1), ("hz", 2)):
+        if g.shape[a] > 1:
+            out = out + forward_diff(co.mu * state.fields[comp], a, g.boundaries[a] == "periodic") / g.dx
+    return out

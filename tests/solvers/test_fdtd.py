@@ -1,0 +1,136 @@
+"""FDTD validation against analytic electromagnetics (numbers in ../shared/REFERENCES.md)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from physics.maxwell import C0, GaussianPulse, Materials, ModulatedGaussian, PlaneSource, PointSource
+from solvers.fdtd import (DFTMonitor, Probe, YeeGrid, coefficients, divergence_b, energy, init_state, poynting_flux,
+                          reflection_db, resonances, run, step)
+from solvers.fdtd.yee import FDTDState
+
+
+def test_pec_cavity_tm_resonances_match_analytic(float64):
+    nx, ny, dx = 40, 30, 1e-2
+    g = YeeGrid((nx, ny, 1), dx, ("pec", "pec", "periodic"))
+    co = coefficients(g, Materials(), dtype=torch.float64)
+    r = run(co, 8000, [PointSource((7, 5, 0), GaussianPulse(width=4 * g.time_step))], [Probe((29, 21, 0), "ez")])
+    a, b = nx * dx, ny * dx
+    exact = [C0 / 2 * math.hypot(m / a, n / b) for m, n in ((1, 1), (2, 1), (1, 2), (2, 2))]
+    found = resonances(r.probes["probe"].numpy(), g.time_step, 0.5 * exact[0], 1.1 * exact[-1], count=10)
+    for f in exact:
+        nearest = found[np.argmin(np.abs(found - f))]
+        assert abs(nearest - f) / f < 0.005, (f, nearest)
+
+
+def test_lossless_pec_cavity_conserves_energy_and_div_b(float64):
+    g = YeeGrid((10, 9, 8), 1e-2, ("pec", "pec", "pec"))
+    co = coefficients(g, Materials(eps_r=torch.rand(10, 9, 8) + 1.0), dtype=torch.float64)
+    gen = torch.Generator().manual_seed(0)
+    s0 = init_state(co, torch.float64)
+    fields = {c: torch.randn(10, 9, 8, generator=gen, dtype=torch.float64) * (c[0] == "e") for c in s0.fields}
+    for c in ("ex", "ey", "ez"):
+        fields[c] = fields[c] * co.keep_e[c]
+    state = FDTDState(fields, s0.psi, s0.n)
+    w = []
+    for _ in range(10000):
+        new = step(state, co)
+        w.append(float(energy(state, new, co)))
+        state = new
+    w = np.array(w)
+    assert np.abs(w - w[0]).max() / w[0] < 1e-6
+    scale = float(max(state.fields[c].abs().max() for c in ("hx", "hy", "hz")) * co.mu.max() / g.dx)
+    assert float(divergence_b(state, co).abs().max()) < 1e-10 * scale
+
+
+def _line_run(eps, nx, steps, src, probe, dx):
+    g = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"), pml_cells=20)
+    co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
+    return run(co, steps, [src], [Probe((probe, 0, 0), "ez")]), g
+
+
+def test_fresnel_reflection_at_normal_incidence(float64):
+    n1, n2, nx, dx = 1.4, 3.5, 1200, 1e-3
+    f0 = C0 / (n2 * 30 * dx)  # 30 cells per wavelength in the dense medium
+    g0 = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"))
+    src = PlaneSource(0, 100, ModulatedGaussian(f0, 0.5 * f0), "ez")
+    eps_slab = torch.full((nx, 1, 1), n1**2)
+    eps_slab[600:] = n2**2
+    steps = int(2.6 * 1000 * dx * n2 / (C0 * g0.time_step))
+    ref, g = _line_run(torch.full((nx, 1, 1), n1**2), nx, steps, src, 300, dx)
+    tot, _ = _line_run(eps_slab, nx, steps, src, 300, dx)
+    e_inc, e_ref = ref.probes["probe"].numpy(), (tot.probes["probe"] - ref.probes["probe"]).numpy()
+    dt = g.time_step
+    freqs = np.array([0.7, 0.85, 1.0]) * f0  # >= 30 cells per wavelength in n2 (the error is O(dx^2): 0.9 % at 30)
+    t = np.arange(1, steps + 1) * dt
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    r = (dft(e_ref) / dft(e_inc)) ** 2
+    exact = ((n1 - n2) / (n1 + n2)) ** 2
+    assert np.all(np.abs(r - exact) / exact < 0.01), (r, exact)
+
+
+def test_cpml_reflection_below_minus_40_db(float64):
+    def probe_run(n):
+        g = YeeGrid((n, n, 1), 1e-3, ("pml", "pml", "periodic"), pml_cells=10)
+        co = coefficients(g, Materials(), dtype=torch.float64)
+        c = n // 2
+        src = PointSource((c, c, 0), GaussianPulse(width=6 * g.time_step))
+        return run(co, 130, [src], [Probe((c + 25, c, 0), "ez")]).probes["probe"]
+
+    small, big = probe_run(80), probe_run(400)  # the big domain's walls are too far to echo within 130 steps
+    assert reflection_db(small, big) < -40
+
+
+def test_point_source_far_field_falls_as_one_over_r(float64):
+    n, dx = 260, 1e-3
+    g = YeeGrid((n, n, 1), dx, ("pml", "pml", "periodic"), pml_cells=12)
+    co = coefficients(g, Materials(), dtype=torch.float64)
+    f0 = C0 / (20 * dx)  # 20 cells per wavelength
+    c = n // 2
+    mon = DFTMonitor((f0,), ("ez",), (slice(None), slice(None), 0))
+    r = run(co, 700, [PointSource((c, c, 0), ModulatedGaussian(f0, 0.3 * f0))], [mon])
+    e2 = r.dft["dft"]["ez"][0].abs().numpy() ** 2
+    ratios = []
+    for ang in np.linspace(0, 2 * np.pi, 8, endpoint=False):
+        p1 = (c + int(round(40 * np.cos(ang))), c + int(round(40 * np.sin(ang))))
+        p2 = (c + int(round(80 * np.cos(ang))), c + int(round(80 * np.sin(ang))))
+        r1, r2 = np.hypot(p1[0] - c, p1[1] - c), np.hypot(p2[0] - c, p2[1] - c)
+        ratios.append(e2[p1] / e2[p2] * (r1 / r2) * 2)  # corrected to exactly r -> 2r
+    ratio = float(np.mean(ratios))
+    assert 1.88 <= ratio <= 2.12, ratio
+
+
+def test_gradient_wrt_permittivity_matches_central_differences(float64):
+    g = YeeGrid((24, 20, 1), 1e-3, ("pml", "pml", "periodic"), pml_cells=5)
+    f0 = C0 / (10 * g.dx)
+
+    def objective(eps):
+        co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
+        r = run(co, 60, [PointSource((8, 10, 0), ModulatedGaussian(f0, 0.5 * f0))], [Probe((16, 12, 0))],
+                checkpoint_every=20)
+        return (r.probes["probe"] ** 2).sum() * 1e6
+
+    gen = torch.Generator().manual_seed(1)
+    eps = (1.0 + torch.rand(24, 20, 1, generator=gen, dtype=torch.float64)).requires_grad_(True)
+    (grad,) = torch.autograd.grad(objective(eps), eps)
+    v = torch.randn(24, 20, 1, generator=gen, dtype=torch.float64)
+    h = 1e-5
+    with torch.no_grad():
+        fd = (objective(eps + h * v) - objective(eps - h * v)) / (2 * h)
+    ad = (grad * v).sum()
+    assert abs(float(ad - fd)) / abs(float(fd)) < 1e-4
+
+
+def test_bad_input_is_refused_before_stepping():
+    with pytest.raises(ValueError, match="Courant"):
+        YeeGrid((20, 20, 1), 1e-3, ("pec", "pec", "periodic"), dt=1e-11)
+    with pytest.raises(ValueError, match="thicker than the domain"):
+        YeeGrid((15, 40, 1), 1e-3, pml_cells=10)
+    g = YeeGrid((30, 30, 1), 1e-3, ("pec", "pec", "periodic"))
+    for bad, msg in ((-1.0, "> 0"), (float("nan"), "NaN")):
+        with pytest.raises(ValueError, match=msg):
+            coefficients(g, Materials(eps_r=torch.full((30, 30, 1), bad)))
+    co = coefficients(g, Materials())
+    with pytest.raises(ValueError, match="outside the grid"):
+        run(co, 5, [PointSource((40, 3, 0), GaussianPulse(1e-12))])

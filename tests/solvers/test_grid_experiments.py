@@ -26,6 +26,11 @@ CASES = {
                       lambda m: 1.88 <= m["far_field_ratio_r_2r"] <= 2.12),
     "fdtd_inverse_scattering": (["grid.n=24", "grid.steps=90", "grid.iterations=4", "grid.pml_cells=6"],
                                 ["permittivity.png", "loss.png"], lambda m: m["final_misfit"] < m["initial_misfit"]),
+    "md_lj_nve": (["grid.cells=3", "grid.steps=200", "grid.skin=0.0", "grid.output_every=20"],
+                  ["trajectory.xyz", "trajectory.h5", "energy.png", "rdf.png"],
+                  lambda m: m["relative_drift_total"] < 1e-3 and m["atoms"] == 108),
+    "md_lj_nvt": (["grid.cells=3", "grid.steps=200", "grid.skin=0.0", "grid.output_every=20"],
+                  ["trajectory.h5", "energy.png"], lambda m: m["relative_drift_nhc_conserved"] < 1e-3),
 }
 
 

@@ -135,3 +135,48 @@ def test_gradient_through_a_trajectory_matches_finite_differences(float64):
     with torch.enable_grad():
         fd = (float(final_energy(torch.tensor(1.0 + h))) - float(final_energy(torch.tensor(1.0 - h)))) / (2 * h)
     assert abs(float(g) - fd) < 1e-5 * max(1.0, abs(fd))
+
+
+def test_trajectories_open_in_ase_and_h5md_layout(float64, tmp_path):
+    ase_io = pytest.importorskip("ase.io")
+    import h5py
+
+    from solvers.md.trajectory_io import ExtXYZWriter, H5MDWriter
+
+    R, box = _liquid(2)
+    U = lennard_jones_pair(box=box, cutoff=1.5)
+    init, step = nve(U, 0.005, box=box)
+    s = init(R, maxwell_boltzmann(len(R), 1.0, seed=0))
+    syms = ["Ar"] * len(R)
+    with ExtXYZWriter(tmp_path / "t.xyz", syms, box) as x, H5MDWriter(tmp_path / "t.h5", syms, box) as h:
+        for k in range(3):
+            s = step(s)
+            x.append(s.R, s.V, s.energy, step=k + 1, time=0.005 * (k + 1))
+            h.append(s.R, s.V, s.energy, step=k + 1, time=0.005 * (k + 1))
+    frames = ase_io.read(tmp_path / "t.xyz", index=":")
+    assert len(frames) == 3 and np.allclose(frames[-1].get_positions(), s.R.numpy(), atol=1e-9)
+    assert np.allclose(frames[-1].cell.lengths(), box.numpy())
+    with h5py.File(tmp_path / "t.h5") as f:
+        assert list(f["h5md"].attrs["version"]) == [1, 1]
+        assert f["particles/all/position/value"].shape == (3, len(R), 3)
+        assert np.allclose(f["particles/all/box/edges"][()], box.numpy())
+    assert not (tmp_path / "t.h5.partial").exists()
+
+
+def test_ase_interop_both_ways(float64):
+    ase = pytest.importorskip("ase")
+    from ase.calculators.lj import LennardJones
+
+    from solvers.md.trajectory_io import ase_calculator, from_ase
+
+    rng = np.random.default_rng(1)
+    atoms = ase.Atoms("Ar" * 40, positions=rng.uniform(0, 6.5, (40, 3)), cell=[6.5] * 3, pbc=True)
+    R, box, masses, syms = from_ase(atoms)
+    assert syms == ["Ar"] * 40 and box.tolist() == [6.5] * 3 and float(masses[0]) == pytest.approx(39.948)
+    U = lennard_jones_pair(box=box, cutoff=3.0, shift=True)
+    ours = atoms.copy()
+    ours.calc = ase_calculator(U)
+    atoms.calc = LennardJones(rc=3.0, smooth=False)
+    assert ours.get_potential_energy() == pytest.approx(atoms.get_potential_energy(), rel=1e-10)
+    assert np.allclose(ours.get_forces(), atoms.get_forces(), atol=1e-8)
+    assert np.allclose(ours.get_stress(), atoms.get_stress(), atol=1e-8)

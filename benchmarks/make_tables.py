@@ -14,7 +14,7 @@ BEGIN, END = "<!-- BENCHMARKS:BEGIN -->", "<!-- BENCHMARKS:END -->"
 def table(path: Path) -> str:
     data = json.loads(path.read_text())
     m = data["machine"]
-    lines = [f"**{path.stem}** — {m.get('cpu', '?')}, {m.get('torch_threads', '?')} threads, torch {m.get('torch', '?')}"
+    lines = [f"**{path.stem}** — {m.get('gpu') or m.get('cpu', '?')}, {m.get('torch_threads', '?')} threads, torch {m.get('torch', '?')}"
              + (f"; {data['note']}" if data.get("note") else ""), "",
              "| case | variant | value | unit | range | ratio |", "|---|---|---|---|---|---|"]
     for r in data["rows"]:

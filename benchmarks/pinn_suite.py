@@ -31,6 +31,9 @@ CASES = {
     "helmholtz": (None, ""),
     "kovasznay": (None, ""),
     "burgers_inverse": (None, ""),
+    "allen_cahn": (None, ""),
+    "cavity_re100_pinn": (None, ""),
+    "cylinder_wake": (None, ""),
 }
 
 
@@ -50,6 +53,9 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
     if "parameter_rel_error" in m:
         extra = {"identified": m["identified"], "parameter_rel_error": m["parameter_rel_error"],
                  "observations": m["observations"]["count"]}
+    for k in ("ghia_max_abs_error", "ghia_rel_l2"):
+        if k in m:
+            extra[k] = m[k]
     return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",
             "ratio_to": source or None, "ratio": (m["rel_l2"] / bar) if bar else None, "bar": bar,
             "wall_seconds": round(m["wall_seconds"], 1), "steps": m["steps"],

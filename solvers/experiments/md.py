@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 
 from physics.forcefields import fcc, kinetic_energy, lennard_jones_neighbor_list, pressure
 from solvers.experiments.common import finish, plot_lines, start
-from solvers.md import langevin, maxwell_boltzmann, neighbor_list, nhc_conserved, nose_hoover_chain, nve
+from solvers.md import (NonFiniteState, check_state, langevin, maxwell_boltzmann, neighbor_list, nhc_conserved,
+                        nose_hoover_chain, nve)
 from solvers.md.neighbors import NeighborListOverflow
 from solvers.md.observables import rdf
 from solvers.md.trajectory_io import ExtXYZWriter, H5MDWriter
@@ -51,7 +52,14 @@ def run(cfg, out_dir="."):
                 nbrs = nf.update(s.R, nbrs)
             except NeighborListOverflow:
                 nbrs = nf.allocate(s.R)
+            last_good = s
             s = step(s, pairs=nbrs.pairs)
+            try:
+                check_state(s)
+            except NonFiniteState:
+                with ExtXYZWriter(out / "last_good.xyz", syms, box) as w:  # keep the last good frame on disk
+                    w.append(last_good.R, last_good.V, last_good.energy, step=last_good.step, time=last_good.step * dt)
+                raise
             if k % every == 0 or k == steps:
                 ke = float(kinetic_energy(s.V))
                 extra = float(nhc_conserved(s, kT)) if ensemble == "nvt_nose_hoover" else ke + float(s.energy)

@@ -62,14 +62,59 @@ def _mass(mass, R: Tensor) -> Tensor:
     return m
 
 
-def _init(energy_fn, differentiable):
+class NonFiniteState(FloatingPointError):
+    """Positions, velocities or forces became NaN/Inf; the message names the step and the first bad atom."""
+
+
+def check_state(state: MDState) -> MDState:
+    """Raise :class:`NonFiniteState` naming the step and atom if anything is NaN/Inf; return ``state``."""
+    for name in ("R", "V", "F"):
+        t = getattr(state, name)
+        bad = ~torch.isfinite(t).all(-1)
+        if bool(bad.any()):
+            atom = int(torch.nonzero(bad)[0])
+            raise NonFiniteState(f"non-finite {dict(R='position', V='velocity', F='force')[name]} of atom {atom} at "
+                                 f"step {state.step}; reduce dt or check the initial configuration for overlaps.")
+    if not bool(torch.isfinite(state.energy)):
+        raise NonFiniteState(f"non-finite potential energy at step {state.step}.")
+    return state
+
+
+def _closest_pair(R: Tensor, box) -> tuple[int, int, float]:
+    from physics.forcefields.space import displacement
+
+    n = R.shape[0]
+    i, j = torch.triu_indices(n, n, 1, device=R.device)
+    d = torch.linalg.norm(displacement(R[i], R[j], box), dim=-1)
+    k = int(torch.argmin(d))
+    return int(i[k]), int(j[k]), float(d[k])
+
+
+def _init(energy_fn, differentiable, box=None):
     def init(R: Tensor, V: Tensor | None = None, mass=1.0, thermostat=None, **kw) -> MDState:
         if R.ndim != 2 or R.shape[1] != 3:
             raise ValueError(f"positions must be [N, 3], got {tuple(R.shape)}.")
+        if not bool(torch.isfinite(R).all()):
+            raise ValueError(f"positions contain NaN/Inf (atom {int(torch.nonzero(~torch.isfinite(R).all(-1))[0])}).")
+        if box is not None:
+            b = torch.as_tensor(box).to(R)
+            outside = ((R < 0) | (R >= b)).any(-1)
+            if bool(outside.any()):
+                import warnings
+
+                warnings.warn(f"{int(outside.sum())} atoms (first: atom {int(torch.nonzero(outside)[0])}) lie outside the "
+                              "periodic box; they were wrapped into it.", stacklevel=2)
+                R = wrap(R, b)
         V = torch.zeros_like(R) if V is None else V
         if V.shape != R.shape:
             raise ValueError(f"velocities {tuple(V.shape)} must match positions {tuple(R.shape)}.")
         e, f = _ef(energy_fn, R, differentiable, kw)
+        if not bool(torch.isfinite(e)) or not bool(torch.isfinite(f).all()):
+            if R.shape[0] > 1 and R.shape[0] <= 20000:
+                i, j, r = _closest_pair(R.detach(), torch.as_tensor(box).to(R) if box is not None else None)
+                raise ValueError(f"the initial energy is not finite: atoms {i} and {j} are {r:.3g} apart (overlapping). "
+                                 "Separate them (e.g. minimise with FIRE using a soft potential first).")
+            raise ValueError("the initial energy or forces are not finite; check for overlapping atoms.")
         return MDState(R, V, f, e, _mass(mass, R), 0, thermostat)
 
     return init
@@ -89,7 +134,7 @@ def nve(energy_fn, dt: float, box=None, differentiable: bool = False):
     def step(state: MDState, **kw) -> MDState:
         return _verlet(state, energy_fn, dt, box, differentiable, kw)
 
-    return _init(energy_fn, differentiable), step
+    return _init(energy_fn, differentiable, box), step
 
 
 def _normal(state: MDState, seed: int) -> Tensor:
@@ -111,7 +156,7 @@ def langevin(energy_fn, dt: float, kT: float, gamma: float = 1.0, box=None, seed
         V = V + 0.5 * dt * f / state.mass  # B
         return replace(state, R=R, V=V, F=f, energy=e, step=state.step + 1)
 
-    return _init(energy_fn, differentiable), step
+    return _init(energy_fn, differentiable, box), step
 
 
 @dataclass(frozen=True)
@@ -124,7 +169,7 @@ class ChainState:
 def nose_hoover_chain(energy_fn, dt: float, kT: float, tau: float = 0.5, chain: int = 3, box=None,
                       dof: int | None = None, differentiable: bool = False):
     """Nosé–Hoover chain NVT (``Q₁ = N_dof kT τ²``, ``Q_j = kT τ²``). Returns ``(init, step)``."""
-    base_init = _init(energy_fn, differentiable)
+    base_init = _init(energy_fn, differentiable, box)
 
     def init(R, V=None, mass=1.0, **kw):
         s = base_init(R, V, mass, **kw)

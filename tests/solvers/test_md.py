@@ -117,24 +117,29 @@ def test_fire_finds_the_lj_dimer_and_fcc_minimum(float64):
     assert float(torch.linalg.norm(s.R[1] - s.R[0])) == pytest.approx(2 ** (1 / 6), abs=1e-6)
 
 
-def test_gradient_through_a_trajectory_matches_finite_differences(float64):
+def test_gradient_of_mean_potential_energy_wrt_sigma_and_epsilon_matches_finite_differences(float64):
     R, box = _liquid(3, seed=5)
     V0 = maxwell_boltzmann(len(R), 1.0, seed=6)
 
-    def final_energy(sigma):
-        U = lennard_jones_pair(box=box, cutoff=2.5, switch=(2.0,), sigma=sigma)
+    def mean_pe(sigma, epsilon):
+        U = lennard_jones_pair(box=box, cutoff=2.5, switch=(2.0,), sigma=sigma, epsilon=epsilon)
         init, step = nve(U, 0.004, box=box, differentiable=True)
         s = init(R.clone(), V0)
+        total = s.energy
         for _ in range(20):
             s = step(s)
-        return kinetic_energy(s.V)
+            total = total + s.energy
+        return total / 21
 
-    sig = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
-    (g,) = torch.autograd.grad(final_energy(sig), sig)
+    p = torch.tensor([1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    g = torch.autograd.grad(mean_pe(p[0], p[1]), p)[0]
     h = 1e-6
-    with torch.enable_grad():
-        fd = (float(final_energy(torch.tensor(1.0 + h))) - float(final_energy(torch.tensor(1.0 - h)))) / (2 * h)
-    assert abs(float(g) - fd) < 1e-5 * max(1.0, abs(fd))
+    for k in range(2):
+        e = torch.zeros(2, dtype=torch.float64)
+        e[k] = h
+        with torch.enable_grad():
+            fd = (float(mean_pe(*(p.detach() + e))) - float(mean_pe(*(p.detach() - e)))) / (2 * h)
+        assert abs(float(g[k]) - fd) < 1e-5 * max(1.0, abs(fd)), (k, float(g[k]), fd)
 
 
 def test_trajectories_open_in_ase_and_h5md_layout(float64, tmp_path):
@@ -180,3 +185,31 @@ def test_ase_interop_both_ways(float64):
     assert ours.get_potential_energy() == pytest.approx(atoms.get_potential_energy(), rel=1e-10)
     assert np.allclose(ours.get_forces(), atoms.get_forces(), atol=1e-8)
     assert np.allclose(ours.get_stress(), atoms.get_stress(), atol=1e-8)
+
+
+def test_bad_md_input_is_named(float64, tmp_path):
+    from solvers.md import NonFiniteState
+
+    R, box = _liquid(3)
+    U = lennard_jones_pair(box=box, cutoff=2.5)
+    init, step = nve(U, 0.005, box=box)
+    bad = R.clone()
+    bad[7] = bad[3]
+    with pytest.raises(ValueError, match="atoms 3 and 7"):
+        init(bad)
+    shifted = R.clone()
+    shifted[5] += box
+    with pytest.warns(UserWarning, match="wrapped"):
+        s = init(shifted)
+    assert bool(((s.R >= 0) & (s.R < box)).all())
+    from dataclasses import replace
+
+    from solvers.md import check_state
+
+    s = init(R, maxwell_boltzmann(len(R), 1.0))
+    for _ in range(3):
+        s = check_state(step(s))
+    V = s.V.clone()
+    V[4, 1] = float("nan")  # a corrupted state mid-run: the error names the atom and the step
+    with pytest.raises(NonFiniteState, match="atom 4 at step 4"):
+        check_state(step(replace(s, V=V)))

@@ -1,0 +1,170 @@
+"""MD throughput: atom-steps per second for the LAMMPS bench/in.lj system (fcc ρ = 0.8442, rc = 2.5, NVE,
+dt = 0.005, T0 = 1.44) against LAMMPS and ASE.
+
+    python benchmarks/md.py --json benchmarks/results/md.json [--sizes 4000,32000] [--steps 100]
+
+Rows: ``sciml_float32`` / ``sciml_float64`` (our engine: Verlet list with skin 0.3, autograd forces),
+with the time split between neighbour-list builds and force evaluation; ``lammps`` (Debian's ``lmp``
+on the same input, ``mpirun -np <threads>``), and ``ase`` (VelocityVerlet with its LennardJones
+calculator, small N only). ``ratio_to`` rows give our rate over each peer's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_json  # noqa: E402
+
+LAMMPS_INPUT = """units lj
+atom_style atomic
+lattice fcc 0.8442
+region box block 0 {c} 0 {c} 0 {c}
+create_box 1 box
+create_atoms 1 box
+mass 1 1.0
+velocity all create 1.44 87287 loop geom
+pair_style lj/cut 2.5
+pair_coeff 1 1 1.0 1.0 2.5
+neighbor 0.3 bin
+neigh_modify delay 0 every 20 check no
+fix 1 all nve
+thermo {steps}
+run {steps}
+"""
+
+
+def cells_for(n: int) -> int:
+    c = round((n / 4) ** (1 / 3))
+    if 4 * c**3 != n:
+        raise ValueError(f"N = {n} is not 4·c³ (an fcc box); use e.g. 4000 (c = 10) or 32000 (c = 20).")
+    return c
+
+
+def sciml_rate(n: int, steps: int, dtype_name: str) -> dict:
+    import torch
+
+    from physics.forcefields import fcc, lennard_jones_neighbor_list
+    from solvers.md import maxwell_boltzmann, neighbor_list, nve
+    from solvers.md.neighbors import NeighborListOverflow
+
+    dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
+    R, box = fcc(cells_for(n), density=0.8442, dtype=dtype)
+    U = lennard_jones_neighbor_list(box=box, cutoff=2.5)
+    nf = neighbor_list(box, 2.5, 0.3)
+    t = time.perf_counter()
+    nbrs = nf.allocate(R)
+    t_build = time.perf_counter() - t
+    init, step = nve(U, 0.005, box=box)
+    s = init(R, maxwell_boltzmann(n, 1.44, seed=0).to(dtype), pairs=nbrs.pairs)
+    t_nl, t_step = 0.0, 0.0
+    for k in range(steps + 5):
+        if k == 5:
+            t_nl, t_step = 0.0, 0.0
+        a = time.perf_counter()
+        try:
+            nbrs = nf.update(s.R, nbrs)
+        except NeighborListOverflow:
+            nbrs = nf.allocate(s.R)
+        b = time.perf_counter()
+        s = step(s, pairs=nbrs.pairs)
+        c = time.perf_counter()
+        t_nl += b - a
+        t_step += c - b
+    total = t_nl + t_step
+    return {"atom_steps_per_s": n * steps / total, "neighbor_seconds": t_nl, "force_integrate_seconds": t_step,
+            "first_build_seconds": t_build, "rebuilds": nbrs.rebuilds}
+
+
+def lammps_rate(n: int, steps: int, procs: int) -> dict:
+    lmp = shutil.which("lmp") or shutil.which("lmp_serial") or shutil.which("lmp_mpi")
+    if lmp is None:
+        return {"error": "LAMMPS (lmp) not found; apt-get install lammps"}
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "in.lj").write_text(LAMMPS_INPUT.format(c=cells_for(n), steps=steps))
+        cmd = [lmp, "-in", "in.lj", "-log", "none"]
+        if procs > 1 and shutil.which("mpirun"):
+            cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(procs), *cmd]
+        r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=1800,
+                           env={**os.environ, "OMP_NUM_THREADS": "1"})
+    m = re.search(r"Loop time of ([0-9.eE+-]+) on", r.stdout)
+    if r.returncode != 0 or not m:
+        return {"error": (r.stderr.strip().splitlines() or r.stdout.strip().splitlines() or ["failed"])[-1]}
+    return {"atom_steps_per_s": n * steps / float(m.group(1)), "procs": procs}
+
+
+def ase_rate(n: int, steps: int) -> dict:
+    try:
+        import ase
+        from ase import units  # noqa: F401
+        from ase.calculators.lj import LennardJones
+        from ase.md.verlet import VelocityVerlet
+    except ImportError as err:
+        return {"error": f"ase not installed ({err})"}
+    import numpy as np
+
+    from physics.forcefields import fcc
+
+    R, box = fcc(cells_for(n), density=0.8442)
+    from solvers.md import maxwell_boltzmann
+
+    atoms = ase.Atoms("Ar" * n, positions=R.numpy(), cell=box.numpy(), pbc=True, masses=np.ones(n))
+    atoms.set_velocities(maxwell_boltzmann(n, 1.44, seed=0).numpy())  # moving atoms: no cached forces
+    atoms.calc = LennardJones(sigma=1.0, epsilon=1.0, rc=2.5, smooth=False)
+    dyn = VelocityVerlet(atoms, timestep=0.005)
+    dyn.run(2)
+    t = time.perf_counter()
+    dyn.run(steps)
+    return {"atom_steps_per_s": n * steps / (time.perf_counter() - t)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", default="benchmarks/results/md.json")
+    ap.add_argument("--sizes", default="4000,32000")
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--ase-max", type=int, default=4000)
+    args = ap.parse_args()
+    import torch
+
+    threads = torch.get_num_threads()
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        case = f"LJ in.lj N={n}, {args.steps} steps, {threads} threads"
+        ours = {}
+        for dt in ("float32", "float64"):
+            r = sciml_rate(n, args.steps, dt)
+            ours[dt] = r["atom_steps_per_s"]
+            rows.append({"case": case, "variant": f"sciml_{dt}", "value": round(r["atom_steps_per_s"]), "unit": "atom-steps/s",
+                         "ratio_to": None, "neighbor_fraction": round(r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3),
+                         "first_build_seconds": round(r["first_build_seconds"], 2), "rebuilds": r["rebuilds"]})
+            print(json.dumps(rows[-1]), flush=True)
+        peers = {"lammps": lammps_rate(n, args.steps, threads)}
+        if n <= args.ase_max:
+            peers["ase"] = ase_rate(n, max(5, args.steps // 10))
+        for name, r in peers.items():
+            row = {"case": case, "variant": name, "value": round(r["atom_steps_per_s"]) if "atom_steps_per_s" in r else None,
+                   "unit": "atom-steps/s", "ratio_to": None}
+            if "error" in r:
+                row["skipped"] = r["error"]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            if row["value"]:
+                for dt, rate in ours.items():
+                    rows.append({"case": case, "variant": f"sciml_{dt}/{name}", "value": round(rate / r["atom_steps_per_s"], 4),
+                                 "unit": "speed ratio", "ratio_to": name})
+    write_json(args.json, rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -15,17 +15,21 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Materials:
-    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required), ``mu_r`` (> 0), ``sigma`` (S/m, ≥ 0), ``pec`` (bool)."""
+    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required; ε∞ in a Drude medium), ``mu_r`` (> 0),
+    ``sigma`` (S/m, ≥ 0), ``pec`` (bool), and a Drude dispersion ``ε(ω) = ε∞ − ωp²/(ω² + iγω)`` given by the maps
+    ``drude_omega_p`` (rad/s, 0 outside the medium) and ``drude_gamma`` (1/s)."""
 
     eps_r: Any = 1.0
     mu_r: Any = 1.0
     sigma: Any = 0.0
     pec: Any = None
+    drude_omega_p: Any = 0.0
+    drude_gamma: Any = 0.0
 
     def tensors(self, shape, dtype, device) -> dict[str, Tensor]:
         """Each map as a tensor of ``shape`` (validated: positive, finite)."""
         out = {}
-        for name in ("eps_r", "mu_r", "sigma"):
+        for name in ("eps_r", "mu_r", "sigma", "drude_omega_p", "drude_gamma"):
             val = getattr(self, name)
             t = val if isinstance(val, Tensor) else torch.as_tensor(val, dtype=dtype)
             t = t.to(device=device, dtype=dtype)
@@ -38,9 +42,9 @@ class Materials:
             if not bool(torch.isfinite(v).all()):
                 raise ValueError(f"material map {name} contains NaN or Inf; every cell needs a finite value.")
             low = v.min().item()
-            if name == "sigma" and low < 0:
-                raise ValueError(f"conductivity sigma must be >= 0 S/m everywhere, found {low:g}.")
-            if name != "sigma" and low <= 0:
+            if name in ("sigma", "drude_omega_p", "drude_gamma") and low < 0:
+                raise ValueError(f"{name} must be >= 0 everywhere, found {low:g}.")
+            if name in ("eps_r", "mu_r") and low <= 0:
                 raise ValueError(f"{name} must be > 0 everywhere, found {low:g}. Negative permittivity needs a "
                                  "dispersive (Drude/Lorentz) model, which this solver does not have yet.")
             out[name] = t

@@ -49,6 +49,7 @@ class Coefficients:
     keep_e: dict  # component -> 0/1 mask (PEC walls and objects), or absent
     cpml_e: dict = field(default_factory=dict)  # axis -> (b, c, 1/κ) at E-derivative positions, broadcast shapes
     cpml_h: dict = field(default_factory=dict)
+    drude: tuple | None = None  # (k_J, β_J) maps of the Drude current update, or None
 
 
 def _shape_along(v: Tensor, axis: int) -> Tensor:
@@ -88,7 +89,12 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
             bh, ch, kh = profile(n, grid.pml_cells, grid.dx, dt, True, cpml, dtype, device)
             cpml_e[name] = tuple(_shape_along(v, ax) for v in (be, ce, ke))
             cpml_h[name] = tuple(_shape_along(v, ax) for v in (bh, ch, kh))
-    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h)
+    drude = None
+    if bool((m["drude_omega_p"].detach() > 0).any()):
+        # J^{n+½} = k_J J^{n−½} + β_J E^n,  k_J = (1 − γΔt/2)/(1 + γΔt/2),  β_J = ε0 ωp² Δt/(1 + γΔt/2)
+        g = m["drude_gamma"] * dt / 2
+        drude = ((1 - g) / (1 + g), EPS0 * m["drude_omega_p"] ** 2 * dt / (1 + g))
+    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h, drude)
 
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
@@ -101,6 +107,9 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
             for ax, _, _ in terms:
                 if ax in cp:
                     psi[f"{comp}_{ax}"] = z()
+    if co.drude is not None:  # the Drude polarisation current, one per E component (in ``psi``)
+        for comp in ("ex", "ey", "ez"):
+            psi[f"j{comp[1]}"] = z()
     return FDTDState(fields, psi, torch.zeros((), dtype=torch.int64, device=device))
 
 
@@ -153,6 +162,12 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             new[comp] = f[comp] + co.db * ch[comp]
     new = _apply_sources(new, sources, "h", t_h)
     ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
+    if co.drude is not None:  # Drude ADE (Taflove & Hagness ch. 9): current from E^n, then E^{n+1} sees −J
+        kj, bj = co.drude
+        for comp in ("ex", "ey", "ez"):
+            j = kj * state.psi[f"j{comp[1]}"] + bj * f[comp]
+            psi_e[f"j{comp[1]}"] = j
+            ce[comp] = -j if ce[comp] is None else ce[comp] - j
     for comp in ("ex", "ey", "ez"):
         if ce[comp] is not None:
             e = co.ca * f[comp] + co.cb * ce[comp]

@@ -74,3 +74,34 @@ def test_bad_input():
     with pytest.raises(ValueError, match="exactly one"):
         fcc(2)
     assert math.isfinite(1.0)
+
+
+def test_ewald_reproduces_the_nacl_madelung_constant(float64):
+    from physics.forcefields.electrostatics import ewald, rock_salt
+
+    R, q, box = rock_salt(2, a=1.0)
+    U = ewald(q, box, alpha=3.6, cutoff=0.99, kmax=9)
+    e = float(U(R))
+    madelung = -e * 0.5 / (len(R) / 2)  # E per ion pair = -M q^2 / r0 with r0 = a/2
+    assert madelung == pytest.approx(1.747565, rel=1e-5)
+    # forces vanish by symmetry on the perfect lattice; off it, they are minus the energy's gradient
+    e2, f = energy_and_forces(U, R)
+    assert float(f.abs().max()) < 1e-6
+    Rd = R.clone()
+    Rd[0, 0] += 0.05
+    _, fd = energy_and_forces(U, Rd)
+    h = 1e-6
+    plus, minus = Rd.clone(), Rd.clone()
+    plus[0, 0] += h
+    minus[0, 0] -= h
+    assert float(fd[0, 0]) == pytest.approx(-(float(U(plus)) - float(U(minus))) / (2 * h), rel=1e-6)
+    assert float(fd[0, 0]) > 0  # Earnshaw: point charges alone have no stable equilibrium
+
+
+def test_reaction_field_energy_is_zero_at_the_cutoff(float64):
+    from physics.forcefields.electrostatics import coulomb_reaction_field
+
+    U = coulomb_reaction_field(torch.tensor([1.0, -1.0]), cutoff=1.2, eps_rf=78.0)
+    for r, sign in ((1.1999999, 0.0), (0.5, -1.0)):
+        e = float(U(torch.tensor([[0.0, 0, 0], [r, 0, 0]])))
+        assert (abs(e) < 1e-5) if sign == 0 else e < 0

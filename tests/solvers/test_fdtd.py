@@ -134,3 +134,31 @@ def test_bad_input_is_refused_before_stepping():
     co = coefficients(g, Materials())
     with pytest.raises(ValueError, match="outside the grid"):
         run(co, 5, [PointSource((40, 3, 0), GaussianPulse(1e-12))])
+
+
+def test_drude_half_space_reflection_matches_analytic(float64):
+    # ε(ω) = 1 − ωp²/(ω² + iγω): reflective below the plasma frequency, transparent above
+    nx, dx = 1200, 1e-3
+    f0 = C0 / (40 * dx)
+    wp, gam = 2 * math.pi * f0, 0.2 * math.pi * f0
+    g = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"), pml_cells=20)
+    src = PlaneSource(0, 100, ModulatedGaussian(f0, 0.6 * f0), "ez")
+    steps = int(2.6 * 1000 * dx / (C0 * g.time_step))
+
+    def probe(wp_map):
+        co = coefficients(g, Materials(drude_omega_p=wp_map, drude_gamma=gam), dtype=torch.float64)
+        return run(co, steps, [src], [Probe((300, 0, 0), "ez")]).probes["probe"].numpy()
+
+    vac = torch.zeros(nx, 1, 1, dtype=torch.float64)
+    metal = vac.clone()
+    metal[600:] = wp
+    e_inc = probe(vac)
+    e_ref = probe(metal) - e_inc
+    t = np.arange(1, steps + 1) * g.time_step
+    freqs = np.array([0.6, 0.8, 1.0, 1.3, 1.6]) * f0
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    r = (dft(e_ref) / dft(e_inc)) ** 2
+    w = 2 * np.pi * freqs
+    n = np.sqrt(1 - wp**2 / (w**2 + 1j * gam * w))
+    exact = np.abs((1 - n) / (1 + n)) ** 2
+    assert np.abs(r - exact).max() < 0.01, (r, exact)

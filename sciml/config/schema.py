@@ -191,6 +191,7 @@ class ExperimentConfig:
     loss_weights: Any = field(default_factory=dict)
     init_from: Optional[str] = None
     resume_from: Optional[str] = None
+    distributed: bool = False  # data-parallel over torchrun/SLURM ranks (sciml.distributed); auto-on under torchrun
 
 
 def register_configs() -> None:

@@ -67,6 +67,7 @@ class Trainer:
         mode: str = "pynative",
         record_terms_every: int = 1,
         data: Iterable[Any] | None = None,
+        distributed=None,
     ):
         if not phases:
             raise ValueError("Trainer needs at least one Phase (e.g. Phase('adam', steps=1000)).")
@@ -76,6 +77,9 @@ class Trainer:
         self.mode = mode
         self._loss = compile_if_graph(loss_fn, mode)
         self.data = data
+        from sciml.distributed import SINGLE
+
+        self.dist = distributed or SINGLE  # gradients and reported losses are averaged over ranks
         self.epoch = 0
         self._batches: Iterator[Any] | None = None
         self.total_steps = sum(p.steps for p in self.phases)
@@ -141,6 +145,25 @@ class Trainer:
         raise ValueError("the training data yielded no batches (is the dataset empty, or batch_size > its size "
                          "with drop_last=True?).")
 
+    def _params(self):
+        return [p for p in self.model.parameters() if p.requires_grad]
+
+    def _global(self, loss: Tensor, terms: dict[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+        """Loss and terms averaged over ranks (the same numbers on every rank; identity in one process)."""
+        if not self.dist.enabled:
+            return loss.detach(), {k: v.detach() for k, v in terms.items()}
+        from sciml.distributed import mean_over_ranks
+
+        v = mean_over_ranks(torch.stack([loss.detach(), *[t.detach() for t in terms.values()]]), self.dist)
+        return v[0], dict(zip(terms.keys(), v[1:]))
+
+    def _backward(self, loss: Tensor) -> None:
+        loss.backward()
+        if self.dist.enabled:
+            from sciml.distributed import average_gradients
+
+            average_gradients(self._params(), self.dist)
+
     def _run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
         opt = self._opt
         batch = self._next_batch()
@@ -150,22 +173,24 @@ class Trainer:
             def closure():
                 opt.zero_grad(set_to_none=True)
                 loss, terms = self._loss(*batch)
+                g_loss, g_terms = self._global(loss, terms)
                 if "loss" not in first:
-                    self._check(loss, phase)
-                    first["loss"], first["terms"] = loss.detach(), {k: v.detach() for k, v in terms.items()}
-                if not bool(torch.isfinite(loss.detach())):
-                    return loss.detach()  # the line search backs off from non-finite trial points
-                loss.backward()
-                return loss
+                    self._check(g_loss, phase)
+                    first["loss"], first["terms"] = g_loss, g_terms
+                if not bool(torch.isfinite(g_loss)):
+                    return g_loss  # the line search backs off from non-finite trial points
+                self._backward(loss)
+                return g_loss  # every rank sees the full-batch loss and gradient: identical line searches
 
             opt.step(closure)
             return first["loss"], first["terms"]
         opt.zero_grad(set_to_none=True)
         loss, terms = self._loss(*batch)
-        self._check(loss, phase)
-        loss.backward()
+        g_loss, g_terms = self._global(loss, terms)
+        self._check(g_loss, phase)
+        self._backward(loss)
         opt.step()
-        return loss.detach(), {k: v.detach() for k, v in terms.items()}
+        return g_loss, g_terms
 
     def train_step(self) -> Tensor:
         """Run one optimisation step of the current phase (no callbacks); returns the detached loss.

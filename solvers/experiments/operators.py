@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 
+from sciml.distributed import barrier
+from sciml.distributed import from_config as dist_from_config
 from sciml.checkpoint import save_checkpoint
 from sciml.data import ShardedDataset
 from sciml.networks import build_network, count_parameters
@@ -42,11 +44,16 @@ def build_model(op: dict, x: torch.Tensor, norms) -> torch.nn.Module:
 
 
 def run(cfg, out_dir="."):
+    ctx = dist_from_config(cfg)
     out, _, t0 = start(cfg, out_dir, needs_grid=False)
     seed_everything(int(cfg.seed))
     ds_spec = OmegaConf.to_container(cfg.dataset, resolve=True)
     op = OmegaConf.to_container(cfg.operator, resolve=True)
+    if ctx.enabled and not ctx.is_main:
+        barrier(ctx)  # rank 0 generates the dataset if it is missing
     path = ensure_dataset(ds_spec)
+    if ctx.enabled and ctx.is_main:
+        barrier(ctx)
     device = resolve_device(str(cfg.device.value if hasattr(cfg.device, "value") else cfg.device))
     ds = ShardedDataset(path)
     n_train, n_test = int(op["n_train"]), int(op["n_test"])
@@ -71,12 +78,14 @@ def run(cfg, out_dir="."):
                                 loss=op.get("loss", "relative_l2"), workers=int(op.get("workers", 0)), seed=int(cfg.seed),
                                 mode=str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode))
     callbacks = [LossMonitor(int(cfg.trainer.log_every)),
-                 MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every))]
-    if cfg.trainer.progress_bar:
+                 MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every))] if ctx.is_main else []
+    if cfg.trainer.progress_bar and ctx.is_main:
         callbacks.append(ProgressBar())
     log.info("%s: %d train pairs %s, %d parameters", cfg.experiment, len(train_set), tuple(x.shape[1:]),
              count_parameters(model))
-    res = train_operator(model, train_set, settings, task.dims, task.periodic, device, callbacks)
+    res = train_operator(model, train_set, settings, task.dims, task.periodic, device, callbacks, distributed=ctx)
+    if not ctx.is_main:
+        return {}  # evaluation, plots and checkpoints on rank 0 only
     metrics = {"dataset": str(path), "n_train": n_train, "n_test": n_test, "train_pairs": len(train_set),
                "resolution": list(x.shape[2:]), "epochs": res.epochs, "steps": res.steps,
                "train_seconds": res.seconds, "samples_per_second": res.samples_per_second,

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from sciml.training import Callback, Phase, Trainer
 from sciml.training.losses import LOSSES, relative_lp
@@ -51,12 +51,35 @@ class OperatorResult:
     history: list[float] = field(default_factory=list)
 
 
+class _EpochSampler(DistributedSampler):
+    """A DistributedSampler that advances its epoch (and so its shuffle) each time the loader is iterated."""
+
+    def __iter__(self):
+        it = super().__iter__()
+        self.set_epoch(self.epoch + 1)
+        return it
+
+
 def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining, dims: int, periodic: bool,
-                   device: torch.device | str = "cpu", callbacks: Sequence[Callback] = ()) -> OperatorResult:
-    """Fit ``model`` on ``(x, y)`` pairs of ``train``; returns timing and the loss history."""
+                   device: torch.device | str = "cpu", callbacks: Sequence[Callback] = (), distributed=None) -> OperatorResult:
+    """Fit ``model`` on ``(x, y)`` pairs of ``train``; returns timing and the loss history.
+
+    With a ``distributed`` context each rank reads its share of every epoch (``DistributedSampler``) with
+    ``batch_size / world_size`` samples per step, so the global batch stays ``batch_size``; gradients are
+    averaged over ranks (:mod:`sciml.distributed`).
+    """
+    ctx = distributed
     g = torch.Generator().manual_seed(settings.seed)
-    loader = DataLoader(train, batch_size=settings.batch_size, shuffle=True, generator=g, drop_last=False,
-                        num_workers=settings.workers, persistent_workers=settings.workers > 0)
+    if ctx is not None and ctx.enabled:
+        if settings.batch_size % ctx.world_size:
+            raise ValueError(f"operator.batch_size={settings.batch_size} must be a multiple of the world size "
+                             f"{ctx.world_size} (the global batch is split evenly over ranks).")
+        sampler = _EpochSampler(train, ctx.world_size, ctx.rank, shuffle=True, seed=settings.seed, drop_last=True)
+        loader = DataLoader(train, batch_size=settings.batch_size // ctx.world_size, sampler=sampler, drop_last=True,
+                            num_workers=settings.workers, persistent_workers=settings.workers > 0)
+    else:
+        loader = DataLoader(train, batch_size=settings.batch_size, shuffle=True, generator=g, drop_last=False,
+                            num_workers=settings.workers, persistent_workers=settings.workers > 0)
     per_epoch = len(loader)
     if per_epoch == 0:
         raise ValueError("the training set is empty.")
@@ -71,7 +94,7 @@ def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining,
 
     phase = Phase("adam", steps=settings.epochs * per_epoch, lr=settings.lr, weight_decay=settings.weight_decay,
                   scheduler="step", step_size=max(1, settings.decay_every_epochs * per_epoch), gamma=settings.gamma)
-    trainer = Trainer(loss_fn, model, [phase], callbacks, mode=settings.mode, data=loader)
+    trainer = Trainer(loss_fn, model, [phase], callbacks, mode=settings.mode, data=loader, distributed=ctx)
     model.train()
     t0 = time.perf_counter()
     res = trainer.fit()

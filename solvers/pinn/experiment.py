@@ -16,6 +16,8 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from sciml.checkpoint import atomic_write_text, list_checkpoints, load_weights
+from sciml.distributed import barrier, broadcast_object
+from sciml.distributed import from_config as dist_from_config
 from sciml.runtime import seed_everything, set_deterministic
 from sciml.training import (CheckpointConfig, EarlyStopping, LossMonitor, MetricsLogger, ModelCheckpoint,
                             ProgressBar, TensorBoardLogger)
@@ -26,13 +28,19 @@ log = logging.getLogger("sciml.run")
 
 def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     """Train, evaluate and report one PINN experiment; returns the metrics dict."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
-    (out / "metrics.json").unlink(missing_ok=True)
+    ctx = dist_from_config(cfg)
+    out = Path(broadcast_object(str(Path(out_dir).resolve()), ctx))  # rank 0's folder; only rank 0 writes
+    if ctx.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        (out / "metrics.json").unlink(missing_ok=True)
     seed_everything(int(cfg.seed))
     set_deterministic(bool(cfg.deterministic))
-    solver = solver_from_config(cfg)
+    if ctx.enabled and not ctx.is_main:
+        barrier(ctx)  # rank 0 builds first (it may generate observation files)
+    solver = solver_from_config(cfg, distributed=ctx)
+    if ctx.enabled and ctx.is_main:
+        barrier(ctx)
     tr = _plain(cfg.trainer)
     ck = tr["checkpoint"]
     ckpt_dir = str(out / ck["directory"])
@@ -41,12 +49,12 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         ModelCheckpoint(CheckpointConfig(ck["save_checkpoint_steps"], ck["keep_checkpoint_max"], ck["prefix"], ckpt_dir), meta),
         LossMonitor(tr["log_every"]),
         MetricsLogger(jsonl=str(out / "metrics.jsonl"), csv_path=str(out / "metrics.csv"), every=tr["metrics_every"]),
-    ]
-    if tr["progress_bar"]:
+    ] if ctx.is_main else []  # logging, checkpoints and plots on rank 0 only
+    if tr["progress_bar"] and ctx.is_main:
         callbacks.append(ProgressBar())
-    if tr["tensorboard"]:
+    if tr["tensorboard"] and ctx.is_main:
         callbacks.append(TensorBoardLogger(str(out / "tb"), every=tr["metrics_every"]))
-    if tr["early_stopping_patience"] > 0:
+    if tr["early_stopping_patience"] > 0:  # on every rank: the loss it watches is the same everywhere
         callbacks.append(EarlyStopping(tr["early_stopping_patience"]))
     if cfg.init_from:
         load_weights(cfg.init_from, solver.network)
@@ -59,10 +67,13 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
             raise FileNotFoundError(f"resume_from=latest found no checkpoint under {out.parent}/*/{ck['directory']}.")
         resume = str(max(found, key=lambda c: (c / "meta.json").stat().st_mtime))
         log.info("resuming from %s", resume)
+    resume = broadcast_object(resume, ctx)
     log.info("device=%s mode=%s dtype=%s engine=%s", solver.device, solver.mode, _plain(cfg.dtype), solver.engine)
     t0 = time.perf_counter()
     result = solver.fit(callbacks, resume_from=resume)
     wall = time.perf_counter() - t0
+    if not ctx.is_main:
+        return {}
     metrics: dict = {
         "experiment": cfg.experiment,
         "steps": result.steps,
@@ -78,6 +89,7 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "torch_version": torch.__version__,
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
+        "world_size": ctx.world_size,
     }
     if solver.unknown_params is not None:
         found = solver.identified()

@@ -47,7 +47,7 @@ def _instantiate(node, what: str):
         raise ValueError(f"Could not build the {what} from config (_target_={target}): {err}") from err
 
 
-def solver_from_config(cfg: DictConfig):
+def solver_from_config(cfg: DictConfig, distributed=None):
     from solvers.pinn.solver import PINNSolver, Sampling, default_network_spec
 
     problem = _instantiate(cfg.problem, "problem")
@@ -73,5 +73,5 @@ def solver_from_config(cfg: DictConfig):
         device=str(_plain(cfg.device)), dtype=str(_plain(cfg.dtype)), hard_constraints=bool(cfg.hard_constraints),
         loss_weights=dict(_plain(cfg.loss_weights) or {}),
         metadata={"network": spec, "dtype": str(_plain(cfg.dtype))},
-        **(_plain(cfg.methods) if cfg.get("methods") is not None else {}), **extra,
+        **(_plain(cfg.methods) if cfg.get("methods") is not None else {}), **extra, distributed=distributed,
     )

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from physics.pdes.base import PDE
 from sciml.autodiff import ValueOnly, derivatives, resolve_engine
+from sciml.distributed import SINGLE, shard_rows
 from sciml.networks import OutputTransform
 from sciml.runtime import resolve_device, resolve_dtype, validate_mode
 from sciml.training import Callback, LearningRateAnnealing, LossWeights, Phase, ReLoBRaLo, Trainer, TrainResult
@@ -73,7 +74,7 @@ class _Resampler(Callback):
         if record.step % self.period == 0:
             s = self.solver
             new = sample_points(s.geometry, s.sampling, s.device, s.dtype, s.sampling.seed + 1000 * record.step)
-            s.points.interior.copy_(new.interior)
+            s.points.interior.copy_(shard_rows(new.interior, s.distributed, "interior points"))
 
 
 @dataclass
@@ -107,6 +108,7 @@ class PINNSolver:
     self_adaptive_lr: float = 1.0
     observations: Any = None  # solvers.pinn.inverse.Observations: adds the data term "data"
     unknowns: dict[str, dict] = field(default_factory=dict)  # name -> {initial, positive}: trainable PDE coefficients
+    distributed: Any = None  # sciml.distributed.DistributedContext: shard points, average gradients over ranks
 
     def __post_init__(self):
         validate_mode(self.mode)
@@ -133,7 +135,16 @@ class PINNSolver:
         if self.unknowns and self._loss_mode == "graph":
             log.warning("inverse runs rebind PDE coefficients every step; running the loss eagerly (mode=pynative).")
             self._loss_mode = "pynative"
-        self.points = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
+        self.distributed = self.distributed or SINGLE
+        if self.distributed.enabled and self.rar_every:
+            raise ValueError("RAR adds points where each rank's residual is largest, which would differ from a "
+                             "single-process run; turn it off (methods.rar_every=0) for distributed training.")
+        pts = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
+        ctx = self.distributed  # every rank draws the same global set, then keeps rows rank::world_size
+        self.points = CollocationPoints(shard_rows(pts.interior, ctx, "interior points (sampling.n_interior)"),
+                                        shard_rows(pts.boundary, ctx, "boundary points (sampling.n_boundary)"),
+                                        shard_rows(pts.normals, ctx, "boundary normals"),
+                                        shard_rows(pts.initial, ctx, "initial points (sampling.n_initial)"))
         self._second = self.problem.second_dim_indices()
         self._check_methods()
         self.unknown_params = None
@@ -248,13 +259,18 @@ class PINNSolver:
         elif self.weighting == "relobralo":
             cbs.insert(0, ReLoBRaLo(self.weights, [*self.residual_names, *self._term_names()]))
         target = self.network if self.unknown_params is None else TrainableSet(self.network, self.unknown_params)
-        return Trainer(self.loss, target, self.phases, cbs, mode=self._loss_mode)
+        return Trainer(self.loss, target, self.phases, cbs, mode=self._loss_mode, distributed=self.distributed)
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:
         """Train; ``resume_from`` continues exactly from a checkpoint written during training."""
         trainer = self.make_trainer(callbacks)
         if resume_from:
             trainer.resume(resume_from)
+            period = self.sampling.resample_every
+            if period > 0 and trainer.step >= period:  # the points the interrupted run was using at that step
+                last = trainer.step - trainer.step % period
+                new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * last)
+                self.points.interior.copy_(shard_rows(new.interior, self.distributed, "interior points"))
         return trainer.fit()
 
     # -- inference -----------------------------------------------------------

@@ -23,6 +23,10 @@ commands:
                          e.g. sciml generate dataset=darcy dataset.samples=200 dataset.processes=2
   data info PATH         schema, sample count, shards and statistics of a dataset folder
   data verify PATH       check every shard against its SHA-256 in the manifest (exit 1 on problems)
+  zoo list | info NAME | eval NAME|all [--full] | predict NAME --points F --out F
+                         pretrained solvers shipped in the package (eval exits 1 if a metric is >2 % off its card)
+  export NAME --format onnx [--out FILE]
+                         ONNX graph of a zoo model's forward map, checked against onnxruntime
   --version              print the sciml version
 """
 
@@ -182,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         return _print_config(rest)
     if cmd == "generate":
         return _generate(rest)
+    if cmd == "zoo":
+        from sciml.cli.zoo_commands import zoo_main
+
+        return zoo_main(rest)
+    if cmd == "export":
+        from sciml.cli.zoo_commands import export_main
+
+        return export_main(rest)
     if cmd == "data":
         return _data(rest)
     print(f"sciml: unknown command {cmd!r}.\n\n{USAGE}", file=sys.stderr)

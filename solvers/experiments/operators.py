@@ -43,6 +43,17 @@ def build_model(op: dict, x: torch.Tensor, norms) -> torch.nn.Module:
     return NormalizedOperator(core, *norms)
 
 
+def test_pairs(cfg) -> tuple[torch.Tensor, torch.Tensor]:
+    """The test split's ``(inputs, targets)`` of an operator experiment (generates the dataset if missing)."""
+    ds_spec = OmegaConf.to_container(cfg.dataset, resolve=True)
+    op = OmegaConf.to_container(cfg.operator, resolve=True)
+    ds = ShardedDataset(ensure_dataset(ds_spec))
+    n_train, n_test = int(op["n_train"]), int(op["n_test"])
+    _, test_ds = ds.split([n_train / len(ds), n_test / len(ds)], by="sample", seed=int(cfg.seed))
+    task = Task(op["task"], stride=int(op.get("stride", 1)), window=int(op.get("window", 10)))
+    return task.pairs(test_ds)
+
+
 def run(cfg, out_dir="."):
     ctx = dist_from_config(cfg)
     out, _, t0 = start(cfg, out_dir, needs_grid=False)

@@ -57,7 +57,12 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     if tr["early_stopping_patience"] > 0:  # on every rank: the loss it watches is the same everywhere
         callbacks.append(EarlyStopping(tr["early_stopping_patience"]))
     if cfg.init_from:
-        load_weights(cfg.init_from, solver.network)
+        src = str(cfg.init_from)
+        if src.startswith("zoo:"):  # fine-tune from a shipped zoo entry
+            from sciml import zoo
+
+            src = str(zoo.weights_dir(src[4:]))
+        load_weights(src, solver.network)
         log.info("initialised weights from %s", cfg.init_from)
     resume = cfg.resume_from
     if resume == "latest":  # newest complete checkpoint of any earlier run of this experiment

@@ -39,3 +39,23 @@ def test_configs_compose_from_installed_wheel(wheel, tmp_path):
     assert r.returncode == 0, r.stderr
     where, summary = r.stdout.strip().splitlines()
     assert where.startswith(str(target)) and summary == "burgers_pinn 5"
+
+
+def test_zoo_loads_offline_from_installed_wheel(wheel, tmp_path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "sciml/zoo/registry.json" in names
+    assert "sciml/zoo/entries/poisson_disk_pinn/checkpoint/model.safetensors" in names
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    code = ("import sciml.zoo as z; m = z.load('poisson_disk_pinn'); print(z.__file__);"
+            "print(m.evaluate()['rel_l2'], z.info('poisson_disk_pinn')['metrics']['rel_l2'])")
+    site_deps = [p for p in sys.path if p.endswith("site-packages")]
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                       env={"PYTHONPATH": ":".join([str(target), *site_deps]), "PATH": "/usr/bin:/bin",
+                            "no_proxy": "*", "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    where, values = r.stdout.strip().splitlines()[-2:]
+    assert str(target) in where
+    now, card = map(float, values.split())
+    assert abs(now - card) <= 0.02 * card

@@ -1,0 +1,150 @@
+"""The ModelZoo proves its cards: every entry re-evaluates to its card; files are verified, never unpickled."""
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from sciml import zoo
+from sciml.checkpoint import CheckpointError
+
+REQUIRED = {"burgers_pinn", "poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn", "darcy_fno", "burgers_fno", "ns2d_fno"}
+
+
+def test_registry_lists_the_entries_with_complete_cards():
+    names = set(zoo.list())
+    assert REQUIRED - {"burgers_pinn"} <= names
+    for n in names:
+        card = zoo.info(n)
+        for key in ("problem", "equations", "domain", "data", "architecture", "training_command", "training_seconds",
+                    "hardware", "metrics", "metric_reference", "licence", "citation", "sha256", "loader"):
+            assert key in card, (n, key)
+        assert zoo.sha256(n) == card["sha256"]
+    size = sum(f.stat().st_size for f in zoo.ENTRIES.rglob("*") if f.is_file())
+    assert size <= 30e6
+
+
+def test_zoo_eval_passes_on_every_entry():
+    r = subprocess.run([sys.executable, "-m", "sciml.cli.main", "zoo", "eval", "all"], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert r.stdout.count("(fast evaluation)") == len(zoo.list())
+
+
+def test_eval_fails_when_a_card_drifts(tmp_path, monkeypatch):
+    _copy_zoo(tmp_path, monkeypatch, "poisson_disk_pinn")
+    card_path = zoo.path("poisson_disk_pinn") / "card.json"
+    card = json.loads(card_path.read_text())
+    card["metrics"]["rel_l2"] *= 0.5  # a card that claims twice the accuracy
+    card_path.write_text(json.dumps(card))
+    from sciml.cli.zoo_commands import zoo_main
+
+    assert zoo_main(["eval", "poisson_disk_pinn"]) == 1
+
+
+def _copy_zoo(tmp_path, monkeypatch, name):
+    root = tmp_path / "zoo"
+    shutil.copytree(zoo.ENTRIES / name, root / "entries" / name)
+    (root / "registry.json").write_text(json.dumps({"entries": {name: {"folder": name, "kind": zoo.info(name)["kind"]}}}))
+    monkeypatch.setattr(zoo, "ROOT", root)
+    monkeypatch.setattr(zoo, "ENTRIES", root / "entries")
+    return root / "entries" / name
+
+
+class _Evil:
+    def __reduce__(self):
+        return (print, ("this would have run code",))
+
+
+def test_a_pickle_payload_is_refused(tmp_path, monkeypatch):
+    import hashlib
+
+    entry = _copy_zoo(tmp_path, monkeypatch, "poisson_disk_pinn")
+    payload = pickle.dumps({"head.weight": _Evil()})
+    (entry / "checkpoint" / "model.safetensors").write_bytes(payload)
+    digest = hashlib.sha256(payload).hexdigest()  # an attacker can update the hashes too
+    meta = json.loads((entry / "checkpoint" / "meta.json").read_text())
+    meta["sha256"]["model.safetensors"] = digest
+    (entry / "checkpoint" / "meta.json").write_text(json.dumps(meta))
+    card = json.loads((entry / "card.json").read_text())
+    card["sha256"] = digest
+    (entry / "card.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="pickle"):
+        zoo.load("poisson_disk_pinn")
+
+
+def test_checksum_shape_and_missing_tensor_errors_name_the_entry_and_tensor(tmp_path, monkeypatch):
+    from safetensors.torch import load_file, save_file
+
+    entry = _copy_zoo(tmp_path, monkeypatch, "poisson_disk_pinn")
+    w = entry / "checkpoint" / "model.safetensors"
+    good = w.read_bytes()
+    w.write_bytes(good[:-7] + b"garbage")
+    with pytest.raises(zoo.ZooError, match="poisson_disk_pinn.*SHA-256"):
+        zoo.load("poisson_disk_pinn")
+    w.write_bytes(good)
+    cfg = (entry / "config.yaml").read_text().replace("width: 32", "width: 24")
+    (entry / "config.yaml").write_text(cfg)
+    with pytest.raises(CheckpointError, match="tensor 'hidden.0.weight' changed shape"):
+        zoo.load("poisson_disk_pinn")
+    (entry / "config.yaml").write_text(cfg.replace("width: 24", "width: 32"))
+    tensors = load_file(str(w))
+    tensors.pop("head.bias")
+    save_file(tensors, str(w))
+    import hashlib
+
+    digest = hashlib.sha256(w.read_bytes()).hexdigest()
+    for f, key in ((entry / "checkpoint" / "meta.json", None), (entry / "card.json", "sha256")):
+        d = json.loads(f.read_text())
+        if key:
+            d[key] = digest
+        else:
+            d["sha256"]["model.safetensors"] = digest
+        f.write_text(json.dumps(d))
+    with pytest.raises(CheckpointError, match=r"missing tensors \['head.bias'\]"):
+        zoo.load("poisson_disk_pinn")
+    with pytest.raises(zoo.ZooError, match="no zoo entry 'nope'"):
+        zoo.load("nope")
+
+
+@pytest.mark.parametrize("name", ["poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn"])
+def test_onnx_export_agrees_with_torch(tmp_path, name):
+    pytest.importorskip("onnxruntime")
+    from sciml.cli.zoo_commands import export_target
+    from sciml.export import export_onnx, onnxruntime_parity
+
+    module, example = export_target(zoo.load(name))
+    path = export_onnx(module, example, tmp_path / f"{name}.onnx")
+    x = torch.rand(1000, example.shape[1])
+    assert onnxruntime_parity(module, path, x) < 1e-5
+
+
+def test_predict_cli_writes_csv(tmp_path):
+    pts = tmp_path / "pts.csv"
+    pts.write_text("x,y\n0.1,0.2\n-0.3,0.4\n")
+    out = tmp_path / "u.csv"
+    from sciml.cli.zoo_commands import zoo_main
+
+    assert zoo_main(["predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "u" and len(lines) == 3
+    import math
+
+    x, y = 0.1, 0.2
+    exact = math.sin(math.pi * x) * math.sin(math.pi * y) + x * x - y
+    assert abs(float(lines[1]) - exact) < 0.01
+
+
+def test_fine_tuning_starts_from_the_zoo_weights(tmp_path):
+    out = tmp_path / "ft"
+    from sciml.cli.main import main
+
+    code = main(["run", "experiment=poisson_disk", "init_from=zoo:poisson_disk_pinn", "optimizer.steps=1",
+                 "optimizer.lbfgs_steps=0", "optimizer.lr=1e-9", "mode=pynative", "trainer.progress_bar=false",
+                 "trainer.tensorboard=false", f"hydra.run.dir={out}"])
+    assert code == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["rel_l2"] == pytest.approx(zoo.info("poisson_disk_pinn")["metrics"]["rel_l2"], rel=0.02)

@@ -34,6 +34,7 @@ CASES = {
     "allen_cahn": (None, ""),
     "cavity_re100_pinn": (None, ""),
     "cylinder_wake": (None, ""),
+    "maxwell2d_pinn": (0.0356, "MindElec point source, Ex (Ey 0.0343, Hz 0.0230)"),
 }
 
 
@@ -53,7 +54,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
     if "parameter_rel_error" in m:
         extra = {"identified": m["identified"], "parameter_rel_error": m["parameter_rel_error"],
                  "observations": m["observations"]["count"]}
-    for k in ("ghia_max_abs_error", "ghia_rel_l2"):
+    for k in ("ghia_max_abs_error", "ghia_rel_l2", "rel_l2_Ex", "rel_l2_Ey", "rel_l2_Hz"):
         if k in m:
             extra[k] = m[k]
     return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",

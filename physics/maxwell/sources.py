@@ -66,6 +66,18 @@ class PointSource:
 
 
 @dataclass(frozen=True)
+class DistributedSource:
+    """A soft source with a spatial ``pattern`` (tensor of the grid's shape): ``field += pattern · profile(t)``."""
+
+    pattern: Any
+    profile: Any
+    component: str = "hz"
+
+    def __post_init__(self):
+        _check_component(self.component)
+
+
+@dataclass(frozen=True)
 class PlaneSource:
     """A soft source on the plane ``index`` across ``axis`` (0, 1 or 2): a line in 2-D, a plane in 3-D."""
 

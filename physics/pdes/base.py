@@ -29,6 +29,7 @@ class Condition:
     region: str
     residual: Callable[[Derivatives, Tensor, Tensor | None], Tensor]
     derivatives: bool = False
+    with_hard_constraints: bool = False  # still needed when the hard constraint is on (it covers other conditions)
 
     def __post_init__(self):
         if self.region not in ("boundary", "initial"):

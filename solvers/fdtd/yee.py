@@ -177,7 +177,7 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
 
 
 def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
-    from physics.maxwell import PlaneSource, PointSource
+    from physics.maxwell import DistributedSource, PlaneSource, PointSource
 
     for s in sources:
         if s.component[0] != kind:
@@ -190,6 +190,8 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
             f = torch.index_put(f, idx, v, accumulate=not s.hard)
         elif isinstance(s, PlaneSource):
             f = torch.select_scatter(f, f.select(s.axis, s.index) + val, s.axis, s.index)
+        elif isinstance(s, DistributedSource):
+            f = f + s.pattern * val
         else:
             raise TypeError(f"unknown source type {type(s).__name__}; use PointSource or PlaneSource.")
         fields[s.component] = f

@@ -186,7 +186,7 @@ class PINNSolver:
                              "RAR or resampling. Disable one of them.")
 
     def _term_names(self) -> list[str]:
-        names = [] if self.hard_constraints else [c.name for c in self.problem.conditions()]
+        names = [c.name for c in self._active_conditions()]
         return names + (["data"] if self.observations is not None else [])
 
     # -- loss ---------------------------------------------------------------
@@ -210,24 +210,27 @@ class PINNSolver:
         x = self.points.interior
         d = self._derivs(x)
         terms = {k: self._residual_loss(r, x) for k, r in self.problem.residual(d, x).items()}
-        if not self.hard_constraints:
-            for cond in self.problem.conditions():
-                x = self.points.boundary if cond.region == "boundary" else self.points.initial
-                if x is None:
-                    raise ValueError(f"Condition {cond.name!r} needs {cond.region} points; set sampling.n_{cond.region} > 0.")
-                n = self.points.normals if cond.region == "boundary" else None
-                if cond.derivatives:
-                    d = self._derivs(x, second=())
-                else:
-                    d = ValueOnly(self.model(x), x.shape[1], self.problem.input_names, self.problem.output_names)
-                r = cond.residual(d, x, n)
-                terms[cond.name] = (r * r).mean()
+        for cond in self._active_conditions():
+            x = self.points.boundary if cond.region == "boundary" else self.points.initial
+            if x is None:
+                raise ValueError(f"Condition {cond.name!r} needs {cond.region} points; set sampling.n_{cond.region} > 0.")
+            n = self.points.normals if cond.region == "boundary" else None
+            if cond.derivatives:
+                d = self._derivs(x, second=())
+            else:
+                d = ValueOnly(self.model(x), x.shape[1], self.problem.input_names, self.problem.output_names)
+            r = cond.residual(d, x, n)
+            terms[cond.name] = (r * r).mean()
         if self.observations is not None:
             obs = self.observations
             idx = [self.problem.output_names.index(o) for o in obs.outputs]
             pred = self.model(obs.x)[:, idx]
             terms["data"] = ((pred - obs.y) ** 2).mean()
         return terms
+
+    def _active_conditions(self):
+        """Soft conditions in the loss: all of them, or with hard constraints only those the transform does not cover."""
+        return [c for c in self.problem.conditions() if not self.hard_constraints or c.with_hard_constraints]
 
     def _residual_loss(self, r: Tensor, x: Tensor) -> Tensor:
         sq = r * r

@@ -96,10 +96,6 @@ def export_main(args: list[str]) -> int:
         print(f"sciml export: {err}", file=sys.stderr)
         return 2
     module, example = export_target(model)
-    if any(p.is_complex() for p in module.parameters()):
-        print(f"sciml export: {name} has complex-valued (spectral) weights, which ONNX cannot represent; ONNX export "
-              "covers real-valued networks (the PINN entries) for now.", file=sys.stderr)
-        return 2
     export_onnx(module, example, out)
     err = onnxruntime_parity(module, out, example)
     print(f"wrote {out} (onnxruntime vs torch: max rel. difference {err:.2e})")

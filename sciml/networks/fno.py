@@ -49,6 +49,15 @@ def _dft_matrices(n: int, m: int, last: bool, dtype: torch.dtype, device: str):
             (torch.exp(1j * ang).T / n).to(dtype=cdtype, device=device).contiguous())
 
 
+def _dft_matrices_real(n: int, m: int, dtype: torch.dtype, device: str):
+    """The complex (non-last-axis) matrices of :func:`_dft_matrices` as ``(real, imaginary)`` pairs."""
+    x = torch.arange(n, dtype=torch.float64)[None, :]
+    k = torch.cat([torch.arange(m), torch.arange(n - m, n)]).to(torch.float64)[:, None]
+    ang = 2 * math.pi * k * x / n
+    cast = lambda t: t.to(dtype=dtype, device=device).contiguous()  # noqa: E731
+    return (cast(torch.cos(ang)), cast(-torch.sin(ang))), (cast(torch.cos(ang).T / n), cast(torch.sin(ang).T / n))
+
+
 class SpectralConv(nn.Module):
     """``F⁻¹[R · F v]`` on the lowest ``modes[d]`` frequencies of each of the ``len(modes)`` grid axes.
 
@@ -76,6 +85,8 @@ class SpectralConv(nn.Module):
             raise ValueError(f"grid {grid} is too coarse for modes {self.modes}: each axis needs at least "
                              "2·modes points. Use fewer modes or a finer grid.")
         dev = str(v.device)
+        if torch.onnx.is_in_onnx_export():  # ONNX has no complex type: the same transform in real arithmetic
+            return self._forward_real(v, grid, batch, dev)
         # forward: last axis (real → half spectrum), then the others (complex), each a matmul
         n, m = grid[-1], self.modes[-1]
         fwd, _ = _dft_matrices(n, m, True, v.dtype, dev)
@@ -100,6 +111,39 @@ class SpectralConv(nn.Module):
         _, inv = _dft_matrices(n, m, True, v.dtype, dev)
         x = x.reshape(-1, m, batch * self.out_channels)
         out = torch.matmul(inv, torch.cat([x.real, x.imag], dim=1))
+        return out.reshape(*grid, batch, self.out_channels)
+
+    def _forward_real(self, v: Tensor, grid: tuple, batch: int, dev: str) -> Tensor:
+        """:meth:`forward` with complex numbers carried as ``(real, imaginary)`` pairs (for ONNX export)."""
+        d = len(self.modes)
+        n, m = grid[-1], self.modes[-1]
+        fwd, _ = _dft_matrices(n, m, True, v.dtype, dev)
+        x = torch.matmul(fwd, v.reshape(-1, n, batch * self.in_channels))
+        xr, xi = x[:, :m], x[:, m:]
+        shape = list(grid[:-1]) + [m]
+
+        def cmatmul(a, br, bi):
+            ar, ai = a
+            return torch.matmul(ar, br) - torch.matmul(ai, bi), torch.matmul(ar, bi) + torch.matmul(ai, br)
+
+        for a in reversed(range(d - 1)):
+            fwd_a, _ = _dft_matrices_real(grid[a], self.modes[a], v.dtype, dev)
+            lead = math.prod(shape[:a])
+            xr, xi = cmatmul(fwd_a, xr.reshape(lead, grid[a], -1), xi.reshape(lead, grid[a], -1))
+            shape[a] = 2 * self.modes[a]
+        k = math.prod(self.kept)
+        w = self.weight.reshape(k, self.in_channels, self.out_channels, 2)
+        wr, wi = w[..., 0].to(v.dtype), w[..., 1].to(v.dtype)
+        xr, xi = xr.reshape(k, batch, self.in_channels), xi.reshape(k, batch, self.in_channels)
+        xr, xi = torch.bmm(xr, wr) - torch.bmm(xi, wi), torch.bmm(xr, wi) + torch.bmm(xi, wr)
+        for a in range(d - 1):
+            _, inv_a = _dft_matrices_real(grid[a], self.modes[a], v.dtype, dev)
+            lead = math.prod(shape[:a])
+            xr, xi = cmatmul(inv_a, xr.reshape(lead, 2 * self.modes[a], -1), xi.reshape(lead, 2 * self.modes[a], -1))
+            shape[a] = grid[a]
+        _, inv = _dft_matrices(n, m, True, v.dtype, dev)
+        xr, xi = xr.reshape(-1, m, batch * self.out_channels), xi.reshape(-1, m, batch * self.out_channels)
+        out = torch.matmul(inv, torch.cat([xr, xi], dim=1))
         return out.reshape(*grid, batch, self.out_channels)
 
 
@@ -157,6 +201,7 @@ class FNO(nn.Module):
         if self.positional:
             v = torch.cat([v, grid_coordinates(grid, a.shape[0], a.device, a.dtype)], dim=-1)
         v = self.lift(v)
+        grid = tuple(int(n) for n in grid)  # plain ints (also while tracing for ONNX)
         pads = [round(self.padding * (n - 1)) if isinstance(self.padding, float) else self.padding for n in grid]
         if any(pads):
             v = F.pad(v, [0, 0, 0, 0] + [p for q in reversed(pads) for p in (0, q)])

@@ -110,7 +110,7 @@ def test_checksum_shape_and_missing_tensor_errors_name_the_entry_and_tensor(tmp_
         zoo.load("nope")
 
 
-@pytest.mark.parametrize("name", ["poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn"])
+@pytest.mark.parametrize("name", zoo.list())
 def test_onnx_export_agrees_with_torch(tmp_path, name):
     pytest.importorskip("onnxruntime")
     from sciml.cli.zoo_commands import export_target
@@ -118,8 +118,18 @@ def test_onnx_export_agrees_with_torch(tmp_path, name):
 
     module, example = export_target(zoo.load(name))
     path = export_onnx(module, example, tmp_path / f"{name}.onnx")
-    x = torch.rand(1000, example.shape[1])
+    x = torch.rand(1000, example.shape[1]) if example.ndim == 2 else torch.randn(3, *example.shape[1:])
     assert onnxruntime_parity(module, path, x) < 1e-5
+
+
+def test_spectral_conv_real_arithmetic_path_equals_the_complex_one(float64):
+    from sciml.networks.fno import SpectralConv
+
+    for modes, grid in (((5,), (16,)), ((4, 3), (12, 9)), ((3, 3, 2), (8, 7, 6))):
+        conv = SpectralConv(3, 2, modes).double()
+        v = torch.randn(*grid, 4, 3)
+        real = conv._forward_real(v, grid, 4, "cpu")
+        torch.testing.assert_close(real, conv(v), rtol=1e-12, atol=1e-12)
 
 
 def test_predict_cli_writes_csv(tmp_path):

@@ -48,3 +48,18 @@ def write_json(path: str | Path, rows: list[dict], extra: dict | None = None) ->
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"machine": machine_info(), **(extra or {}), "rows": rows}, indent=2) + "\n")
+
+
+def peer_rows(case: str, name: str, result: dict, key: str, unit: str, ours: dict[str, float], digits: int = 2) -> list[dict]:
+    """The peer's row (or a skipped row with its error) and one ``ours/peer`` speed-ratio row per variant of ours."""
+    value = round(result[key], digits) if key in result else None
+    row = {"case": case, "variant": name, "value": value, "unit": unit, "ratio_to": None}
+    if "error" in result:
+        row["skipped"] = result["error"]
+    rows = [row]
+    if value:
+        rows += [{"case": case, "variant": f"{v}/{name}", "value": round(rate / result[key], 4), "unit": "speed ratio",
+                  "ratio_to": name} for v, rate in ours.items()]
+    for r in rows:
+        print(json.dumps(r), flush=True)
+    return rows

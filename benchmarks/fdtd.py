@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import peer_rows, write_json  # noqa: E402
 
 FDTD_PKG = r"""
 import json, sys, time
@@ -154,17 +154,7 @@ def main() -> None:
         peers["fdtd_pkg"] = subprocess_rate(sys.executable, FDTD_PKG, [str(n), str(steps), str(args.pml), "torch.float32"], n**3, steps)
         peers["meep"] = subprocess_rate(args.meep_python, MEEP, [str(n), str(steps), str(args.pml)], n**3, steps)
     for name, r in peers.items():
-        row = {"case": case, "variant": name, "value": round(r["mcells_per_s"], 2) if "mcells_per_s" in r else None,
-               "unit": "Mcells/s", "ratio_to": None}
-        if "error" in r:
-            row["skipped"] = r["error"]
-        rows.append(row)
-        print(json.dumps(row), flush=True)
-        if row["value"]:
-            for v, rate in ours.items():
-                rows.append({"case": case, "variant": f"{v}/{name}", "value": round(rate / r["mcells_per_s"], 2),
-                             "unit": "speed ratio", "ratio_to": name})
-                print(json.dumps(rows[-1]), flush=True)
+        rows += peer_rows(case, name, r, "mcells_per_s", "Mcells/s", ours)
     write_json(args.json, rows, {"triad_bandwidth_GBps": round(bw / 1e9, 2), "bytes_per_cell_update": 48})
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import peer_rows, write_json  # noqa: E402
 
 LAMMPS_INPUT = """units lj
 atom_style atomic
@@ -153,16 +153,7 @@ def main() -> None:
         if n <= args.ase_max:
             peers["ase"] = ase_rate(n, max(5, args.steps // 10))
         for name, r in peers.items():
-            row = {"case": case, "variant": name, "value": round(r["atom_steps_per_s"]) if "atom_steps_per_s" in r else None,
-                   "unit": "atom-steps/s", "ratio_to": None}
-            if "error" in r:
-                row["skipped"] = r["error"]
-            rows.append(row)
-            print(json.dumps(row), flush=True)
-            if row["value"]:
-                for dt, rate in ours.items():
-                    rows.append({"case": case, "variant": f"sciml_{dt}/{name}", "value": round(rate / r["atom_steps_per_s"], 4),
-                                 "unit": "speed ratio", "ratio_to": name})
+            rows += peer_rows(case, name, r, "atom_steps_per_s", "atom-steps/s", {f"sciml_{k}": v for k, v in ours.items()}, 0)
     write_json(args.json, rows)
 
 

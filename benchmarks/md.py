@@ -51,7 +51,14 @@ def cells_for(n: int) -> int:
     return c
 
 
-def sciml_rate(n: int, steps: int, dtype_name: str) -> dict:
+def _sync(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu") -> dict:
     import torch
 
     from physics.forcefields import fcc, lennard_jones_neighbor_list
@@ -60,24 +67,28 @@ def sciml_rate(n: int, steps: int, dtype_name: str) -> dict:
 
     dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
     R, box = fcc(cells_for(n), density=0.8442, dtype=dtype)
+    R, box = R.to(device), box.to(device)
     U = lennard_jones_neighbor_list(box=box, cutoff=2.5)
     nf = neighbor_list(box, 2.5, 0.3)
     t = time.perf_counter()
     nbrs = nf.allocate(R)
     t_build = time.perf_counter() - t
     init, step = nve(U, 0.005, box=box)
-    s = init(R, maxwell_boltzmann(n, 1.44, seed=0).to(dtype), pairs=nbrs.pairs)
+    s = init(R, maxwell_boltzmann(n, 1.44, seed=0).to(device=device, dtype=dtype), pairs=nbrs.pairs)
     t_nl, t_step = 0.0, 0.0
     for k in range(steps + 5):
         if k == 5:
             t_nl, t_step = 0.0, 0.0
+        _sync(device)
         a = time.perf_counter()
         try:
             nbrs = nf.update(s.R, nbrs)
         except NeighborListOverflow:
             nbrs = nf.allocate(s.R)
+        _sync(device)
         b = time.perf_counter()
         s = step(s, pairs=nbrs.pairs)
+        _sync(device)
         c = time.perf_counter()
         t_nl += b - a
         t_step += c - b
@@ -134,23 +145,25 @@ def main() -> None:
     ap.add_argument("--sizes", default="4000,32000")
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--ase-max", type=int, default=4000)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
     import torch
 
     threads = torch.get_num_threads()
     rows = []
     for n in (int(x) for x in args.sizes.split(",")):
-        case = f"LJ in.lj N={n}, {args.steps} steps, {threads} threads"
+        case = f"LJ in.lj N={n}, {args.steps} steps, " + (f"{threads} threads" if args.device == "cpu" else args.device)
         ours = {}
         for dt in ("float32", "float64"):
-            r = sciml_rate(n, args.steps, dt)
+            r = sciml_rate(n, args.steps, dt, args.device)
             ours[dt] = r["atom_steps_per_s"]
             rows.append({"case": case, "variant": f"sciml_{dt}", "value": round(r["atom_steps_per_s"]), "unit": "atom-steps/s",
                          "ratio_to": None, "neighbor_fraction": round(r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3),
                          "first_build_seconds": round(r["first_build_seconds"], 2), "rebuilds": r["rebuilds"]})
             print(json.dumps(rows[-1]), flush=True)
-        peers = {"lammps": lammps_rate(n, args.steps, threads)}
-        if n <= args.ase_max:
+        peers = {} if args.skip_peers else {"lammps": lammps_rate(n, args.steps, threads)}
+        if n <= args.ase_max and not args.skip_peers:
             peers["ase"] = ase_rate(n, max(5, args.steps // 10))
         for name, r in peers.items():
             rows += peer_rows(case, name, r, "atom_steps_per_s", "atom-steps/s", {f"sciml_{k}": v for k, v in ours.items()}, 0)

@@ -2,7 +2,8 @@
 # One-shot GPU check for a lent CUDA machine (finishes in a few minutes):
 #   1. the GPU-marked tests (tests marked @pytest.mark.gpu),
 #   2. the PINN step benchmark with --device gpu,
-#   3. the FDTD throughput benchmark on CUDA (128^3 vacuum box with CPML, float32).
+#   3. the FDTD throughput benchmark on CUDA (128^3 vacuum box with CPML, float32),
+#   4. the MD throughput benchmark on CUDA (LJ in.lj, N = 4000 and 32000).
 # Uses the machine's python3 (which has CUDA torch). Packages it lacks (hydra-core, omegaconf,
 # antlr4-python3-runtime, meshio) can be carried as wheels in .whl/ (see the device tool's README).
 # Results go to $OUT (or ./gpu_results).
@@ -25,4 +26,6 @@ timeout 240 "$PY" benchmarks/pinn_step.py --device gpu --rounds 1 --warmup 20 --
   --json "$OUT/pinn_step_gpu.json" 2>&1 | tee "$OUT/pinn_step_gpu.log" || status=1
 timeout 300 "$PY" benchmarks/fdtd.py --device cuda --n 128 --steps 200 --skip-peers \
   --json "$OUT/fdtd_gpu.json" 2>&1 | tee "$OUT/fdtd_gpu.log" || status=1
+timeout 300 "$PY" benchmarks/md.py --device cuda --sizes 4000,32000 --steps 100 --skip-peers \
+  --json "$OUT/md_gpu.json" 2>&1 | tee "$OUT/md_gpu.log" || status=1
 exit $status

@@ -213,3 +213,21 @@ def test_bad_md_input_is_named(float64, tmp_path):
     V[4, 1] = float("nan")  # a corrupted state mid-run: the error names the atom and the step
     with pytest.raises(NonFiniteState, match="atom 4 at step 4"):
         check_state(step(replace(s, V=V)))
+
+
+def test_berendsen_barostat_relaxes_to_the_target_pressure(float64):
+    from solvers.md import berendsen_npt
+
+    R, box = _liquid(3, density=0.75)
+    U = lennard_jones_pair(box=None, cutoff=2.5, switch=(2.0,))  # the box comes from the state at every call
+    init, step = berendsen_npt(U, 0.004, kT=1.5, target_pressure=2.0, box=box, tau_T=0.1, tau_P=0.5,
+                               compressibility=0.05)
+    s = init(R, maxwell_boltzmann(len(R), 1.5, seed=1))
+    p, L = [], []
+    for k in range(1600):
+        s = step(s)
+        if k >= 600:
+            p.append(s.thermostat["pressure"])
+            L.append(float(s.thermostat["box"][0]))
+    assert abs(np.mean(p) - 2.0) < 0.25, np.mean(p)
+    assert abs(L[-1] - float(box[0])) > 1e-3  # the box moved

@@ -41,8 +41,8 @@ class MDState:
 
 
 def _ef(energy_fn, R: Tensor, differentiable: bool, kw: dict) -> tuple[Tensor, Tensor]:
-    if differentiable:
-        Rg = R if R.requires_grad else R.requires_grad_(True) if R.is_leaf else R
+    if differentiable:  # keep the graph: gradients flow to R's history and to the force field's parameters
+        Rg = R if R.requires_grad else R.detach().requires_grad_(True)
         e = energy_fn(Rg, **kw)
         (g,) = torch.autograd.grad(e, Rg, create_graph=True)
         return e, -g

@@ -72,9 +72,7 @@ class _Resampler(Callback):
 
     def on_step_end(self, trainer, record):
         if record.step % self.period == 0:
-            s = self.solver
-            new = sample_points(s.geometry, s.sampling, s.device, s.dtype, s.sampling.seed + 1000 * record.step)
-            s.points.interior.copy_(shard_rows(new.interior, s.distributed, "interior points"))
+            self.solver.resample_interior(record.step)
 
 
 @dataclass
@@ -264,6 +262,11 @@ class PINNSolver:
         target = self.network if self.unknown_params is None else TrainableSet(self.network, self.unknown_params)
         return Trainer(self.loss, target, self.phases, cbs, mode=self._loss_mode, distributed=self.distributed)
 
+    def resample_interior(self, step: int) -> None:
+        """Redraw the interior points as the run does at ``step`` (in place, so a compiled loss keeps working)."""
+        new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * step)
+        self.points.interior.copy_(shard_rows(new.interior, self.distributed, "interior points"))
+
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:
         """Train; ``resume_from`` continues exactly from a checkpoint written during training."""
         trainer = self.make_trainer(callbacks)
@@ -271,9 +274,7 @@ class PINNSolver:
             trainer.resume(resume_from)
             period = self.sampling.resample_every
             if period > 0 and trainer.step >= period:  # the points the interrupted run was using at that step
-                last = trainer.step - trainer.step % period
-                new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * last)
-                self.points.interior.copy_(shard_rows(new.interior, self.distributed, "interior points"))
+                self.resample_interior(trainer.step - trainer.step % period)
         return trainer.fit()
 
     # -- inference -----------------------------------------------------------

@@ -30,3 +30,19 @@ def compose(overrides: Sequence[str] = (), config_name: str = "config", return_h
                                  return_hydra_config=return_hydra_config)
     except Exception as err:  # re-raise with the valid keys / choices spelled out
         raise explain_config_error(err) from err
+
+
+def launch_path(path) -> "Path":
+    """``path`` as an absolute path; a relative one is taken from the directory ``sciml`` was started in
+    (Hydra's original working directory), not from the run folder Hydra changed into."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    try:
+        from hydra.utils import get_original_cwd
+
+        return Path(get_original_cwd()) / p
+    except (ImportError, ValueError):  # not inside a Hydra app
+        return Path.cwd() / p

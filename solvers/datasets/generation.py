@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sciml.config import launch_path
 from sciml.data import DatasetWriter, Schema
 from solvers.datasets import burgers, darcy, ns2d
 
@@ -127,14 +128,7 @@ def dataset_path(spec: dict[str, Any]) -> Path:
     Relative paths are taken from the directory ``sciml`` was started in (not Hydra's run folder).
     """
     p = Path(spec["path"]) if spec.get("path") else Path(os.environ.get("SCIML_DATA", "data")) / spec["folder"]
-    if not p.is_absolute():
-        try:
-            from hydra.utils import get_original_cwd
-
-            p = Path(get_original_cwd()) / p
-        except (ImportError, ValueError):
-            p = Path.cwd() / p
-    return p
+    return launch_path(p)
 
 
 def ensure_dataset(spec: dict[str, Any], progress: bool = True) -> Path:

@@ -6,8 +6,6 @@ compares the network's ``u, v`` only (its pressure carries an arbitrary constant
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 
@@ -18,14 +16,9 @@ class CylinderWakeReference:
     output_columns = (0, 1)
 
     def __init__(self, snapshots: str, stride_xy: int = 2, stride_t: int = 10, **generator):
-        path = Path(snapshots)
-        if not path.is_absolute():
-            try:
-                from hydra.utils import get_original_cwd
+        from sciml.config import launch_path
 
-                path = Path(get_original_cwd()) / path
-            except (ImportError, ValueError):
-                path = Path.cwd() / path
+        path = launch_path(snapshots)
         self.path, self.stride_xy, self.stride_t, self.generator = path, int(stride_xy), int(stride_t), generator
         self._data = None
 

@@ -3,8 +3,11 @@ dt = 0.005, T0 = 1.44) against LAMMPS and ASE.
 
     python benchmarks/md.py --json benchmarks/results/md.json [--sizes 4000,32000] [--steps 100]
 
-Rows: ``sciml_float32`` / ``sciml_float64`` (our engine: Verlet list with skin 0.3, autograd forces),
-with the time split between neighbour-list builds and force evaluation; ``lammps`` (Debian's ``lmp``
+Rows: ``sciml_float32`` / ``sciml_float64`` (our engine's fast path: dense Verlet list with skin 0.3
+built by the native cell-list kernel, forces from the fused compiled kernel), and
+``sciml_autograd_pairs_float32`` (pair-format list, autograd forces: the fully differentiable path; small N
+only), each with the time split between neighbour-list work (displacement checks and rebuilds) and
+force evaluation plus integration; ``lammps`` (Debian's ``lmp``
 on the same input, ``mpirun -np <threads>``), and ``ase`` (VelocityVerlet with its LennardJones
 calculator, small N only). ``ratio_to`` rows give our rate over each peer's.
 """
@@ -58,7 +61,7 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu") -> dict:
+def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: str = "dense") -> dict:
     import torch
 
     from physics.forcefields import fcc, lennard_jones_neighbor_list
@@ -68,13 +71,18 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu") -> dict
     dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
     R, box = fcc(cells_for(n), density=0.8442, dtype=dtype)
     R, box = R.to(device), box.to(device)
-    U = lennard_jones_neighbor_list(box=box, cutoff=2.5)
-    nf = neighbor_list(box, 2.5, 0.3)
+    U = lennard_jones_neighbor_list(box=box, cutoff=2.5, format=fmt)
+    nf = neighbor_list(box, 2.5, 0.3, format=fmt)
     t = time.perf_counter()
     nbrs = nf.allocate(R)
     t_build = time.perf_counter() - t
+    key = "pairs" if fmt == "pairs" else "neighbors"
+
+    def listed(nb):
+        return {key: nb.pairs if fmt == "pairs" else nb.idx}
+
     init, step = nve(U, 0.005, box=box)
-    s = init(R, maxwell_boltzmann(n, 1.44, seed=0).to(device=device, dtype=dtype), pairs=nbrs.pairs)
+    s = init(R, maxwell_boltzmann(n, 1.44, seed=0).to(device=device, dtype=dtype), **listed(nbrs))
     t_nl, t_step = 0.0, 0.0
     for k in range(steps + 5):
         if k == 5:
@@ -87,7 +95,7 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu") -> dict
             nbrs = nf.allocate(s.R)
         _sync(device)
         b = time.perf_counter()
-        s = step(s, pairs=nbrs.pairs)
+        s = step(s, **listed(nbrs))
         _sync(device)
         c = time.perf_counter()
         t_nl += b - a
@@ -145,6 +153,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="4000,32000")
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--ase-max", type=int, default=4000)
+    ap.add_argument("--autograd-max", type=int, default=4000, help="largest N for the autograd pair-format row")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--skip-peers", action="store_true")
     args = ap.parse_args()
@@ -155,10 +164,13 @@ def main() -> None:
     for n in (int(x) for x in args.sizes.split(",")):
         case = f"LJ in.lj N={n}, {args.steps} steps, " + (f"{threads} threads" if args.device == "cpu" else args.device)
         ours = {}
-        for dt in ("float32", "float64"):
-            r = sciml_rate(n, args.steps, dt, args.device)
-            ours[dt] = r["atom_steps_per_s"]
-            rows.append({"case": case, "variant": f"sciml_{dt}", "value": round(r["atom_steps_per_s"]), "unit": "atom-steps/s",
+        variants = [("float32", "dense", "sciml_float32"), ("float64", "dense", "sciml_float64")]
+        if n <= args.autograd_max:
+            variants.append(("float32", "pairs", "sciml_autograd_pairs_float32"))
+        for dt, fmt, name in variants:
+            r = sciml_rate(n, args.steps, dt, args.device, fmt)
+            ours[name] = r["atom_steps_per_s"]
+            rows.append({"case": case, "variant": name, "value": round(r["atom_steps_per_s"]), "unit": "atom-steps/s",
                          "ratio_to": None, "neighbor_fraction": round(r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3),
                          "first_build_seconds": round(r["first_build_seconds"], 2), "rebuilds": r["rebuilds"]})
             print(json.dumps(rows[-1]), flush=True)
@@ -166,7 +178,7 @@ def main() -> None:
         if n <= args.ase_max and not args.skip_peers:
             peers["ase"] = ase_rate(n, max(5, args.steps // 10))
         for name, r in peers.items():
-            rows += peer_rows(case, name, r, "atom_steps_per_s", "atom-steps/s", {f"sciml_{k}": v for k, v in ours.items()}, 0)
+            rows += peer_rows(case, name, r, "atom_steps_per_s", "atom-steps/s", ours, 0)
     write_json(args.json, rows)
 
 

@@ -21,6 +21,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from physics.forcefields.pair_dense import DensePairEnergy, lennard_jones_radial_r2
 from physics.forcefields.space import check_box, displacement
 
 
@@ -70,12 +71,16 @@ def _truncate(phi: Callable, cutoff: float | None, shift: bool, switch) -> Calla
 
 
 def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: bool = False, switch=None,
-                   neighbor_list: bool = False) -> Callable:
+                   neighbor_list: bool = False, format: str = "pairs", compile: bool = True,
+                   radial_r2: Callable | None = None) -> Callable:
     """Total energy ``U(R, box=box[, pairs])`` of ``phi`` summed over pairs.
 
-    ``R`` ``[N, 3]``. Dense (``neighbor_list=False``): all ``i < j`` pairs. With a neighbour list the
-    call is ``U(R, pairs, box=...)`` with ``pairs`` ``[P, 2]`` (each unordered pair once; entries of
-    ``−1`` mark unused capacity and are ignored). ``strain`` ``[3, 3]`` deforms every pair vector
+    ``R`` ``[N, 3]``. All pairs (``neighbor_list=False``): every ``i < j`` pair. With a neighbour list
+    in ``format="pairs"`` the call is ``U(R, pairs, box=...)`` with ``pairs`` ``[P, 2]`` (each unordered
+    pair once; entries of ``−1`` mark unused capacity and are ignored). With ``format="dense"`` it is
+    ``U(R, neighbors, box=...)`` with ``neighbors`` ``[N, M]`` padded with ``N``
+    (:class:`.pair_dense.DensePairEnergy`, which adds the fused ``energy_and_forces`` fast path,
+    compiled with ``torch.compile`` when ``compile``). ``strain`` ``[3, 3]`` deforms every pair vector
     ``d → (I + strain) d``; the derivative at zero strain is the virial (see :mod:`.quantities`).
     """
     default_box = check_box(box)
@@ -98,6 +103,11 @@ def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: 
         return torch.where(valid, e, torch.zeros_like(e)).sum()
 
     if neighbor_list:
+        if format == "dense":
+            return DensePairEnergy(cut, default_box, cutoff, compile, radial_r2)
+        if format != "pairs":
+            raise ValueError(f"unknown neighbour-list format {format!r}; use 'pairs' ([P, 2] pair rows) or 'dense' "
+                             "([N, M] neighbour rows, the fast path).")
         return energy_pairs
 
     def energy_dense(R: Tensor, box=None, strain: Tensor | None = None) -> Tensor:
@@ -108,17 +118,22 @@ def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: 
     return energy_dense
 
 
-def _ladder(phi):
+def _ladder(phi, closed_form=None):
     def pair(box=None, cutoff=None, shift=False, switch=None, **params):
         return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch)
 
-    def neighbor(box=None, cutoff=None, shift=False, switch=None, **params):
-        return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch, neighbor_list=True)
+    def neighbor(box=None, cutoff=None, shift=False, switch=None, format="pairs", compile=True, **params):
+        radial = None
+        if closed_form is not None and switch is None and not any(torch.is_tensor(v) for v in params.values()):
+            ref = float(phi(torch.tensor(float(cutoff), dtype=torch.float64), **params)) if shift and cutoff else 0.0
+            radial = closed_form(**params, shift=ref)
+        return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch, neighbor_list=True, format=format,
+                              compile=compile, radial_r2=radial)
 
     return pair, neighbor
 
 
-lennard_jones_pair, lennard_jones_neighbor_list = _ladder(lennard_jones)
+lennard_jones_pair, lennard_jones_neighbor_list = _ladder(lennard_jones, lennard_jones_radial_r2)
 morse_pair, morse_neighbor_list = _ladder(morse)
 soft_sphere_pair, soft_sphere_neighbor_list = _ladder(soft_sphere)
 wca_pair, wca_neighbor_list = _ladder(wca)

@@ -1,5 +1,8 @@
 """``sciml run experiment=md_lj_nve | md_lj_nvt``: a Lennard-Jones fluid in reduced units.
 
+``grid.neighbor_format``: ``dense`` (default; native cell list and the fused force path,
+``grid.compile=true`` compiles it with ``torch.compile``) or ``pairs`` (pair list, autograd forces).
+
 Writes ``trajectory.xyz`` (extended XYZ) and ``trajectory.h5`` (H5MD), ``energy.png`` (kinetic,
 potential, total or NHC-conserved energy against time), ``rdf.png`` and ``metrics.json`` (mean
 temperature, energy drift, pressure, steps per second and τ/day). Progress bar shows τ/day (the
@@ -29,9 +32,15 @@ def run(cfg, out_dir="."):
     kT, dt, steps, every = float(p["kT"]), float(p["dt"]), int(p["steps"]), int(p.get("output_every", 100))
     rc, skin = float(p.get("cutoff", 2.5)), float(p.get("skin", 0.3))
     switch = (float(p["switch_on"]),) if p.get("switch_on") else None
-    U = lennard_jones_neighbor_list(box=box, cutoff=rc, switch=switch)
-    nf = neighbor_list(box, rc, skin)
+    fmt = str(p.get("neighbor_format", "dense"))  # dense: native cell list + fused forces; pairs: autograd
+    compile_ = bool(p.get("compile", False))
+    U = lennard_jones_neighbor_list(box=box, cutoff=rc, switch=switch, format=fmt, compile=compile_)
+    nf = neighbor_list(box, rc, skin, format=fmt, compile=compile_)
     nbrs = nf.allocate(R)
+
+    def listed(nb):
+        return {"pairs": nb.pairs} if fmt == "pairs" else {"neighbors": nb.idx}
+
     ensemble = str(p.get("ensemble", "nve"))
     if ensemble == "nve":
         init, step = nve(U, dt, box=box)
@@ -41,7 +50,7 @@ def run(cfg, out_dir="."):
         init, step = nose_hoover_chain(U, dt, kT, tau=float(p.get("tau", 0.5)), box=box)
     else:
         raise ValueError(f"grid.ensemble={ensemble!r} is not one of nve, nvt_langevin, nvt_nose_hoover.")
-    s = init(R, maxwell_boltzmann(len(R), kT, seed=int(cfg.seed)), pairs=nbrs.pairs)
+    s = init(R, maxwell_boltzmann(len(R), kT, seed=int(cfg.seed)), **listed(nbrs))
     syms = ["Ar"] * len(R)
     rows, frames = [], []
     bar = tqdm(total=steps, desc=f"MD {ensemble}", unit="step", disable=not cfg.trainer.progress_bar)
@@ -53,7 +62,7 @@ def run(cfg, out_dir="."):
             except NeighborListOverflow:
                 nbrs = nf.allocate(s.R)
             last_good = s
-            s = step(s, pairs=nbrs.pairs)
+            s = step(s, **listed(nbrs))
             try:
                 check_state(s)
             except NonFiniteState:
@@ -84,7 +93,7 @@ def run(cfg, out_dir="."):
     metrics = {"atoms": len(R), "ensemble": ensemble, "steps": steps, "dt": dt,
                "mean_temperature_second_half": float(T[half:].mean()), "target_kT": kT,
                "relative_drift_" + label.replace(" ", "_").lower(): float(abs(a[-1, 3] - a[0, 3]) / abs(a[0, 3])),
-               "pressure_final": float(pressure(U, s.R, box, s.V, 1.0, pairs=nbrs.pairs)),
+               "pressure_final": float(pressure(U, s.R, box, s.V, 1.0, *listed(nbrs).values())),
                "steps_per_second": steps / wall, "tau_per_day": steps / wall * dt * 86400,
                "neighbor_rebuilds": nbrs.rebuilds, "rdf_first_peak_r": float(r[int(np.argmax(g))])}
     return finish(out, cfg, t0, metrics)

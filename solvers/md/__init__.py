@@ -2,9 +2,10 @@
 from solvers.md.integrators import (ChainState, MDState, NonFiniteState, berendsen, check_state, csvr, langevin, maxwell_boltzmann, nhc_conserved,
                                     nose_hoover_chain, nve)
 from solvers.md.barostat import berendsen_npt
+from solvers.md.dense_neighbors import DenseNeighborFn, DenseNeighborList
 from solvers.md.minimize import MinState, fire, minimize, steepest_descent
 from solvers.md.neighbors import NeighborFn, NeighborList, NeighborListOverflow, cell_list_candidates, neighbor_list
 
 __all__ = ["MDState", "ChainState", "NonFiniteState", "check_state", "nve", "langevin", "nose_hoover_chain", "nhc_conserved", "berendsen", "csvr",
-           "maxwell_boltzmann", "berendsen_npt", "MinState", "fire", "steepest_descent", "minimize", "NeighborFn", "NeighborList",
+           "maxwell_boltzmann", "berendsen_npt", "MinState", "fire", "steepest_descent", "minimize", "NeighborFn", "NeighborList", "DenseNeighborFn", "DenseNeighborList",
            "NeighborListOverflow", "neighbor_list", "cell_list_candidates"]

@@ -46,6 +46,9 @@ def _ef(energy_fn, R: Tensor, differentiable: bool, kw: dict) -> tuple[Tensor, T
         e = energy_fn(Rg, **kw)
         (g,) = torch.autograd.grad(e, Rg, create_graph=True)
         return e, -g
+    fast = getattr(energy_fn, "energy_and_forces", None)  # fused analytic path (dense neighbour lists)
+    if fast is not None:
+        return fast(R, **kw)
     with torch.enable_grad():
         Rg = R.detach().requires_grad_(True)
         e = energy_fn(Rg, **kw)

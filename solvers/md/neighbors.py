@@ -117,12 +117,24 @@ class NeighborFn:
         return new
 
 
-def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25) -> NeighborFn:
-    """Verlet list for ``cutoff`` with ``skin`` (both in length units) in ``box`` (``None`` = free space)."""
+def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs",
+                  compile: bool = True):
+    """Verlet list for ``cutoff`` with ``skin`` (both in length units) in ``box`` (``None`` = free space).
+
+    ``format="pairs"``: :class:`NeighborFn` giving ``nbrs.pairs`` ``[P, 2]``. ``format="dense"``:
+    :class:`~solvers.md.dense_neighbors.DenseNeighborFn` giving ``nbrs.idx`` ``[N, M]``, the fast path
+    (pair it with an energy built with ``format="dense"``; ``compile`` fuses the build with ``torch.compile``).
+    """
+    if format not in ("pairs", "dense"):
+        raise ValueError(f"unknown neighbour-list format {format!r}; use 'pairs' or 'dense'.")
     b = check_box(box)
     if not cutoff > 0 or skin < 0:
         raise ValueError(f"need cutoff > 0 and skin >= 0, got cutoff={cutoff}, skin={skin}.")
     if b is not None and float(b.min()) < 2 * (cutoff + skin):
         raise ValueError(f"cutoff + skin = {cutoff + skin} exceeds half the smallest box edge {float(b.min()) / 2}; "
                          "minimum-image pairs would be missed. Use a smaller skin or a bigger box.")
+    if format == "dense":
+        from solvers.md.dense_neighbors import DenseNeighborFn
+
+        return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier), compile)
     return NeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))

@@ -14,23 +14,38 @@ import torch
 from physics.forcefields.space import displacement
 
 
-def rdf(frames, box, r_max: float, bins: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def rdf(frames, box, r_max: float, bins: int = 100, select=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(r, g(r))`` at bin centres. ``select = (mask_a, mask_b)`` (bool ``[N]``) gives the partial
+    ``g_ab(r) = ⟨n_b(r) around a⟩ / (ρ_b 4π r² Δr)`` (e.g. Na–Cl), so ``∫ ρ_b g_ab 4π r² dr`` counts b neighbours of an a."""
     box = torch.as_tensor(box)
     if r_max > float(box.min()) / 2 + 1e-12:
         raise ValueError(f"r_max={r_max} exceeds half the smallest box edge ({float(box.min()) / 2}).")
     edges = np.linspace(0, r_max, bins + 1)
     hist = np.zeros(bins)
-    n = None
+    n_a = n_b = None
     for R in frames:
         R = torch.as_tensor(R)
         n = R.shape[0]
-        i, j = torch.triu_indices(n, n, 1)
-        d = displacement(R[i], R[j], box.to(R))
-        r = torch.linalg.norm(d, dim=-1).numpy()
-        hist += 2 * np.histogram(r, edges)[0]
-    rho = n / float(box.prod())
+        a = torch.ones(n, dtype=torch.bool) if select is None else torch.as_tensor(select[0], dtype=torch.bool)
+        b = torch.ones(n, dtype=torch.bool) if select is None else torch.as_tensor(select[1], dtype=torch.bool)
+        ia, ib = torch.nonzero(a).flatten(), torch.nonzero(b).flatten()
+        n_a, n_b = len(ia), len(ib)
+        i, j = ia.repeat_interleave(n_b), ib.repeat(n_a)
+        keep = i != j
+        d = displacement(R[i[keep]], R[j[keep]], box.to(R))
+        hist += np.histogram(torch.linalg.norm(d, dim=-1).numpy(), edges)[0]
+    rho_b = n_b / float(box.prod())
     shell = 4 / 3 * math.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
-    return 0.5 * (edges[1:] + edges[:-1]), hist / (len(frames) * n * rho * shell)
+    return 0.5 * (edges[1:] + edges[:-1]), hist / (len(frames) * n_a * rho_b * shell)
+
+
+def coordination_number(r: np.ndarray, g: np.ndarray, density_b: float, r_cut: float) -> float:
+    """``∫₀^{r_cut} ρ_b g(r) 4π r² dr``: mean number of b atoms within ``r_cut`` of an a atom (summed over
+    the bins of :func:`rdf` with their exact shell volumes, so lattice shells count exactly)."""
+    dr = r[1] - r[0]
+    inside = r < r_cut
+    shell = 4 / 3 * math.pi * ((r + dr / 2) ** 3 - (r - dr / 2) ** 3)
+    return float((density_b * g[inside] * shell[inside]).sum())
 
 
 def msd(unwrapped) -> np.ndarray:

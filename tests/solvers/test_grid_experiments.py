@@ -29,6 +29,13 @@ CASES = {
     "md_lj_nve": (["grid.cells=3", "grid.steps=200", "grid.skin=0.0", "grid.output_every=20"],
                   ["trajectory.xyz", "trajectory.h5", "energy.png", "rdf.png"],
                   lambda m: m["relative_drift_total"] < 1e-3 and m["atoms"] == 108),
+    "md_nacl": (["grid.cells=2", "grid.equilibrate_steps=40", "grid.production_steps=40", "grid.output_every=4"],
+                ["trajectory.xyz", "trajectory.h5", "energy.png", "rdf.png"],
+                lambda m: m["lattice_energy_vs_born_lande_rel"] < 1e-4 and abs(m["dlnE_dlna_at_a0"]) < 1e-5
+                and abs(m["coordination_na_cl"] - 6) < 0.05 and m["nve_relative_drift"] < 1e-5),
+    "md_fit_lj": (["grid.cells=3", "grid.skin=0.05", "grid.target_burn_in=300", "grid.target_steps=1500",
+                   "grid.burn_in=200", "grid.model_steps=600", "grid.iterations=4"], ["fit.png", "rdf.png", "history.json"],
+                  lambda m: m["sigma_relative_error"] < 0.05 and m["rdf_rms_fitted"] < 0.5 * m["rdf_rms_initial"]),
     "md_lj_nvt": (["grid.cells=3", "grid.steps=200", "grid.skin=0.0", "grid.output_every=20"],
                   ["trajectory.h5", "energy.png"], lambda m: m["relative_drift_nhc_conserved"] < 1e-3),
 }

@@ -35,7 +35,7 @@ def run(cfg, out_dir="."):
     fmt = str(p.get("neighbor_format", "dense"))  # dense: native cell list + fused forces; pairs: autograd
     compile_ = bool(p.get("compile", False))
     U = lennard_jones_neighbor_list(box=box, cutoff=rc, switch=switch, format=fmt, compile=compile_)
-    nf = neighbor_list(box, rc, skin, format=fmt, compile=compile_)
+    nf = neighbor_list(box, rc, skin, format=fmt)
     nbrs = nf.allocate(R)
 
     def listed(nb):

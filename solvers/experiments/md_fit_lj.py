@@ -35,7 +35,7 @@ def sample(R, box, sigma: float, epsilon: float, p: dict, seed: int, steps: int,
     """Langevin NVT frames ``[F, N, 3]`` of the LJ fluid with (σ, ε), and the last configuration."""
     rc, skin = float(p["cutoff"]), float(p.get("skin", 0.3))
     U = lennard_jones_neighbor_list(box=box, cutoff=rc, format="dense", compile=False, sigma=sigma, epsilon=epsilon)
-    nf = neighbor_list(box, rc, skin, format="dense", compile=False)
+    nf = neighbor_list(box, rc, skin, format="dense")
     nbrs = nf.allocate(R)
     init, step = langevin(U, float(p["dt"]), float(p["kT"]), gamma=float(p.get("gamma", 1.0)), box=box, seed=seed)
     s = init(R, maxwell_boltzmann(len(R), float(p["kT"]), seed=seed), neighbors=nbrs.idx)

@@ -8,9 +8,9 @@ Build (Allen & Tildesley §5.3, binned as in LAMMPS): atoms are binned into cell
 wide; each cell's atoms fill a row of a ``[cells, cell_capacity]`` table; each atom's candidates are
 the atoms of its 27 neighbouring cells, ``[N, 27 · cell_capacity]``; those within reach are packed to
 the front of the row by a running count. On CPU this runs in the native kernel
-(:mod:`solvers.md.native`, C++ with OpenMP, one pass over the candidates); elsewhere, or without a
-compiler, the candidate filter and packing are torch ops, fused by ``torch.compile`` when
-``compile=True``. Small boxes (fewer than 3 cells per axis) use all ``N − 1`` other atoms as candidates.
+(:mod:`solvers.md.native`, C++ with OpenMP, one pass over the candidates); elsewhere (GPUs), or without
+a compiler, the candidate filter and packing are plain torch ops (eager: the cell capacity changes
+between builds, and recompiling for each shape cost more than it saved on an H200). Small boxes (fewer than 3 cells per axis) use all ``N − 1`` other atoms as candidates.
 
 Overflow is never silent: ``allocate`` sizes ``M`` as ``capacity_multiplier ×`` the fullest row; an
 ``update`` that finds a fuller row raises :class:`~solvers.md.neighbors.NeighborListOverflow`
@@ -69,12 +69,10 @@ class DenseNeighborFn:
     """Build with ``neighbor_list(box, cutoff, skin, format="dense")``; ``allocate(R)`` and ``update(R, nbrs)``."""
 
     def __init__(self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25,
-                 compile: bool = True, native: bool = True):
+                 native: bool = True):
         self.box, self.cutoff, self.skin = box, cutoff, skin
         self.native = native
         self.capacity_multiplier = capacity_multiplier
-        self.compile = compile
-        self._pack = torch.compile(_pack, dynamic=False) if compile else _pack
         self._tables: dict = {}
 
     def _cell_table(self, n_cells: tuple[int, int, int], device) -> Tensor:
@@ -103,7 +101,7 @@ class DenseNeighborFn:
         order = torch.argsort(cell)
         counts = torch.bincount(cell, minlength=nc[0] * nc[1] * nc[2])
         starts = torch.cumsum(counts, 0) - counts
-        cap = -(-int(counts.max()) // 8) * 8  # rounded up so the compiled kernel rarely sees a new shape
+        cap = int(counts.max())
         rank = torch.arange(n, device=R.device) - starts[cell[order]]
         table = torch.full((counts.shape[0] * cap,), n, dtype=torch.int32, device=R.device)
         table[cell[order] * cap + rank] = order.to(torch.int32)
@@ -129,7 +127,7 @@ class DenseNeighborFn:
             if capacity is None:  # size the rows: count first, then pack
                 _, count = _pack(R.detach(), cand, box, reach2, 1)
                 capacity = max(int(int(count.max()) * self.capacity_multiplier) + 4, 4)
-            idx, count = self._pack(R.detach(), cand, box, reach2, capacity)
+            idx, count = _pack(R.detach(), cand, box, reach2, capacity)
         max_count = int(count.max()) if count.numel() else 0
         return DenseNeighborList(_trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity, rebuilds)
 

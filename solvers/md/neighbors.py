@@ -117,13 +117,12 @@ class NeighborFn:
         return new
 
 
-def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs",
-                  compile: bool = True):
+def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs"):
     """Verlet list for ``cutoff`` with ``skin`` (both in length units) in ``box`` (``None`` = free space).
 
     ``format="pairs"``: :class:`NeighborFn` giving ``nbrs.pairs`` ``[P, 2]``. ``format="dense"``:
     :class:`~solvers.md.dense_neighbors.DenseNeighborFn` giving ``nbrs.idx`` ``[N, M]``, the fast path
-    (pair it with an energy built with ``format="dense"``; ``compile`` fuses the build with ``torch.compile``).
+    (pair it with an energy built with ``format="dense"``).
     """
     if format not in ("pairs", "dense"):
         raise ValueError(f"unknown neighbour-list format {format!r}; use 'pairs' or 'dense'.")
@@ -136,5 +135,5 @@ def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: fl
     if format == "dense":
         from solvers.md.dense_neighbors import DenseNeighborFn
 
-        return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier), compile)
+        return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
     return NeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))

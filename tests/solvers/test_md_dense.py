@@ -36,7 +36,7 @@ def test_dense_lists_hold_exactly_the_pairs_within_reach(float64, use_native, ce
     if use_native and not native.available():
         pytest.skip("no C++ compiler")
     R, box = _liquid(cells)
-    fn = DenseNeighborFn(box, cutoff, skin, compile=False, native=use_native)
+    fn = DenseNeighborFn(box, cutoff, skin, native=use_native)
     nbrs = fn.allocate(R)
     rows = _rows(nbrs.idx)
     assert rows == _brute_rows(R, box, cutoff + skin)
@@ -49,8 +49,8 @@ def test_native_and_torch_builds_agree_in_float32():
         pytest.skip("no C++ compiler")
     R, box = _liquid(6)
     R, box = R.float(), box.float()
-    a = DenseNeighborFn(box, 2.5, 0.3, compile=False, native=True).allocate(R)
-    b = DenseNeighborFn(box, 2.5, 0.3, compile=False, native=False).allocate(R)
+    a = DenseNeighborFn(box, 2.5, 0.3, native=True).allocate(R)
+    b = DenseNeighborFn(box, 2.5, 0.3, native=False).allocate(R)
     assert _rows(a.idx) == _rows(b.idx)
 
 
@@ -67,7 +67,7 @@ def test_fast_forces_equal_autograd_and_all_pairs(float64, potential):
                                             **kw)
         ref = lennard_jones_pair(box=box, cutoff=2.5, sigma=1.05, epsilon=0.9, **kw)
         assert (dense.radial_r2 is None) == (potential == "lj_switched")  # closed form unless switched
-    nbrs = neighbor_list(box, 2.5, 0.3, format="dense", compile=False).allocate(R)
+    nbrs = neighbor_list(box, 2.5, 0.3, format="dense").allocate(R)
     e0, f0 = energy_and_forces(ref, R)
     e1, f1 = energy_and_forces(dense, R, nbrs.idx)  # autograd through the dense energy
     e2, f2 = dense.energy_and_forces(R, nbrs.idx)  # the fused path (eager here)
@@ -94,8 +94,8 @@ def test_compiled_kernels_match_eager():
     R, box = R.float(), box.float()
     eager = lennard_jones_neighbor_list(box=box, cutoff=2.5, format="dense", compile=False)
     fused = lennard_jones_neighbor_list(box=box, cutoff=2.5, format="dense", compile=True)
-    nb_fn = neighbor_list(box, 2.5, 0.3, format="dense", compile=True)
-    nbrs = DenseNeighborFn(box, 2.5, 0.3, compile=True, native=False).allocate(R)  # the compiled torch build
+    nb_fn = neighbor_list(box, 2.5, 0.3, format="dense")
+    nbrs = DenseNeighborFn(box, 2.5, 0.3, native=False).allocate(R)  # the torch build
     assert _rows(nbrs.idx) == _rows(nb_fn.allocate(R).idx)
     e0, f0 = eager.energy_and_forces(R, nbrs.idx)
     e1, f1 = fused.energy_and_forces(R, nbrs.idx)
@@ -110,7 +110,7 @@ def test_dense_trajectory_equals_the_pair_format_trajectory(float64):
     runs = []
     for fmt in ("pairs", "dense"):
         U = lennard_jones_neighbor_list(box=box, cutoff=2.5, format=fmt, compile=False)
-        nf = neighbor_list(box, 2.5, 0.3, format=fmt, compile=False)
+        nf = neighbor_list(box, 2.5, 0.3, format=fmt)
         nbrs = nf.allocate(R)
         key = "pairs" if fmt == "pairs" else "neighbors"
         get = (lambda n: n.pairs) if fmt == "pairs" else (lambda n: n.idx)
@@ -127,7 +127,7 @@ def test_dense_trajectory_equals_the_pair_format_trajectory(float64):
 
 def test_dense_list_refuses_overflow_and_bad_input(float64):
     R, box = _liquid(4)
-    fn = neighbor_list(box, 2.5, 0.3, format="dense", capacity_multiplier=1.0, compile=False)
+    fn = neighbor_list(box, 2.5, 0.3, format="dense", capacity_multiplier=1.0)
     nbrs = fn.allocate(R)
     assert fn.update(R + 0.01, nbrs) is nbrs
     with pytest.raises(NeighborListOverflow, match="allocate"):

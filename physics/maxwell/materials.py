@@ -15,9 +15,14 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Materials:
-    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required; ε∞ in a Drude medium), ``mu_r`` (> 0),
-    ``sigma`` (S/m, ≥ 0), ``pec`` (bool), and a Drude dispersion ``ε(ω) = ε∞ − ωp²/(ω² + iγω)`` given by the maps
-    ``drude_omega_p`` (rad/s, 0 outside the medium) and ``drude_gamma`` (1/s)."""
+    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required; ε∞ in a dispersive medium), ``mu_r`` (> 0),
+    ``sigma`` (S/m, ≥ 0), ``pec`` and ``pmc`` (bool masks: tangential E, respectively H, held at zero), and two
+    dispersions, each solved with an auxiliary differential equation (Taflove & Hagness, ch. 9):
+
+    - Drude ``ε(ω) = ε∞ − ωp²/(ω² + iγω)``: maps ``drude_omega_p`` (rad/s, 0 outside) and ``drude_gamma`` (1/s);
+    - Lorentz ``ε(ω) = ε∞ + Δε ω0²/(ω0² − ω² − iγω)``: maps ``lorentz_delta_eps`` (0 outside), ``lorentz_omega0``
+      (rad/s) and ``lorentz_gamma`` (1/s).
+    """
 
     eps_r: Any = 1.0
     mu_r: Any = 1.0
@@ -25,11 +30,16 @@ class Materials:
     pec: Any = None
     drude_omega_p: Any = 0.0
     drude_gamma: Any = 0.0
+    lorentz_delta_eps: Any = 0.0
+    lorentz_omega0: Any = 0.0
+    lorentz_gamma: Any = 0.0
+    pmc: Any = None
 
     def tensors(self, shape, dtype, device) -> dict[str, Tensor]:
         """Each map as a tensor of ``shape`` (validated: positive, finite)."""
         out = {}
-        for name in ("eps_r", "mu_r", "sigma", "drude_omega_p", "drude_gamma"):
+        for name in ("eps_r", "mu_r", "sigma", "drude_omega_p", "drude_gamma", "lorentz_delta_eps", "lorentz_omega0",
+                     "lorentz_gamma"):
             val = getattr(self, name)
             t = val if isinstance(val, Tensor) else torch.as_tensor(val, dtype=dtype)
             t = t.to(device=device, dtype=dtype)
@@ -42,15 +52,21 @@ class Materials:
             if not bool(torch.isfinite(v).all()):
                 raise ValueError(f"material map {name} contains NaN or Inf; every cell needs a finite value.")
             low = v.min().item()
-            if name in ("sigma", "drude_omega_p", "drude_gamma") and low < 0:
+            if name not in ("eps_r", "mu_r") and low < 0:
                 raise ValueError(f"{name} must be >= 0 everywhere, found {low:g}.")
             if name in ("eps_r", "mu_r") and low <= 0:
-                raise ValueError(f"{name} must be > 0 everywhere, found {low:g}. Negative permittivity needs a "
-                                 "dispersive (Drude/Lorentz) model, which this solver does not have yet.")
+                raise ValueError(f"{name} must be > 0 everywhere, found {low:g}. A negative permittivity at some "
+                                 "frequencies is a dispersive medium: give ε∞ > 0 here and the dispersion as "
+                                 "drude_omega_p/drude_gamma or lorentz_delta_eps/lorentz_omega0/lorentz_gamma.")
             out[name] = t
-        if self.pec is not None:
-            pec = torch.as_tensor(self.pec, device=device).bool()
-            out["pec"] = torch.broadcast_to(pec, shape)
+        lorentz = out["lorentz_delta_eps"].detach() > 0
+        if bool(lorentz.any()) and float(out["lorentz_omega0"].detach()[lorentz].min()) <= 0:
+            raise ValueError("lorentz_omega0 must be > 0 wherever lorentz_delta_eps > 0 (a resonance at zero "
+                             "frequency is a Drude term: use drude_omega_p instead).")
+        for name in ("pec", "pmc"):
+            mask = getattr(self, name)
+            if mask is not None:
+                out[name] = torch.broadcast_to(torch.as_tensor(mask, device=device).bool(), shape)
         return out
 
 

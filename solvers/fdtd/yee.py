@@ -50,6 +50,8 @@ class Coefficients:
     cpml_e: dict = field(default_factory=dict)  # axis -> (b, c, 1/κ) at E-derivative positions, broadcast shapes
     cpml_h: dict = field(default_factory=dict)
     drude: tuple | None = None  # (k_J, β_J) maps of the Drude current update, or None
+    lorentz: tuple | None = None  # (k_J, β_E, β_P) maps of the Lorentz current update, or None
+    keep_h: dict = field(default_factory=dict)  # component -> 0/1 mask (PMC objects)
 
 
 def _shape_along(v: Tensor, axis: int) -> Tensor:
@@ -94,7 +96,18 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
         # J^{n+½} = k_J J^{n−½} + β_J E^n,  k_J = (1 − γΔt/2)/(1 + γΔt/2),  β_J = ε0 ωp² Δt/(1 + γΔt/2)
         g = m["drude_gamma"] * dt / 2
         drude = ((1 - g) / (1 + g), EPS0 * m["drude_omega_p"] ** 2 * dt / (1 + g))
-    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h, drude)
+    lorentz = None
+    if bool((m["lorentz_delta_eps"].detach() > 0).any()):
+        # dP/dt = J,  dJ/dt + γJ + ω0² P = ε0 Δε ω0² E  (leapfrog: J at half steps, P with E at whole steps)
+        # J^{n+½} = k_J J^{n−½} + β_E E^n − β_P P^n,  P^{n+1} = P^n + Δt J^{n+½}
+        g = m["lorentz_gamma"] * dt / 2
+        w2 = m["lorentz_omega0"] ** 2
+        lorentz = ((1 - g) / (1 + g), EPS0 * m["lorentz_delta_eps"] * w2 * dt / (1 + g), w2 * dt / (1 + g))
+    keep_h = {}
+    if "pmc" in m:
+        for c in ("hx", "hy", "hz"):
+            keep_h[c] = (~m["pmc"]).to(dtype)
+    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h, drude, lorentz, keep_h)
 
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
@@ -110,6 +123,10 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
     if co.drude is not None:  # the Drude polarisation current, one per E component (in ``psi``)
         for comp in ("ex", "ey", "ez"):
             psi[f"j{comp[1]}"] = z()
+    if co.lorentz is not None:  # the Lorentz polarisation and its current
+        for comp in ("ex", "ey", "ez"):
+            psi[f"lj{comp[1]}"] = z()
+            psi[f"lp{comp[1]}"] = z()
     return FDTDState(fields, psi, torch.zeros((), dtype=torch.int64, device=device))
 
 
@@ -159,7 +176,8 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
     new = dict(f)
     for comp in ("hx", "hy", "hz"):
         if ch[comp] is not None:
-            new[comp] = f[comp] + co.db * ch[comp]
+            h = f[comp] + co.db * ch[comp]
+            new[comp] = h * co.keep_h[comp] if comp in co.keep_h else h
     new = _apply_sources(new, sources, "h", t_h)
     ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
     if co.drude is not None:  # Drude ADE (Taflove & Hagness ch. 9): current from E^n, then E^{n+1} sees −J
@@ -167,6 +185,14 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
         for comp in ("ex", "ey", "ez"):
             j = kj * state.psi[f"j{comp[1]}"] + bj * f[comp]
             psi_e[f"j{comp[1]}"] = j
+            ce[comp] = -j if ce[comp] is None else ce[comp] - j
+    if co.lorentz is not None:
+        kj, be, bp = co.lorentz
+        for comp in ("ex", "ey", "ez"):
+            a = comp[1]
+            j = kj * state.psi[f"lj{a}"] + be * f[comp] - bp * state.psi[f"lp{a}"]
+            psi_e[f"lj{a}"] = j
+            psi_e[f"lp{a}"] = state.psi[f"lp{a}"] + co.dt * j
             ce[comp] = -j if ce[comp] is None else ce[comp] - j
     for comp in ("ex", "ey", "ez"):
         if ce[comp] is not None:

@@ -162,3 +162,53 @@ def test_drude_half_space_reflection_matches_analytic(float64):
     n = np.sqrt(1 - wp**2 / (w**2 + 1j * gam * w))
     exact = np.abs((1 - n) / (1 + n)) ** 2
     assert np.abs(r - exact).max() < 0.01, (r, exact)
+
+
+def test_lorentz_half_space_reflection_matches_analytic(float64):
+    # ε(ω) = ε∞ + Δε ω0²/(ω0² − ω² − iγω): a dielectric below the resonance, metallic just above it
+    nx, dx = 1200, 1e-3
+    f0 = C0 / (60 * dx)  # 60 cells per vacuum wavelength: |r|² errors 0.0003–0.004 (second order)
+    w0, gam, einf, de = 2 * math.pi * f0, 0.2 * math.pi * f0, 1.5, 2.0
+    g = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"), pml_cells=20)
+    src = PlaneSource(0, 100, ModulatedGaussian(f0, 0.7 * f0), "ez")
+    steps = int(3.0 * 1000 * dx / (C0 * g.time_step))
+
+    def probe(medium):
+        eps = torch.ones(nx, 1, 1, dtype=torch.float64)
+        de_map = torch.zeros(nx, 1, 1, dtype=torch.float64)
+        if medium:
+            eps[600:], de_map[600:] = einf, de
+        co = coefficients(g, Materials(eps_r=eps, lorentz_delta_eps=de_map, lorentz_omega0=w0, lorentz_gamma=gam),
+                          dtype=torch.float64)
+        return run(co, steps, [src], [Probe((300, 0, 0), "ez")]).probes["probe"].numpy()
+
+    e_inc = probe(False)
+    e_ref = probe(True) - e_inc
+    t = np.arange(1, steps + 1) * g.time_step
+    freqs = np.array([0.5, 0.7, 1.3, 1.6]) * f0
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    r = (dft(e_ref) / dft(e_inc)) ** 2
+    w = 2 * np.pi * freqs
+    n = np.sqrt(einf + de * w0**2 / (w0**2 - w**2 - 1j * gam * w))
+    exact = np.abs((1 - n) / (1 + n)) ** 2
+    assert np.abs(r - exact).max() < 0.006, (r, exact)
+
+
+def test_pmc_reflects_totally_with_the_opposite_sign_of_pec(float64):
+    nx, dx = 800, 1e-3
+    f0 = C0 / (40 * dx)
+    g = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"), pml_cells=20)
+    src = PlaneSource(0, 100, ModulatedGaussian(f0, 0.5 * f0), "ez")
+    steps = int(2.2 * 500 * dx / (C0 * g.time_step))
+    wall = torch.zeros(nx, 1, 1, dtype=torch.bool)
+    wall[500:] = True
+
+    def probe(**objects):
+        co = coefficients(g, Materials(**objects), dtype=torch.float64)
+        return run(co, steps, [src], [Probe((300, 0, 0), "ez")]).probes["probe"].numpy()
+
+    inc = probe()
+    pec, pmc = probe(pec=wall) - inc, probe(pmc=wall) - inc
+    energy_ratio = lambda e: (e**2).sum() / (inc**2).sum()  # noqa: E731
+    assert abs(energy_ratio(pec) - 1) < 0.02 and abs(energy_ratio(pmc) - 1) < 0.02
+    assert np.corrcoef(pec, pmc)[0, 1] < -0.95  # E reflects with r = −1 at PEC and +1 at PMC

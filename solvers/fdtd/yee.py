@@ -167,12 +167,45 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
     return curls, new_psi
 
 
+def _plain_curl(src: dict, table: dict, co: Coefficients, diff) -> dict:
+    """The curl terms of ``table`` from the components present in ``src`` (no CPML), per target component."""
+    g, out = co.grid, {}
+    for comp, terms in table.items():
+        for ax, other, sign in terms:
+            a = AXIS[ax]
+            if other not in src or g.shape[a] == 1:
+                continue
+            d = diff(src[other], a, g.boundaries[a] == "periodic") / g.dx
+            out[comp] = out.get(comp, 0) + (d if sign > 0 else -d)
+    return out
+
+
+def _tfsf_correction(tfsf, inc: dict, table: dict, co: Coefficients, diff) -> dict:
+    """``M·curl F_inc − curl(M·F_inc)`` per target component (see :mod:`.tfsf`)."""
+    full = _plain_curl(inc, table, co, diff)
+    masked = _plain_curl({c: tfsf.masks[c] * v for c, v in inc.items()}, table, co, diff)
+    return {c: tfsf.masks[c] * full[c] - masked[c] for c in full}
+
+
 def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
-    """Advance ``E^n, H^{n−½}`` to ``E^{n+1}, H^{n+½}`` (pure). ``sources``: see :mod:`physics.maxwell.sources`."""
+    """Advance ``E^n, H^{n−½}`` to ``E^{n+1}, H^{n+½}`` (pure). ``sources``: see :mod:`physics.maxwell.sources`
+    and :mod:`.tfsf` (plane waves whose 1-D auxiliary fields travel in ``psi``)."""
+    from solvers.fdtd.tfsf import TFSFPlaneWave, advance_e, advance_h, incident_fields
+
     f = state.fields
     n = state.n.to(co.ca.dtype)
     t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt
     ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.psi, co, forward_diff)
+    tfsf = [s for s in sources if isinstance(s, TFSFPlaneWave)]
+    aux = {}
+    for s in tfsf:
+        zero = torch.zeros(s.length, dtype=co.ca.dtype, device=co.ca.device)
+        e1, h1 = state.psi.get(f"{s.name}_e", zero), state.psi.get(f"{s.name}_h", zero)
+        inc_e = {c: v for c, v in incident_fields(s, e1, h1).items() if c[0] == "e"}
+        for c, v in _tfsf_correction(s, inc_e, H_CURL, co, forward_diff).items():
+            ch[c] = v if ch[c] is None else ch[c] + v
+        h1 = advance_h(s, e1, h1)
+        aux[s.name] = (e1, h1)
     new = dict(f)
     for comp in ("hx", "hy", "hz"):
         if ch[comp] is not None:
@@ -180,6 +213,12 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             new[comp] = h * co.keep_h[comp] if comp in co.keep_h else h
     new = _apply_sources(new, sources, "h", t_h)
     ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
+    for s in tfsf:
+        e1, h1 = aux[s.name]
+        inc_h = {c: v for c, v in incident_fields(s, e1, h1).items() if c[0] == "h"}
+        for c, v in _tfsf_correction(s, inc_h, E_CURL, co, backward_diff).items():
+            ce[c] = v if ce[c] is None else ce[c] + v
+        psi_e[f"{s.name}_e"], psi_e[f"{s.name}_h"] = advance_e(s, e1, h1, t_e), h1
     if co.drude is not None:  # Drude ADE (Taflove & Hagness ch. 9): current from E^n, then E^{n+1} sees −J
         kj, bj = co.drude
         for comp in ("ex", "ey", "ez"):
@@ -206,6 +245,8 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
     from physics.maxwell import DistributedSource, PlaneSource, PointSource
 
     for s in sources:
+        if not hasattr(s, "component"):  # TFSF plane waves act inside the curl updates (see step)
+            continue
         if s.component[0] != kind:
             continue
         f = fields[s.component]

@@ -256,3 +256,31 @@ def test_fresnel_reflection_at_oblique_incidence(float64, pol):
     # errors are O(dx²): 0.6–1.6 % at 33 cells per wavelength in the glass, 0.15–0.4 % at 67 (measured)
     R, exact = oblique_reflectance(pol)
     assert np.all(np.abs(R / exact - 1) < 0.01), (R, exact)
+
+
+def test_s_parameters_of_a_dielectric_slab_match_the_airy_formula(float64):
+    # a two-port: |S11|², |S21|² of a slab (n = 2, thickness 60 cells) against Airy's formulas, and |S11|² + |S21|² = 1
+    from solvers.fdtd import s_parameters
+
+    nx, dx, n, d = 1400, 1e-3, 2.0, 60
+    f0 = C0 / (80 * dx)  # ≥ 33 cells per wavelength in the slab: the O(Δx²) phase error stays small
+    g = YeeGrid((nx, 1, 1), dx, ("pml", "periodic", "periodic"), pml_cells=20)
+    src = PlaneSource(0, 100, ModulatedGaussian(f0, 0.6 * f0), "ez")
+    freqs = np.array([0.6, 0.8, 1.0, 1.2]) * f0
+    ports = DFTMonitor(tuple(freqs), ("ez",), (slice(300, 1101, 800), 0, 0), "ports")  # x = 300 and x = 1100
+    steps = int(3.2 * nx * dx / (C0 * g.time_step))
+    out = []
+    for slab in (False, True):
+        eps = torch.ones(nx, 1, 1)
+        if slab:
+            eps[700:700 + d] = n**2
+        out.append(run(coefficients(g, Materials(eps_r=eps), dtype=torch.float64), steps, [src], [ports]).dft["ports"]["ez"])
+    inc, tot = out
+    s = s_parameters(inc[:, 0], tot[:, 0] - inc[:, 0], tot[:, 1])
+    R, T = (s["S11"].abs() ** 2).numpy(), (s["S21"].abs() ** 2).numpy()
+    r = ((n - 1) / (n + 1)) ** 2
+    delta = 2 * np.pi * freqs / C0 * n * d * dx * 2  # round-trip phase
+    T_exact = 1 / (1 + 4 * r / (1 - r) ** 2 * np.sin(delta / 2) ** 2)
+    assert np.abs(T - T_exact).max() < 0.01, (T, T_exact)
+    assert np.abs(R - (1 - T_exact)).max() < 0.01
+    assert np.abs(R + T - 1).max() < 2e-3

@@ -11,7 +11,6 @@ over a pair-format neighbour list (``pairs`` ``[P, 2]``) or over all pairs. Trai
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from physics.forcefields.pair import pair_energy_fn

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from physics.forcefields.space import displacement
 from solvers.md import native
 
 
@@ -137,11 +136,9 @@ class DenseNeighborFn:
 
     def update(self, R: Tensor, nbrs: DenseNeighborList) -> DenseNeighborList:
         """Rebuild (same row capacity) if an atom moved more than ``skin / 2``; raise on overflow."""
-        from solvers.md.neighbors import NeighborListOverflow
+        from solvers.md.neighbors import NeighborListOverflow, moved_past_half_skin
 
-        box = self.box.to(R) if self.box is not None else None
-        moved = displacement(R.detach(), nbrs.reference, box)
-        if float((moved * moved).sum(-1).max()) <= (self.skin / 2) ** 2:
+        if not moved_past_half_skin(R, nbrs.reference, self.box, self.skin):
             return nbrs
         new = self._build(R, nbrs.capacity, nbrs.rebuilds + 1)
         if new.overflow:

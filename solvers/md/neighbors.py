@@ -72,6 +72,12 @@ def cell_list_candidates(R: Tensor, box: Tensor, width: float) -> Tensor:
     return pairs[pairs[:, 0] < pairs[:, 1]]
 
 
+def moved_past_half_skin(R: Tensor, reference: Tensor, box: Tensor | None, skin: float) -> bool:
+    """Whether any atom moved more than ``skin / 2`` (minimum image) since ``reference``: the Verlet rebuild test."""
+    moved = displacement(R.detach(), reference, box.to(R) if box is not None else None)
+    return float((moved * moved).sum(-1).max()) > (skin / 2) ** 2
+
+
 @dataclass(frozen=True)
 class NeighborFn:
     """Build with :func:`neighbor_list`; ``allocate(R)`` → list, ``update(R, nbrs)`` → list (rebuilt if needed)."""
@@ -106,9 +112,7 @@ class NeighborFn:
 
     def update(self, R: Tensor, nbrs: NeighborList) -> NeighborList:
         """Rebuild (same capacity) if an atom moved more than ``skin / 2``; raise on overflow."""
-        box = self.box.to(R) if self.box is not None else None
-        moved = displacement(R.detach(), nbrs.reference, box)
-        if float((moved * moved).sum(-1).max()) <= (self.skin / 2) ** 2:
+        if not moved_past_half_skin(R, nbrs.reference, self.box, self.skin):
             return nbrs
         new = self._build(R, nbrs.pairs.shape[0], nbrs.rebuilds + 1)
         if new.overflow:

@@ -65,9 +65,8 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: st
     import torch
 
     from physics.forcefields import fcc, lennard_jones_neighbor_list
-    from solvers.md import maxwell_boltzmann, neighbor_list, nve
-    from solvers.md.neighbors import NeighborListOverflow
-
+    from solvers.md import maxwell_boltzmann, neighbor_list, nve, update_or_reallocate
+    
     dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
     R, box = fcc(cells_for(n), density=0.8442, dtype=dtype)
     R, box = R.to(device), box.to(device)
@@ -89,10 +88,7 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: st
             t_nl, t_step = 0.0, 0.0
         _sync(device)
         a = time.perf_counter()
-        try:
-            nbrs = nf.update(s.R, nbrs)
-        except NeighborListOverflow:
-            nbrs = nf.allocate(s.R)
+        nbrs = update_or_reallocate(nf, s.R, nbrs)
         _sync(device)
         b = time.perf_counter()
         s = step(s, **listed(nbrs))
@@ -125,7 +121,6 @@ def lammps_rate(n: int, steps: int, procs: int) -> dict:
 def ase_rate(n: int, steps: int) -> dict:
     try:
         import ase
-        from ase import units  # noqa: F401
         from ase.calculators.lj import LennardJones
         from ase.md.verlet import VelocityVerlet
     except ImportError as err:

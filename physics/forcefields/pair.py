@@ -54,12 +54,17 @@ def switching(r: Tensor, r_on: float, r_c: float) -> Tensor:
     return torch.where(r < r_on, torch.ones_like(r), torch.where(r < r_c, x, torch.zeros_like(r)))
 
 
+def _shift_value(phi: Callable, cutoff: float | None, shift: bool) -> float:
+    """``φ(r_c)`` when shifting, else 0."""
+    return float(phi(torch.tensor(float(cutoff), dtype=torch.float64))) if shift and cutoff is not None else 0.0
+
+
 def _truncate(phi: Callable, cutoff: float | None, shift: bool, switch) -> Callable:
     if cutoff is None:
         if shift or switch:
             raise ValueError("shift and switch need a cutoff.")
         return phi
-    ref = float(phi(torch.tensor(float(cutoff), dtype=torch.float64))) if shift else 0.0
+    ref = _shift_value(phi, cutoff, shift)
 
     def cut(r):
         e = phi(r) - ref
@@ -125,8 +130,7 @@ def _ladder(phi, closed_form=None):
     def neighbor(box=None, cutoff=None, shift=False, switch=None, format="pairs", compile=True, **params):
         radial = None
         if closed_form is not None and switch is None and not any(torch.is_tensor(v) for v in params.values()):
-            ref = float(phi(torch.tensor(float(cutoff), dtype=torch.float64), **params)) if shift and cutoff else 0.0
-            radial = closed_form(**params, shift=ref)
+            radial = closed_form(**params, shift=_shift_value(partial(phi, **params), cutoff, shift))
         return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch, neighbor_list=True, format=format,
                               compile=compile, radial_r2=radial)
 

@@ -19,8 +19,7 @@ from tqdm.auto import tqdm
 from physics.forcefields import fcc, kinetic_energy, lennard_jones_neighbor_list, pressure
 from solvers.experiments.common import finish, plot_lines, start
 from solvers.md import (NonFiniteState, check_state, langevin, maxwell_boltzmann, neighbor_list, nhc_conserved,
-                        nose_hoover_chain, nve)
-from solvers.md.neighbors import NeighborListOverflow
+                        nose_hoover_chain, nve, update_or_reallocate)
 from solvers.md.observables import rdf
 from solvers.md.trajectory_io import ExtXYZWriter, H5MDWriter
 
@@ -57,10 +56,7 @@ def run(cfg, out_dir="."):
     t_start = time.perf_counter()
     with ExtXYZWriter(out / "trajectory.xyz", syms, box) as xyz, H5MDWriter(out / "trajectory.h5", syms, box) as h5:
         for k in range(1, steps + 1):
-            try:
-                nbrs = nf.update(s.R, nbrs)
-            except NeighborListOverflow:
-                nbrs = nf.allocate(s.R)
+            nbrs = update_or_reallocate(nf, s.R, nbrs)
             last_good = s
             s = step(s, **listed(nbrs))
             try:

@@ -25,8 +25,7 @@ from tqdm.auto import tqdm
 from physics.forcefields import fcc, lennard_jones, lennard_jones_neighbor_list, lennard_jones_pair
 from sciml.checkpoint import atomic_write_text
 from solvers.experiments.common import finish, plot_lines, start
-from solvers.md import langevin, maxwell_boltzmann, neighbor_list
-from solvers.md.neighbors import NeighborListOverflow
+from solvers.md import langevin, maxwell_boltzmann, neighbor_list, update_or_reallocate
 from solvers.md.observables import rdf
 from solvers.md.relative_entropy import newton_step, pair_parameter_derivatives, rdf_average
 
@@ -41,10 +40,7 @@ def sample(R, box, sigma: float, epsilon: float, p: dict, seed: int, steps: int,
     s = init(R, maxwell_boltzmann(len(R), float(p["kT"]), seed=seed), neighbors=nbrs.idx)
     frames = []
     for k in range(1, burn + steps + 1):
-        try:
-            nbrs = nf.update(s.R, nbrs)
-        except NeighborListOverflow:
-            nbrs = nf.allocate(s.R)
+        nbrs = update_or_reallocate(nf, s.R, nbrs)
         s = step(s, neighbors=nbrs.idx)
         if k > burn and k % every == 0:
             frames.append(s.R.detach().clone())

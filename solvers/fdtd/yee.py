@@ -153,8 +153,8 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
         total = None
         for ax, other, sign in terms:
             a = AXIS[ax]
-            if g.shape[a] == 1:
-                continue  # no variation along a singleton axis
+            if g.shape[a] == 1 or other not in src:
+                continue  # no variation along a singleton axis (or a partial field set, e.g. TFSF incident fields)
             d = diff(src[other], a, g.boundaries[a] == "periodic") * inv_dx
             if ax in cp:
                 b, c, ik = cp[ax]
@@ -167,24 +167,11 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
     return curls, new_psi
 
 
-def _plain_curl(src: dict, table: dict, co: Coefficients, diff) -> dict:
-    """The curl terms of ``table`` from the components present in ``src`` (no CPML), per target component."""
-    g, out = co.grid, {}
-    for comp, terms in table.items():
-        for ax, other, sign in terms:
-            a = AXIS[ax]
-            if other not in src or g.shape[a] == 1:
-                continue
-            d = diff(src[other], a, g.boundaries[a] == "periodic") / g.dx
-            out[comp] = out.get(comp, 0) + (d if sign > 0 else -d)
-    return out
-
-
 def _tfsf_correction(tfsf, inc: dict, table: dict, co: Coefficients, diff) -> dict:
     """``M·curl F_inc − curl(M·F_inc)`` per target component (see :mod:`.tfsf`)."""
-    full = _plain_curl(inc, table, co, diff)
-    masked = _plain_curl({c: tfsf.masks[c] * v for c, v in inc.items()}, table, co, diff)
-    return {c: tfsf.masks[c] * full[c] - masked[c] for c in full}
+    full, _ = _curl(inc, table, {}, {}, co, diff)  # no CPML terms: the box lies outside the CPML
+    masked, _ = _curl({c: tfsf.masks[c] * v for c, v in inc.items()}, table, {}, {}, co, diff)
+    return {c: tfsf.masks[c] * full[c] - masked[c] for c in full if full[c] is not None}
 
 
 def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:

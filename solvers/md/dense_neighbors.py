@@ -108,27 +108,25 @@ class DenseNeighborFn:
         neighbours = self._cell_table(nc, R.device)[cell]  # [N, 27]
         return table[neighbours].reshape(n, -1)
 
-    def _build(self, R: Tensor, capacity: int | None, rebuilds: int) -> DenseNeighborList:
-        box = self.box.to(R) if self.box is not None else None
+    def _rows(self, R: Tensor, box: Tensor | None, width: int) -> tuple[Tensor, Tensor]:
+        """Rows ``[N, width]`` of the atoms within reach and each row's true count (native kernel on CPU)."""
         reach = self.cutoff + self.skin
         if (self.native and box is not None and R.device.type == "cpu" and native.cell_grid(box, reach) is not None
                 and native.available()):
-            idx, count = native.cell_list(R, box, reach, capacity if capacity is not None else 4 * 27)
-            max_count = int(count.max())
-            if capacity is None:
-                capacity = max(int(max_count * self.capacity_multiplier) + 4, 4)
-                idx, count = native.cell_list(R, box, reach, capacity)
-            return DenseNeighborList(_trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity,
-                                     rebuilds)
+            return native.cell_list(R, box, reach, width)
         with torch.no_grad():
-            cand = self._candidates(R.detach(), box)
-            reach2 = (self.cutoff + self.skin) ** 2
-            if capacity is None:  # size the rows: count first, then pack
-                _, count = _pack(R.detach(), cand, box, reach2, 1)
-                capacity = max(int(int(count.max()) * self.capacity_multiplier) + 4, 4)
-            idx, count = _pack(R.detach(), cand, box, reach2, capacity)
+            return _pack(R.detach(), self._candidates(R.detach(), box), box, reach * reach, width)
+
+    def _build(self, R: Tensor, capacity: int | None, rebuilds: int) -> DenseNeighborList:
+        box = self.box.to(R) if self.box is not None else None
+        idx, count = self._rows(R, box, capacity if capacity is not None else 4 * 27)
         max_count = int(count.max()) if count.numel() else 0
-        return DenseNeighborList(_trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity, rebuilds)
+        if capacity is None:  # size the rows from the fullest one, then fill them (again only if rows were cut)
+            capacity = max(int(max_count * self.capacity_multiplier) + 4, 4)
+            if max_count > idx.shape[1]:
+                idx, count = self._rows(R, box, capacity)
+        return DenseNeighborList(_trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity,
+                                 rebuilds)
 
     def allocate(self, R: Tensor) -> DenseNeighborList:
         """A fresh list whose rows hold ``capacity_multiplier ×`` the fullest row found."""

@@ -121,6 +121,14 @@ class NeighborFn:
         return new
 
 
+def update_or_reallocate(neighbor_fn, R: Tensor, nbrs):
+    """``neighbor_fn.update(R, nbrs)``, or a fresh ``allocate(R)`` (larger capacity) when the list overflows."""
+    try:
+        return neighbor_fn.update(R, nbrs)
+    except NeighborListOverflow:
+        return neighbor_fn.allocate(R)
+
+
 def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs"):
     """Verlet list for ``cutoff`` with ``skin`` (both in length units) in ``box`` (``None`` = free space).
 

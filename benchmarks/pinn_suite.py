@@ -34,8 +34,10 @@ CASES = {
     "allen_cahn": (None, ""),
     "cavity_re100_pinn": (None, ""),
     "cylinder_wake": (None, ""),
-    "maxwell2d_pinn": (0.0356, "MindElec point source, Ex (Ey 0.0343, Hz 0.0230)"),
+    "maxwell2d_pinn": (0.0356, "MindElec point source, worst of Ex / Ey / Hz (0.0356 / 0.0343 / 0.0230)"),
 }
+# Cases whose published figures are per output: the row's ratio is the worst component's.
+COMPONENT_BARS = {"maxwell2d_pinn": {"Ex": 0.0356, "Ey": 0.0343, "Hz": 0.0230}}
 
 
 def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
@@ -54,11 +56,15 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
     if "parameter_rel_error" in m:
         extra = {"identified": m["identified"], "parameter_rel_error": m["parameter_rel_error"],
                  "observations": m["observations"]["count"]}
-    for k in ("ghia_max_abs_error", "ghia_rel_l2", "rel_l2_Ex", "rel_l2_Ey", "rel_l2_Hz"):
+    for k in ("ghia_max_abs_error", "ghia_rel_l2", "rel_l2_Ex", "rel_l2_Ey", "rel_l2_Hz", "exact_rel_l2_Ex",
+              "exact_rel_l2_Ey", "exact_rel_l2_Hz", "fdtd_rel_l2_Hz", "reevaluated"):
         if k in m:
             extra[k] = m[k]
+    ratio = (m["rel_l2"] / bar) if bar else None
+    if case in COMPONENT_BARS:
+        ratio = max(m[f"rel_l2_{c}"] / b for c, b in COMPONENT_BARS[case].items())
     return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",
-            "ratio_to": source or None, "ratio": (m["rel_l2"] / bar) if bar else None, "bar": bar,
+            "ratio_to": source or None, "ratio": ratio, "bar": bar,
             "wall_seconds": round(m["wall_seconds"], 1), "steps": m["steps"],
             "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""), **extra}
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from physics.pdes.base import PDE, Condition
@@ -37,6 +38,18 @@ class Maxwell2DPointSource(PDE):
         """``M(x, y, t)`` at points ``[N, 3]``: ``[N]``."""
         r2 = (x[:, 0] - self.x0) ** 2 + (x[:, 1] - self.y0) ** 2
         return self.pulse(x[:, 2]) * torch.exp(-r2 / (2 * self.width**2)) / (2 * math.pi * self.width**2)
+
+    def sample_focus(self, n: int, geometry, seed: int) -> np.ndarray:
+        """``n`` points ``[n, 3]`` around the source for ``sampling.n_focus``: ``(x, y)`` normal about ``(x0, y0)``
+        with standard deviation ``2s`` (clipped to the geometry's space), ``t`` uniform over its time span."""
+        rng = np.random.default_rng(seed)
+        space, time = getattr(geometry, "space", None), getattr(geometry, "time", None)
+        if space is None or time is None:
+            raise ValueError(f"focus sampling needs a space-time geometry (SpaceTime), got {type(geometry).__name__}.")
+        xy = rng.normal([self.x0, self.y0], 2 * self.width, size=(n, 2))
+        xy = np.clip(xy, np.asarray(space.lower, float), np.asarray(space.upper, float))
+        t = rng.uniform(time.t0, time.t1, size=(n, 1))
+        return np.concatenate([xy, t], 1)
 
     def residual(self, d, x):
         return {

@@ -142,6 +142,7 @@ class SamplingConfig:
     n_initial: int = 160
     seed: int = 0
     resample_every: int = 0
+    n_focus: int = 0  # extra interior points from the problem's sample_focus (e.g. around a point source)
 
 
 class Weighting(str, Enum):

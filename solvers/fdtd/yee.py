@@ -181,7 +181,7 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
 
     f = state.fields
     n = state.n.to(co.ca.dtype)
-    t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt
+    t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt  # the time levels of H^{n+½} and E^{n+1}
     ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.psi, co, forward_diff)
     tfsf = [s for s in sources if isinstance(s, TFSFPlaneWave)]
     aux = {}
@@ -198,7 +198,7 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
         if ch[comp] is not None:
             h = f[comp] + co.db * ch[comp]
             new[comp] = h * co.keep_h[comp] if comp in co.keep_h else h
-    new = _apply_sources(new, sources, "h", t_h)
+    new = _apply_sources(new, sources, "h", t_h, co.dt)
     ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
     for s in tfsf:
         e1, h1 = aux[s.name]
@@ -224,11 +224,17 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
         if ce[comp] is not None:
             e = co.ca * f[comp] + co.cb * ce[comp]
             new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
-    new = _apply_sources(new, sources, "e", t_e)
+    new = _apply_sources(new, sources, "e", t_e, co.dt)
     return FDTDState(new, {**state.psi, **psi_h, **psi_e}, state.n + 1)
 
 
-def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
+def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
+    """Add soft sources, impose hard ones, on the ``kind`` ("e" or "h") fields just advanced to time ``t``.
+
+    A soft source is a current integrated over the step that ends at ``t``: the update is centred at ``t − Δt/2``,
+    so that is where its profile is sampled (sampling it at ``t`` would delay the whole radiated field by half a
+    step, a first-order error in time). A hard source sets the field itself, so it is sampled at ``t``.
+    """
     from physics.maxwell import DistributedSource, PlaneSource, PointSource
 
     for s in sources:
@@ -237,7 +243,7 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor) -> dict:
         if s.component[0] != kind:
             continue
         f = fields[s.component]
-        val = s.profile(t)
+        val = s.profile(t if getattr(s, "hard", False) else t - 0.5 * dt)
         if isinstance(s, PointSource):
             idx = tuple(torch.tensor([int(i)], device=f.device) for i in s.position)
             v = val.reshape(1).to(f.dtype)

@@ -66,7 +66,8 @@ def solver_from_config(cfg: DictConfig, distributed=None):
                              for k, v in (inverse.get("unknowns") or {}).items()}
     s = _plain(cfg.sampling)
     sampling = Sampling(n_interior=s["n_interior"], n_boundary=s["n_boundary"], n_initial=s["n_initial"],
-                        method=s["method"], seed=s["seed"], resample_every=s["resample_every"])
+                        method=s["method"], seed=s["seed"], resample_every=s["resample_every"],
+                        n_focus=s.get("n_focus", 0))
     return PINNSolver(
         problem=problem, geometry=geometry, network=network, phases=phases_from_config(_plain(cfg.optimizer)),
         sampling=sampling, engine=str(_plain(cfg.derivatives)), mode=str(_plain(cfg.mode)),

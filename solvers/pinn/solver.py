@@ -31,7 +31,11 @@ log = logging.getLogger("sciml.pinn")
 
 @dataclass(frozen=True)
 class Sampling:
-    """Collocation counts per region, the sampler and an optional resampling period."""
+    """Collocation counts per region, the sampler and an optional resampling period.
+
+    ``n_focus`` extra interior points come from the problem's ``sample_focus(n, geometry, seed)`` (for example
+    concentrated around a point source, as MindElec samples its source region separately); they join the
+    interior points, so the residual there counts more."""
 
     n_interior: int = 2540
     n_boundary: int = 80
@@ -39,6 +43,7 @@ class Sampling:
     method: str = "random"
     seed: int = 0
     resample_every: int = 0
+    n_focus: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,16 @@ class CollocationPoints:
     initial: Tensor | None = None
 
 
-def sample_points(geometry, sampling: Sampling, device, dtype, seed: int) -> CollocationPoints:
-    """Draw collocation points from ``geometry`` (a :class:`~sciml.geometry.SpaceTime` or a shape)."""
+def sample_points(geometry, sampling: Sampling, device, dtype, seed: int, problem=None) -> CollocationPoints:
+    """Draw collocation points from ``geometry`` (a :class:`~sciml.geometry.SpaceTime` or a shape); with
+    ``sampling.n_focus > 0`` also ``problem.sample_focus(n_focus, geometry, seed)``, appended to the interior."""
     as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=dtype, device=device)  # noqa: E731
     interior = as_t(geometry.sample_interior(sampling.n_interior, sampling.method, seed))
+    if sampling.n_focus > 0:
+        if not hasattr(problem, "sample_focus"):
+            raise ValueError(f"sampling.n_focus={sampling.n_focus} asks the problem for focus points, but {problem!r} "
+                             "has no sample_focus(n, geometry, seed); set sampling.n_focus=0.")
+        interior = torch.cat([interior, as_t(problem.sample_focus(sampling.n_focus, geometry, seed + 3))])
     boundary = normals = initial = None
     if sampling.n_boundary > 0:
         b, n = geometry.sample_boundary(sampling.n_boundary, sampling.method, seed + 1)
@@ -137,7 +148,7 @@ class PINNSolver:
         if self.distributed.enabled and self.rar_every:
             raise ValueError("RAR adds points where each rank's residual is largest, which would differ from a "
                              "single-process run; turn it off (methods.rar_every=0) for distributed training.")
-        pts = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed)
+        pts = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed, self.problem)
         ctx = self.distributed  # every rank draws the same global set, then keeps rows rank::world_size
         self.points = CollocationPoints(shard_rows(pts.interior, ctx, "interior points (sampling.n_interior)"),
                                         shard_rows(pts.boundary, ctx, "boundary points (sampling.n_boundary)"),
@@ -264,7 +275,8 @@ class PINNSolver:
 
     def resample_interior(self, step: int) -> None:
         """Redraw the interior points as the run does at ``step`` (in place, so a compiled loss keeps working)."""
-        new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * step)
+        new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * step,
+                            self.problem)
         self.points.interior.copy_(shard_rows(new.interior, self.distributed, "interior points"))
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:

@@ -1,11 +1,11 @@
 """The 2-D TE Maxwell PINN problem: residuals and Mur conditions against exact plane waves; the FDTD reference
-converges under grid refinement."""
+converges to the exact open-domain solution (Hankel transforms) at second order."""
 import numpy as np
 import torch
 
 from physics import Maxwell2DPointSource
 from sciml.autodiff import derivatives
-from solvers.reference import MaxwellFDTDReference
+from solvers.reference import MaxwellFDTDReference, point_source_fields
 
 
 class _Wave(torch.nn.Module):
@@ -19,7 +19,7 @@ def test_plane_wave_solves_the_source_free_equations_and_mur(float64):
     x = torch.rand(200, 3) * torch.tensor([0.3, 0.3, 1.0])  # far from the source at (0.4975, 0.4975)
     d = derivatives(_Wave(), x, "autograd", input_names=pde.input_names, output_names=pde.output_names)
     for name, r in pde.residual(d, x).items():
-        assert float(r.abs().max()) < 1e-10, name
+        assert float(r.detach().abs().max()) < 1e-10, name
     (mur,) = pde.conditions()
     edge = torch.stack([torch.ones(50), torch.rand(50), torch.rand(50)], 1)
     normals = torch.tensor([[1.0, 0.0]]).expand(50, 2)
@@ -29,12 +29,55 @@ def test_plane_wave_solves_the_source_free_equations_and_mur(float64):
     assert float(mur.residual(d, edge, normals_in).abs().max()) > 1.0
 
 
-def test_fdtd_reference_converges_with_the_grid(float64):
-    pde = Maxwell2DPointSource()
-    coarse = MaxwellFDTDReference(pde, cells=50, stride=1, times=(0.6,))
-    fine = MaxwellFDTDReference(pde, cells=100, stride=1, times=(0.6,))
-    a = coarse.solution(coarse.points()).reshape(50, 50, 3)
-    b = fine.solution(fine.points()).reshape(50, 2, 50, 2, 3).mean(axis=(1, 3))  # fine cells averaged onto coarse ones
-    rel = np.linalg.norm(a - b) / np.linalg.norm(b)
-    assert rel < 0.1, rel
-    assert np.abs(b).max() > 0.1  # the pulse has left the source by t = 0.6
+def test_exact_solution_satisfies_maxwell_with_the_source_and_causality(float64):
+    pde = Maxwell2DPointSource(width=0.05, frequency=2.0, tau=0.15, t0=0.3)
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.uniform(0.3, 0.7, 40), rng.uniform(0.3, 0.7, 40), np.repeat([0.25, 0.45, 0.6, 0.8], 10)])
+    h = 1e-4
+    f = lambda d: point_source_fields(pde, x + d)  # noqa: E731
+    dd = lambda a: (f(a) - f(-a)) / (2 * h)  # noqa: E731  (central differences)
+    dx, dy, dt = dd(np.array([h, 0, 0])), dd(np.array([0, h, 0])), dd(np.array([0, 0, h]))
+    m = pde.source(torch.as_tensor(x)).numpy()
+    scale = np.abs(dt).max()
+    assert np.abs(dt[:, 0] - dy[:, 2]).max() < 1e-5 * scale  # ∂t Ex = ∂y Hz
+    assert np.abs(dt[:, 1] + dx[:, 2]).max() < 1e-5 * scale  # ∂t Ey = −∂x Hz
+    assert np.abs(dt[:, 2] + dx[:, 1] - dy[:, 0] + m).max() < 1e-5 * scale  # ∂t Hz = −(∂x Ey − ∂y Ex) − M
+    # nothing arrives before the wave front: r > t + 6 s
+    far = np.array([[0.4975 + 0.9, 0.4975, 0.5], [0.4975, 0.4975 - 0.8, 0.4]])
+    assert np.abs(point_source_fields(pde, far)).max() < 1e-8 * np.abs(f(0 * x)).max()
+
+
+def test_fdtd_reference_converges_to_the_exact_solution_at_second_order(float64):
+    """A soft source sampled at the wrong half step delays the radiated field by Δt/2: first order (this test
+    failed with order 0.9 and 2.3 % error at 100 cells before the source timing was centred)."""
+    pde = Maxwell2DPointSource(width=0.06, frequency=2.0, tau=0.15, t0=0.3)
+    errs = []
+    for cells in (50, 100):
+        ref = MaxwellFDTDReference(pde, cells=cells, stride=cells // 25, times=(0.5, 1.0))
+        pts = ref.points()
+        exact = point_source_fields(pde, pts)
+        errs.append(np.linalg.norm(ref.solution(pts) - exact) / np.linalg.norm(exact))
+    order = np.log2(errs[0] / errs[1])
+    assert errs[1] < 6e-3, errs
+    assert order > 1.8, (order, errs)
+
+
+def test_focus_sampling_concentrates_points_around_the_source():
+    from sciml.geometry import Rectangle, SpaceTime, TimeDomain
+    from solvers.pinn import Sampling, sample_points
+
+    pde = Maxwell2DPointSource(width=0.03)
+    geo = SpaceTime(Rectangle([-0.3, -0.3], [1.3, 1.3]), TimeDomain(0.0, 1.0))
+    s = Sampling(n_interior=1000, n_boundary=0, n_initial=0, n_focus=500)
+    pts = sample_points(geo, s, "cpu", torch.float64, 0, pde).interior.numpy()
+    assert pts.shape == (1500, 3)
+    r = np.hypot(pts[:, 0] - pde.x0, pts[:, 1] - pde.y0)
+    # within 2 widths of the source: uniform points give 1000·π(0.06)²/1.6² ≈ 4; the focus adds 500·(1 − e^{−1/2}) ≈ 197
+    assert 150 < (r < 2 * pde.width).sum() < 260
+    assert pts[:, 2].min() >= 0 and pts[:, 2].max() <= 1 and np.abs(pts[:, :2]).max() <= 1.3
+    try:
+        sample_points(geo, s, "cpu", torch.float64, 0, problem=object())
+    except ValueError as e:
+        assert "sampling.n_focus=0" in str(e)
+    else:
+        raise AssertionError("a problem without sample_focus must be refused")

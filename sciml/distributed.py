@@ -111,9 +111,15 @@ def from_config(cfg) -> DistributedContext:
     return initialize(device)
 
 
+_BROKEN = False  # set when a collective failed: the group is unusable, and tearing it down can abort in gloo
+
+
 def shutdown(sync: bool = True) -> None:
-    """Leave the process group; by default after a barrier, so no rank tears down while another still talks."""
-    if dist.is_initialized():
+    """Leave the process group; by default after a barrier, so no rank tears down while another still talks.
+
+    After a failed collective (a peer died) the group is left alone: gloo's teardown with a dead peer can end the
+    process with SIGABRT before its own exit code and message get out."""
+    if dist.is_initialized() and not _BROKEN:
         if sync:
             try:
                 dist.barrier()
@@ -126,6 +132,8 @@ def _collective(fn, what: str, ctx: DistributedContext):
     try:
         return fn()
     except Exception as err:  # gloo raises RuntimeError for dead peers and timeouts
+        global _BROKEN
+        _BROKEN = True
         raise DistributedError(f"rank {ctx.rank}/{ctx.world_size}: {what} failed — another rank probably crashed or "
                                f"timed out (see its log). Underlying error: {err}") from err
 

@@ -81,3 +81,34 @@ def test_focus_sampling_concentrates_points_around_the_source():
         assert "sampling.n_focus=0" in str(e)
     else:
         raise AssertionError("a problem without sample_focus must be refused")
+
+
+def test_exact_solution_equals_a_fourier_series_evaluation(float64):
+    """Hankel transforms (the module) against an independent 2-D FFT of Duhamel's formula on a periodic box large
+    enough that nothing wraps around by t = 0.6."""
+    pde = Maxwell2DPointSource(width=0.06, frequency=2.0, tau=0.15, t0=0.3)
+    n, box, t = 192, 3.0, 0.6
+    dx = box / n
+    xs = pde.x0 - box / 2 + dx * np.arange(n)
+    X, Y = np.meshgrid(xs, xs, indexing="ij")
+    s_hat = np.fft.fft2(np.exp(-((X - pde.x0) ** 2 + (Y - pde.y0) ** 2) / (2 * pde.width**2)) / (2 * np.pi * pde.width**2))
+    k1 = 2 * np.pi * np.fft.fftfreq(n, dx)
+    KX, KY = np.meshgrid(k1, k1, indexing="ij")
+    K = np.hypot(KX, KY)
+    tau = np.linspace(0, t, 1201)
+    w = np.full(tau.size, 2.0)
+    w[1::2], w[0], w[-1] = 4.0, 1.0, 1.0
+    g = pde.pulse(torch.as_tensor(tau)).numpy() * w * (tau[1] - tau[0]) / 3
+    phase = K.ravel()[:, None] * (t - tau[None])
+    i_c = (np.cos(phase) @ g).reshape(n, n)
+    k_safe = np.where(K > 0, K, 1.0)
+    i_s = np.where(K > 0, (np.sin(phase) @ g).reshape(n, n) / k_safe, (t - tau) @ g)
+    hz = np.fft.ifft2(-s_hat * i_c).real
+    ex = np.fft.ifft2(-1j * KY * s_hat * i_s).real
+    ey = np.fft.ifft2(1j * KX * s_hat * i_s).real
+    sel = (slice(n // 2 - 40, n // 2 + 40, 4),) * 2  # a 20 × 20 patch around the source, out to r ≈ 0.6
+    pts = np.column_stack([X[sel].ravel(), Y[sel].ravel(), np.full(X[sel].size, t)])
+    exact = point_source_fields(pde, pts)
+    fft = np.column_stack([ex[sel].ravel(), ey[sel].ravel(), hz[sel].ravel()])
+    assert np.abs(fft).max() > 0.1
+    assert np.abs(exact - fft).max() < 1e-6 * np.abs(fft).max()

@@ -4,8 +4,8 @@ from solvers.reference.burgers_cole_hopf import BurgersColeHopf, burgers_cole_ho
 from solvers.reference.cavity_reference import CavityReference
 from solvers.reference.cylinder_wake_reference import CylinderWakeReference
 from solvers.reference.maxwell_fdtd_reference import MaxwellFDTDReference
-from solvers.reference.maxwell_point_source_exact import MaxwellPointSourceExact, point_source_fields
+from solvers.reference.maxwell_point_source_exact import point_source_fields
 from solvers.reference.exact import ExactSolution
 from solvers.reference.riemann_exact import StarState, sample as riemann_sample, star_state
 
-__all__ = ["MaxwellFDTDReference", "MaxwellPointSourceExact", "point_source_fields", "CylinderWakeReference", "CavityReference", "AllenCahnSpectral", "allen_cahn_spectral", "ExactSolution", "BurgersColeHopf", "burgers_cole_hopf", "StarState", "star_state", "riemann_sample"]
+__all__ = ["MaxwellFDTDReference", "point_source_fields", "CylinderWakeReference", "CavityReference", "AllenCahnSpectral", "allen_cahn_spectral", "ExactSolution", "BurgersColeHopf", "burgers_cole_hopf", "StarState", "star_state", "riemann_sample"]

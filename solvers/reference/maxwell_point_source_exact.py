@@ -66,23 +66,3 @@ def point_source_fields(problem, points: np.ndarray, k_nodes: int = 2001, t_node
             out[sel] = np.stack([-dphi * dy * inv_r, dphi * dx * inv_r, hz], 1)
     return out
 
-
-class MaxwellPointSourceExact:
-    """The exact fields at the same points as :class:`MaxwellFDTDReference` (a second, independent reference)."""
-
-    def __init__(self, problem, points: np.ndarray):
-        self.p, self._points, self._sol = problem, np.asarray(points), None
-
-    def points(self) -> np.ndarray:
-        return self._points
-
-    def solution(self, points: np.ndarray | None = None) -> np.ndarray:
-        if self._sol is None:
-            self._sol = point_source_fields(self.p, self._points)
-        return self._sol
-
-    def metrics(self, predict) -> dict[str, float]:
-        """Relative L2 error per component against the exact solution."""
-        ref, pred = self.solution(), predict(self._points)
-        return {f"exact_rel_l2_{n}": float(np.linalg.norm(pred[:, k] - ref[:, k]) / np.linalg.norm(ref[:, k]))
-                for k, n in enumerate(("Ex", "Ey", "Hz"))}

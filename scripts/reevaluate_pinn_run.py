@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 
 from sciml.checkpoint import load_weights
 from sciml.checkpoint.atomic import atomic_write_text
-from solvers.pinn.from_config import _instantiate, solver_from_config
+from solvers.pinn.from_config import _instantiate, inference_solver
 from solvers.zoo_packaging import _final_checkpoint
 
 
@@ -31,9 +31,7 @@ def main(argv: list[str]) -> int:
         print(f"{run} is not a finished run folder (it needs config.yaml and metrics.json).", file=sys.stderr)
         return 2
     cfg = OmegaConf.merge(OmegaConf.load(run / "config.yaml"), OmegaConf.from_dotlist(argv[1:]))
-    small = {"mode": "pynative", "sampling": {"n_interior": 16, "n_boundary": 8 if cfg.sampling.n_boundary else 0,
-                                             "n_initial": 8 if cfg.sampling.n_initial else 0, "n_focus": 0}}
-    solver = solver_from_config(OmegaConf.merge(cfg, small))  # evaluation only: few collocation points
+    solver = inference_solver(cfg)
     load_weights(_final_checkpoint(run), solver.network)
     new = solver.evaluate(_instantiate(cfg.evaluation, "evaluation reference"))
     old = json.loads((run / "metrics.json").read_text())

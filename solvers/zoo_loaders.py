@@ -59,12 +59,9 @@ class ZooPINN:
 
 
 def pinn(name: str, cfg, folder: Path, device: str = "cpu") -> ZooPINN:
-    from solvers.pinn.from_config import solver_from_config
+    from solvers.pinn.from_config import inference_solver
 
-    cfg = OmegaConf.merge(cfg, {"device": "gpu" if str(device).startswith("cuda") else str(device), "mode": "pynative",
-                                "sampling": {"n_interior": 16, "n_boundary": 8 if cfg.sampling.n_boundary else 0,
-                                             "n_initial": 8 if cfg.sampling.n_initial else 0}})
-    solver = solver_from_config(cfg)  # few collocation points: a zoo model predicts, it does not train
+    solver = inference_solver(cfg, device)  # few collocation points: a zoo model predicts, it does not train
     load_weights(Path(folder) / "checkpoint", solver.network)
     return ZooPINN(name, cfg, folder, solver)
 

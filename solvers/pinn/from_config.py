@@ -47,6 +47,18 @@ def _instantiate(node, what: str):
         raise ValueError(f"Could not build the {what} from config (_target_={target}): {err}") from err
 
 
+def inference_solver(cfg, device: str = "cpu"):
+    """A solver from a run's or zoo entry's config that predicts and evaluates but does not train: eager, with a
+    handful of collocation points (no focus points) instead of the training set. Load weights into ``.network``."""
+    from omegaconf import OmegaConf
+
+    s = cfg.sampling
+    small = {"device": "gpu" if str(device).startswith("cuda") else str(device), "mode": "pynative",
+             "sampling": {"n_interior": 16, "n_boundary": 8 if s.n_boundary else 0, "n_initial": 8 if s.n_initial else 0,
+                          "n_focus": 0}}
+    return solver_from_config(OmegaConf.merge(cfg, small))
+
+
 def solver_from_config(cfg: DictConfig, distributed=None):
     from solvers.pinn.solver import PINNSolver, Sampling, default_network_spec
 

@@ -4,7 +4,9 @@
     E^{n+1} = c_a E^n + c_b ∇⁻×H^{n+½},   c_a = (1 − σΔt/2ε)/(1 + σΔt/2ε),  c_b = (Δt/ε)/(1 + σΔt/2ε)
 
 ``∇⁺`` uses forward differences (E → H positions) and ``∇⁻`` backward differences (H → E positions);
-inside CPML layers each difference ``D`` becomes ``D/κ + ψ`` with ``ψ ← b ψ + c D`` (:mod:`.cpml`).
+inside CPML layers each difference ``D`` becomes ``D/κ + ψ`` with ``ψ ← b ψ + c D`` (:mod:`.cpml`). The
+auxiliaries ``ψ`` (and ``b, c, κ``) live only on the two layer slabs of their axis (``2L`` cells along it, not ``n``),
+so a CPML adds work and memory traffic in proportion to its volume, not to the grid's.
 A step is a pure function of an explicit :class:`FDTDState` (fields and CPML auxiliaries) and the
 precomputed :class:`Coefficients`; autograd differentiates through it (ε, σ and source parameters).
 Fields are ``[nx, ny, nz]`` tensors in V/m and A/m.
@@ -47,7 +49,7 @@ class Coefficients:
     eps: Tensor  # ε0 εr, for energies
     mu: Tensor
     keep_e: dict  # component -> 0/1 mask (PEC walls and objects), or absent
-    cpml_e: dict = field(default_factory=dict)  # axis -> (b, c, 1/κ) at E-derivative positions, broadcast shapes
+    cpml_e: dict = field(default_factory=dict)  # axis -> (b, c, 1/κ − 1, L) on the two L-cell slabs, broadcast shapes
     cpml_h: dict = field(default_factory=dict)
     drude: tuple | None = None  # (k_J, β_J) maps of the Drude current update, or None
     lorentz: tuple | None = None  # (k_J, β_E, β_P) maps of the Lorentz current update, or None
@@ -58,6 +60,12 @@ def _shape_along(v: Tensor, axis: int) -> Tensor:
     s = [1, 1, 1]
     s[axis] = -1
     return v.reshape(s)
+
+
+def _slabs(v: Tensor, axis: int, cells: int) -> Tensor:
+    """The first and last ``cells`` entries of ``v`` along ``axis``, concatenated (``2·cells`` along it)."""
+    n = v.shape[axis]
+    return torch.cat([v.narrow(axis, 0, cells), v.narrow(axis, n - cells, cells)], axis)
 
 
 def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, device="cpu",
@@ -87,10 +95,10 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
     for name, ax in AXIS.items():
         if grid.boundaries[ax] == "pml":
             n = grid.shape[ax]
-            be, ce, ke = profile(n, grid.pml_cells, grid.dx, dt, False, cpml, dtype, device)
-            bh, ch, kh = profile(n, grid.pml_cells, grid.dx, dt, True, cpml, dtype, device)
-            cpml_e[name] = tuple(_shape_along(v, ax) for v in (be, ce, ke))
-            cpml_h[name] = tuple(_shape_along(v, ax) for v in (bh, ch, kh))
+            L = grid.pml_cells  # the grid guarantees n > 2L: the two slabs do not overlap
+            for table, half in ((cpml_e, False), (cpml_h, True)):
+                b, c, ik = (_slabs(v, 0, L) for v in profile(n, L, grid.dx, dt, half, cpml, dtype, device))
+                table[name] = (*(_shape_along(v, ax) for v in (b, c, ik - 1)), L)
     drude = None
     if bool((m["drude_omega_p"].detach() > 0).any()):
         # J^{n+½} = k_J J^{n−½} + β_J E^n,  k_J = (1 − γΔt/2)/(1 + γΔt/2),  β_J = ε0 ωp² Δt/(1 + γΔt/2)
@@ -119,7 +127,9 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
         for comp, terms in table.items():
             for ax, _, _ in terms:
                 if ax in cp:
-                    psi[f"{comp}_{ax}"] = z()
+                    shape = list(co.grid.shape)
+                    shape[AXIS[ax]] = 2 * cp[ax][3]
+                    psi[f"{comp}_{ax}"] = torch.zeros(shape, dtype=dtype, device=device)
     if co.drude is not None:  # the Drude polarisation current, one per E component (in ``psi``)
         for comp in ("ex", "ey", "ez"):
             psi[f"j{comp[1]}"] = z()
@@ -150,19 +160,25 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
     g, inv_dx = co.grid, 1.0 / co.grid.dx
     curls, new_psi = {}, {}
     for comp, terms in table.items():
-        total = None
+        total, slab_terms = None, []
         for ax, other, sign in terms:
             a = AXIS[ax]
             if g.shape[a] == 1 or other not in src:
                 continue  # no variation along a singleton axis (or a partial field set, e.g. TFSF incident fields)
             d = diff(src[other], a, g.boundaries[a] == "periodic") * inv_dx
-            if ax in cp:
-                b, c, ik = cp[ax]
-                p = b * psi[f"{comp}_{ax}"] + c * d
+            if ax in cp:  # D/κ + ψ = D + [(1/κ − 1) D + ψ], the bracket only on the slabs
+                b, c, ik1, L = cp[ax]
+                ds = _slabs(d, a, L)
+                p = b * psi[f"{comp}_{ax}"] + c * ds
                 new_psi[f"{comp}_{ax}"] = p
-                d = ik * d + p
+                slab_terms.append((a, L, sign, ik1 * ds + p))
             term = d if sign > 0 else -d
             total = term if total is None else total + term
+        for a, L, sign, extra in slab_terms:  # total is a fresh tensor: add the slab terms in place
+            extra = extra if sign > 0 else -extra
+            n = total.shape[a]
+            total.narrow(a, 0, L).add_(extra.narrow(a, 0, L))
+            total.narrow(a, n - L, L).add_(extra.narrow(a, L, L))
         curls[comp] = total
     return curls, new_psi
 

@@ -11,7 +11,8 @@ import torch
 from sciml import zoo
 from sciml.checkpoint import CheckpointError
 
-REQUIRED = {"burgers_pinn", "poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn", "maxwell2d_pinn", "darcy_fno", "burgers_fno",
+REQUIRED = {"burgers_pinn", "poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn", "maxwell2d_pinn", "maxwell2d_pinn_sharp",
+            "darcy_fno", "burgers_fno",
             "ns2d_fno"}
 
 

@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MIT = "MIT (weights and card); trained by the sciml authors on data from sciml's own solvers"
+MAXWELL = dict(  # what the two Maxwell PINN entries share
+    kind="pinn", group="pinn_suite",
+    equations="∂Ex/∂t = ∂Hz/∂y, ∂Ey/∂t = −∂Hz/∂x, ∂Hz/∂t = −(∂Ey/∂x − ∂Ex/∂y) − M; zero initial fields; Mur",
+    domain="trained on [−0.3, 1.3]² × t ∈ [0, 1] (c = 1; Mur on the outer edge), valid on [0, 1]² (open domain)",
+    architecture="MLP 3→48×4 (sin)→(Ex, Ey, Hz), u = t·N", metric_reference="FDTD (relative L2 per component)",
+    citation="MindElec point-source Maxwell example (REFERENCES.md)")
 ENTRIES = [
     dict(name="burgers_pinn", kind="pinn", experiment="burgers_pinn", group="pinn_suite",
          problem="Viscous Burgers' equation, the standard PINN benchmark.",
@@ -45,20 +51,14 @@ ENTRIES = [
          domain="[0, 1]²", data="collocation only; reference: sciml's MAC projection solver at 64² (u, v), Ghia's table",
          architecture="MLP 2→50×5 (tanh)→(u, v, p)", metric_reference="MAC solver (rel. L2 of u, v); Ghia et al. 1982 centreline",
          citation="Ghia, Ghia & Shin, J. Comput. Phys. 48:387 (1982)"),
-    dict(name="maxwell2d_pinn", kind="pinn", experiment="maxwell2d_pinn", group="pinn_suite",
+    dict(name="maxwell2d_pinn", experiment="maxwell2d_pinn",
          problem="Time-domain 2-D Maxwell (TE) with a smoothed point source (MindElec's case, normalised units).",
-         equations="∂Ex/∂t = ∂Hz/∂y, ∂Ey/∂t = −∂Hz/∂x, ∂Hz/∂t = −(∂Ey/∂x − ∂Ex/∂y) − M; zero initial fields; Mur",
-         domain="trained on [−0.3, 1.3]² × t ∈ [0, 1] (c = 1; Mur on the outer edge), valid on [0, 1]² (open domain)",
          data="collocation only; reference: sciml's FDTD (CPML, 200 cells/unit; 0.12 % from the exact solution)",
-         architecture="MLP 3→48×4 (sin)→(Ex, Ey, Hz), u = t·N", metric_reference="FDTD (relative L2 per component)",
-         citation="MindElec point-source Maxwell example (REFERENCES.md)"),
-    dict(name="maxwell2d_pinn_sharp", kind="pinn", experiment="maxwell2d_pinn_sharp", group="pinn_suite",
+         **MAXWELL),
+    dict(name="maxwell2d_pinn_sharp", experiment="maxwell2d_pinn_sharp",
          problem="Time-domain 2-D Maxwell (TE) with a sharp point source (width 0.03, f = 3; closer to MindElec's case).",
-         equations="∂Ex/∂t = ∂Hz/∂y, ∂Ey/∂t = −∂Hz/∂x, ∂Hz/∂t = −(∂Ey/∂x − ∂Ex/∂y) − M; zero initial fields; Mur",
-         domain="trained on [−0.3, 1.3]² × t ∈ [0, 1] (c = 1; Mur on the outer edge), valid on [0, 1]² (open domain)",
          data="collocation only (4000 of them around the source); reference: sciml's FDTD (CPML, 200 cells/unit)",
-         architecture="MLP 3→48×4 (sin)→(Ex, Ey, Hz), u = t·N", metric_reference="FDTD (relative L2 per component)",
-         citation="MindElec point-source Maxwell example (REFERENCES.md)"),
+         **MAXWELL),
     dict(name="darcy_fno", kind="operator", experiment="fno_darcy", group="operators",
          problem="Darcy flow: permeability field → pressure (FNO).",
          equations="−∇·(a ∇u) = 1 on [0,1]², u = 0 on the boundary",

@@ -181,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmd, rest = argv[0], argv[1:]
     if cmd == "run":
-        return _hydra_run(rest)
+        code = _hydra_run(rest)
+        dist_mod = sys.modules.get("sciml.distributed")
+        if dist_mod is not None and dist_mod.failed():  # a broken gloo group: end now, so nothing aborts at exit
+            dist_mod.exit_process(code or 1)
+        return code
     if cmd == "config":
         return _print_config(rest)
     if cmd == "generate":

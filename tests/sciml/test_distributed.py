@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from sciml.distributed import DistributedContext, DistributedError, initialize, shard_rows, shutdown
+from sciml.distributed import DistributedContext, DistributedError, exit_process, initialize, shard_rows, shutdown
 
 
 def _free_port() -> int:
@@ -53,7 +53,7 @@ def _worker(rank, world, port, out_dir, optimizer, crash_rank):
         except DistributedError as err:
             with open(os.path.join(out_dir, f"error-{rank}.txt"), "w") as fh:
                 fh.write(str(err))
-            raise SystemExit(4)
+            exit_process(4)
         if ctx.is_main:
             torch.save({k: v.clone() for k, v in s.network.state_dict().items()}, os.path.join(out_dir, "final.pt"))
     finally:

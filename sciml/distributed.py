@@ -149,32 +149,12 @@ def exit_process(code: int) -> None:
     os._exit(code)
 
 
-def _leak_broken_group() -> None:
-    """Keep the broken default group alive until the process ends.
-
-    Destroying a gloo group whose peer died joins its worker threads, and that can call ``std::terminate`` (SIGABRT)
-    during interpreter shutdown, after the clear error was written but before the process's own exit code is set.
-    So the C++ registry forgets the group and one extra reference keeps Python from ever freeing it: the operating
-    system reclaims it at exit, with no destructor run."""
-    import ctypes
-
-    pg = dist.group.WORLD
-    if pg is None:
-        return
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(pg))
-    try:
-        torch._C._distributed_c10d._unregister_all_process_groups()
-    except (AttributeError, RuntimeError):  # older or newer torch without the registry: the extra reference remains
-        pass
-
-
 def _collective(fn, what: str, ctx: DistributedContext):
     try:
         return fn()
     except Exception as err:  # gloo raises RuntimeError for dead peers and timeouts
         global _BROKEN
         _BROKEN = True
-        _leak_broken_group()
         raise DistributedError(f"rank {ctx.rank}/{ctx.world_size}: {what} failed — another rank probably crashed or "
                                f"timed out (see its log). Underlying error: {err}") from err
 

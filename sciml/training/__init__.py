@@ -12,6 +12,7 @@ from sciml.training.callbacks import (
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
+from sciml.training.recovery import RecoveryPolicy
 from sciml.training.trainer import NonFiniteLossError, StepRecord, Trainer, TrainResult
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "TrainResult",
     "StepRecord",
     "NonFiniteLossError",
+    "RecoveryPolicy",
     "Phase",
     "OPTIMIZERS",
     "SCHEDULERS",

@@ -5,9 +5,11 @@
 mini-batches, e.g. a DataLoader) each step calls ``loss_fn(batch)`` on the next batch, and the
 loader is iterated afresh (reshuffled) each epoch; an L-BFGS step uses one batch for its whole
 line search. In ``mode="graph"`` the loss is compiled with ``torch.compile`` (forward, residual
-and loss in one graph; backward through AOTAutograd). Every step's loss is checked: a NaN or Inf stops training with
-:class:`NonFiniteLossError`, naming the step and the last good checkpoint, before the bad
-update is applied. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
+and loss in one graph; backward through AOTAutograd). Every step's loss is checked before the
+update is applied. A NaN or Inf (a line-search trial point included) rolls the parameters back to
+the last good step and goes on, as :mod:`sciml.training.recovery` describes; with recovery off, or
+when no step was ever good, it raises :class:`NonFiniteLossError` naming the step and the last good
+checkpoint. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
 """
 from __future__ import annotations
 
@@ -25,13 +27,14 @@ from sciml.checkpoint.store import load_train_state, load_weights, save_checkpoi
 from sciml.runtime.mode import compile_if_graph
 from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
+from sciml.training.recovery import NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
 
 log = logging.getLogger("sciml.train")
 LossFn = Callable[..., "tuple[Tensor, dict[str, Tensor]]"]
 
 
 class NonFiniteLossError(RuntimeError):
-    """The loss became NaN or Inf; training stopped before applying the update."""
+    """The loss became NaN or Inf and could not be recovered; training stopped before applying the update."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,18 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class TrainResult:
+    """What :meth:`Trainer.fit` returns.
+
+    ``history`` is the loss per completed step; ``stopped`` the reason of an early stop; ``recoveries`` one line per
+    non-finite loss that was rolled back (:mod:`sciml.training.recovery`).
+    """
+
     steps: int
     history: list[float]
     seconds: float
     stopped: str | None = None
     term_history: dict[str, list[float]] = field(default_factory=dict)
+    recoveries: list[str] = field(default_factory=list)
 
 
 class Trainer:
@@ -68,6 +78,7 @@ class Trainer:
         record_terms_every: int = 1,
         data: Iterable[Any] | None = None,
         distributed=None,
+        recovery: RecoveryPolicy | None = None,
     ):
         if not phases:
             raise ValueError("Trainer needs at least one Phase (e.g. Phase('adam', steps=1000)).")
@@ -94,6 +105,11 @@ class Trainer:
         self._sched = None
         self._pending_opt_state: dict | None = None
         self._pending_sched_state: dict | None = None
+        self.recovery = recovery or RecoveryPolicy()
+        self._snapshot = ParameterSnapshot(self._params())
+        self._consecutive_failures = 0
+        self._total_failures = 0
+        self.recoveries: list[str] = []
 
     # -- control ----------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -121,14 +137,42 @@ class Trainer:
         log.info("phase %d: %s for %d steps (lr=%g)", index, phase.optimizer, phase.steps, phase.lr)
 
     # -- one step ---------------------------------------------------------
-    def _check(self, loss: Tensor, phase: Phase) -> None:
-        if not bool(torch.isfinite(loss.detach())):
-            where = f" The last good checkpoint is {self.last_checkpoint}." if self.last_checkpoint else " No checkpoint was saved yet."
-            raise NonFiniteLossError(
-                f"Loss became {loss.item()} at step {self.step + 1} ({phase.optimizer}, lr={phase.lr:g}); "
-                f"the update was not applied.{where} Lower the learning rate, check the inputs and "
-                "the PDE coefficients, or use dtype=float64."
-            )
+    @property
+    def current_phase(self) -> Phase | None:
+        """The phase the next step belongs to (``None`` once training is complete)."""
+        return self.phases[self._phase_at(self.step)] if self.step < self.total_steps else None
+
+    def reset_optimizer_memory(self, reason: str) -> None:
+        """Forget the current optimiser's state (L-BFGS curvature pairs, Adam moments), keeping the learning rate.
+
+        Call it when the objective changes under the optimiser (new collocation points, new loss weights): an L-BFGS
+        memory built on the old objective can point far off on the new one.
+        """
+        if self._opt is None:
+            return
+        lrs = [g["lr"] for g in self._opt.param_groups]
+        self._opt.state.clear()
+        if isinstance(self._opt, torch.optim.LBFGS):  # its global state lives on the first parameter; rebuild cleanly
+            self._opt = make_optimizer(self.phases[self._phase_index], self._params())
+            for g, lr in zip(self._opt.param_groups, lrs):
+                g["lr"] = lr
+        log.debug("optimiser memory reset at step %d: %s", self.step, reason)
+
+    def _fail(self, value: float, phase: Phase) -> NonFiniteLossError:
+        where = f" The last good checkpoint is {self.last_checkpoint}." if self.last_checkpoint else " No checkpoint was saved yet."
+        return NonFiniteLossError(
+            f"Loss became {value} at step {self.step + 1} ({phase.optimizer}, lr={phase.lr:g}); "
+            f"the update was not applied.{where} Lower the learning rate, check the inputs and "
+            "the PDE coefficients, or use dtype=float64."
+        )
+
+    def _first_loss_ok(self, g_loss: Tensor, phase: Phase) -> None:
+        """Check the loss at the current parameters; if finite they become the rollback point."""
+        if not bool(torch.isfinite(g_loss)):
+            if not self.recovery.enabled or not self._snapshot.valid:
+                raise self._fail(g_loss.item(), phase)
+            raise NonFiniteTrial(g_loss.item(), first=True)
+        self._snapshot.save()
 
     def _next_batch(self) -> tuple[Any, ...]:
         """``()`` for full-batch problems; else the next mini-batch (a new epoch reshuffles the loader)."""
@@ -175,10 +219,12 @@ class Trainer:
                 loss, terms = self._loss(*batch)
                 g_loss, g_terms = self._global(loss, terms)
                 if "loss" not in first:
-                    self._check(g_loss, phase)
+                    self._first_loss_ok(g_loss, phase)
                     first["loss"], first["terms"] = g_loss, g_terms
-                if not bool(torch.isfinite(g_loss)):
-                    return g_loss  # the line search backs off from non-finite trial points
+                elif not bool(torch.isfinite(g_loss)):
+                    if not self.recovery.enabled:
+                        raise self._fail(g_loss.item(), phase)
+                    raise NonFiniteTrial(g_loss.item(), first=False)  # abort the line search; the trainer rolls back
                 self._backward(loss)
                 return g_loss  # every rank sees the full-batch loss and gradient: identical line searches
 
@@ -187,24 +233,66 @@ class Trainer:
         opt.zero_grad(set_to_none=True)
         loss, terms = self._loss(*batch)
         g_loss, g_terms = self._global(loss, terms)
-        self._check(g_loss, phase)
+        self._first_loss_ok(g_loss, phase)
         self._backward(loss)
         opt.step()
         return g_loss, g_terms
 
-    def train_step(self) -> Tensor:
-        """Run one optimisation step of the current phase (no callbacks); returns the detached loss.
+    def _recover(self, phase: Phase, fault: NonFiniteTrial) -> None:
+        """Roll back to the last good parameters after ``fault``; end the phase when failures persist."""
+        self._snapshot.restore()
+        self._consecutive_failures += 1
+        self._total_failures += 1
+        where = "the step's loss" if fault.first else "a line-search trial point"
+        if phase.optimizer == "lbfgs":
+            self.reset_optimizer_memory("non-finite loss")
+            action = "restored the last good parameters and reset the L-BFGS memory"
+        else:
+            self._opt.state.clear()
+            for g in self._opt.param_groups:
+                g["lr"] *= self.recovery.lr_factor
+            if self._sched is not None and hasattr(self._sched, "base_lrs"):
+                self._sched.base_lrs = [lr * self.recovery.lr_factor for lr in self._sched.base_lrs]
+            action = (f"restored the last good parameters, cleared the moments and scaled the learning rate by "
+                      f"{self.recovery.lr_factor:g} (now {self._opt.param_groups[0]['lr']:.3g})")
+        text = f"step {self.step + 1} ({phase.optimizer}): {where} was {fault.value}; {action}"
+        exhausted = (self._consecutive_failures >= self.recovery.max_consecutive
+                     or self._total_failures > self.recovery.max_total)
+        if exhausted:
+            end = sum(p.steps for p in self.phases[: self._phase_index + 1])
+            text += (f". {self._consecutive_failures} failure(s) in a row ({self._total_failures} in this run): the "
+                     f"{phase.optimizer} phase ends early at step {self.step}, keeping the last good parameters")
+            self.step = end
+            self._consecutive_failures = 0
+        self.recoveries.append(text)
+        log.warning("non-finite loss recovered: %s.", text)
 
-        Used by benchmarks and custom loops; :meth:`fit` is the usual entry point.
-        """
+    def _advance(self) -> tuple[Phase, float, Tensor, dict[str, Tensor]] | None:
+        """One optimisation step of the current phase; ``None`` when it hit a non-finite loss and rolled back."""
         idx = self._phase_at(self.step)
         if idx != self._phase_index:
             self._enter_phase(idx)
-        loss, _ = self._run_step(self.phases[idx])
+        phase = self.phases[idx]
+        lr = self._opt.param_groups[0]["lr"]
+        try:
+            loss, terms = self._run_step(phase)
+        except NonFiniteTrial as fault:
+            self._recover(phase, fault)
+            return None
+        self._consecutive_failures = 0
         if self._sched is not None:
             self._sched.step()
         self.step += 1
-        return loss
+        return phase, lr, loss, terms
+
+    def train_step(self) -> Tensor | None:
+        """Run one optimisation step of the current phase (no callbacks); returns the detached loss.
+
+        ``None`` when the step hit a non-finite loss and was rolled back. Used by benchmarks and custom loops;
+        :meth:`fit` is the usual entry point.
+        """
+        done = self._advance()
+        return None if done is None else done[2]
 
     # -- loop -------------------------------------------------------------
     def fit(self) -> TrainResult:
@@ -214,15 +302,10 @@ class Trainer:
             cb.on_train_begin(self)
         try:
             while self.step < self.total_steps and self._stop is None:
-                idx = self._phase_at(self.step)
-                if idx != self._phase_index:
-                    self._enter_phase(idx)
-                phase = self.phases[idx]
-                lr = self._opt.param_groups[0]["lr"]
-                loss, terms = self._run_step(phase)
-                if self._sched is not None:
-                    self._sched.step()
-                self.step += 1
+                done = self._advance()
+                if done is None:
+                    continue
+                phase, lr, loss, terms = done
                 vals = torch.stack([loss, *terms.values()]).tolist() if terms else [loss.item()]
                 self.history.append(vals[0])
                 named = dict(zip(terms.keys(), vals[1:]))
@@ -237,7 +320,7 @@ class Trainer:
                 cb.on_train_error(self, err)
             raise
         result = TrainResult(self.step, list(self.history), time.perf_counter() - start, self._stop,
-                             {k: list(v) for k, v in self.term_history.items()})
+                             {k: list(v) for k, v in self.term_history.items()}, list(self.recoveries))
         for cb in self.callbacks:
             cb.on_train_end(self, result)
         return result

@@ -95,7 +95,11 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
         "world_size": ctx.world_size,
+        "recoveries": result.recoveries,
     }
+    if result.recoveries:
+        log.warning("training recovered from %d non-finite loss(es); see 'recoveries' in metrics.json.",
+                    len(result.recoveries))
     if solver.unknown_params is not None:
         found = solver.identified()
         truth = {k: v.get("true_value") for k, v in (_plain(cfg.inverse).get("unknowns") or {}).items()}

@@ -75,6 +75,18 @@ def sample_points(geometry, sampling: Sampling, device, dtype, seed: int, proble
     return CollocationPoints(interior, boundary, normals, initial)
 
 
+def resample_step(trainer: Trainer, step: int, period: int) -> int | None:
+    """The step at which the points in use after ``step`` were drawn (``None``: the initial draw).
+
+    Points are redrawn after every ``period``-th step, except before an L-BFGS step: a quasi-Newton method needs
+    one fixed objective, and a new draw under its curvature memory sends the line search far off (NaN).
+    """
+    for r in range(step - step % period, 0, -period):
+        if trainer.phases[trainer._phase_at(r)].optimizer != "lbfgs":
+            return r
+    return None
+
+
 class _Resampler(Callback):
     """Redraw interior points every ``period`` steps (in place, so a compiled loss keeps working)."""
 
@@ -82,7 +94,7 @@ class _Resampler(Callback):
         self.solver, self.period = solver, period
 
     def on_step_end(self, trainer, record):
-        if record.step % self.period == 0:
+        if record.step % self.period == 0 and resample_step(trainer, record.step, self.period) == record.step:
             self.solver.resample_interior(record.step)
 
 
@@ -285,8 +297,9 @@ class PINNSolver:
         if resume_from:
             trainer.resume(resume_from)
             period = self.sampling.resample_every
-            if period > 0 and trainer.step >= period:  # the points the interrupted run was using at that step
-                self.resample_interior(trainer.step - trainer.step % period)
+            drawn = resample_step(trainer, trainer.step, period) if period > 0 else None
+            if drawn is not None:  # the points the interrupted run was using at that step
+                self.resample_interior(drawn)
         return trainer.fit()
 
     # -- inference -----------------------------------------------------------

@@ -9,7 +9,7 @@ from sciml.autodiff import derivatives
 from sciml.checkpoint import list_checkpoints
 from sciml.networks import MLP
 from sciml.training import (CheckpointConfig, EarlyStopping, MetricsLogger, ModelCheckpoint, NonFiniteLossError,
-                            Phase, TensorBoardLogger, Trainer)
+                            Phase, RecoveryPolicy, TensorBoardLogger, Trainer)
 
 
 def _problem(engine="taylor", nan_after=None):
@@ -71,10 +71,10 @@ def test_resume_across_lbfgs_phase(tmp_path):
     assert t2.fit().history == straight.history
 
 
-def test_nan_guard_names_step_and_keeps_last_good_checkpoint(tmp_path):
+def test_nan_guard_without_recovery_names_step_and_keeps_last_good_checkpoint(tmp_path):
     net, lf, _ = _problem(nan_after=12)
     ck = ModelCheckpoint(CheckpointConfig(save_checkpoint_steps=5, keep_checkpoint_max=2, directory=str(tmp_path)))
-    t = Trainer(lf, net, [Phase("adam", 50, 1e-2)], [ck])
+    t = Trainer(lf, net, [Phase("adam", 50, 1e-2)], [ck], recovery=RecoveryPolicy(max_consecutive=0))
     with pytest.raises(NonFiniteLossError, match=r"at step 13 .*last good checkpoint is .*ckpt-00000010"):
         t.fit()
     assert [p.name for p in list_checkpoints(tmp_path)] == ["ckpt-00000005", "ckpt-00000010"]

@@ -21,7 +21,8 @@ def _burgers_solver(**kw):
     torch.manual_seed(0)
     geo = SpaceTime(Interval(-1, 1), TimeDomain(0, 1))
     phases = kw.pop("phases", [Phase("adam", 20, 1e-3)])
-    return PINNSolver(Burgers(0.01 / math.pi), geo, MLP(2, 1, 16, 2), phases, Sampling(256, 32, 32), hard_constraints=kw.pop("hard_constraints", False), dtype="float64", **kw)
+    sampling = kw.pop("sampling", Sampling(256, 32, 32))
+    return PINNSolver(Burgers(0.01 / math.pi), geo, MLP(2, 1, 16, 2), phases, sampling, hard_constraints=kw.pop("hard_constraints", False), dtype="float64", **kw)
 
 
 @pytest.mark.parametrize("engine", ["autograd", "taylor"])
@@ -186,3 +187,22 @@ def test_loss_weights_accept_the_problems_own_term_names():
     with pytest.raises(ValueError, match=r"unknown terms \['pde'\]; terms are \['momentum_x'"):
         PINNSolver(Kovasznay(20.0), geo, MLP(2, 3, 8, 2), [Phase("adam", 1)], Sampling(32, 16, 0),
                    hard_constraints=False, loss_weights={"pde": 2.0})
+
+
+def test_points_are_redrawn_during_adam_but_frozen_for_lbfgs():
+    """A new draw under L-BFGS's curvature memory sent the default run's line search to NaN at step 4002."""
+    from sciml.training import Callback
+
+    s = _burgers_solver(phases=[Phase("adam", 12, 1e-3), Phase("lbfgs", 8, 1.0)],
+                        sampling=Sampling(n_interior=64, n_boundary=8, n_initial=8, resample_every=4))
+    seen = []
+
+    class Watch(Callback):
+        def on_step_end(self, trainer, record):
+            seen.append((record.step, record.phase, s.points.interior.sum().item()))
+
+    s.fit([Watch()])
+    value = {step: v for step, _, v in seen}
+    assert len({value[3], value[4], value[8]}) == 3  # the initial draw, then new draws after steps 4 and 8
+    assert value[12] == value[8]  # no draw after step 12: the next step is L-BFGS's
+    assert {v for _, ph, v in seen if ph == "lbfgs"} == {value[8]}  # one fixed objective through the L-BFGS phase

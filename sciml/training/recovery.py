@@ -1,0 +1,90 @@
+"""Recovery from non-finite losses: roll back to the last good parameters and go on.
+
+A NaN or Inf loss is usually a recoverable fault, not a failed run: an L-BFGS line search tried a
+point far along a direction built from stale curvature pairs, or an Adam step with too large a
+learning rate overflowed. The trainer keeps a copy of the parameters of the last step whose loss
+was finite (:class:`ParameterSnapshot`) and, on a non-finite loss, restores it and
+
+- for L-BFGS: clears the quasi-Newton memory, so the next iteration is a short steepest-descent
+  step (torch's first L-BFGS iteration uses ``t = min(1, 1/‖g‖₁)·lr``);
+- for Adam/AdamW: clears the moment estimates and multiplies the learning rate by
+  ``lr_factor``.
+
+After ``max_consecutive`` failures in a row the phase ends early and keeps the restored
+parameters (for L-BFGS, whose line search only accepts decreases, these are also the best ones);
+after ``max_total`` failures in one run every later failure ends its phase at once. Each event is
+logged and kept in :attr:`sciml.training.TrainResult.recoveries`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class RecoveryPolicy:
+    """How many non-finite losses a run absorbs, and how it changes course after one.
+
+    ``max_consecutive = 0`` turns recovery off: the first non-finite loss raises
+    :class:`sciml.training.NonFiniteLossError`.
+    """
+
+    max_consecutive: int = 5
+    max_total: int = 50
+    lr_factor: float = 0.5
+
+    def __post_init__(self):
+        if not isinstance(self.max_consecutive, int) or self.max_consecutive < 0:
+            raise ValueError(f"RecoveryPolicy.max_consecutive must be an integer >= 0 (0 turns recovery off), got "
+                             f"{self.max_consecutive!r}.")
+        if not isinstance(self.max_total, int) or self.max_total < self.max_consecutive:
+            raise ValueError(f"RecoveryPolicy.max_total must be an integer >= max_consecutive "
+                             f"({self.max_consecutive}), got {self.max_total!r}.")
+        if not 0.0 < self.lr_factor <= 1.0:
+            raise ValueError(f"RecoveryPolicy.lr_factor must be in (0, 1], got {self.lr_factor!r}; 0.5 halves the "
+                             "learning rate after each recovered Adam step.")
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_consecutive > 0
+
+
+class NonFiniteTrial(Exception):
+    """Raised inside an optimiser step when a loss evaluation is NaN/Inf; caught by the trainer.
+
+    ``first`` tells whether it was the step's first evaluation (the current parameters are bad)
+    or a later trial point of a line search (the current parameters are still good).
+    """
+
+    def __init__(self, value: float, first: bool):
+        super().__init__(f"non-finite loss {value}")
+        self.value, self.first = value, first
+
+
+class ParameterSnapshot:
+    """A copy of a list of tensors, refreshed in place (``save``) and written back (``restore``)."""
+
+    def __init__(self, params: list[torch.Tensor]):
+        self.params = params
+        self.copy = [p.detach().clone() for p in params]
+        self.valid = False
+
+    @torch.no_grad()
+    def save(self) -> None:
+        torch._foreach_copy_(self.copy, [p.detach() for p in self.params])
+        self.valid = True
+
+    @torch.no_grad()
+    def restore(self) -> None:
+        torch._foreach_copy_([p.detach() for p in self.params], self.copy)
+
+
+def parameters_finite(params: list[torch.Tensor]) -> bool:
+    """Whether every entry of every tensor is finite (one host sync)."""
+    if not params:
+        return True
+    return bool(torch.stack([torch.isfinite(p.detach()).all() for p in params]).all())
+
+
+__all__ = ["RecoveryPolicy", "ParameterSnapshot", "NonFiniteTrial", "parameters_finite"]

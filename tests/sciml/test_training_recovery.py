@@ -1,0 +1,95 @@
+"""Non-finite losses are recovered, not fatal: roll back, reset the optimiser, go on (sciml.training.recovery)."""
+import math
+
+import pytest
+import torch
+
+from sciml.autodiff import derivatives
+from sciml.networks import MLP
+from sciml.training import NonFiniteLossError, Phase, RecoveryPolicy, Trainer
+
+
+def _poisson(inject):
+    """1-D Poisson fit; ``inject(trainer_step, call_in_attempt)`` returns True where the loss must be NaN."""
+    torch.manual_seed(0)
+    net = MLP(1, 1, 12, 2)
+    x = torch.linspace(-1, 1, 64)[:, None]
+    xb = torch.tensor([[-1.0], [1.0]])
+    state = {"trainer": None, "calls": {}, "first_losses": {}}
+
+    def loss_fn():
+        d = derivatives(net, x, "taylor")
+        r = d.d2(0, 0) + math.pi**2 * torch.sin(math.pi * x[:, 0])
+        loss = (r * r).mean() + net(xb).pow(2).mean()
+        step = state["trainer"].step
+        attempt = (step, len(state["trainer"].recoveries))  # a rolled-back step is retried: a new attempt
+        k = state["calls"][attempt] = state["calls"].get(attempt, 0) + 1
+        if k == 1:
+            state["first_losses"].setdefault(step, []).append(loss.item())
+        if inject(step, k):
+            loss = loss * float("nan")
+        return loss, {}
+
+    return net, loss_fn, state
+
+
+def _fit(phases, inject, policy=None):
+    net, lf, state = _poisson(inject)
+    tr = Trainer(lf, net, phases, recovery=policy)
+    state["trainer"] = tr
+    return tr, tr.fit(), state, net
+
+
+def test_nan_at_a_line_search_trial_point_rolls_back_and_resets_lbfgs():
+    # the second evaluation of step 16 is a trial point of its line search
+    tr, res, state, net = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], _once(15, 2))
+    assert len(res.recoveries) == 1 and "line-search trial" in res.recoveries[0] and "L-BFGS memory" in res.recoveries[0]
+    assert res.steps == 40 and len(res.history) == 40  # the rolled-back attempt is retried, not counted
+    first, retry = state["first_losses"][15]  # the retry starts from exactly the parameters of the failed attempt
+    assert retry == first
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    clean, _, _, _ = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], lambda s, k: False)
+    assert res.history[-1] < 0.05 * res.history[9]  # L-BFGS still converges after the reset
+    assert clean.history[:15] == res.history[:15]
+
+
+def _once(at_step, at_call):
+    fired = {"done": False}
+
+    def inject(step, k):
+        if step == at_step and k == at_call and not fired["done"]:
+            fired["done"] = True
+            return True
+        return False
+
+    return inject
+
+
+def test_transient_nan_in_adam_rolls_back_one_update_and_halves_the_learning_rate():
+    tr, res, state, _ = _fit([Phase("adam", 40, 1e-2)], _once(20, 1))
+    assert len(res.recoveries) == 1 and "scaled the learning rate by 0.5" in res.recoveries[0]
+    assert tr._opt.param_groups[0]["lr"] == pytest.approx(0.5e-2)
+    assert len(res.history) == 40 and all(math.isfinite(v) for v in res.history)
+    # the retry evaluates the parameters from before the last update: those of step 20's first evaluation
+    assert state["first_losses"][20][1] == state["first_losses"][19][0]
+
+
+def test_persistent_nan_ends_the_phase_and_keeps_the_last_good_parameters():
+    tr, res, state, net = _fit([Phase("adam", 30, 1e-2), Phase("lbfgs", 10, 1.0)], lambda step, k: 12 <= step < 30,
+                               RecoveryPolicy(max_consecutive=3))
+    assert len(res.recoveries) == 3 and "phase ends early at step 12" in res.recoveries[-1]
+    assert len(res.history) == 12 + 10  # 12 Adam steps, then the whole L-BFGS phase from the kept parameters
+    assert state["first_losses"][30][0] == pytest.approx(state["first_losses"][11][0])  # = parameters before step 12
+    assert res.history[-1] < res.history[11]
+
+
+def test_nan_before_any_good_step_raises_with_the_step():
+    with pytest.raises(NonFiniteLossError, match="at step 1 "):
+        _fit([Phase("adam", 5, 1e-2)], lambda step, k: True)
+
+
+def test_recovery_policy_validates():
+    with pytest.raises(ValueError, match="max_consecutive"):
+        RecoveryPolicy(max_consecutive=-1)
+    with pytest.raises(ValueError, match="lr_factor"):
+        RecoveryPolicy(lr_factor=0.0)

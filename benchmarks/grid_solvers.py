@@ -37,7 +37,7 @@ def _time(step, state, n):
 def worker_sciml_ns(n: int, steps: int, error_run: bool) -> dict:
     import torch
 
-    from solvers.navier_stokes import NSGrid, NSState, step, taylor_green_vorticity
+    from solvers.grid.navier_stokes import NSGrid, NSState, step, taylor_green_vorticity
 
     torch.set_grad_enabled(False)
     nu, dt = 0.01, 0.01
@@ -95,7 +95,7 @@ def worker_phiflow_ns(n: int, steps: int, error_run: bool) -> dict:
 def worker_cavity(n: int, steps: int) -> dict:
     import torch
 
-    from solvers.cavity import initial_state, stable_dt, step
+    from solvers.grid.cavity import initial_state, stable_dt, step
 
     dt = stable_dt(n, 100.0)
     rate, _ = _time(lambda s: step(s, dt, 100.0), initial_state(n), steps)
@@ -105,7 +105,7 @@ def worker_cavity(n: int, steps: int) -> dict:
 def worker_memory() -> dict:
     import torch
 
-    from solvers.navier_stokes import NSGrid, NSState, step
+    from solvers.grid.navier_stokes import NSGrid, NSState, step
     from solvers.time_integrators import rollout
 
     g = NSGrid(64)

@@ -88,8 +88,8 @@ def _models(case: str):
 
 def _data(case: str, n_train: int, n_test: int):
     from sciml.data import ShardedDataset
-    from solvers.datasets import ensure_dataset
-    from solvers.operator_learning import Task
+    from solvers.operators.datasets import ensure_dataset
+    from solvers.operators import Task
 
     spec = {"darcy": {"name": "darcy", "folder": "darcy_r85", "samples": 1200, "params": {"resolution": 85}},
             "burgers": {"name": "burgers", "folder": "burgers_nu0.1_r1024", "samples": 1200, "chunk": 50,
@@ -105,7 +105,7 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
 
 
     from sciml.networks import count_parameters
-    from solvers.operator_learning import (NormalizedOperator, OperatorTraining, evaluate, fit_normalizer,
+    from solvers.operators import (NormalizedOperator, OperatorTraining, evaluate, fit_normalizer,
                                            train_operator)
     from sciml.training.losses import relative_lp
 

@@ -24,7 +24,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import numpy as np, torch
 import sciml.zoo as zoo
-import solvers.zoo_loaders, solvers.pinn.from_config, solvers.experiments.operators, physics  # noqa: F401,E401
+import solvers.pinn.zoo_loader, solvers.pinn.from_config, solvers.operators.experiment, physics  # noqa: F401,E401
 import hydra.utils  # noqa: F401  (one-off imports per process, timed apart from loading)
 t_import = time.perf_counter() - t0
 name = sys.argv[1]

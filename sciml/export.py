@@ -13,21 +13,34 @@ import numpy as np
 import torch
 
 
-def export_onnx(module: torch.nn.Module, example: torch.Tensor, path: str | Path, opset: int = 17) -> Path:
+def export_onnx(module: torch.nn.Module, example: torch.Tensor, path: str | Path, opset: int = 17,
+                overwrite: bool = False) -> Path:
+    """Write ``module``'s forward map at ``example`` (batch axis dynamic) to ``path`` as a checked ONNX graph.
+
+    ``path`` must be a file name, not a folder; an existing file is replaced only with ``overwrite``. The graph is
+    written to ``<path>.partial`` and renamed when it checks out, so a failed export leaves nothing behind.
+    """
     try:
         import onnx
     except ImportError as err:
         raise ImportError("ONNX export needs the onnx package: pip install 'sciml[export]'.") from err
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"--out {path} is a folder; give a file name, e.g. --out {path / 'model.onnx'}.")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass --force to replace it.")
     path.parent.mkdir(parents=True, exist_ok=True)
     module = module.eval().float()
     example = example.float()
     dynamic = {"input": {0: "batch"}, "output": {0: "batch"}}
     tmp = path.with_name(path.name + ".partial")
-    torch.onnx.export(module, (example,), str(tmp), input_names=["input"], output_names=["output"],
-                      dynamic_axes=dynamic, opset_version=opset, dynamo=False)
-    onnx.checker.check_model(onnx.load(str(tmp)))
-    tmp.replace(path)
+    try:
+        torch.onnx.export(module, (example,), str(tmp), input_names=["input"], output_names=["output"],
+                          dynamic_axes=dynamic, opset_version=opset, dynamo=False)
+        onnx.checker.check_model(onnx.load(str(tmp)))
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 from sciml.checkpoint import load_weights
 from sciml.checkpoint.atomic import atomic_write_text
 from solvers.pinn.from_config import _instantiate, inference_solver
-from solvers.zoo_packaging import _final_checkpoint
+from sciml.zoo.packaging import _final_checkpoint
 
 
 def main(argv: list[str]) -> int:

@@ -86,7 +86,7 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--runs", default="benchmarks/runs")
     args = ap.parse_args()
-    from solvers.zoo_packaging import package
+    from sciml.zoo.packaging import package
 
     for spec in ENTRIES:
         if args.only and spec["name"] not in args.only.split(","):

@@ -1,5 +1,7 @@
-"""solvers: how problems are solved (PINNs, reference solvers). Imports ``sciml`` and ``physics``."""
-from solvers.pinn import PINNSolver, run_experiment
-from solvers.reference import BurgersColeHopf, burgers_cole_hopf
+"""solvers: how problems are solved. Imports ``sciml`` and ``physics``.
 
-__all__ = ["PINNSolver", "run_experiment", "BurgersColeHopf", "burgers_cole_hopf"]
+One folder per method: ``pinn`` (physics-informed networks), ``operators`` (neural operators and the
+datasets they train on), ``grid`` (classical grid PDE solvers), ``fdtd`` (Maxwell), ``md`` (molecular
+dynamics), ``time_integrators`` (Runge–Kutta tableaux, ETDRK4) and ``reference`` (exact and classical
+reference solutions). Each method registers its ``sciml run`` experiments as plug-ins (pyproject.toml).
+"""

@@ -19,6 +19,7 @@ def forces(energy_fn, R: Tensor, *args, create_graph: bool = False, **kw) -> Ten
 
 
 def energy_and_forces(energy_fn, R: Tensor, *args, create_graph: bool = False, **kw) -> tuple[Tensor, Tensor]:
+    """``(U, −∂U/∂R)``; ``U`` detached unless ``create_graph``."""
     Rg = R if R.requires_grad else R.detach().requires_grad_(True)
     e = energy_fn(Rg, *args, **kw)
     (g,) = torch.autograd.grad(e, Rg, create_graph=create_graph)
@@ -32,7 +33,13 @@ def virial_stress(energy_fn, R: Tensor, box: Tensor, *args, **kw) -> Tensor:
     return g / box.prod()
 
 
+def degrees_of_freedom(n_atoms: int, dof: int | None = None) -> int:
+    """``N_dof = 3N − 3`` (total momentum conserved), or ``dof`` when given (e.g. with constraints)."""
+    return 3 * n_atoms - 3 if dof is None else int(dof)
+
+
 def kinetic_energy(V: Tensor, mass=1.0) -> Tensor:
+    """``½ Σ m v²`` of velocities ``[N, 3]`` (``mass`` a scalar or ``[N]``)."""
     m = torch.as_tensor(mass, dtype=V.dtype, device=V.device)
     m = m.reshape(-1, 1) if m.ndim else m
     return 0.5 * (m * V * V).sum()
@@ -40,8 +47,7 @@ def kinetic_energy(V: Tensor, mass=1.0) -> Tensor:
 
 def temperature(V: Tensor, mass=1.0, dof: int | None = None, kB: float = 1.0) -> Tensor:
     """``2 KE / (N_dof k_B)``; ``N_dof`` defaults to ``3N − 3`` (momentum conserved)."""
-    n_dof = 3 * V.shape[0] - 3 if dof is None else dof
-    return 2 * kinetic_energy(V, mass) / (n_dof * kB)
+    return 2 * kinetic_energy(V, mass) / (degrees_of_freedom(V.shape[0], dof) * kB)
 
 
 def pressure(energy_fn, R: Tensor, box: Tensor, V: Tensor | None = None, mass=1.0, *args, **kw) -> Tensor:

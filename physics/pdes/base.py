@@ -6,6 +6,7 @@ A problem says *what* is solved; ``solvers`` decide *how*. Residuals are written
 from __future__ import annotations
 
 import abc
+import copy
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,7 +62,21 @@ class PDE(abc.ABC):
         return None
 
     def second_dim_indices(self) -> tuple[int, ...]:
+        """Indices of ``second_dims`` among ``input_names``."""
         return tuple(self.input_names.index(n) for n in self.second_dims)
+
+    def with_coefficients(self, **values) -> "PDE":
+        """A copy of this problem with the named coefficients replaced (the original is untouched).
+
+        Inverse problems pass trainable tensors here each step, so the residual sees the current estimates.
+        """
+        missing = sorted(k for k in values if not hasattr(self, k))
+        if missing:
+            raise ValueError(f"{missing} are not coefficients of {self!r}; it has "
+                             f"{sorted(k for k in vars(self) if not k.startswith('_'))}.")
+        new = copy.copy(self)
+        new.__dict__.update(values)
+        return new
 
 
 def exact_condition(pde: PDE, name: str = "bc", region: str = "boundary") -> Condition:

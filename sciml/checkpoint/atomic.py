@@ -1,4 +1,9 @@
-"""Atomic file and directory writes: write beside the target, fsync, then rename."""
+"""Atomic file and directory writes: write beside the target, fsync, then rename.
+
+The temporary file (``mkstemp``, mode 0600) and directory (``mkdtemp``, 0700) are given the
+permissions an ordinary ``open``/``mkdir`` would have had under the user's umask before the
+rename, so results are not silently owner-only.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -7,6 +12,17 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def default_mode(directory: bool = False) -> int:
+    """``0o777`` (directories) or ``0o666`` (files) less the process umask."""
+    return (0o777 if directory else 0o666) & ~_umask()
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -19,6 +35,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -45,6 +62,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         for f in tmp.iterdir():
             with open(f, "rb") as fh:
                 os.fsync(fh.fileno())
+        os.chmod(tmp, default_mode(directory=True))
         if path.exists():
             old = path.with_name(f".old-{path.name}-{os.getpid()}")
             os.replace(path, old)

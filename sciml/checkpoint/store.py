@@ -24,14 +24,13 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from sciml.checkpoint.atomic import atomic_directory
+from sciml.checkpoint.files import check_regular_file, check_safetensors_size
+from sciml.checkpoint.store_errors import CheckpointError
 from sciml.checkpoint.tree import flatten_state, unflatten_state
 
 FORMAT_VERSION = 1
+MAX_JSON_BYTES = 256 * 2**20  # meta.json / train_state.json larger than this are refused unread
 _PICKLE_MAGIC = (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05", b"PK\x03\x04")
-
-
-class CheckpointError(ValueError):
-    """A checkpoint is missing, incomplete, corrupted, unsafe, or does not match the model."""
 
 
 def _sha256(data: bytes) -> str:
@@ -98,6 +97,10 @@ def _read_verified(path: Path, name: str, meta: dict) -> bytes:
     f = path / name
     if not f.exists():
         raise CheckpointError(f"Checkpoint {path} is incomplete: {name} is missing.")
+    if name.endswith(".safetensors"):
+        check_safetensors_size(f)
+    else:
+        check_regular_file(f, max_bytes=MAX_JSON_BYTES, what="checkpoint file")
     data = f.read_bytes()
     if data[:2] in _PICKLE_MAGIC[:4] or data[:4] == _PICKLE_MAGIC[4]:
         raise CheckpointError(
@@ -127,6 +130,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
             f"Checkpoint {path} is incomplete: meta.json is missing (the write was interrupted). "
             "Use an earlier checkpoint."
         )
+    check_regular_file(mf, max_bytes=MAX_JSON_BYTES, what="checkpoint metadata")
     try:
         meta = json.loads(mf.read_text())
     except json.JSONDecodeError as err:

@@ -1,4 +1,1 @@
-"""Command-line interface (``sciml`` console script)."""
-from sciml.cli.main import main
-
-__all__ = ["main"]
+"""Command-line interface: the ``sciml`` console script (:func:`sciml.cli.main.main`)."""

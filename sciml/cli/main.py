@@ -1,207 +1,151 @@
-"""The ``sciml`` command line.
+"""The ``sciml`` command line: ``sciml <command> --help`` explains each command.
 
-``sciml run [key=value ...] [-m]`` composes ``configs/config.yaml`` with Hydra overrides and
-runs the experiment's ``runner`` (a dotted path in the config, so this core package never
-imports ``solvers``). ``sciml config [overrides]`` prints the composed config.
+Commands: ``run`` (an experiment, Hydra overrides), ``config`` (print the composed config),
+``list`` (registered plug-ins), ``generate`` (a dataset), ``data info|verify``, ``zoo
+list|info|eval|predict`` and ``export``. Bad arguments end with one line naming the argument and
+exit 2.
 """
 from __future__ import annotations
 
-import logging
-import os
+import argparse
 import sys
 from pathlib import Path
 
-USAGE = """usage: sciml <command> [args]
-
-commands:
-  run [overrides] [-m]   run an experiment (default: configs/config.yaml, experiment=burgers_pinn)
-                         e.g. sciml run experiment=burgers_pinn optimizer.steps=500 device=cpu mode=graph
-                              sciml run -m model.width=32,64
-  config [overrides]     print the composed, validated config
-  generate dataset=NAME [overrides]
-                         generate a training dataset with our solvers (darcy, burgers_nu0.1, ns2d)
-                         e.g. sciml generate dataset=darcy dataset.samples=200 dataset.processes=2
-  data info PATH         schema, sample count, shards and statistics of a dataset folder
-  data verify PATH       check every shard against its SHA-256 in the manifest (exit 1 on problems)
-  zoo list | info NAME | eval NAME|all [--full] | predict NAME --points F --out F
-                         pretrained solvers shipped in the package (eval exits 1 if a metric is >2 % off its card)
-  export NAME --format onnx [--out FILE]
-                         ONNX graph of a zoo model's forward map, checked against onnxruntime
-  --version              print the sciml version
-"""
-
-log = logging.getLogger("sciml")
-_USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, RuntimeError, FileNotFoundError, KeyError, ArithmeticError)
+EPILOG = "Examples:\n  sciml run\n  sciml run experiment=euler_sod euler.flux=roe\n  sciml run -m model.width=32,64\n" \
+         "  sciml zoo eval all\n  sciml generate dataset=darcy dataset.samples=200"
 
 
-def _first_choice(override: str) -> str:
-    """``a=1,2`` (a multirun sweep) → ``a=1`` for validation."""
-    if "=" not in override:
-        return override
-    key, val = override.split("=", 1)
-    depth, out = 0, []
-    for ch in val:
-        if ch in "[({":
-            depth += 1
-        elif ch in "])}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            break
-        out.append(ch)
-    val = "".join(out)
-    for fn in ("range(", "choice(", "interval(", "glob("):
-        if val.startswith(fn):
-            return key + "=" + val[len(fn):].split(",")[0].rstrip(")")
-    return key + "=" + val
+class _Parser(argparse.ArgumentParser):
+    """argparse that ends a bad command line with one line naming the problem (and exit 2)."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _validate(overrides: list[str]) -> None:
-    from sciml.config import compose
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``sciml`` parser with one sub-command per action."""
+    from sciml import __version__
 
-    plain = [_first_choice(o) for o in overrides if not o.startswith(("hydra.", "-", "+hydra"))]
-    compose(plain)
+    p = _Parser(prog="sciml", description="Scientific machine learning on PyTorch: PINNs, neural operators, "
+                "differentiable FDTD, MD and grid solvers.", epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"sciml {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run an experiment (default: the Burgers PINN)",
+                         description="Compose configs/config.yaml with Hydra overrides (key=value) and run the "
+                         "experiment's registered runner. Hydra flags pass through: -m/--multirun sweeps, "
+                         "--cfg job prints the config, hydra.run.dir=DIR chooses the output folder.")
+    run.add_argument("overrides", nargs=argparse.REMAINDER, help="Hydra overrides, e.g. experiment=wave model.width=64")
+
+    cfg = sub.add_parser("config", help="print the composed, validated config",
+                         description="Print the config that `sciml run` with the same overrides would run.")
+    cfg.add_argument("overrides", nargs="*", help="Hydra overrides")
+
+    lst = sub.add_parser("list", help="list registered experiments, datasets, zoo loaders or components",
+                         description="Plug-ins registered by the installed packages (entry points).")
+    lst.add_argument("what", nargs="?", default="experiments",
+                     choices=["experiments", "datasets", "zoo_loaders", "components"])
+
+    gen = sub.add_parser("generate", help="generate a solver dataset (sharded HDF5)",
+                         description="Generate (or finish) the dataset of a configs/dataset/*.yaml node.")
+    gen.add_argument("overrides", nargs="*", help="dataset=NAME and overrides, e.g. dataset.samples=200")
+
+    data = sub.add_parser("data", help="inspect or verify a dataset folder")
+    data.add_argument("action", choices=["info", "verify"], help="info: schema and statistics; verify: every shard")
+    data.add_argument("path", help="dataset folder")
+
+    zoo = sub.add_parser("zoo", help="pretrained models shipped in the package")
+    zsub = zoo.add_subparsers(dest="zoo_command", metavar="<zoo command>", parser_class=_Parser, required=True)
+    zsub.add_parser("list", help="the shipped entries")
+    zi = zsub.add_parser("info", help="an entry's model card")
+    zi.add_argument("name")
+    ze = zsub.add_parser("eval", help="recompute an entry's metrics (exit 1 if off its card)")
+    ze.add_argument("name", help="an entry, or 'all'")
+    ze.add_argument("--full", action="store_true", help="rebuild the reference from the config (slower)")
+    ze.add_argument("--tolerance", type=float, default=0.02, help="allowed relative deviation (default 0.02)")
+    zp = zsub.add_parser("predict", help="evaluate an entry at points from a file")
+    zp.add_argument("name")
+    zp.add_argument("--points", type=Path, required=True, help="CSV with a header of input names, or .npy")
+    zp.add_argument("--out", type=Path, required=True, help="CSV (inputs then outputs) or .npy")
+    zp.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    ex = sub.add_parser("export", help="export a zoo entry's forward map (ONNX)")
+    ex.add_argument("name")
+    ex.add_argument("--format", default="onnx", choices=["onnx"])
+    ex.add_argument("--out", type=Path, default=None, help="output file (default NAME.onnx)")
+    ex.add_argument("--force", action="store_true", help="replace an existing --out file")
+    return p
 
 
-def _hydra_run(args: list[str]) -> int:
-    import hydra
-    from hydra.utils import get_method
+def _print_config(overrides: list[str]) -> int:
+    from omegaconf import OmegaConf
 
-    from sciml.config import ConfigError
-    from sciml.config.schema import register_configs
-
-    register_configs()
-    overrides = [a for a in args if not a.startswith("-")]
-    try:
-        _validate(overrides)
-    except ConfigError as err:
-        print(f"sciml: {err}", file=sys.stderr)
-        return 2
-
-    @hydra.main(config_path="pkg://configs", config_name="config", version_base="1.3")
-    def entry(cfg) -> float | None:
-        out = Path(os.getcwd())
-        try:
-            runner = get_method(cfg.runner)
-        except Exception as err:
-            raise SystemExit(f"sciml: runner {cfg.runner!r} could not be imported: {err}")
-        try:
-            metrics = runner(cfg, out_dir=out)
-        except _USER_ERRORS as err:
-            (out / "FAILED.txt").write_text(f"{type(err).__name__}: {err}\n")
-            log.error("%s: %s", type(err).__name__, err)
-            print(f"sciml: run failed ({type(err).__name__}): {err}\nNo results were written; see {out}/FAILED.txt.",
-                  file=sys.stderr)
-            raise SystemExit(2)
-        return metrics.get("rel_l2") if isinstance(metrics, dict) else None
-
-    saved = sys.argv
-    sys.argv = ["sciml run", *args]
-    try:
-        entry()
-    except SystemExit as ex:
-        code = ex.code
-        return code if isinstance(code, int) else (0 if code is None else 2)
-    finally:
-        sys.argv = saved
-    return 0
-
-
-def _compose_or_report(args: list[str]):
-    """The composed config, or ``None`` after printing the config error."""
     from sciml.config import ConfigError, compose
 
     try:
-        return compose(args)
+        cfg = compose(overrides)
     except ConfigError as err:
-        print(f"sciml: {err}", file=sys.stderr)
-        return None
-
-
-def _print_config(args: list[str]) -> int:
-    from omegaconf import OmegaConf
-
-    cfg = _compose_or_report(args)
-    if cfg is None:
+        print(f"sciml config: {err}", file=sys.stderr)
         return 2
     print(OmegaConf.to_yaml(cfg, resolve=True))
     return 0
 
 
-def _generate(args: list[str]) -> int:
-    from hydra.utils import get_method
-    from omegaconf import OmegaConf
+def _list(what: str) -> int:
+    from sciml.plugins import available, experiments
 
-    cfg = _compose_or_report(args)
-    if cfg is None:
-        return 2
-    if cfg.get("dataset") is None:
-        import importlib.resources as res
-
-        names = sorted(p.name[:-5] for p in res.files("configs").joinpath("dataset").iterdir() if p.name.endswith(".yaml"))
-        print(f"sciml generate: say which dataset, e.g. `sciml generate dataset=darcy`. Available: {names}.", file=sys.stderr)
-        return 2
-    spec = OmegaConf.to_container(cfg.dataset, resolve=True)
-    generator = get_method(spec.pop("generator"))
-    try:
-        path = generator(spec)
-    except _USER_ERRORS as err:
-        print(f"sciml generate: {err}", file=sys.stderr)
-        return 2
-    print(f"dataset ready: {path}")
+    if what == "experiments":
+        for name, exp in experiments().items():
+            nodes = ", ".join(exp.nodes) or "-"
+            print(f"{name:26s} nodes: {nodes:34s} {exp.description}")
+        return 0
+    for name in available(f"sciml.{what}"):
+        print(name)
     return 0
 
 
-def _data(args: list[str]) -> int:
-    from sciml.data import DatasetError, info, verify
-
-    if len(args) != 2 or args[0] not in ("info", "verify"):
-        print("usage: sciml data info PATH | sciml data verify PATH", file=sys.stderr)
-        return 2
-    try:
-        if args[0] == "info":
-            print(info(args[1]))
-            return 0
-        report = verify(args[1])
-    except DatasetError as err:
-        print(f"sciml data: {err}", file=sys.stderr)
-        return 2
-    print(report.text())
-    return 0 if report.ok else 1
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sciml`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        print(USAGE)
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
         return 0
-    if argv[0] == "--version":
-        from sciml import __version__
+    if argv[0] == "run":  # everything after `run` belongs to Hydra (its flags included)
+        if argv[1:2] in (["-h"], ["--help"]):
+            parser.parse_args(["run", "--help"])
+        from sciml.cli.run import run_command
 
-        print(f"sciml {__version__}")
-        return 0
-    cmd, rest = argv[0], argv[1:]
-    if cmd == "run":
-        code = _hydra_run(rest)
+        code = run_command(argv[1:])
         dist_mod = sys.modules.get("sciml.distributed")
         if dist_mod is not None and dist_mod.failed():  # a broken gloo group: end now, so nothing aborts at exit
             dist_mod.exit_process(code or 1)
         return code
-    if cmd == "config":
-        return _print_config(rest)
-    if cmd == "generate":
-        return _generate(rest)
-    if cmd == "zoo":
-        from sciml.cli.zoo_commands import zoo_main
+    args = parser.parse_args(argv)
+    if args.command == "config":
+        return _print_config(args.overrides)
+    if args.command == "list":
+        return _list(args.what)
+    if args.command == "generate":
+        from sciml.cli.data_commands import generate_command
 
-        return zoo_main(rest)
-    if cmd == "export":
-        from sciml.cli.zoo_commands import export_main
+        return generate_command(args.overrides)
+    if args.command == "data":
+        from sciml.cli.data_commands import data_command
 
-        return export_main(rest)
-    if cmd == "data":
-        return _data(rest)
-    print(f"sciml: unknown command {cmd!r}.\n\n{USAGE}", file=sys.stderr)
-    return 2
+        return data_command(args.action, args.path)
+    from sciml.cli import zoo_commands as z
+
+    if args.command == "export":
+        return z.guarded("export", z.export_command, args.name, args.format, args.out, args.force)
+    if args.zoo_command == "list":
+        return z.guarded("zoo list", z.zoo_list)
+    if args.zoo_command == "info":
+        return z.guarded("zoo info", z.zoo_info, args.name)
+    if args.zoo_command == "eval":
+        return z.guarded("zoo eval", z.zoo_eval, args.name, args.full, args.tolerance)
+    return z.guarded("zoo predict", z.zoo_predict, args.name, args.points, args.out, args.force)
 
 
 if __name__ == "__main__":  # pragma: no cover

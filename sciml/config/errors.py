@@ -12,7 +12,7 @@ class ConfigError(ValueError):
 
 
 def _fields_of(path: str) -> list[str] | None:
-    node: type | None = schema.ExperimentConfig
+    node: type | None = schema.schema_class()
     for part in [p for p in path.split(".") if p]:
         if node is None or not dataclasses.is_dataclass(node):
             return None
@@ -20,10 +20,20 @@ def _fields_of(path: str) -> list[str] | None:
         if f is None:
             return None
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else None  # type: ignore[misc]
-        node = type(default) if dataclasses.is_dataclass(default) else None
+        node = type(default) if dataclasses.is_dataclass(default) else _declared_dataclass(f.type)
     if node is None or not dataclasses.is_dataclass(node):
         return None
     return [x.name for x in dataclasses.fields(node)]
+
+
+def _declared_dataclass(tp) -> type | None:
+    """The dataclass inside a field type (``Optional[X]`` → ``X``), if any."""
+    import typing
+
+    for t in (tp, *typing.get_args(tp)):
+        if dataclasses.is_dataclass(t):
+            return t
+    return None
 
 
 def explain_config_error(err: Exception) -> Exception:

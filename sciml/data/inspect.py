@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
+import numpy as np
 
+from sciml.checkpoint.files import check_regular_file
 from sciml.data.reader import read_manifest
 from sciml.data.schema import DatasetError, Schema
 from sciml.data.writer import MANIFEST, STATS, sha256_file
@@ -14,7 +16,8 @@ from sciml.data.writer import MANIFEST, STATS, sha256_file
 
 @dataclass
 class VerifyReport:
-    """Outcome of :func:`verify`: ``ok`` only if every listed shard hashes to its recorded SHA-256."""
+    """Outcome of :func:`verify`: ``ok`` only if every listed shard hashes to its recorded SHA-256 and holds finite
+    values of the schema's fields, shapes and dtypes."""
 
     path: Path
     samples: int = 0
@@ -44,18 +47,27 @@ def verify(path: str | os.PathLike) -> VerifyReport:
         report.problems.append(str(err))
         return report
     listed = set()
+    schema = Schema.from_dict(manifest["schema"])
     for rec in manifest["shards"]:
         p = path / rec["file"]
         listed.add(rec["file"])
         if not p.exists():
             report.problems.append(f"{p}: listed in the manifest but missing")
             continue
+        try:
+            check_regular_file(p, what="shard", error=DatasetError)
+        except DatasetError as err:
+            report.problems.append(str(err))
+            continue
         digest = sha256_file(p)
         if digest != rec["sha256"]:
             report.problems.append(f"{p}: SHA-256 {digest[:12]}… differs from the manifest's {rec['sha256'][:12]}… "
                                    f"(samples {rec['samples']} of this shard are corrupted)")
         else:
-            report.samples += rec["samples"]
+            bad = _content_problems(p, rec, schema)  # a matching hash proves nothing if the manifest was forged
+            report.problems += bad
+            if not bad:
+                report.samples += rec["samples"]
         report.checked += 1
     if (path / STATS).exists() and sha256_file(path / STATS) != manifest.get("stats_sha256"):
         report.problems.append(f"{path / STATS}: checksum differs from the manifest")
@@ -68,6 +80,32 @@ def verify(path: str | os.PathLike) -> VerifyReport:
         report.problems.append(f"the writer did not finish (dataset incomplete after {manifest['samples']} samples); "
                                "resume the generation to complete it")
     return report
+
+
+def _content_problems(p: Path, rec: dict, schema: Schema) -> list[str]:
+    """Fields missing, of the wrong shape or dtype, or holding NaN/Inf in one shard."""
+    problems = []
+    try:
+        with h5py.File(p, "r") as f:
+            for spec in schema.fields:
+                key = f"fields/{spec.name}"
+                if key not in f:
+                    problems.append(f"{p}: field {spec.name!r} is missing (the shard does not follow the schema)")
+                    continue
+                ds = f[key]
+                if ds.shape != (rec["samples"], *spec.shape) or ds.dtype != np.dtype(spec.dtype):
+                    problems.append(f"{p}: field {spec.name!r} is {ds.shape} {ds.dtype}, the schema says "
+                                    f"({rec['samples']}, {', '.join(map(str, spec.shape))}) {spec.dtype}")
+                    continue
+                for start in range(0, ds.shape[0], 64):
+                    block = ds[start:start + 64]
+                    if np.issubdtype(block.dtype, np.floating) and not np.isfinite(block).all():
+                        row = start + int(np.nonzero(~np.isfinite(block.reshape(len(block), -1)).all(1))[0][0])
+                        problems.append(f"{p}: field {spec.name!r} holds NaN or Inf (shard row {row})")
+                        break
+    except OSError as err:
+        problems.append(f"{p}: cannot be read as HDF5 ({err})")
+    return problems
 
 
 def _meta(shard: Path, key: str):

@@ -22,6 +22,7 @@ import h5py
 import numpy as np
 import torch
 
+from sciml.checkpoint.files import check_regular_file, inside
 from sciml.data.schema import DatasetError, Schema
 from sciml.data.statistics import RunningMoments
 from sciml.data.writer import FORMAT, MANIFEST, load_stats
@@ -35,12 +36,15 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
         raise DatasetError(f"dataset {path} does not exist. Generate one with `sciml generate dataset=<name>`.")
     if not man.exists():
         raise DatasetError(f"{path} has no {MANIFEST}; it is not a sciml dataset folder (or its writer never started).")
+    check_regular_file(man, max_bytes=64 * 2**20, what="dataset manifest", error=DatasetError)
     try:
         manifest = json.loads(man.read_text())
     except json.JSONDecodeError as err:
         raise DatasetError(f"{man} is not valid JSON ({err}); the dataset index is corrupted.") from err
     if manifest.get("format") != FORMAT:
         raise DatasetError(f"{man} has format {manifest.get('format')!r}, expected {FORMAT!r}.")
+    for rec in manifest.get("shards", []):  # every listed shard must stay inside the dataset folder
+        inside(path, str(rec.get("file", "")), what=f"shard listed in {man}", error=DatasetError)
     return manifest
 
 
@@ -78,12 +82,13 @@ class ShardedDataset(torch.utils.data.Dataset):
 
     # -- shard access -----------------------------------------------------
     def _shard_path(self, i: int) -> Path:
-        return self.path / self.shards[i]["file"]
+        return inside(self.path, self.shards[i]["file"], what="shard", error=DatasetError)
 
     def _check_shard(self, i: int) -> None:
         rec, p = self.shards[i], self._shard_path(i)
         if not p.exists():
             raise DatasetError(f"shard {p} is listed in {self.path / MANIFEST} but missing.")
+        check_regular_file(p, what="shard", error=DatasetError)
         if p.stat().st_size != rec["bytes"]:
             raise DatasetError(f"shard {p} has {p.stat().st_size} bytes but the manifest records {rec['bytes']}: "
                                "it was truncated or modified. Run `sciml data verify` and regenerate that shard.")

@@ -1,14 +1,31 @@
 """The geometry interface: membership, boundary tests, and samplers.
 
-Points are NumPy ``float64`` arrays ``[N, dim]``; solvers convert them to tensors.
+Points are NumPy ``float64`` arrays ``[N, dim]``; solvers convert them to tensors. The set operators
+``a | b``, ``a - b`` and ``a & b`` build the CSG shapes of :mod:`sciml.geometry.csg`, which registers
+them here (:func:`register_set_operation`), so this module does not import its own subclasses.
 """
 from __future__ import annotations
 
 import abc
+from typing import Callable
 
 import numpy as np
 
 from sciml.geometry.sampling import check_method, rejection_sample
+
+_SET_OPERATIONS: dict[str, Callable[["Geometry", "Geometry"], "Geometry"]] = {}
+
+
+def register_set_operation(name: str, build: Callable[["Geometry", "Geometry"], "Geometry"]) -> None:
+    """Make ``build(a, b)`` the meaning of set operation ``name`` (``union``, ``difference``, ``intersection``)."""
+    _SET_OPERATIONS[name] = build
+
+
+def _set_operation(name: str, a: "Geometry", b: "Geometry") -> "Geometry":
+    if name not in _SET_OPERATIONS:
+        raise RuntimeError(f"geometry set operation {name!r} is not registered; import sciml.geometry (its csg module "
+                           "registers union, difference and intersection).")
+    return _SET_OPERATIONS[name](a, b)
 
 
 class Geometry(abc.ABC):
@@ -50,22 +67,17 @@ class Geometry(abc.ABC):
 
     # CSG operators -------------------------------------------------------
     def __or__(self, other: "Geometry") -> "Geometry":
-        from sciml.geometry.csg import Union
-
-        return Union(self, other)
+        return _set_operation("union", self, other)
 
     def __sub__(self, other: "Geometry") -> "Geometry":
-        from sciml.geometry.csg import Difference
-
-        return Difference(self, other)
+        return _set_operation("difference", self, other)
 
     def __and__(self, other: "Geometry") -> "Geometry":
-        from sciml.geometry.csg import Intersection
-
-        return Intersection(self, other)
+        return _set_operation("intersection", self, other)
 
 
 def check_points(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` as a float array ``[N, dim]``, or a ``ValueError`` naming the shape it has."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] != dim:
         raise ValueError(f"points must have shape [N, {dim}], got {x.shape}.")

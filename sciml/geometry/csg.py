@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sciml.geometry.base import Geometry, check_points
+from sciml.geometry.base import Geometry, check_points, register_set_operation
 
 
 class _CSG(Geometry):
@@ -106,3 +106,8 @@ class Intersection(_CSG):
 
     def _keep_from(self, which, pts):
         return (self.b if which == "a" else self.a).contains(pts)
+
+
+register_set_operation("union", Union)
+register_set_operation("difference", Difference)
+register_set_operation("intersection", Intersection)

@@ -3,7 +3,7 @@ from sciml.networks.deeponet import CartesianDeepONet, DeepONet
 from sciml.networks.fno import FNO, SpectralConv, count_parameters
 from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding
 from sciml.networks.mlp import MLP, ModifiedMLP
-from sciml.networks.registry import NETWORKS, build_network
+from sciml.networks.registry import FIELD_NETWORKS, NETWORKS, build_network, field_network_spec
 from sciml.networks.transforms import OutputTransform
 from sciml.networks.unet import UNet
 
@@ -17,7 +17,9 @@ __all__ = [
     "MLP",
     "ModifiedMLP",
     "NETWORKS",
+    "FIELD_NETWORKS",
     "build_network",
+    "field_network_spec",
     "OutputTransform",
     "FNO",
     "SpectralConv",

@@ -35,6 +35,8 @@ def _mlp(sizes: Sequence[int], activation: str, last_activation: bool = False) -
 class DeepONet(nn.Module):
     """Unstacked DeepONet with MLP branch ``[m, *branch, p·c]`` and trunk ``[d, *trunk, p·c]``."""
 
+    registry_name = "deeponet"
+
     def __init__(self, sensors: int, coordinates: int, branch: Sequence[int] = (128, 128), trunk: Sequence[int] = (128, 128),
                  basis: int = 128, out_channels: int = 1, activation: str = "tanh"):
         super().__init__()
@@ -46,7 +48,7 @@ class DeepONet(nn.Module):
                           out_channels=out_channels, activation=activation)
 
     def spec(self) -> dict:
-        return {"name": type(self).__name__.lower(), "kwargs": dict(self._spec)}
+        return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def _check(self, u: Tensor, y: Tensor) -> None:
         if u.shape[-1] != self.sensors:
@@ -66,6 +68,8 @@ class DeepONet(nn.Module):
 
 class CartesianDeepONet(DeepONet):
     """``u [B, m]``, ``y [P, d]`` → ``[B, P, c]``: the trunk runs once for all ``B`` functions."""
+
+    registry_name = "cartesiandeeponet"
 
     def forward(self, u: Tensor, y: Tensor) -> Tensor:
         self._check(u, y)

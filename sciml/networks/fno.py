@@ -166,6 +166,8 @@ class FNO(nn.Module):
     Internally grid-first (``[*grid, batch, channels]``), so every pointwise layer is one GEMM.
     """
 
+    registry_name = "fno"
+
     def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: Sequence[int] = (12, 12), width: int = 32,
                  layers: int = 4, projection: int = 128, positional: bool = True, padding: int = 0,
                  activation: str = "gelu"):
@@ -190,7 +192,7 @@ class FNO(nn.Module):
                           activation=activation)
 
     def spec(self) -> dict:
-        return {"name": "fno", "kwargs": dict(self._spec)}
+        return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def forward(self, a: Tensor) -> Tensor:
         if a.dim() != self.dim + 2 or a.shape[1] != self.in_channels:

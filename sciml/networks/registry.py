@@ -10,8 +10,23 @@ from sciml.networks.fno import FNO
 from sciml.networks.mlp import MLP, ModifiedMLP
 from sciml.networks.unet import UNet
 
-NETWORKS: dict[str, type[nn.Module]] = {"mlp": MLP, "modified_mlp": ModifiedMLP, "fno": FNO, "deeponet": DeepONet,
-                                         "cartesiandeeponet": CartesianDeepONet, "unet": UNet}
+NETWORKS: dict[str, type[nn.Module]] = {cls.registry_name: cls for cls in (MLP, ModifiedMLP, FNO, DeepONet,
+                                                                          CartesianDeepONet, UNet)}
+FIELD_NETWORKS = tuple(name for name, cls in NETWORKS.items() if getattr(cls, "supports_taylor", False))
+"""Networks mapping points ``[N, D]`` to fields ``[N, F]`` (PINNs: the ``model.name`` choices)."""
+
+
+def field_network_spec(model: dict[str, Any], input_names, output_names, bounds=None) -> dict[str, Any]:
+    """The spec of a field network ``[N, len(input_names)] → [N, len(output_names)]`` from a ``model`` config node.
+
+    ``bounds`` = ``(lower [D], upper [D])`` of the inputs normalises them to ``[-1, 1]`` when
+    ``model["normalize_inputs"]``.
+    """
+    kwargs = {k: v for k, v in model.items() if k not in ("name", "normalize_inputs")}
+    kwargs["in_features"], kwargs["out_features"] = len(input_names), len(output_names)
+    if model.get("normalize_inputs", True) and bounds is not None:
+        kwargs["input_bounds"] = [list(map(float, bounds[0])), list(map(float, bounds[1]))]
+    return {"name": model.get("name", "mlp"), "kwargs": kwargs}
 
 
 def build_network(spec: dict[str, Any]) -> nn.Module:

@@ -18,6 +18,11 @@ def _block(dim: int, cin: int, cout: int) -> nn.Sequential:
 
 
 class UNet(nn.Module):
+    """U-Net for ``[B, in_channels, *grid] → [B, out_channels, *grid]`` (1-D or 2-D): ``levels`` down/up stages of
+    two convolutions each, ``base`` channels at the top, doubled per level (Ronneberger et al. 2015)."""
+
+    registry_name = "unet"
+
     def __init__(self, in_channels: int = 1, out_channels: int = 1, base: int = 32, levels: int = 3, dim: int = 2):
         super().__init__()
         if dim not in (1, 2):
@@ -33,7 +38,7 @@ class UNet(nn.Module):
         self._spec = dict(in_channels=in_channels, out_channels=out_channels, base=base, levels=levels, dim=dim)
 
     def spec(self) -> dict:
-        return {"name": "unet", "kwargs": dict(self._spec)}
+        return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def forward(self, x: Tensor) -> Tensor:
         if x.dim() != self.dim + 2:

@@ -13,13 +13,16 @@ from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, Re
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
 from sciml.training.recovery import RecoveryPolicy
-from sciml.training.trainer import NonFiniteLossError, StepRecord, Trainer, TrainResult
+from sciml.training.records import StepRecord, TrainerView, TrainResult
+from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [
     "Trainer",
     "TrainResult",
     "StepRecord",
+    "TrainerView",
     "NonFiniteLossError",
+    "TrainingInterrupted",
     "RecoveryPolicy",
     "Phase",
     "OPTIMIZERS",

@@ -12,12 +12,10 @@ import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sciml.checkpoint.store import list_checkpoints
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sciml.training.trainer import StepRecord, Trainer, TrainResult
+from sciml.training.records import StepRecord, TrainerView, TrainResult
 
 log = logging.getLogger("sciml.train")
 
@@ -25,13 +23,13 @@ log = logging.getLogger("sciml.train")
 class Callback:
     """Base class: override any of the hooks; the default hooks do nothing."""
 
-    def on_train_begin(self, trainer: "Trainer") -> None: ...
+    def on_train_begin(self, trainer: TrainerView) -> None: ...
 
-    def on_step_end(self, trainer: "Trainer", record: "StepRecord") -> None: ...
+    def on_step_end(self, trainer: TrainerView, record: StepRecord) -> None: ...
 
-    def on_train_end(self, trainer: "Trainer", result: "TrainResult") -> None: ...
+    def on_train_end(self, trainer: TrainerView, result: TrainResult) -> None: ...
 
-    def on_train_error(self, trainer: "Trainer", error: BaseException) -> None:
+    def on_train_error(self, trainer: TrainerView, error: BaseException) -> None:
         """Called when training raises (e.g. a NaN loss); release resources, save nothing new."""
 
 
@@ -59,7 +57,7 @@ class ModelCheckpoint(Callback):
         self.metadata = metadata or {}
         self.last_path: Path | None = None
 
-    def _save(self, trainer: "Trainer", step: int) -> None:
+    def _save(self, trainer: TrainerView, step: int) -> None:
         path = Path(self.config.directory) / f"{self.config.prefix}-{step:08d}"
         self.last_path = trainer.save_checkpoint(path, metadata=self.metadata)
         trainer.last_checkpoint = self.last_path

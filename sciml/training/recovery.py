@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
+from sciml.checks import check_range
+
 
 @dataclass(frozen=True)
 class RecoveryPolicy:
@@ -35,15 +37,11 @@ class RecoveryPolicy:
     lr_factor: float = 0.5
 
     def __post_init__(self):
-        if not isinstance(self.max_consecutive, int) or self.max_consecutive < 0:
-            raise ValueError(f"RecoveryPolicy.max_consecutive must be an integer >= 0 (0 turns recovery off), got "
-                             f"{self.max_consecutive!r}.")
-        if not isinstance(self.max_total, int) or self.max_total < self.max_consecutive:
-            raise ValueError(f"RecoveryPolicy.max_total must be an integer >= max_consecutive "
-                             f"({self.max_consecutive}), got {self.max_total!r}.")
-        if not 0.0 < self.lr_factor <= 1.0:
-            raise ValueError(f"RecoveryPolicy.lr_factor must be in (0, 1], got {self.lr_factor!r}; 0.5 halves the "
-                             "learning rate after each recovered Adam step.")
+        check_range("max_consecutive", self.max_consecutive, low=0, integer=True, meaning="0 turns recovery off")
+        check_range("max_total", self.max_total, low=self.max_consecutive, integer=True,
+                    meaning="failures one run may absorb, at least max_consecutive")
+        check_range("lr_factor", self.lr_factor, low=0, high=1, low_open=True,
+                    meaning="0.5 halves the learning rate after each recovered Adam step")
 
     @property
     def enabled(self) -> bool:

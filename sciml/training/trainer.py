@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from sciml.checkpoint.store import load_train_state, load_weights, save_checkpoint
 from sciml.runtime.mode import compile_if_graph
 from sciml.training.callbacks import Callback
+from sciml.training.records import StepRecord, TrainResult
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.recovery import NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
 
@@ -33,36 +34,16 @@ log = logging.getLogger("sciml.train")
 LossFn = Callable[..., "tuple[Tensor, dict[str, Tensor]]"]
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT/SIGTERM during :meth:`Trainer.fit`: ``step`` completed steps, ``checkpoint`` the last one written."""
+
+    def __init__(self, signal_name: str, step: int, checkpoint: str | None):
+        super().__init__(signal_name)
+        self.signal_name, self.step, self.checkpoint = signal_name, step, checkpoint
+
+
 class NonFiniteLossError(RuntimeError):
     """The loss became NaN or Inf and could not be recovered; training stopped before applying the update."""
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """What callbacks see after each step."""
-
-    step: int
-    phase: str
-    lr: float
-    loss: float
-    terms: dict[str, float]
-    seconds: float
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    """What :meth:`Trainer.fit` returns.
-
-    ``history`` is the loss per completed step; ``stopped`` the reason of an early stop; ``recoveries`` one line per
-    non-finite loss that was rolled back (:mod:`sciml.training.recovery`).
-    """
-
-    steps: int
-    history: list[float]
-    seconds: float
-    stopped: str | None = None
-    term_history: dict[str, list[float]] = field(default_factory=dict)
-    recoveries: list[str] = field(default_factory=list)
 
 
 class Trainer:
@@ -115,7 +96,7 @@ class Trainer:
     def request_stop(self, reason: str) -> None:
         self._stop = reason
 
-    def _phase_at(self, step: int) -> int:
+    def phase_index_at(self, step: int) -> int:
         """Index of the phase that runs global step ``step + 1``."""
         acc = 0
         for i, p in enumerate(self.phases):
@@ -140,7 +121,7 @@ class Trainer:
     @property
     def current_phase(self) -> Phase | None:
         """The phase the next step belongs to (``None`` once training is complete)."""
-        return self.phases[self._phase_at(self.step)] if self.step < self.total_steps else None
+        return self.phases[self.phase_index_at(self.step)] if self.step < self.total_steps else None
 
     def reset_optimizer_memory(self, reason: str) -> None:
         """Forget the current optimiser's state (L-BFGS curvature pairs, Adam moments), keeping the learning rate.
@@ -269,7 +250,7 @@ class Trainer:
 
     def _advance(self) -> tuple[Phase, float, Tensor, dict[str, Tensor]] | None:
         """One optimisation step of the current phase; ``None`` when it hit a non-finite loss and rolled back."""
-        idx = self._phase_at(self.step)
+        idx = self.phase_index_at(self.step)
         if idx != self._phase_index:
             self._enter_phase(idx)
         phase = self.phases[idx]
@@ -318,6 +299,9 @@ class Trainer:
         except BaseException as err:
             for cb in self.callbacks:
                 cb.on_train_error(self, err)
+            if isinstance(err, KeyboardInterrupt) and not isinstance(err, TrainingInterrupted):
+                name = getattr(err, "signal_name", "SIGINT")
+                raise TrainingInterrupted(name, self.step, str(self.last_checkpoint) if self.last_checkpoint else None) from err
             raise
         result = TrainResult(self.step, list(self.history), time.perf_counter() - start, self._stop,
                              {k: list(v) for k, v in self.term_history.items()}, list(self.recoveries))
@@ -346,20 +330,55 @@ class Trainer:
         return save_checkpoint(path, self.model, metadata=meta, train_state=self.state_dict())
 
     def resume(self, path: str | Path) -> None:
-        """Load weights and training state from a checkpoint written by :meth:`save_checkpoint`."""
+        """Load weights and training state from a checkpoint written by :meth:`save_checkpoint`.
+
+        Every loaded scalar is range-checked (a tampered or foreign ``train_state`` is refused, naming the field).
+        """
         load_weights(path, self.model)
         st = load_train_state(path)
         if st is None:
             raise ValueError(f"Checkpoint {path} holds weights only (no training state); it cannot be resumed.")
+        _check_train_state(st, path, len(self.phases))
         self.step = int(st["step"])
-        if self.step > self.total_steps:
-            raise ValueError(f"Checkpoint {path} is at step {self.step}, beyond this run's {self.total_steps} steps.")
+        if self.step >= self.total_steps:
+            where = "the end" if self.step == self.total_steps else "beyond the end"
+            raise ValueError(f"Checkpoint {path} is at step {self.step}, {where} of this run's {self.total_steps} "
+                             "steps: nothing is left to train. Raise the step counts (e.g. optimizer.steps or "
+                             "optimizer.lbfgs_steps) to continue it.")
         self.history = [float(v) for v in st["history"].tolist()]
         self.term_history = {k: [float(x) for x in v.tolist()] for k, v in st["term_history"].items()}
         torch.set_rng_state(st["torch_rng"])
         saved_phase = int(st["phase_index"])
-        if saved_phase >= 0 and saved_phase == self._phase_at(self.step) and st["optimizer"] is not None:
+        if saved_phase >= 0 and saved_phase == self.phase_index_at(self.step) and st["optimizer"] is not None:
             self._pending_opt_state = st["optimizer"]
             self._pending_sched_state = st["scheduler"]
         self._phase_index = -1
         self.last_checkpoint = Path(path)
+
+
+def _check_train_state(st: Any, path, n_phases: int) -> None:
+    """Refuse a training state whose fields are missing or out of range (tampered, foreign or corrupt)."""
+    def bad(field: str, why: str):
+        return ValueError(f"Checkpoint {path}: train_state field {field!r} {why}; the file was tampered with or "
+                          "comes from another program. Resume from another checkpoint.")
+
+    if not isinstance(st, dict):
+        raise bad("<root>", f"is a {type(st).__name__}, not a mapping")
+    for key in ("step", "phase_index", "history", "term_history", "torch_rng", "optimizer", "scheduler"):
+        if key not in st:
+            raise bad(key, "is missing")
+    step = st["step"]
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise bad("step", f"is {step!r}, not an integer >= 0")
+    phase = st["phase_index"]
+    if isinstance(phase, bool) or not isinstance(phase, int) or not -1 <= phase < n_phases:
+        raise bad("phase_index", f"is {phase!r}, not in [-1, {n_phases - 1}]")
+    hist = st["history"]
+    if not isinstance(hist, torch.Tensor) or hist.ndim != 1 or len(hist) > step:
+        raise bad("history", f"must be a 1-D tensor of at most step = {step} losses")
+    if not isinstance(st["term_history"], dict) or any(not isinstance(v, torch.Tensor) or v.ndim != 1
+                                                       for v in st["term_history"].values()):
+        raise bad("term_history", "must map term names to 1-D tensors")
+    rng = st["torch_rng"]
+    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8 or rng.ndim != 1:
+        raise bad("torch_rng", "must be a 1-D uint8 tensor (torch.get_rng_state())")

@@ -5,13 +5,16 @@ An entry is a folder ``sciml/zoo/entries/<name>/`` holding
 - ``config.yaml`` — the resolved Hydra config that trained it;
 - ``checkpoint/`` — a sciml checkpoint (``model.safetensors`` + ``meta.json`` with its SHA-256);
 - ``card.json`` — the model card as data: problem, equations, domain, data, architecture, training command,
-  time and hardware, metrics with their reference, licence, citation, and ``loader`` (a dotted path);
+  time and hardware, metrics with their reference, licence, citation, and ``loader`` (a registered
+  :class:`sciml.plugins.ZooLoader` name: ``pinn`` or ``operator``);
 - ``card.md`` — the same card for people;
 - ``reference.safetensors`` — evaluation points and reference values (the fast, offline ``eval`` path).
 
 The registry is data: ``registry.json`` lists the entries. ``load(name)`` reads the card and calls its
-``loader`` (e.g. ``solvers.zoo_loaders.pinn``) by name, so this core package never imports ``solvers``.
-Nothing is downloaded and nothing is unpickled; a tampered or truncated weight file fails its checksum.
+``loader`` through the ``sciml.zoo_loaders`` entry points, so this core package never imports ``solvers``;
+:mod:`sciml.zoo.packaging` turns a finished run into an entry. Nothing is downloaded and nothing is
+unpickled; a tampered or truncated weight file fails its checksum, and a weight file that is not a
+regular file (a link to a device, a pipe) is refused before it is read.
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ def list() -> builtins.list[str]:  # noqa: A001 - the API name users expect (sci
 
 
 def path(name: str) -> Path:
+    """The entry's folder, checked to hold its files."""
     reg = _registry()["entries"]
     if name not in reg:
         raise ZooError(f"no zoo entry {name!r}; available: {', '.join(sorted(reg))}.")
@@ -56,10 +60,16 @@ def info(name: str) -> dict[str, Any]:
 
 
 def sha256(name: str) -> str:
-    return hashlib.sha256((path(name) / "checkpoint" / "model.safetensors").read_bytes()).hexdigest()
+    """SHA-256 of the entry's weight file (checked to be a regular file of plausible size first)."""
+    from sciml.checkpoint.files import check_regular_file
+
+    weights = path(name) / "checkpoint" / "model.safetensors"
+    check_regular_file(weights, max_bytes=2**31)
+    return hashlib.sha256(weights.read_bytes()).hexdigest()
 
 
 def config(name: str):
+    """The resolved config that trained ``name``."""
     from omegaconf import OmegaConf
 
     return OmegaConf.load(path(name) / "config.yaml")
@@ -67,18 +77,19 @@ def config(name: str):
 
 def load(name: str, device: str = "cpu"):
     """A ready solver for ``name``: ``.predict(points)`` and ``.evaluate(full=False)`` (see the card's loader)."""
-    from hydra.utils import get_method
+    from sciml.plugins import load as load_plugin
 
     card = info(name)
     want = card.get("sha256")
-    if want and sha256(name) != want:
-        raise ZooError(f"zoo entry {name!r}: weights SHA-256 {sha256(name)[:12]}… does not match the card's "
+    got = sha256(name)
+    if want and got != want:
+        raise ZooError(f"zoo entry {name!r}: weights SHA-256 {got[:12]}… does not match the card's "
                        f"{want[:12]}…; the file was modified or damaged. Reinstall the package.")
-    loader = get_method(card["loader"])
-    return loader(name, config(name), path(name), device)
+    return load_plugin("sciml.zoo_loaders", card["loader"]).load(name, config(name), path(name), device)
 
 
 def weights_dir(name: str) -> Path:
+    """The entry's checkpoint folder (``init_from=zoo:NAME`` fine-tunes from it)."""
     return path(name) / "checkpoint"
 
 

@@ -7,8 +7,8 @@
 inside CPML layers each difference ``D`` becomes ``D/κ + ψ`` with ``ψ ← b ψ + c D`` (:mod:`.cpml`). The
 auxiliaries ``ψ`` (and ``b, c, κ``) live only on the two layer slabs of their axis (``2L`` cells along it, not ``n``),
 so a CPML adds work and memory traffic in proportion to its volume, not to the grid's.
-A step is a pure function of an explicit :class:`FDTDState` (fields and CPML auxiliaries) and the
-precomputed :class:`Coefficients`; autograd differentiates through it (ε, σ and source parameters).
+A step is a pure function of an explicit :class:`FDTDState` (fields, CPML auxiliaries, dispersive
+currents, TFSF incident lines) and the precomputed :class:`Coefficients`; autograd differentiates through it (ε, σ and source parameters).
 Fields are ``[nx, ny, nz]`` tensors in V/m and A/m.
 """
 from __future__ import annotations
@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from physics.maxwell import EPS0, MU0, Materials
+from physics.maxwell import EPS0, MU0, DistributedSource, Materials, PlaneSource, PointSource
 from solvers.fdtd.cpml import CPMLParameters, profile
 from solvers.fdtd.grid import YeeGrid
+from solvers.fdtd.tfsf import TFSFPlaneWave, advance_e, advance_h, incident_fields
 
 E_CURL = {"ex": (("y", "hz", 1.0), ("z", "hy", -1.0)), "ey": (("z", "hx", 1.0), ("x", "hz", -1.0)),
           "ez": (("x", "hy", 1.0), ("y", "hx", -1.0))}
@@ -31,16 +32,27 @@ AXIS = {"x": 0, "y": 1, "z": 2}
 
 @dataclass(frozen=True)
 class FDTDState:
-    """Fields by component name (``ex … hz``), CPML auxiliaries ``psi`` by ``"<component>_<axis>"``, and the
-    step count ``n`` (a 0-d int64 tensor, so that compiled chunks do not specialise on it)."""
+    """Everything a step advances, each auxiliary under its own name.
+
+    - ``fields``: ``ex … hz`` ``[nx, ny, nz]`` (V/m, A/m);
+    - ``cpml``: CPML auxiliaries ψ by ``"<component>_<axis>"``, on the two layer slabs of that axis;
+    - ``dispersion``: ADE currents of dispersive media, ``drude_j<a>`` (Drude) and ``lorentz_j<a>`` /
+      ``lorentz_p<a>`` (Lorentz current and polarisation), per E component ``a`` in ``x, y, z``;
+    - ``tfsf``: each TFSF plane wave's 1-D incident line, ``<name>_e`` and ``<name>_h``;
+    - ``n``: the step count (a 0-d int64 tensor, so that compiled chunks do not specialise on it).
+    """
 
     fields: dict
-    psi: dict
+    cpml: dict
+    dispersion: dict
+    tfsf: dict
     n: Tensor
 
 
 @dataclass(frozen=True)
 class Coefficients:
+    """The precomputed update coefficients of a grid and its materials (see :func:`coefficients`)."""
+
     grid: YeeGrid
     dt: float
     ca: Tensor  # [nx, ny, nz] (or broadcastable)
@@ -119,10 +131,12 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
 
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
-    """Zero fields and zero CPML auxiliaries."""
-    z = lambda: torch.zeros(co.grid.shape, dtype=dtype, device=device)  # noqa: E731
+    """Zero fields, CPML auxiliaries and dispersive currents."""
+    def z():
+        return torch.zeros(co.grid.shape, dtype=dtype, device=device)
+
     fields = {c: z() for c in ("ex", "ey", "ez", "hx", "hy", "hz")}
-    psi = {}
+    psi, dispersion = {}, {}
     for table, cp in ((E_CURL, co.cpml_e), (H_CURL, co.cpml_h)):
         for comp, terms in table.items():
             for ax, _, _ in terms:
@@ -130,14 +144,14 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
                     shape = list(co.grid.shape)
                     shape[AXIS[ax]] = 2 * cp[ax][3]
                     psi[f"{comp}_{ax}"] = torch.zeros(shape, dtype=dtype, device=device)
-    if co.drude is not None:  # the Drude polarisation current, one per E component (in ``psi``)
+    if co.drude is not None:  # the Drude polarisation current, one per E component
         for comp in ("ex", "ey", "ez"):
-            psi[f"j{comp[1]}"] = z()
+            dispersion[f"drude_j{comp[1]}"] = z()
     if co.lorentz is not None:  # the Lorentz polarisation and its current
         for comp in ("ex", "ey", "ez"):
-            psi[f"lj{comp[1]}"] = z()
-            psi[f"lp{comp[1]}"] = z()
-    return FDTDState(fields, psi, torch.zeros((), dtype=torch.int64, device=device))
+            dispersion[f"lorentz_j{comp[1]}"] = z()
+            dispersion[f"lorentz_p{comp[1]}"] = z()
+    return FDTDState(fields, psi, dispersion, {}, torch.zeros((), dtype=torch.int64, device=device))
 
 
 def forward_diff(f: Tensor, axis: int, periodic: bool) -> Tensor:
@@ -192,18 +206,16 @@ def _tfsf_correction(tfsf, inc: dict, table: dict, co: Coefficients, diff) -> di
 
 def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
     """Advance ``E^n, H^{n−½}`` to ``E^{n+1}, H^{n+½}`` (pure). ``sources``: see :mod:`physics.maxwell.sources`
-    and :mod:`.tfsf` (plane waves whose 1-D auxiliary fields travel in ``psi``)."""
-    from solvers.fdtd.tfsf import TFSFPlaneWave, advance_e, advance_h, incident_fields
-
+    and :mod:`.tfsf` (plane waves whose 1-D incident lines travel in ``state.tfsf``)."""
     f = state.fields
     n = state.n.to(co.ca.dtype)
     t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt  # the time levels of H^{n+½} and E^{n+1}
-    ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.psi, co, forward_diff)
+    ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.cpml, co, forward_diff)
     tfsf = [s for s in sources if isinstance(s, TFSFPlaneWave)]
     aux = {}
     for s in tfsf:
         zero = torch.zeros(s.length, dtype=co.ca.dtype, device=co.ca.device)
-        e1, h1 = state.psi.get(f"{s.name}_e", zero), state.psi.get(f"{s.name}_h", zero)
+        e1, h1 = state.tfsf.get(f"{s.name}_e", zero), state.tfsf.get(f"{s.name}_h", zero)
         inc_e = {c: v for c, v in incident_fields(s, e1, h1).items() if c[0] == "e"}
         for c, v in _tfsf_correction(s, inc_e, H_CURL, co, forward_diff).items():
             ch[c] = v if ch[c] is None else ch[c] + v
@@ -215,33 +227,35 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             h = f[comp] + co.db * ch[comp]
             new[comp] = h * co.keep_h[comp] if comp in co.keep_h else h
     new = _apply_sources(new, sources, "h", t_h, co.dt)
-    ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.psi, co, backward_diff)
+    ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.cpml, co, backward_diff)
+    lines, currents = {}, {}
     for s in tfsf:
         e1, h1 = aux[s.name]
         inc_h = {c: v for c, v in incident_fields(s, e1, h1).items() if c[0] == "h"}
         for c, v in _tfsf_correction(s, inc_h, E_CURL, co, backward_diff).items():
             ce[c] = v if ce[c] is None else ce[c] + v
-        psi_e[f"{s.name}_e"], psi_e[f"{s.name}_h"] = advance_e(s, e1, h1, t_e), h1
+        lines[f"{s.name}_e"], lines[f"{s.name}_h"] = advance_e(s, e1, h1, t_e), h1
     if co.drude is not None:  # Drude ADE (Taflove & Hagness ch. 9): current from E^n, then E^{n+1} sees −J
         kj, bj = co.drude
         for comp in ("ex", "ey", "ez"):
-            j = kj * state.psi[f"j{comp[1]}"] + bj * f[comp]
-            psi_e[f"j{comp[1]}"] = j
+            j = kj * state.dispersion[f"drude_j{comp[1]}"] + bj * f[comp]
+            currents[f"drude_j{comp[1]}"] = j
             ce[comp] = -j if ce[comp] is None else ce[comp] - j
     if co.lorentz is not None:
         kj, be, bp = co.lorentz
         for comp in ("ex", "ey", "ez"):
             a = comp[1]
-            j = kj * state.psi[f"lj{a}"] + be * f[comp] - bp * state.psi[f"lp{a}"]
-            psi_e[f"lj{a}"] = j
-            psi_e[f"lp{a}"] = state.psi[f"lp{a}"] + co.dt * j
+            j = kj * state.dispersion[f"lorentz_j{a}"] + be * f[comp] - bp * state.dispersion[f"lorentz_p{a}"]
+            currents[f"lorentz_j{a}"] = j
+            currents[f"lorentz_p{a}"] = state.dispersion[f"lorentz_p{a}"] + co.dt * j
             ce[comp] = -j if ce[comp] is None else ce[comp] - j
     for comp in ("ex", "ey", "ez"):
         if ce[comp] is not None:
             e = co.ca * f[comp] + co.cb * ce[comp]
             new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
     new = _apply_sources(new, sources, "e", t_e, co.dt)
-    return FDTDState(new, {**state.psi, **psi_h, **psi_e}, state.n + 1)
+    return FDTDState(new, {**state.cpml, **psi_h, **psi_e}, {**state.dispersion, **currents}, {**state.tfsf, **lines},
+                     state.n + 1)
 
 
 def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
@@ -251,8 +265,6 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
     so that is where its profile is sampled (sampling it at ``t`` would delay the whole radiated field by half a
     step, a first-order error in time). A hard source sets the field itself, so it is sampled at ``t``.
     """
-    from physics.maxwell import DistributedSource, PlaneSource, PointSource
-
     for s in sources:
         if not hasattr(s, "component"):  # TFSF plane waves act inside the curl updates (see step)
             continue
@@ -269,7 +281,8 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
         elif isinstance(s, DistributedSource):
             f = f + s.pattern * val
         else:
-            raise TypeError(f"unknown source type {type(s).__name__}; use PointSource or PlaneSource.")
+            raise TypeError(f"unknown source type {type(s).__name__}; use PointSource, PlaneSource, DistributedSource "
+                            "(physics.maxwell) or TFSFPlaneWave (solvers.fdtd.tfsf).")
         fields[s.component] = f
     return fields
 

@@ -4,9 +4,10 @@ from solvers.md.integrators import (ChainState, MDState, NonFiniteState, berends
 from solvers.md.barostat import berendsen_npt
 from solvers.md.dense_neighbors import DenseNeighborFn, DenseNeighborList
 from solvers.md.minimize import MinState, fire, minimize, steepest_descent
-from solvers.md.neighbors import (NeighborFn, NeighborList, NeighborListOverflow, cell_list_candidates, neighbor_list,
-                                  update_or_reallocate)
+from solvers.md.neighbor_lists import neighbor_list
+from solvers.md.pair_neighbors import NeighborFn, NeighborList, cell_list_candidates
+from solvers.md.skin import NeighborListOverflow, moved_past_half_skin, update_or_reallocate
 
 __all__ = ["MDState", "ChainState", "NonFiniteState", "check_state", "nve", "langevin", "nose_hoover_chain", "nhc_conserved", "berendsen", "csvr",
            "maxwell_boltzmann", "berendsen_npt", "MinState", "fire", "steepest_descent", "minimize", "NeighborFn", "NeighborList", "DenseNeighborFn", "DenseNeighborList",
-           "NeighborListOverflow", "neighbor_list", "update_or_reallocate", "cell_list_candidates"]
+           "NeighborListOverflow", "neighbor_list", "update_or_reallocate", "moved_past_half_skin", "cell_list_candidates"]

@@ -13,22 +13,25 @@ a compiler, the candidate filter and packing are plain torch ops (eager: the cel
 between builds, and recompiling for each shape cost more than it saved on an H200). Small boxes (fewer than 3 cells per axis) use all ``N − 1`` other atoms as candidates.
 
 Overflow is never silent: ``allocate`` sizes ``M`` as ``capacity_multiplier ×`` the fullest row; an
-``update`` that finds a fuller row raises :class:`~solvers.md.neighbors.NeighborListOverflow`
+``update`` that finds a fuller row raises :class:`~solvers.md.skin.NeighborListOverflow`
 (call ``allocate`` again). Rebuilds happen when an atom has moved more than ``skin / 2`` (Verlet 1967).
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from solvers.md import native
+from solvers.md.cells import cell_index, cells_per_axis, neighbour_cells
+from solvers.md.skin import NeighborListOverflow, moved_past_half_skin
 
 
 @dataclass(frozen=True)
 class DenseNeighborList:
+    """Rows ``idx [N, M]`` of each atom's neighbours within reach at the last build, and the build's facts."""
+
     idx: Tensor  # [N, M] int32, padded with N (M: the fullest row rounded up to 8, at most capacity)
     reference: Tensor  # positions at the last build [N, 3]
     max_count: int  # the fullest row at the last build
@@ -67,6 +70,7 @@ def _trim(idx: Tensor, max_count: int) -> Tensor:
 class DenseNeighborFn:
     """Build with ``neighbor_list(box, cutoff, skin, format="dense")``; ``allocate(R)`` and ``update(R, nbrs)``."""
 
+
     def __init__(self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25,
                  native: bool = True):
         self.box, self.cutoff, self.skin = box, cutoff, skin
@@ -78,25 +82,18 @@ class DenseNeighborFn:
         """``[cells, 27]`` flat indices of each cell's periodic neighbours (cached per grid)."""
         key = (n_cells, str(device))
         if key not in self._tables:
-            nx, ny, nz = n_cells
-            c = torch.arange(nx * ny * nz, device=device)
-            cx, cy, cz = c // (ny * nz), (c // nz) % ny, c % nz
-            cols = [(((cx + dx) % nx) * ny + (cy + dy) % ny) * nz + (cz + dz) % nz
-                    for dx, dy, dz in itertools.product((-1, 0, 1), repeat=3)]
-            self._tables[key] = torch.stack(cols, 1)
+            self._tables[key] = neighbour_cells(n_cells, device)
         return self._tables[key]
 
     def _candidates(self, R: Tensor, box: Tensor | None) -> Tensor:
         n = R.shape[0]
         reach = self.cutoff + self.skin
-        n_cells = torch.floor(box / reach).to(torch.int64) if box is not None else None
+        n_cells = cells_per_axis(box, reach) if box is not None else None
         if box is None or int(n_cells.min()) < 3:
             every = torch.arange(n, dtype=torch.int32, device=R.device)
             return every.expand(n, n)
         nc = tuple(int(v) for v in n_cells.tolist())
-        frac = torch.remainder(R.detach(), box) / box
-        cell3 = torch.minimum((frac * n_cells.to(R)).to(torch.int64), n_cells - 1)
-        cell = (cell3[:, 0] * nc[1] + cell3[:, 1]) * nc[2] + cell3[:, 2]
+        cell = cell_index(R, box, n_cells)
         order = torch.argsort(cell)
         counts = torch.bincount(cell, minlength=nc[0] * nc[1] * nc[2])
         starts = torch.cumsum(counts, 0) - counts
@@ -134,8 +131,6 @@ class DenseNeighborFn:
 
     def update(self, R: Tensor, nbrs: DenseNeighborList) -> DenseNeighborList:
         """Rebuild (same row capacity) if an atom moved more than ``skin / 2``; raise on overflow."""
-        from solvers.md.neighbors import NeighborListOverflow, moved_past_half_skin
-
         if not moved_past_half_skin(R, nbrs.reference, self.box, self.skin):
             return nbrs
         new = self._build(R, nbrs.capacity, nbrs.rebuilds + 1)

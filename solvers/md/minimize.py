@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.space import wrap
-from solvers.md.integrators import _ef
+from solvers.md.integrators.state import energy_and_forces
 
 
 @dataclass(frozen=True)
@@ -27,12 +27,12 @@ class MinState:
 
 def steepest_descent(energy_fn, step_size: float = 1e-3, box=None):
     def init(R, **kw):
-        e, f = _ef(energy_fn, R, False, kw)
+        e, f = energy_and_forces(energy_fn, R, False, kw)
         return MinState(R, f, e)
 
     def step(s: MinState, **kw):
         R = wrap(s.R + step_size * s.F, box)
-        e, f = _ef(energy_fn, R, False, kw)
+        e, f = energy_and_forces(energy_fn, R, False, kw)
         return replace(s, R=R, F=f, energy=e)
 
     return init, step
@@ -41,13 +41,13 @@ def steepest_descent(energy_fn, step_size: float = 1e-3, box=None):
 def fire(energy_fn, dt_start: float = 0.005, dt_max: float = 0.05, n_min: int = 5, f_inc: float = 1.1,
          f_dec: float = 0.5, alpha_start: float = 0.1, f_alpha: float = 0.99, box=None):
     def init(R, **kw):
-        e, f = _ef(energy_fn, R, False, kw)
+        e, f = energy_and_forces(energy_fn, R, False, kw)
         return MinState(R, f, e, torch.zeros_like(R), dt_start, alpha_start, 0)
 
     def step(s: MinState, **kw):
         V = s.V + s.dt * s.F  # unit masses
         R = wrap(s.R + s.dt * V, box)
-        e, f = _ef(energy_fn, R, False, kw)
+        e, f = energy_and_forces(energy_fn, R, False, kw)
         power = float((f * V).sum())
         vn, fn = torch.linalg.norm(V), torch.linalg.norm(f)
         V = (1 - s.alpha) * V + s.alpha * vn * f / (fn + 1e-30)

@@ -4,17 +4,14 @@
   need for training PINNs*, arXiv:2203.07404: split ``[t0, t1]`` into ``M`` bins with mean
   squared residuals ``L_i``; weigh bin ``i`` by ``w_i = exp(−ε Σ_{k<i} L_k)`` (not
   differentiated), so later times count only once earlier times are resolved.
-* :class:`ResidualAdaptiveRefinement` — RAR (Lu, Meng, Mao & Karniadakis 2021, DeepXDE):
-  every ``every`` steps, evaluate the residual on ``candidates`` random points and add the
-  ``add`` points where ``Σ_k |r_k|`` is largest.
+* Residual-based adaptive refinement (RAR) changes the points, so it lives with them in
+  :mod:`solvers.pinn.collocation`.
 * :class:`SelfAdaptiveWeights` — McClenny & Braga-Neto (2023), *Self-adaptive PINNs*, J.
   Comput. Phys. 474:111722: per-point weights ``λ_j`` in ``mean(λ_j r_j²)``, updated by
   gradient *ascent* ``λ ← λ + η ∂L/∂λ`` (``∂L/∂λ_j = r_j²/N``), so the points with the largest
   residuals gain weight.
 """
 from __future__ import annotations
-
-from dataclasses import replace
 
 import torch
 from torch import Tensor
@@ -35,38 +32,6 @@ def causal_loss(sq: Tensor, t: Tensor, t0: float, t1: float, bins: int, epsilon:
     counts = torch.bincount(idx, minlength=bins).clamp(min=1).to(sq.dtype)
     per_bin = sums / counts
     return (causal_weights(per_bin, epsilon) * per_bin).mean()
-
-
-class ResidualAdaptiveRefinement(Callback):
-    """Add the ``add`` worst of ``candidates`` random interior points every ``every`` steps."""
-
-    def __init__(self, solver, every: int, candidates: int = 10000, add: int = 100):
-        if add > candidates:
-            raise ValueError(f"RAR adds {add} points but draws only {candidates} candidates.")
-        self.solver, self.every, self.candidates, self.add = solver, every, candidates, add
-        self.added: list[Tensor] = []
-
-    def residual_magnitude(self, x: Tensor) -> Tensor:
-        s = self.solver
-        with torch.enable_grad():
-            d = s._derivs(x)
-            res = s.problem.residual(d, x)
-        return sum(r.detach().abs() for r in res.values())
-
-    def refine(self, step: int) -> Tensor:
-        s = self.solver
-        cand = torch.as_tensor(s.geometry.sample_interior(self.candidates, "random", s.sampling.seed + 7919 * step),
-                               dtype=s.dtype, device=s.device)
-        mag = self.residual_magnitude(cand)
-        worst = torch.topk(mag, self.add).indices
-        new = cand[worst]
-        s.points = replace(s.points, interior=torch.cat([s.points.interior, new]))
-        self.added.append(new)
-        return new
-
-    def on_step_end(self, trainer, record):
-        if record.step % self.every == 0 and record.step < trainer.total_steps:
-            self.refine(record.step)
 
 
 class SelfAdaptiveWeights(Callback):

@@ -6,7 +6,6 @@ Writes into the current (Hydra output) directory: ``config.yaml`` (resolved), ``
 """
 from __future__ import annotations
 
-import json
 import logging
 import platform
 import time
@@ -15,19 +14,27 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from sciml.checkpoint import atomic_write_text, list_checkpoints, load_weights
+from sciml.checkpoint import atomic_write_text, load_weights
+from sciml.config import instantiate
 from sciml.distributed import barrier, broadcast_object
 from sciml.distributed import from_config as dist_from_config
+from sciml.plugins import Experiment
+from sciml.runs import finish_run
+from sciml.runs.resume import latest_checkpoint
 from sciml.runtime import seed_everything, set_deterministic
 from sciml.training import (CheckpointConfig, EarlyStopping, LossMonitor, MetricsLogger, ModelCheckpoint,
-                            ProgressBar, TensorBoardLogger)
-from solvers.pinn.from_config import _instantiate, _plain, solver_from_config
+                            ProgressBar, RecoveryPolicy, TensorBoardLogger)
+from solvers.pinn.build import plain, solver_from_config
+from solvers.pinn.collocation import Sampling
+from solvers.pinn.inverse import InverseSettings
+from solvers.pinn.methods import PINNMethods
 
 log = logging.getLogger("sciml.run")
 
 
 def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     """Train, evaluate and report one PINN experiment; returns the metrics dict."""
+    t_start = time.perf_counter()
     ctx = dist_from_config(cfg)
     out = Path(broadcast_object(str(Path(out_dir).resolve()), ctx))  # rank 0's folder; only rank 0 writes
     if ctx.is_main:
@@ -41,10 +48,12 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     solver = solver_from_config(cfg, distributed=ctx)
     if ctx.enabled and ctx.is_main:
         barrier(ctx)
-    tr = _plain(cfg.trainer)
+    tr = plain(cfg.trainer)
     ck = tr["checkpoint"]
     ckpt_dir = str(out / ck["directory"])
-    meta = {**solver.metadata, "experiment": cfg.experiment, "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)}
+    spec = solver.network.spec() if hasattr(solver.network, "spec") else None  # rebuilds the network (zoo, resume)
+    meta = {"network": spec, "dtype": plain(cfg.dtype), "experiment": cfg.experiment,
+            "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)}
     callbacks = [
         ModelCheckpoint(CheckpointConfig(ck["save_checkpoint_steps"], ck["keep_checkpoint_max"], ck["prefix"], ckpt_dir), meta),
         LossMonitor(tr["log_every"]),
@@ -65,15 +74,10 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         load_weights(src, solver.network)
         log.info("initialised weights from %s", cfg.init_from)
     resume = cfg.resume_from
-    if resume == "latest":  # newest complete checkpoint of any earlier run of this experiment
-        found = [c for run in out.parent.iterdir() if run.is_dir() and run != out
-                 for c in list_checkpoints(run / ck["directory"], ck["prefix"])]
-        if not found:
-            raise FileNotFoundError(f"resume_from=latest found no checkpoint under {out.parent}/*/{ck['directory']}.")
-        resume = str(max(found, key=lambda c: (c / "meta.json").stat().st_mtime))
-        log.info("resuming from %s", resume)
+    if resume == "latest":  # the newest unfinished run of this experiment (or says why it took a finished one)
+        resume = str(latest_checkpoint(out, ck["directory"], ck["prefix"])[0])
     resume = broadcast_object(resume, ctx)
-    log.info("device=%s mode=%s dtype=%s engine=%s", solver.device, solver.mode, _plain(cfg.dtype), solver.engine)
+    log.info("device=%s mode=%s dtype=%s engine=%s", solver.device, solver.mode, plain(cfg.dtype), solver.engine)
     t0 = time.perf_counter()
     result = solver.fit(callbacks, resume_from=resume)
     wall = time.perf_counter() - t0
@@ -88,7 +92,7 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "stopped": result.stopped,
         "device": str(solver.device),
         "mode": solver.mode,
-        "loss_compiled": solver._loss_mode == "graph",
+        "loss_compiled": solver.loss_mode == "graph",
         "engine": solver.engine,
         "dtype": str(solver.dtype).replace("torch.", ""),
         "torch_version": torch.__version__,
@@ -97,19 +101,21 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "world_size": ctx.world_size,
         "recoveries": result.recoveries,
     }
+    if len(result.history) < result.steps:
+        metrics["steps_completed"] = len(result.history)
     if result.recoveries:
         log.warning("training recovered from %d non-finite loss(es); see 'recoveries' in metrics.json.",
                     len(result.recoveries))
     if solver.unknown_params is not None:
         found = solver.identified()
-        truth = {k: v.get("true_value") for k, v in (_plain(cfg.inverse).get("unknowns") or {}).items()}
+        truth = {k: v.get("true_value") for k, v in plain(cfg.inverse)["unknowns"].items()}
         metrics["identified"] = found
         metrics["parameter_rel_error"] = {k: abs(found[k] - t) / abs(t) for k, t in truth.items() if t}
         metrics["observations"] = {"file": solver.observations.source, "count": len(solver.observations.x)}
         log.info("identified %s (relative errors %s)", found, metrics["parameter_rel_error"])
     reference = None
     if cfg.get("evaluation") is not None:
-        reference = _instantiate(cfg.evaluation, "evaluation reference")
+        reference = instantiate(cfg.evaluation, "evaluation reference")
         metrics.update(solver.evaluate(reference))
         log.info("relative L2 error vs %s: %.3e", type(reference).__name__, metrics["rel_l2"])
     if tr.get("plots", True):
@@ -122,5 +128,9 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
             plot_scattered(solver, reference, out / "solution.png")
         if reference is not None:
             write_point_cloud(solver, reference, out / "solution.vtu")
-    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
-    return metrics
+    return finish_run(out, cfg, t_start, metrics)
+
+
+EXPERIMENT = Experiment(run=run_experiment,
+                        nodes={"sampling": Sampling, "methods": PINNMethods, "inverse": InverseSettings},
+                        description="physics-informed neural network: forward and inverse PDE problems")

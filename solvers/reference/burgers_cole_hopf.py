@@ -13,6 +13,8 @@ Dirichlet conditions ``u(±1, t) = 0`` hold by symmetry.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -64,3 +66,22 @@ class BurgersColeHopf:
 
     def field_shape(self) -> tuple[int, int]:
         return self.nt, self.nx
+
+
+def burgers_observations(path: str | os.PathLike, n: int = 2000, noise: float = 0.01, nu: float = 0.01 / math.pi,
+                         seed: int = 0) -> Path:
+    """Sparse noisy observations of Burgers' exact (Cole–Hopf) solution on ``[-1, 1] × [0, 1]`` as CSV.
+
+    ``u_obs = u + noise · std(u) · ξ`` with ``ξ ~ N(0, 1)`` (Raissi et al. 2019's noisy-data protocol).
+    """
+    from sciml.checkpoint import atomic_write_text
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, n)
+    t = rng.uniform(0, 1, n)
+    u = burgers_cole_hopf(x, t, nu)
+    u = u + noise * u.std() * rng.standard_normal(n)
+    rows = "\n".join(f"{a:.17g},{b:.17g},{c:.17g}" for a, b, c in zip(x, t, u))
+    path = Path(path)
+    atomic_write_text(path, f"x,t,u\n{rows}\n")
+    return path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.cavity import solve_steady
+from solvers.grid.cavity import solve_steady
 
 GHIA_RE100_Y = np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625])
 GHIA_RE100_U = np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,

@@ -10,7 +10,7 @@ import numpy as np
 
 
 class CylinderWakeReference:
-    """Velocity snapshots of ``snapshots`` (an HDF5 file from :func:`solvers.datasets.cylinder_wake.wake_snapshots`,
+    """Velocity snapshots of ``snapshots`` (an HDF5 file from :func:`solvers.grid.navier_stokes.wake_data.wake_snapshots`,
     made with ``generator`` arguments if missing) as an evaluation reference."""
 
     output_columns = (0, 1)
@@ -24,7 +24,7 @@ class CylinderWakeReference:
 
     def _load(self):
         if self._data is None:
-            from solvers.datasets.cylinder_wake import read_wake, wake_snapshots
+            from solvers.grid.navier_stokes.wake_data import read_wake, wake_snapshots
 
             if not self.path.exists():
                 wake_snapshots(self.path, **self.generator)

@@ -1,4 +1,4 @@
-"""FDTD reference for the 2-D TE point-source Maxwell PINN (:class:`physics.pdes.maxwell.Maxwell2DPointSource`).
+"""FDTD reference for the 2-D TE point-source Maxwell PINN (:class:`physics.maxwell.point_source_pde.Maxwell2DPointSource`).
 
 Our Yee solver runs the same problem in SI with ``L = 1 m``: normalised time ``t = c·t_SI``, ``H_norm = η0 H_SI``,
 and the magnetic current ``M`` enters as the soft source ``Hz += −(Δt/μ0) M``. The unit square is surrounded

@@ -1,4 +1,4 @@
-"""The exact open-domain solution of the 2-D TE point-source problem (:class:`physics.pdes.maxwell.Maxwell2DPointSource`).
+"""The exact open-domain solution of the 2-D TE point-source problem (:class:`physics.maxwell.point_source_pde.Maxwell2DPointSource`).
 
 In normalised units (c = 1) the fields obey ``∂ₜEx = ∂yHz``, ``∂ₜEy = −∂xHz``, ``∂ₜHz = −(∂xEy − ∂yEx) − M``
 with ``M = g(t) S(x, y)``, ``S`` a unit Gaussian of width ``s`` and zero initial fields, so in Fourier space

@@ -42,9 +42,9 @@ def test_eval_fails_when_a_card_drifts(tmp_path, monkeypatch):
     card = json.loads(card_path.read_text())
     card["metrics"]["rel_l2"] *= 0.5  # a card that claims twice the accuracy
     card_path.write_text(json.dumps(card))
-    from sciml.cli.zoo_commands import zoo_main
+    from sciml.cli.main import main
 
-    assert zoo_main(["eval", "poisson_disk_pinn"]) == 1
+    assert main(["zoo", "eval", "poisson_disk_pinn"]) == 1
 
 
 def _copy_zoo(tmp_path, monkeypatch, name):
@@ -88,11 +88,14 @@ def test_checksum_shape_and_missing_tensor_errors_name_the_entry_and_tensor(tmp_
     with pytest.raises(zoo.ZooError, match="poisson_disk_pinn.*SHA-256"):
         zoo.load("poisson_disk_pinn")
     w.write_bytes(good)
-    cfg = (entry / "config.yaml").read_text().replace("width: 32", "width: 24")
-    (entry / "config.yaml").write_text(cfg)
+    meta_path = entry / "checkpoint" / "meta.json"  # the network is rebuilt from the spec saved beside the weights
+    meta = json.loads(meta_path.read_text())
+    meta["network"]["kwargs"]["width"] = 24
+    meta_path.write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="tensor 'hidden.0.weight' changed shape"):
         zoo.load("poisson_disk_pinn")
-    (entry / "config.yaml").write_text(cfg.replace("width: 24", "width: 32"))
+    meta["network"]["kwargs"]["width"] = 32
+    meta_path.write_text(json.dumps(meta))
     tensors = load_file(str(w))
     tensors.pop("head.bias")
     save_file(tensors, str(w))
@@ -138,16 +141,20 @@ def test_predict_cli_writes_csv(tmp_path):
     pts = tmp_path / "pts.csv"
     pts.write_text("x,y\n0.1,0.2\n-0.3,0.4\n")
     out = tmp_path / "u.csv"
-    from sciml.cli.zoo_commands import zoo_main
+    from sciml.cli.main import main
 
-    assert zoo_main(["predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(out)]) == 0
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
-    assert lines[0] == "u" and len(lines) == 3
+    assert lines[0] == "x,y,u" and len(lines) == 3  # the inputs beside the outputs
     import math
 
     x, y = 0.1, 0.2
     exact = math.sin(math.pi * x) * math.sin(math.pi * y) + x * x - y
-    assert abs(float(lines[1]) - exact) < 0.01
+    row = [float(v) for v in lines[1].split(",")]
+    assert row[:2] == [x, y] and abs(row[2] - exact) < 0.01
+    # an existing output is not overwritten silently; --force replaces it
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(out)]) == 2
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(out), "--force"]) == 0
 
 
 def test_fine_tuning_starts_from_the_zoo_weights(tmp_path):

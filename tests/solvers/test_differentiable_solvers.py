@@ -4,8 +4,8 @@ import math
 import torch
 
 from sciml.fields import wavenumbers
-from solvers.burgers import burgers_rk_step
-from solvers.navier_stokes import NSGrid, NSState, step
+from solvers.grid.burgers import burgers_rk_step
+from solvers.grid.navier_stokes import NSGrid, NSState, step
 from solvers.time_integrators import rollout
 
 

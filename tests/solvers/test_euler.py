@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from solvers.euler import EulerState, max_stable_dt, primitive, reconstruct, sod_initial, step
+from solvers.grid.euler import EulerState, max_stable_dt, primitive, reconstruct, sod_initial, step
 from solvers.reference import riemann_sample, star_state
 
 SOD_L, SOD_R = (1.0, 0.0, 1.0), (0.125, 0.0, 0.1)

@@ -32,7 +32,7 @@ def test_lossless_pec_cavity_conserves_energy_and_div_b(float64):
     fields = {c: torch.randn(10, 9, 8, generator=gen, dtype=torch.float64) * (c[0] == "e") for c in s0.fields}
     for c in ("ex", "ey", "ez"):
         fields[c] = fields[c] * co.keep_e[c]
-    state = FDTDState(fields, s0.psi, s0.n)
+    state = FDTDState(fields, s0.cpml, s0.dispersion, s0.tfsf, s0.n)
     w = []
     for _ in range(10000):
         new = step(state, co)

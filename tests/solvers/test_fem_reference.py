@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from physics import PoissonManufactured
-from solvers.fem import LShapeFEMReference, lshape_mesh, solve_poisson_p1
+from solvers.reference import LShapeFEMReference, lshape_mesh, solve_poisson_p1
 
 
 def test_p1_fem_converges_at_second_order():

@@ -30,7 +30,7 @@ def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path):
     small = [f"+inverse.generator.{k}={v}" for k, v in (("nx", 64), ("ny", 32), ("dt", 0.02), ("spinup", 2.0),
                                                         ("duration", 1.0), ("every", 0.2), ("progress", False))]
     m, _ = _run(tmp_path, "cylinder_wake", "optimizer.steps=3", "optimizer.lbfgs_steps=0", "sampling.n_interior=64",
-                f"inverse.observations={tmp_path / 'obs.csv'}", "inverse.generator.n=100",
+                f"inverse.observations={tmp_path / 'obs.csv'}", "inverse.generate_if_missing=true", "inverse.generator.n=100",
                 f"inverse.generator.snapshots={snap}", f"evaluation.snapshots={snap}", "+evaluation.stride_t=2", *small)
     assert set(m["identified"]) == {"lambda1", "lambda2"} and m["observations"]["count"] == 100
     assert snap.exists()

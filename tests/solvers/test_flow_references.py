@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from solvers.navier_stokes.cylinder_wake import WakeDomain, WakeState, advance, project, step, strouhal, velocity
+from solvers.grid.navier_stokes.cylinder_wake import WakeDomain, WakeState, advance, project, step, strouhal, velocity
 from solvers.reference import AllenCahnSpectral, CavityReference, allen_cahn_spectral
 
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from solvers import darcy
-from solvers.burgers import SpectralBurgers
-from solvers.diffusion import explicit, fourier, implicit
-from solvers.navier_stokes import NSGrid, NSState, kolmogorov_forcing, max_velocity, step, taylor_green_vorticity
+from solvers.grid import darcy
+from solvers.grid.burgers import SpectralBurgers
+from solvers.grid.diffusion import explicit, fourier, implicit
+from solvers.grid.navier_stokes import NSGrid, NSState, kolmogorov_forcing, max_velocity, step, taylor_green_vorticity
 from solvers.reference import burgers_cole_hopf
 from solvers.time_integrators import CFLWarning
 
@@ -129,7 +129,7 @@ GHIA_U = np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, 
 
 
 def test_cavity_re100_matches_ghia_and_is_divergence_free():
-    from solvers.cavity import centreline_u, divergence, solve_steady
+    from solvers.grid.cavity import centreline_u, divergence, solve_steady
 
     errs = []
     for n in (32, 64):
@@ -140,7 +140,7 @@ def test_cavity_re100_matches_ghia_and_is_divergence_free():
 
 
 def test_dirichlet_burgers_fourth_order_against_cole_hopf(float64):
-    from solvers.burgers import DirichletBurgers
+    from solvers.grid.burgers import DirichletBurgers
 
     ns, errs = [32, 64, 128], []
     for n in ns:

@@ -7,7 +7,7 @@ import torch
 
 from sciml.cli.main import main as cli
 from sciml.training import Phase, Trainer
-from solvers.operator_learning import rollout, rollout_error, windows
+from solvers.operators import rollout, rollout_error, windows
 
 
 def test_trainer_iterates_minibatches_and_counts_epochs():
@@ -50,8 +50,8 @@ def test_windows_and_rollout_of_an_exact_one_step_map():
 @pytest.mark.parametrize("experiment,extra", [
     ("fno_darcy", ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "operator.network.kwargs.width=8"]),
     ("deeponet_darcy", ["dataset.params.resolution=17", "operator.sensor_stride=2"]),
-    ("fno_darcy", ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "+operator.in_memory=false",
-                   "+operator.workers=2"]),
+    ("fno_darcy", ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "operator.in_memory=false",
+                   "operator.workers=2"]),
     ("fno_burgers", ["dataset.params.resolution=64", "dataset.params.solve_resolution=128", "operator.network.kwargs.modes=[8]"]),
 ])
 def test_operator_experiment_runs_end_to_end(tmp_path, experiment, extra):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sciml.config import compose
-from solvers.pinn import PINNSolver
+from solvers.pinn import solver_from_config
 from solvers.reference import BurgersColeHopf
 
 SHORT = ["mode=pynative", "optimizer.steps=60", "optimizer.lbfgs_steps=10", "sampling.n_interior=300", "model.width=8",
@@ -85,7 +85,7 @@ def test_multirun_sweep(tmp_path):
 
 def test_python_api_from_compose_matches_cli_config(tmp_path):
     cfg = compose(SHORT + ["optimizer.lbfgs_steps=0"])
-    solver = PINNSolver.from_config(cfg)
+    solver = solver_from_config(cfg)
     res = solver.fit()
     assert res.steps == 60 and res.history[-1] < res.history[0]
     metrics = solver.evaluate(BurgersColeHopf(nx=16, nt=8))

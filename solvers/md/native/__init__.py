@@ -3,8 +3,10 @@
 :func:`cell_list` builds a dense neighbour list (``cell_list.cpp``, OpenMP). The shared library is
 compiled once into ``$SCIML_CACHE`` (default ``~/.cache/sciml/native``) under a name that hashes the
 source and flags, written atomically, and loaded with :mod:`ctypes` (no Python extension ABI, so no
-rebuild across Python or torch versions). Without a compiler :func:`available` is False and callers
-fall back to the pure-torch path.
+rebuild across Python or torch versions). The SHA-256 of each library is recorded beside it when it is
+built (``<name>.so.sha256``); a library whose bytes do not match its record (planted or damaged), or
+that is not a regular file, is rebuilt before anything loads it. Without a compiler :func:`available`
+is False and callers fall back to the pure-torch path.
 """
 from __future__ import annotations
 
@@ -38,14 +40,23 @@ def _compile() -> ctypes.CDLL:
     src = _SOURCE.read_bytes()
     tag = hashlib.sha256(src + " ".join([compiler, *_FLAGS]).encode()).hexdigest()[:16]
     out = _cache_dir() / f"cell_list_{tag}.so"
-    if not out.exists():
+    record = out.with_name(out.name + ".sha256")
+    if not _trusted(out, record):
+        if out.exists() or record.exists():
+            warnings.warn(f"{out} does not match its recorded SHA-256 (or has no record); rebuilding it.", stacklevel=3)
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
             part = Path(tmp) / out.name
             r = subprocess.run([compiler, *_FLAGS, str(_SOURCE), "-o", str(part)], capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"compiling {_SOURCE.name} failed:\n{r.stderr.strip()[-2000:]}")
+            digest = _sha256(part)
+            part_record = Path(tmp) / record.name
+            part_record.write_text(digest + "\n")
+            os.replace(part_record, record)
             os.replace(part, out)  # atomic: a half-written library is never loaded
+        if not _trusted(out, record):
+            raise RuntimeError(f"{out} changed while it was being installed; not loading it.")
     lib = ctypes.CDLL(str(out))
     for name in ("cell_list_f32", "cell_list_f64"):
         fn = getattr(lib, name)
@@ -53,6 +64,22 @@ def _compile() -> ctypes.CDLL:
         fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double,
                        ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     return lib
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _trusted(lib: Path, record: Path) -> bool:
+    """Whether ``lib`` is a regular file whose SHA-256 equals the one recorded when it was built."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(lib).st_mode) or not stat.S_ISREG(os.stat(record).st_mode):
+            return False
+        return record.read_text().strip() == _sha256(lib)
+    except OSError:
+        return False
 
 
 def available() -> bool:

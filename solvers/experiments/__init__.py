@@ -1,1 +1,0 @@
-"""Entry points of the grid-solver experiments (``runner:`` in configs/experiment/*.yaml)."""

@@ -1,0 +1,1 @@
+"""FDTD experiments: the radiating dipole and inverse scattering (``sciml run experiment=fdtd_*``)."""

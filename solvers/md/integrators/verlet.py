@@ -1,0 +1,29 @@
+"""Velocity Verlet (Swope et al. 1982): time-reversible and symplectic; the NVE integrator.
+
+    init, step = nve(energy_fn, dt, box=box)
+    state = init(R, V, mass=1.0, neighbors=nbrs.idx)
+    state = step(state, neighbors=nbrs.idx)      # keyword arguments go to energy_fn
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from physics.forcefields.space import wrap
+from solvers.md.integrators.state import MDState, energy_and_forces, make_init
+
+def verlet_step(state: MDState, energy_fn, dt: float, box, differentiable: bool, kw: dict) -> MDState:
+    """One velocity-Verlet step: half kick, drift (wrapped into ``box``), new forces, half kick."""
+    V = state.V + 0.5 * dt * state.F / state.mass
+    R = wrap(state.R + dt * V, box)
+    e, f = energy_and_forces(energy_fn, R, differentiable, kw)
+    V = V + 0.5 * dt * f / state.mass
+    return replace(state, R=R, V=V, F=f, energy=e, step=state.step + 1)
+
+
+def nve(energy_fn, dt: float, box=None, differentiable: bool = False):
+    """Velocity Verlet. Returns ``(init, step)``."""
+
+    def step(state: MDState, **kw) -> MDState:
+        return verlet_step(state, energy_fn, dt, box, differentiable, kw)
+
+    return make_init(energy_fn, differentiable, box), step

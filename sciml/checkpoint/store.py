@@ -97,16 +97,17 @@ def _read_verified(path: Path, name: str, meta: dict) -> bytes:
     f = path / name
     if not f.exists():
         raise CheckpointError(f"Checkpoint {path} is incomplete: {name} is missing.")
-    if name.endswith(".safetensors"):
-        check_safetensors_size(f)
-    else:
-        check_regular_file(f, max_bytes=MAX_JSON_BYTES, what="checkpoint file")
-    data = f.read_bytes()
-    if data[:2] in _PICKLE_MAGIC[:4] or data[:4] == _PICKLE_MAGIC[4]:
+    check_regular_file(f, max_bytes=None if name.endswith(".safetensors") else MAX_JSON_BYTES, what="checkpoint file")
+    with open(f, "rb") as fh:
+        head = fh.read(4)
+    if head[:2] in _PICKLE_MAGIC[:4] or head[:4] == _PICKLE_MAGIC[4]:
         raise CheckpointError(
             f"{f} looks like a pickle/torch.save archive. sciml never unpickles (it can run code); "
             "convert it with safetensors.torch.save_file in a trusted environment."
         )
+    if name.endswith(".safetensors"):
+        check_safetensors_size(f)  # before reading it whole: the size its header declares must match
+    data = f.read_bytes()
     want = meta.get("sha256", {}).get(name)
     if want is None:
         raise CheckpointError(f"Checkpoint {path}: meta.json has no hash for {name}; the file was not written by sciml.")

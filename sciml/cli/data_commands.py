@@ -35,6 +35,7 @@ def generate_command(overrides: list[str]) -> int:
     except (Exception, KeyboardInterrupt) as err:
         record_failure(folder if folder.is_dir() else None, err, what="generate")
         return exit_code(err)
+    (path / "FAILED.txt").unlink(missing_ok=True)  # an earlier failure, now resumed and finished
     print(f"dataset ready: {path}")
     return 0
 

@@ -75,7 +75,8 @@ def record_failure(folder: str | Path | None, err: BaseException, what: str = "r
             where = ""
     else:
         where = ""
-    log.error("%s", line)
+    if logging.getLogger().handlers:  # inside a Hydra job the log file keeps it too; elsewhere one line is enough
+        log.error("%s", line)
     print(f"sciml: {what} failed: {line}{where}", file=sys.stderr)
     return line
 

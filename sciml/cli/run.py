@@ -36,7 +36,7 @@ def first_values(overrides: list[str]) -> list[str]:
     """The overrides of one job of a sweep: each swept key at its first value (Hydra's grammar)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra", "~hydra"))]
+    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra", "~hydra")) or o.startswith("hydra.searchpath")]
     out = []
     for o in OverridesParser.create().parse_overrides(plain):
         if not o.is_sweep_override():
@@ -75,6 +75,7 @@ def _job(cfg) -> float | None:
     except RunFolderInUse as err:  # not our folder: report, but write nothing into it
         print(f"sciml: run failed: {err}", file=sys.stderr)
         raise SystemExit(EXIT_FAILED) from None
+    dtype = torch.get_default_dtype()
     try:
         torch.set_num_threads(int(cfg.threads) if cfg.threads else default_threads())
         metrics = load("sciml.experiments", cfg.runner).run(cfg, out_dir=out)
@@ -89,10 +90,32 @@ def _job(cfg) -> float | None:
         record_failure(out, err)
         raise SystemExit(exit_code(err)) from None
     finally:
+        torch.set_default_dtype(dtype)  # a runner that changed it (MD runs in float64) must not leak into the next job
         claim.release()
 
 
 _FAILED_JOBS: list[str] = []
+
+
+_VALUED_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
+                 "--info", "-i", "--experimental-rerun"}
+
+
+def split_hydra_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """``(flags, overrides)``: Hydra's command-line flags (with their values) and the ``key=value`` overrides,
+    so flags may be given anywhere on the line (Hydra's own parser wants them first)."""
+    flags, overrides, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-"):
+            flags.append(a)
+            if a in _VALUED_FLAGS and i + 1 < len(args):
+                flags.append(args[i + 1])
+                i += 1
+        else:
+            overrides.append(a)
+        i += 1
+    return flags, overrides
 
 
 def run_command(overrides: list[str]) -> int:
@@ -103,8 +126,9 @@ def run_command(overrides: list[str]) -> int:
     from sciml.config.schema import register_configs
 
     register_configs()
+    flags, plain = split_hydra_args(overrides)
     try:
-        validate_overrides([o for o in overrides if not o.startswith("-")])
+        validate_overrides(plain)
     except ConfigError as err:
         print(f"sciml: {err}", file=sys.stderr)
         return EXIT_FAILED
@@ -112,7 +136,7 @@ def run_command(overrides: list[str]) -> int:
     _FAILED_JOBS.clear()
     entry = hydra.main(config_path="pkg://configs", config_name="config", version_base="1.3")(_job)
     saved = sys.argv
-    sys.argv = ["sciml run", *overrides]
+    sys.argv = ["sciml run", *flags, *plain]
     try:
         entry()
     except SystemExit as ex:

@@ -109,7 +109,9 @@ def _null_node_error(overrides: Sequence[str], config_name: str) -> ConfigError:
             node = key.split(".")[0]
             used = sorted(k for k, v in base.items() if isinstance(v, DictConfig) and k not in ("hydra",))
             return ConfigError(f"Cannot set '{key}': this experiment does not use the '{node}' node (it is null). "
-                               f"Its nodes are {used}; check the first part of the key.")
+                               f"Its nodes are {used}. Check the first part of the key, or choose an experiment whose "
+                               f"YAML sets '{node}' (configs/experiment/*.yaml; a plug-in ships its own and adds it "
+                               "with hydra.searchpath=[pkg://<package>.configs]).")
     return ConfigError("A key was set inside a config node that is null in this experiment; check the overrides "
                        f"{list(overrides)}.")
 

@@ -74,6 +74,34 @@ def resolved_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
     return {k: (params[k] if params.get(k) is not None else v) for k, v in defaults.items()}
 
 
+def _watch_parent(parent_pid: int) -> None:
+    """Worker initialiser: end this worker when the parent dies (SIGKILL included), instead of blocking forever.
+
+    On Linux the kernel delivers SIGKILL to the worker when its parent exits (``PR_SET_PDEATHSIG``); elsewhere, and
+    as a second guard, a daemon thread polls the parent's pid once a second.
+    """
+    import ctypes
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            pass
+    if os.getppid() != parent_pid:  # the parent died before the hook was in place
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="sciml-parent-watch").start()
+
+
 def _work(args):
     name, indices, seed, params = args
     import torch
@@ -126,14 +154,15 @@ def generate(name: str, out: str | os.PathLike, samples: int, seed: int = 0, pro
         if processes > 1 and len(chunks) > 1:
             import multiprocessing as mp
 
-            with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn")) as pool:
+            with ProcessPoolExecutor(processes, mp_context=mp.get_context("spawn"), initializer=_watch_parent,
+                                     initargs=(os.getpid(),)) as pool:
                 for res in pool.map(_work, jobs):
                     _write(writer, schema, res, bar)
         else:
             for job in jobs:
                 _write(writer, schema, _work(job), bar)
     except BaseException:
-        writer.close(complete=False)
+        writer.abandon()  # keep the committed shards; a failed write (a full disk) must not be committed again
         raise
     finally:
         if bar is not None:

@@ -5,19 +5,21 @@ Layout of a dataset folder::
     manifest.json          schema, shard list (samples, bytes, SHA-256), scalar statistics
     stats.safetensors      pointwise mean / m2 per field (for normalisers)
     shard-00000.h5         fields/<name> [n, *shape], meta/<key> [n]; attrs: schema, complete
-    shard-00001.h5.partial the shard being written (never listed in the manifest)
 
 Every chunk carries a Fletcher-32 checksum, so a corrupted sample fails loudly when read
-(not only under ``verify``). A shard holds at most ``max_shard_bytes`` of uncompressed sample data. It is written as
-``.partial``, then closed, hashed, renamed and *only then* listed in the manifest (written
-atomically). So a killed writer leaves every earlier shard valid and listed; the torn shard is
-a ``.partial`` file that readers skip and ``verify`` reports. ``resume=True`` drops the torn
-shard and continues after the last committed sample (``samples_written`` says where), with
-the streaming statistics restored.
+(not only under ``verify``). A shard holds at most ``max_shard_bytes`` of uncompressed sample data. It is built
+in memory (HDF5 writes into a Python buffer), then hashed, written atomically (beside the target, fsynced,
+renamed) and *only then* listed in the manifest (written atomically). So a killed writer leaves every earlier
+shard valid and listed and no half-written shard at all; and a full disk is an ordinary ``OSError`` from
+Python's write, never a failed write inside HDF5 (which leaves the library in a state that crashes the process
+with a segmentation fault at exit, h5py issue #914). ``resume=True`` continues after the last committed sample
+(``samples_written`` says where), with the streaming statistics restored; ``.partial`` shards left by older
+versions are dropped.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -115,6 +117,7 @@ class DatasetWriter:
                     p.unlink()
         self.path.mkdir(parents=True, exist_ok=True)
         self._file: h5py.File | None = None
+        self._buffer: io.BytesIO | None = None
         self._count = 0
         self._shard_moments: dict[str, RunningMoments] = {}
         self.closed = False
@@ -142,8 +145,8 @@ class DatasetWriter:
     # -- writing ----------------------------------------------------------
     def _open_shard(self) -> None:
         index = len(self.shards)
-        partial = self.path / (shard_name(index) + ".partial")
-        f = h5py.File(partial, "w")
+        self._buffer = io.BytesIO()
+        f = h5py.File(self._buffer, "w")
         f.attrs["format"] = FORMAT
         f.attrs["schema"] = self.schema.to_json()
         f.attrs["complete"] = False
@@ -213,17 +216,14 @@ class DatasetWriter:
         f.attrs["complete"] = True
         f.attrs["samples"] = n
         f.close()
-        self._file, self._count = None, 0
-        index = len(self.shards)
-        partial = self.path / (shard_name(index) + ".partial")
-        final = self.path / shard_name(index)
-        with open(partial, "rb") as fh:
-            os.fsync(fh.fileno())
-        digest = sha256_file(partial)
-        os.replace(partial, final)
+        data = self._buffer.getvalue()
+        self._file, self._count, self._buffer = None, 0, None
+        final = self.path / shard_name(len(self.shards))
+        atomic_write_bytes(final, data)  # ENOSPC here is a plain OSError; nothing half-written stays
         for name, m in self._shard_moments.items():
             self.moments[name].merge(m)
-        self.shards.append({"file": final.name, "samples": n, "bytes": final.stat().st_size, "sha256": digest})
+        self.shards.append({"file": final.name, "samples": n, "bytes": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()})
         self._write_manifest(complete=False)
 
     def _write_manifest(self, complete: bool) -> None:
@@ -248,17 +248,17 @@ class DatasetWriter:
             self._close_shard()
         elif self._file is not None:
             self._file.close()
-            (self.path / (shard_name(len(self.shards)) + ".partial")).unlink(missing_ok=True)
-            self._file = None
+            self._file, self._buffer = None, None
         self._write_manifest(complete=complete)
         self.closed = True
         return self.path
 
     def abandon(self) -> None:
-        """Stop without committing the open shard (it stays as a torn ``.partial`` file)."""
+        """Stop after a failure without committing the open shard (it lived in memory only); the committed shards
+        stay listed and ``resume=True`` continues after them."""
         if self._file is not None:
             self._file.close()
-            self._file = None
+            self._file, self._buffer = None, None
         self.closed = True
 
     def __enter__(self) -> "DatasetWriter":

@@ -54,7 +54,10 @@ class FieldPredictor:
                              f"got {tuple(x.shape)}.")
         if not bool(torch.isfinite(x).all()):
             row = int(torch.nonzero(~torch.isfinite(x).all(1))[0])
-            raise ValueError(f"points must be finite; row {row} is {x[row].tolist()}.")
+            given = np.asarray(points[row] if not isinstance(points, Tensor) else points[row].tolist(), dtype=float)
+            why = (f" ({given.tolist()} overflows {self.dtype}, whose largest value is {torch.finfo(self.dtype).max:.3g})"
+                   if np.isfinite(given).all() else "")
+            raise ValueError(f"points must be finite; row {row} is {x[row].tolist()}{why}.")
         if self.domain is not None:
             lo, hi = (torch.as_tensor(b, dtype=self.dtype, device=self.device) for b in self.domain)
             span = (hi - lo).clamp_min(1e-12)

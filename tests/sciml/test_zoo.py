@@ -167,3 +167,44 @@ def test_fine_tuning_starts_from_the_zoo_weights(tmp_path):
     assert code == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["rel_l2"] == pytest.approx(zoo.info("poisson_disk_pinn")["metrics"]["rel_l2"], rel=0.02)
+
+
+def test_predict_warns_outside_the_trained_domain_and_refuses_non_finite_points(tmp_path, capsys):
+    from sciml.cli.main import main
+
+    pts = tmp_path / "far.csv"
+    pts.write_text("x,y\n5.0,0.0\n0.1,0.1\n")
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(tmp_path / "a.csv")]) == 0
+    assert "1 of 2 points lie outside the domain the model was trained on" in capsys.readouterr().err
+    pts.write_text("x,y\n1e300,0.0\n")
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(tmp_path / "b.csv")]) == 2
+    pts.write_text("x,y\nnan,0.0\n")
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(tmp_path / "c.csv")]) == 2
+    assert "points must be finite; row 0" in capsys.readouterr().err
+    assert not (tmp_path / "c.csv").exists()
+
+
+@pytest.mark.parametrize("content,message", [("", "is empty"), ("x,y\n", "has a header but no rows"),
+                                             ("t,x\n0,0\n", "has columns ['t', 'x']; this model takes ['x', 'y']")])
+def test_predict_explains_a_bad_points_file(tmp_path, capsys, content, message):
+    from sciml.cli.main import main
+
+    pts = tmp_path / "p.csv"
+    pts.write_text(content)
+    assert main(["zoo", "predict", "poisson_disk_pinn", "--points", str(pts), "--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_export_refuses_a_folder_and_an_existing_file_without_force(tmp_path, capsys):
+    from sciml.cli.main import main
+
+    assert main(["export", "poisson_disk_pinn", "--out", str(tmp_path)]) == 2
+    assert "is a folder; give a file name" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.partial"))
+    out = tmp_path / "m.onnx"
+    out.write_text("keep me")
+    assert main(["export", "poisson_disk_pinn", "--out", str(out)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err and out.read_text() == "keep me"
+    assert main(["export", "poisson_disk_pinn", "--out", str(out), "--force"]) == 0
+    assert out.stat().st_size > 1000 and not list(tmp_path.glob("*.partial"))

@@ -76,3 +76,74 @@ def test_generation_refuses_a_different_recipe_and_bad_params(tmp_path):
         generate("burgers", tmp_path / "b", 2, params={"viscosity": 0.1})
     with pytest.raises(ValueError, match=r"no dataset generator .* is registered as 'heat'. Registered: \[.burgers., .darcy."):
         generate("heat", tmp_path / "h", 2)
+
+
+def _children(pid):
+    import os
+
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                kids.append(int(entry))
+    return kids
+
+
+def _alive(pid):
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc"), reason="needs /proc (Linux)")
+def test_killing_generate_ends_its_worker_processes(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "sciml.cli.main", "generate", "dataset=darcy",
+                             f"dataset.path={tmp_path / 'd'}", "dataset.samples=4000", "dataset.params.resolution=129",
+                             "dataset.processes=2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, workers = time.time() + 60, []
+    while time.time() < deadline and len(workers) < 2:
+        workers = [k for k in _children(proc.pid) if "spawn_main" in open(f"/proc/{k}/cmdline").read()]
+        time.sleep(0.2)
+    assert len(workers) == 2, "the workers did not start"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.2)
+    assert not any(_alive(w) for w in workers), "workers outlived their parent"
+
+
+def test_a_full_disk_ends_generate_with_a_clear_error_not_a_segfault(tmp_path):
+    """HDF5 crashes the process at exit after a failed write (h5py #914); shards are now built in memory, so a full
+    disk is a plain OSError from Python's write: exit 2, one line, and the committed shards resume."""
+    import subprocess
+    import sys
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        r = subprocess.run([sys.executable, "-m", "sciml.cli.main", "generate", "dataset=darcy",
+                            f"dataset.path={mnt / 'd'}", "dataset.samples=64", "dataset.params.resolution=65",
+                            "dataset.processes=1", "dataset.max_shard_mb=1"], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2, (r.returncode, r.stderr[-1500:])
+        line = [ln for ln in r.stderr.splitlines() if ln.startswith("sciml")]
+        assert len(line) == 1 and "the disk is full" in line[0]
+        assert ShardedDataset(mnt / "d", allow_incomplete=True).manifest["samples"] > 0
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

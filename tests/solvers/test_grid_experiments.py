@@ -68,3 +68,18 @@ def test_non_finite_state_names_step_and_keeps_last_good_snapshot(tmp_path):
     assert not (run / "metrics.json").exists() and not (run / "snapshots.h5").exists()
     with h5py.File(run / "snapshots.h5.partial", "r") as f:
         assert f["vorticity"].shape[0] >= 1 and not f.attrs["complete"]
+
+
+def test_an_md_run_that_blows_up_fails_naming_the_step_and_keeps_the_last_good_frame(tmp_path):
+    """dt = 0.5 τ (100× the usual) used to end at T = 3e39 with exit 0."""
+    r = sciml(["experiment=md_lj_nve", "md.dt=0.5", "md.cells=3", "md.skin=0.0", "md.steps=200", "md.output_every=10"],
+              tmp_path)
+    assert r.returncode == 2
+    assert "TimeStepWarning: dt = 0.5 is far above the stable step" in r.stderr
+    assert "the simulation blew up at step 10: temperature kT =" in r.stderr
+    (run,) = (tmp_path / "outputs" / "md_lj_nve").iterdir()
+    assert (run / "last_good.xyz").exists() and not (run / "metrics.json").exists()
+    import ase.io
+
+    frame = ase.io.read(run / "last_good.xyz")  # the last frame that passed the check, readable by ASE
+    assert len(frame) == 108 and abs(frame.get_positions()).max() < 50

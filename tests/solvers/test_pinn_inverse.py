@@ -74,3 +74,14 @@ def test_inverse_experiment_reports_parameter_error(tmp_path):
     m = json.loads((out / "metrics.json").read_text())
     assert set(m["identified"]) == {"nu"} and m["observations"]["count"] == 200
     assert m["parameter_rel_error"]["nu"] == pytest.approx(abs(m["identified"]["nu"] - 0.01 / math.pi) / (0.01 / math.pi))
+
+
+def test_a_misspelt_observation_path_fails_naming_it_instead_of_inventing_data(tmp_path):
+    from sciml.cli.main import main as cli
+
+    out = tmp_path / "run"
+    typo = tmp_path / "typo.csv"
+    code = cli(["run", "experiment=burgers_inverse", f"inverse.observations={typo}", "optimizer.steps=2",
+                "optimizer.lbfgs_steps=0", "trainer.progress_bar=false", f"hydra.run.dir={out}"])
+    assert code == 2 and not typo.exists() and not (out / "metrics.json").exists()
+    assert f"observation file {typo} (inverse.observations) does not exist" in (out / "FAILED.txt").read_text()

@@ -64,7 +64,8 @@ class NaClSettings:
     max_energy_drift: float = 0.5
 
     def __post_init__(self):
-        check_range("cells", self.cells, low=1, integer=True)
+        check_range("cells", self.cells, low=2, integer=True, meaning="conventional cells per side; with one, no "
+                    "ion pair lies inside the half-box cutoff")
         check_range("lattice_constant", self.lattice_constant, low=0, low_open=True, meaning="Å")
         check_range("born_exponent", self.born_exponent, low=2, integer=True)
         check_range("kmax", self.kmax, low=1, integer=True)

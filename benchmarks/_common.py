@@ -1,4 +1,5 @@
 """Shared helpers for benchmark scripts: machine facts and the JSON result layout."""
+
 from __future__ import annotations
 
 import json
@@ -33,14 +34,23 @@ def machine_info() -> dict:
 
 
 def summarize(samples_ms: list[float]) -> dict:
-    return {"median": statistics.median(samples_ms), "min": min(samples_ms), "max": max(samples_ms), "n": len(samples_ms)}
+    return {
+        "median": statistics.median(samples_ms),
+        "min": min(samples_ms),
+        "max": max(samples_ms),
+        "n": len(samples_ms),
+    }
 
 
 def run_worker(script: str, args: list[str], timeout: float = 900) -> dict:
     """Run ``script --worker args`` in a fresh interpreter and parse its last stdout line as JSON."""
     r = subprocess.run([sys.executable, script, "--worker", *args], capture_output=True, text=True, timeout=timeout)
     if r.returncode != 0:
-        return {"error": (r.stderr or r.stdout).strip().splitlines()[-1] if (r.stderr or r.stdout).strip() else f"exit {r.returncode}"}
+        return {
+            "error": (r.stderr or r.stdout).strip().splitlines()[-1]
+            if (r.stderr or r.stdout).strip()
+            else f"exit {r.returncode}"
+        }
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -50,7 +60,9 @@ def write_json(path: str | Path, rows: list[dict], extra: dict | None = None) ->
     path.write_text(json.dumps({"machine": machine_info(), **(extra or {}), "rows": rows}, indent=2) + "\n")
 
 
-def peer_rows(case: str, name: str, result: dict, key: str, unit: str, ours: dict[str, float], digits: int = 2) -> list[dict]:
+def peer_rows(
+    case: str, name: str, result: dict, key: str, unit: str, ours: dict[str, float], digits: int = 2
+) -> list[dict]:
     """The peer's row (or a skipped row with its error) and one ``ours/peer`` speed-ratio row per variant of ours."""
     value = round(result[key], digits) if key in result else None
     row = {"case": case, "variant": name, "value": value, "unit": unit, "ratio_to": None}
@@ -58,8 +70,16 @@ def peer_rows(case: str, name: str, result: dict, key: str, unit: str, ours: dic
         row["skipped"] = result["error"]
     rows = [row]
     if value:
-        rows += [{"case": case, "variant": f"{v}/{name}", "value": round(rate / result[key], 4), "unit": "speed ratio",
-                  "ratio_to": name} for v, rate in ours.items()]
+        rows += [
+            {
+                "case": case,
+                "variant": f"{v}/{name}",
+                "value": round(rate / result[key], 4),
+                "unit": "speed ratio",
+                "ratio_to": name,
+            }
+            for v, rate in ours.items()
+        ]
     for r in rows:
         print(json.dumps(r), flush=True)
     return rows

@@ -13,6 +13,7 @@ Rows (same grid, same steps, same CPML thickness, each timed after a warm-up):
 minimal traffic of a Yee update (6 field components read and written once: 48 B per cell in float32)
 times the rate by a STREAM-like triad bandwidth measured in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peer_rows, write_json  # noqa: E402
+from _common import peer_rows, write_json
 
 FDTD_PKG = r"""
 import json, sys, time
@@ -48,7 +49,8 @@ import meep as mp
 n, steps, pml = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 mp.verbosity(0)
 sim = mp.Simulation(cell_size=mp.Vector3(n, n, n), resolution=1, boundary_layers=[mp.PML(pml)],
-                    sources=[mp.Source(mp.GaussianSource(frequency=0.1, fwidth=0.05), component=mp.Ez, center=mp.Vector3())])
+                    sources=[mp.Source(mp.GaussianSource(frequency=0.1, fwidth=0.05), component=mp.Ez,
+                                       center=mp.Vector3())])
 sim.init_sim()
 sim.run(until=5 * sim.fields.dt)
 t = time.perf_counter(); sim.run(until=steps * sim.fields.dt); dt = time.perf_counter() - t
@@ -88,7 +90,7 @@ def sciml_rate(n: int, steps: int, pml: int, device: str, compiled: bool) -> dic
     g = YeeGrid((n, n, n), 1e-3, ("pml", "pml", "pml"), pml_cells=pml)
     co = coefficients(g, Materials(), dtype=torch.float32, device=device)
     src = [PointSource((n // 2, n // 2, n // 2), GaussianPulse(width=10 * g.time_step))]
-    fn = (lambda s: step(s, co, src))
+    fn = lambda s: step(s, co, src)
     compile_s = 0.0
     with torch.no_grad():
         s = init_state(co, torch.float32, device)
@@ -145,13 +147,23 @@ def main() -> None:
     for variant, compiled in (("sciml_eager", False), ("sciml_compiled", True)):
         r = sciml_rate(n, steps, args.pml, args.device, compiled)
         ours[variant] = r["mcells_per_s"]
-        rows.append({"case": case, "variant": variant, "value": round(r["mcells_per_s"], 2), "unit": "Mcells/s",
-                     "ratio_to": None, "compile_seconds": round(r["compile_seconds"], 1),
-                     "bandwidth_fraction": round(48 * r["mcells_per_s"] * 1e6 / bw, 3)})
+        rows.append(
+            {
+                "case": case,
+                "variant": variant,
+                "value": round(r["mcells_per_s"], 2),
+                "unit": "Mcells/s",
+                "ratio_to": None,
+                "compile_seconds": round(r["compile_seconds"], 1),
+                "bandwidth_fraction": round(48 * r["mcells_per_s"] * 1e6 / bw, 3),
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     peers = {}
     if not args.skip_peers:
-        peers["fdtd_pkg"] = subprocess_rate(sys.executable, FDTD_PKG, [str(n), str(steps), str(args.pml), "torch.float32"], n**3, steps)
+        peers["fdtd_pkg"] = subprocess_rate(
+            sys.executable, FDTD_PKG, [str(n), str(steps), str(args.pml), "torch.float32"], n**3, steps
+        )
         peers["meep"] = subprocess_rate(args.meep_python, MEEP, [str(n), str(steps), str(args.pml)], n**3, steps)
     for name, r in peers.items():
         rows += peer_rows(case, name, r, "mcells_per_s", "Mcells/s", ours)

@@ -14,6 +14,7 @@ Cases (float32 unless noted):
 
     python benchmarks/grid_solvers.py --json benchmarks/results/grid_solvers.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run_worker, write_json  # noqa: E402
+from _common import run_worker, write_json
 
 
 def _time(step, state, n):
@@ -43,7 +44,7 @@ def worker_sciml_ns(n: int, steps: int, error_run: bool) -> dict:
     nu, dt = 0.01, 0.01
     g = NSGrid(n, dtype=torch.float32)
     s = NSState(g.to_spectral(taylor_green_vorticity(g, 0.0, nu).float())[None])
-    adv = lambda st: step(st, dt, g, nu)  # noqa: E731
+    adv = lambda st: step(st, dt, g, nu)
     _time(adv, s, 3)
     rate, _ = _time(adv, s, steps)
     out = {"steps_per_s": rate}
@@ -53,8 +54,12 @@ def worker_sciml_ns(n: int, steps: int, error_run: bool) -> dict:
         x, y = g.coordinates()
         u, v = g.velocity(s.w_hat)
         d = math.exp(-2 * nu * 1.0)
-        out["max_abs_error_u"] = float(torch.maximum((u[0] - d * torch.cos(x) * torch.sin(y)).abs().max(),
-                                                     (v[0] + d * torch.sin(x) * torch.cos(y)).abs().max()))
+        out["max_abs_error_u"] = float(
+            torch.maximum(
+                (u[0] - d * torch.cos(x) * torch.sin(y)).abs().max(),
+                (v[0] + d * torch.sin(x) * torch.cos(y)).abs().max(),
+            )
+        )
     return out
 
 
@@ -62,7 +67,8 @@ def worker_phiflow_ns(n: int, steps: int, error_run: bool) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from phi.torch.flow import PI, Box, Solve, StaggeredGrid, advect, diffuse, extrapolation, fluid, math as pm, vec
+    from phi.torch.flow import PI, Box, Solve, StaggeredGrid, advect, diffuse, extrapolation, fluid, vec
+    from phi.torch.flow import math as pm
 
     nu, dt = 0.01, 0.01
 
@@ -93,7 +99,6 @@ def worker_phiflow_ns(n: int, steps: int, error_run: bool) -> dict:
 
 
 def worker_cavity(n: int, steps: int) -> dict:
-    import torch
 
     from solvers.grid.cavity import initial_state, stable_dt, step
 
@@ -114,13 +119,15 @@ def worker_memory() -> dict:
     for k in (0, 100):
         saved = [0]
 
-        def pack(t):
+        def pack(t, saved=saved):
             saved[0] += t.numel() * t.element_size()
             return t
 
         w0 = (torch.sin(x) * torch.cos(2 * y)).requires_grad_(True)
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            final = rollout(lambda s: step(s, 0.01, g, 0.01), NSState(g.to_spectral(w0)[None]), 1000, checkpoint_every=k)
+            final = rollout(
+                lambda s: step(s, 0.01, g, 0.01), NSState(g.to_spectral(w0)[None]), 1000, checkpoint_every=k
+            )
             loss = g.to_physical(final.w_hat).pow(2).mean()
         loss.backward()
         out["with_checkpointing" if k else "without_checkpointing"] = saved[0]
@@ -136,8 +143,12 @@ def main() -> None:
     ap.add_argument("--error", action="store_true")
     a = ap.parse_args()
     if a.worker:
-        fn = {"sciml_ns": lambda: worker_sciml_ns(a.n, a.steps, a.error), "phiflow_ns": lambda: worker_phiflow_ns(a.n, a.steps, a.error),
-              "cavity": lambda: worker_cavity(a.n, a.steps), "memory": worker_memory}[a.worker]
+        fn = {
+            "sciml_ns": lambda: worker_sciml_ns(a.n, a.steps, a.error),
+            "phiflow_ns": lambda: worker_phiflow_ns(a.n, a.steps, a.error),
+            "cavity": lambda: worker_cavity(a.n, a.steps),
+            "memory": worker_memory,
+        }[a.worker]
         print(json.dumps(fn()))
         return
     rows = []
@@ -147,36 +158,98 @@ def main() -> None:
     phi64 = run_worker(__file__, ["phiflow_ns", "--n", "64", "--steps", "20", "--error"])
     for name, res in (("phiflow", phi), ("sciml", me)):
         if "error" in res:
-            rows.append({"case": "ns2d_256", "variant": name, "value": None, "unit": "steps/s", "skipped": res["error"]})
+            rows.append(
+                {"case": "ns2d_256", "variant": name, "value": None, "unit": "steps/s", "skipped": res["error"]}
+            )
             continue
         ratio = res["steps_per_s"] / phi["steps_per_s"] if "steps_per_s" in phi else None
-        rows.append({"case": "ns2d_256", "variant": name, "value": round(res["steps_per_s"], 3), "unit": "steps/s",
-                     "ratio_to": "phiflow", "ratio": round(ratio, 2) if ratio else None})
+        rows.append(
+            {
+                "case": "ns2d_256",
+                "variant": name,
+                "value": round(res["steps_per_s"], 3),
+                "unit": "steps/s",
+                "ratio_to": "phiflow",
+                "ratio": round(ratio, 2) if ratio else None,
+            }
+        )
     for name, res in (("phiflow", phi64), ("sciml", me64)):
         if "max_abs_error_u" in res:
-            rows.append({"case": "taylor_green_64_t1", "variant": name, "value": res["max_abs_error_u"], "unit": "max abs(u - u_exact)",
-                         "ratio_to": "phiflow", "ratio": round(phi64["max_abs_error_u"] / res["max_abs_error_u"], 1)
-                         if "max_abs_error_u" in phi64 else None})
-            rows.append({"case": "ns2d_64", "variant": name, "value": round(res["steps_per_s"], 2), "unit": "steps/s",
-                         "ratio_to": "phiflow", "ratio": round(res["steps_per_s"] / phi64["steps_per_s"], 2) if "steps_per_s" in phi64 else None})
+            rows.append(
+                {
+                    "case": "taylor_green_64_t1",
+                    "variant": name,
+                    "value": res["max_abs_error_u"],
+                    "unit": "max abs(u - u_exact)",
+                    "ratio_to": "phiflow",
+                    "ratio": round(phi64["max_abs_error_u"] / res["max_abs_error_u"], 1)
+                    if "max_abs_error_u" in phi64
+                    else None,
+                }
+            )
+            rows.append(
+                {
+                    "case": "ns2d_64",
+                    "variant": name,
+                    "value": round(res["steps_per_s"], 2),
+                    "unit": "steps/s",
+                    "ratio_to": "phiflow",
+                    "ratio": round(res["steps_per_s"] / phi64["steps_per_s"], 2) if "steps_per_s" in phi64 else None,
+                }
+            )
     cav = run_worker(__file__, ["cavity", "--n", "128", "--steps", "200"])
-    rows.append({"case": "cavity_128", "variant": "sciml", "value": round(cav.get("steps_per_s", float("nan")), 2), "unit": "steps/s",
-                 "ratio_to": None})
+    rows.append(
+        {
+            "case": "cavity_128",
+            "variant": "sciml",
+            "value": round(cav.get("steps_per_s", float("nan")), 2),
+            "unit": "steps/s",
+            "ratio_to": None,
+        }
+    )
     mem = run_worker(__file__, ["memory"])
     full, kept = mem["without_checkpointing"], mem["with_checkpointing"]
     peak_ckpt = kept + full / 10  # stored chunk inputs + one 100-step chunk recomputed during backward
-    rows.append({"case": "ns2d_64_grad_1000_steps", "variant": "without_checkpointing", "value": round(full / 2**20, 2),
-                 "unit": "MiB kept for backward", "ratio_to": None})
-    rows.append({"case": "ns2d_64_grad_1000_steps", "variant": "checkpoint_every_100", "value": round(kept / 2**20, 2),
-                 "unit": "MiB kept for backward", "ratio_to": "without_checkpointing", "ratio": round(full / kept, 1)})
-    rows.append({"case": "ns2d_64_grad_1000_steps", "variant": "checkpoint_every_100_peak_estimate",
-                 "value": round(peak_ckpt / 2**20, 2), "unit": "MiB (kept + one recomputed chunk)",
-                 "ratio_to": "without_checkpointing", "ratio": round(full / peak_ckpt, 1)})
+    rows.append(
+        {
+            "case": "ns2d_64_grad_1000_steps",
+            "variant": "without_checkpointing",
+            "value": round(full / 2**20, 2),
+            "unit": "MiB kept for backward",
+            "ratio_to": None,
+        }
+    )
+    rows.append(
+        {
+            "case": "ns2d_64_grad_1000_steps",
+            "variant": "checkpoint_every_100",
+            "value": round(kept / 2**20, 2),
+            "unit": "MiB kept for backward",
+            "ratio_to": "without_checkpointing",
+            "ratio": round(full / kept, 1),
+        }
+    )
+    rows.append(
+        {
+            "case": "ns2d_64_grad_1000_steps",
+            "variant": "checkpoint_every_100_peak_estimate",
+            "value": round(peak_ckpt / 2**20, 2),
+            "unit": "MiB (kept + one recomputed chunk)",
+            "ratio_to": "without_checkpointing",
+            "ratio": round(full / peak_ckpt, 1),
+        }
+    )
     for r in rows:
         print(r, flush=True)
     if a.json:
-        write_json(a.json, rows, {"benchmark": "grid_solvers",
-                                  "note": "ratio = sciml rate / PhiFlow rate for speed, PhiFlow error / sciml error for accuracy"})
+        write_json(
+            a.json,
+            rows,
+            {
+                "benchmark": "grid_solvers",
+                "note": "ratio = sciml rate / PhiFlow rate for speed, PhiFlow error / sciml error for accuracy",
+            },
+        )
 
 
 if __name__ == "__main__":

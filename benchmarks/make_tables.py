@@ -1,7 +1,8 @@
 """Render benchmarks/results/*.json as Markdown tables and splice them into README.md.
 
-    python benchmarks/make_tables.py        # rewrites the block between the BENCHMARKS markers
+python benchmarks/make_tables.py        # rewrites the block between the BENCHMARKS markers
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,13 @@ BEGIN, END = "<!-- BENCHMARKS:BEGIN -->", "<!-- BENCHMARKS:END -->"
 def table(path: Path) -> str:
     data = json.loads(path.read_text())
     m = data["machine"]
-    lines = [f"**{path.stem}** — {m.get('gpu') or m.get('cpu', '?')}, {m.get('torch_threads', '?')} threads, torch {m.get('torch', '?')}"
-             + (f"; {data['note']}" if data.get("note") else ""), "",
-             "| case | variant | value | unit | range | ratio |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"**{path.stem}** — {m.get('gpu') or m.get('cpu', '?')}, {m.get('torch_threads', '?')} threads, "
+        f"torch {m.get('torch', '?')}" + (f"; {data['note']}" if data.get("note") else ""),
+        "",
+        "| case | variant | value | unit | range | ratio |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in data["rows"]:
         if r.get("value") is None:
             lines.append(f"| {r['case']} | {r['variant']} | — | {r['unit']} | skipped: {r.get('skipped', '')} | |")

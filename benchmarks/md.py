@@ -11,6 +11,7 @@ force evaluation plus integration; ``lammps`` (Debian's ``lmp``
 on the same input, ``mpirun -np <threads>``), and ``ase`` (VelocityVerlet with its LennardJones
 calculator, small N only). ``ratio_to`` rows give our rate over each peer's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peer_rows, write_json  # noqa: E402
+from _common import peer_rows, write_json
 
 LAMMPS_INPUT = """units lj
 atom_style atomic
@@ -66,7 +67,7 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: st
 
     from physics.forcefields import fcc, lennard_jones_neighbor_list
     from solvers.md import maxwell_boltzmann, neighbor_list, nve, update_or_reallocate
-    
+
     dtype = {"float32": torch.float32, "float64": torch.float64}[dtype_name]
     R, box = fcc(cells_for(n), density=0.8442, dtype=dtype)
     R, box = R.to(device), box.to(device)
@@ -97,8 +98,13 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: st
         t_nl += b - a
         t_step += c - b
     total = t_nl + t_step
-    return {"atom_steps_per_s": n * steps / total, "neighbor_seconds": t_nl, "force_integrate_seconds": t_step,
-            "first_build_seconds": t_build, "rebuilds": nbrs.rebuilds}
+    return {
+        "atom_steps_per_s": n * steps / total,
+        "neighbor_seconds": t_nl,
+        "force_integrate_seconds": t_step,
+        "first_build_seconds": t_build,
+        "rebuilds": nbrs.rebuilds,
+    }
 
 
 def lammps_rate(n: int, steps: int, procs: int) -> dict:
@@ -110,8 +116,9 @@ def lammps_rate(n: int, steps: int, procs: int) -> dict:
         cmd = [lmp, "-in", "in.lj", "-log", "none"]
         if procs > 1 and shutil.which("mpirun"):
             cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(procs), *cmd]
-        r = subprocess.run(cmd, cwd=d, capture_output=True, text=True, timeout=1800,
-                           env={**os.environ, "OMP_NUM_THREADS": "1"})
+        r = subprocess.run(
+            cmd, cwd=d, capture_output=True, text=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1"}
+        )
     m = re.search(r"Loop time of ([0-9.eE+-]+) on", r.stdout)
     if r.returncode != 0 or not m:
         return {"error": (r.stderr.strip().splitlines() or r.stdout.strip().splitlines() or ["failed"])[-1]}
@@ -165,9 +172,20 @@ def main() -> None:
         for dt, fmt, name in variants:
             r = sciml_rate(n, args.steps, dt, args.device, fmt)
             ours[name] = r["atom_steps_per_s"]
-            rows.append({"case": case, "variant": name, "value": round(r["atom_steps_per_s"]), "unit": "atom-steps/s",
-                         "ratio_to": None, "neighbor_fraction": round(r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3),
-                         "first_build_seconds": round(r["first_build_seconds"], 2), "rebuilds": r["rebuilds"]})
+            rows.append(
+                {
+                    "case": case,
+                    "variant": name,
+                    "value": round(r["atom_steps_per_s"]),
+                    "unit": "atom-steps/s",
+                    "ratio_to": None,
+                    "neighbor_fraction": round(
+                        r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3
+                    ),
+                    "first_build_seconds": round(r["first_build_seconds"], 2),
+                    "rebuilds": r["rebuilds"],
+                }
+            )
             print(json.dumps(rows[-1]), flush=True)
         peers = {} if args.skip_peers else {"lammps": lammps_rate(n, args.steps, threads)}
         if n <= args.ase_max and not args.skip_peers:

@@ -14,6 +14,7 @@ Parts (``--parts``, default all):
 
     python benchmarks/operators.py --json benchmarks/results/operators.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,10 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import write_json
 
-PUBLISHED = {"darcy": ("Li et al. 2021, Darcy s=85", 0.0108), "burgers": ("Li et al. 2021, Burgers s=1024", 0.0016),
-             "ns2d": ("Li et al. 2021, NS nu=1e-3 T=50 FNO-2D", 0.0128)}
+PUBLISHED = {
+    "darcy": ("Li et al. 2021, Darcy s=85", 0.0108),
+    "burgers": ("Li et al. 2021, Burgers s=1024", 0.0016),
+    "ns2d": ("Li et al. 2021, NS nu=1e-3 T=50 FNO-2D", 0.0128),
+}
 EXPERIMENTS = ["fno_burgers", "fno_darcy", "fno_darcy_superres", "deeponet_darcy", "unet_darcy", "fno_ns2d"]
 
 
@@ -41,30 +45,70 @@ def accuracy(experiments: list[str], overrides: list[str], runs: Path, reuse: bo
         out = runs / exp
         metrics_file = out / "metrics.json"
         if not (reuse and metrics_file.exists()):
-            cmd = [sys.executable, "-m", "sciml.cli.main", "run", f"experiment={exp}", f"hydra.run.dir={out}",
-                   "trainer.progress_bar=false", *overrides]
+            cmd = [
+                sys.executable,
+                "-m",
+                "sciml.cli.main",
+                "run",
+                f"experiment={exp}",
+                f"hydra.run.dir={out}",
+                "trainer.progress_bar=false",
+                *overrides,
+            ]
             print("+", " ".join(cmd), flush=True)
             r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
             if r.returncode != 0:
-                rows.append({"case": exp, "variant": "error", "value": None, "unit": "",
-                             "ratio_to": None, "error": r.stderr.strip().splitlines()[-1:]})
+                rows.append(
+                    {
+                        "case": exp,
+                        "variant": "error",
+                        "value": None,
+                        "unit": "",
+                        "ratio_to": None,
+                        "error": r.stderr.strip().splitlines()[-1:],
+                    }
+                )
                 continue
         m = json.loads(metrics_file.read_text())
         task = "darcy" if "darcy" in exp else ("burgers" if "burgers" in exp else "ns2d")
         ref_name, ref = PUBLISHED[task]
         net = exp.split("_")[0]
         res = "x".join(map(str, m["resolution"]))
-        base = {"case": f"{task}_{res}", "variant": exp, "n_train": m["n_train"], "n_test": m["n_test"],
-                "epochs": m["epochs"], "train_seconds": round(m["train_seconds"], 1), "network": net,
-                "command": f"sciml run experiment={exp}" + (" " + " ".join(overrides) if overrides else "")}
-        rows.append({**base, "metric": "test relative L2" + (" (40-step rollout)" if task == "ns2d" else ""),
-                     "value": m["rel_l2"], "unit": "relative L2", "ratio_to": ref_name, "ratio": m["rel_l2"] / ref,
-                     "published": ref})
+        base = {
+            "case": f"{task}_{res}",
+            "variant": exp,
+            "n_train": m["n_train"],
+            "n_test": m["n_test"],
+            "epochs": m["epochs"],
+            "train_seconds": round(m["train_seconds"], 1),
+            "network": net,
+            "command": f"sciml run experiment={exp}" + (" " + " ".join(overrides) if overrides else ""),
+        }
+        rows.append(
+            {
+                **base,
+                "metric": "test relative L2" + (" (40-step rollout)" if task == "ns2d" else ""),
+                "value": m["rel_l2"],
+                "unit": "relative L2",
+                "ratio_to": ref_name,
+                "ratio": m["rel_l2"] / ref,
+                "published": ref,
+            }
+        )
         for k, v in m.items():
             if k.startswith("rel_l2_at_"):
-                rows.append({**base, "case": f"{task}_{k[len('rel_l2_at_'):]}", "metric": f"zero-shot super-resolution "
-                             f"(trained at {res})", "value": v, "unit": "relative L2", "ratio_to": ref_name,
-                             "ratio": v / ref, "published": ref})
+                rows.append(
+                    {
+                        **base,
+                        "case": f"{task}_{k[len('rel_l2_at_') :]}",
+                        "metric": f"zero-shot super-resolution (trained at {res})",
+                        "value": v,
+                        "unit": "relative L2",
+                        "ratio_to": ref_name,
+                        "ratio": v / ref,
+                        "published": ref,
+                    }
+                )
     return rows
 
 
@@ -76,24 +120,48 @@ def _models(case: str):
 
     if case == "darcy":
         ours = FNO(1, 1, (12, 12), width=32, layers=4, projection=128, padding=0)
-        theirs = NeuralopFNO(n_modes=(24, 22), in_channels=1, out_channels=1, hidden_channels=32, n_layers=4,
-                             lifting_channel_ratio=0, projection_channel_ratio=4, use_channel_mlp=False,
-                             fno_skip="linear")
+        theirs = NeuralopFNO(
+            n_modes=(24, 22),
+            in_channels=1,
+            out_channels=1,
+            hidden_channels=32,
+            n_layers=4,
+            lifting_channel_ratio=0,
+            projection_channel_ratio=4,
+            use_channel_mlp=False,
+            fno_skip="linear",
+        )
     else:
         ours = FNO(1, 1, (16,), width=64, layers=4, projection=128)
-        theirs = NeuralopFNO(n_modes=(30,), in_channels=1, out_channels=1, hidden_channels=64, n_layers=4,
-                             lifting_channel_ratio=0, projection_channel_ratio=2, use_channel_mlp=False, fno_skip="linear")
+        theirs = NeuralopFNO(
+            n_modes=(30,),
+            in_channels=1,
+            out_channels=1,
+            hidden_channels=64,
+            n_layers=4,
+            lifting_channel_ratio=0,
+            projection_channel_ratio=2,
+            use_channel_mlp=False,
+            fno_skip="linear",
+        )
     return ours, theirs
 
 
 def _data(case: str, n_train: int, n_test: int):
     from sciml.data import ShardedDataset
-    from solvers.operators.datasets import ensure_dataset
     from solvers.operators import Task
+    from sciml.data import ensure_dataset
 
-    spec = {"darcy": {"name": "darcy", "folder": "darcy_r85", "samples": 1200, "params": {"resolution": 85}},
-            "burgers": {"name": "burgers", "folder": "burgers_nu0.1_r1024", "samples": 1200, "chunk": 50,
-                        "params": {"resolution": 1024, "solve_resolution": 2048, "nu": 0.1, "t_final": 1.0, "dt": 0.001}}}[case]
+    spec = {
+        "darcy": {"name": "darcy", "folder": "darcy_r85", "samples": 1200, "params": {"resolution": 85}},
+        "burgers": {
+            "name": "burgers",
+            "folder": "burgers_nu0.1_r1024",
+            "samples": 1200,
+            "chunk": 50,
+            "params": {"resolution": 1024, "solve_resolution": 2048, "nu": 0.1, "t_final": 1.0, "dt": 0.001},
+        },
+    }[case]
     ds = ShardedDataset(ensure_dataset(spec, progress=False))
     tr, te = ds.split([n_train / len(ds), n_test / len(ds)], seed=0)
     task = Task(case)
@@ -103,11 +171,9 @@ def _data(case: str, n_train: int, n_test: int):
 def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: int) -> list[dict]:
     import torch
 
-
     from sciml.networks import count_parameters
-    from solvers.operators import (NormalizedOperator, OperatorTraining, evaluate, fit_normalizer,
-                                           train_operator)
     from sciml.training.losses import relative_lp
+    from solvers.operators import NormalizedOperator, OperatorTraining, evaluate, fit_normalizer, train_operator
 
     rows = []
     for case in cases:
@@ -116,7 +182,9 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
         rates = {"sciml": [], "neuraloperator": []}
         torch.manual_seed(0)
         models = dict(zip(("sciml", "neuraloperator"), _models(case)))
-        params = {k: count_parameters(m) + sum(p.numel() for p in m.parameters() if p.is_complex()) for k, m in models.items()}
+        params = {
+            k: count_parameters(m) + sum(p.numel() for p in m.parameters() if p.is_complex()) for k, m in models.items()
+        }
         for _round in range(3):
             for name, core in models.items():
                 model = NormalizedOperator(core, fit_normalizer(x, True), fit_normalizer(y, True))
@@ -124,7 +192,7 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
                 for i in range(steps + 2):
                     if i == 2:
                         t0 = time.perf_counter()
-                    xb, yb = x[(i * batch) % n_train:][:batch], y[(i * batch) % n_train:][:batch]
+                    xb, yb = x[(i * batch) % n_train :][:batch], y[(i * batch) % n_train :][:batch]
                     opt.zero_grad()
                     relative_lp(model(xb), yb).backward()
                     opt.step()
@@ -135,20 +203,42 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
             torch.manual_seed(0)
             core = _models(case)[0 if name == "sciml" else 1]
             model = NormalizedOperator(core, fit_normalizer(x, True), fit_normalizer(y, True))
-            res = train_operator(model, torch.utils.data.TensorDataset(x, y),
-                                 OperatorTraining(epochs=epochs, batch_size=batch, decay_every_epochs=max(1, epochs // 3)),
-                                 task.dims, task.periodic)
+            res = train_operator(
+                model,
+                torch.utils.data.TensorDataset(x, y),
+                OperatorTraining(epochs=epochs, batch_size=batch, decay_every_epochs=max(1, epochs // 3)),
+                task.dims,
+                task.periodic,
+            )
             errors[name] = (evaluate(model, xt, yt)["rel_l2"], res.samples_per_second)
         grid = "x".join(map(str, x.shape[2:]))
         for name in ("sciml", "neuraloperator"):
-            rows.append({"case": f"fno_{case}_{grid}_train", "variant": name, "value": best[name], "unit": "samples/s",
-                         "ratio_to": "neuraloperator", "ratio": best[name] / best["neuraloperator"],
-                         "parameters_real": params[name], "batch": batch, "timed_steps": steps, "rounds": 3})
+            rows.append(
+                {
+                    "case": f"fno_{case}_{grid}_train",
+                    "variant": name,
+                    "value": best[name],
+                    "unit": "samples/s",
+                    "ratio_to": "neuraloperator",
+                    "ratio": best[name] / best["neuraloperator"],
+                    "parameters_real": params[name],
+                    "batch": batch,
+                    "timed_steps": steps,
+                    "rounds": 3,
+                }
+            )
         for name in ("sciml", "neuraloperator"):
-            rows.append({"case": f"fno_{case}_{grid}_{epochs}epochs_{n_train}train", "variant": name,
-                         "value": errors[name][0], "unit": "test relative L2", "ratio_to": "neuraloperator",
-                         "ratio": errors[name][0] / errors["neuraloperator"][0],
-                         "epoch_samples_per_second": errors[name][1]})
+            rows.append(
+                {
+                    "case": f"fno_{case}_{grid}_{epochs}epochs_{n_train}train",
+                    "variant": name,
+                    "value": errors[name][0],
+                    "unit": "test relative L2",
+                    "ratio_to": "neuraloperator",
+                    "ratio": errors[name][0] / errors["neuraloperator"][0],
+                    "epoch_samples_per_second": errors[name][1],
+                }
+            )
     return rows
 
 
@@ -178,7 +268,7 @@ def data_path(samples: int, n: int) -> list[dict]:
             t0 = time.perf_counter()
             with DatasetWriter(tmp / f"ds{rep}", schema, max_shard_bytes=64 << 20) as w:
                 for i in range(0, samples, 50):
-                    w.extend({"a": a[i:i + 50], "u": u[i:i + 50]})
+                    w.extend({"a": a[i : i + 50], "u": u[i : i + 50]})
             res.setdefault("sciml_write", []).append(mb / (time.perf_counter() - t0))
             t0 = time.perf_counter()
             _ = np.load(tmp / "a.npy"), np.load(tmp / "u.npy")
@@ -202,11 +292,21 @@ def data_path(samples: int, n: int) -> list[dict]:
     case = f"{samples}x2x{n}x{n}_float32_{mb:.0f}MB"
     for op, unit in (("write", "MB/s"), ("read", "MB/s"), ("random", "samples/s")):
         for v in ("sciml", "npy"):
-            rows.append({"case": f"{op}_{case}", "variant": "sciml_hdf5" if v == "sciml" else "numpy_npy",
-                         "value": best[f"{v}_{op}"], "unit": unit, "ratio_to": "numpy_npy",
-                         "ratio": best[f"{v}_{op}"] / best[f"npy_{op}"],
-                         "note": ("sciml write includes schema checks, streaming statistics and SHA-256 of every shard"
-                                  if op == "write" and v == "sciml" else "")})
+            rows.append(
+                {
+                    "case": f"{op}_{case}",
+                    "variant": "sciml_hdf5" if v == "sciml" else "numpy_npy",
+                    "value": best[f"{v}_{op}"],
+                    "unit": unit,
+                    "ratio_to": "numpy_npy",
+                    "ratio": best[f"{v}_{op}"] / best[f"npy_{op}"],
+                    "note": (
+                        "sciml write includes schema checks, streaming statistics and SHA-256 of every shard"
+                        if op == "write" and v == "sciml"
+                        else ""
+                    ),
+                }
+            )
     return rows
 
 
@@ -228,11 +328,15 @@ def main() -> None:
     old = json.loads(out.read_text())["rows"] if out.exists() else []
     rows = []
     if "accuracy" in parts:
-        rows += [dict(r, part="accuracy") for r in accuracy(args.experiments.split(","), args.override,
-                                                            ROOT / args.runs, args.reuse)]
+        rows += [
+            dict(r, part="accuracy")
+            for r in accuracy(args.experiments.split(","), args.override, ROOT / args.runs, args.reuse)
+        ]
     if "throughput" in parts:
-        rows += [dict(r, part="throughput") for r in throughput(["darcy", "burgers"], args.steps, args.epochs,
-                                                                args.n_train, args.n_test)]
+        rows += [
+            dict(r, part="throughput")
+            for r in throughput(["darcy", "burgers"], args.steps, args.epochs, args.n_train, args.n_test)
+        ]
     if "data" in parts:
         rows += [dict(r, part="data") for r in data_path(1000, 85)]
     fresh = {(r["part"], r["case"], r["variant"]) for r in rows}

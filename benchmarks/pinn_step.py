@@ -13,6 +13,7 @@ graph/taylor, DeepXDE 1.x (pytorch backend, its own `Model._train_step`), and JA
 Reports the median and min–max milliseconds per step after warm-up, and each variant's
 ratio to DeepXDE (DeepXDE time / variant time: > 1 means faster than DeepXDE).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import run_worker, summarize, write_json  # noqa: E402
+from _common import run_worker, summarize, write_json
 
 CASES = {
     "burgers": dict(width=20, depth=3, n_interior=2540, n_boundary=80, n_initial=160),
@@ -63,9 +64,17 @@ def worker_sciml(case: str, variant: str, device: str, warmup: int, repeats: int
     else:
         problem, geom = PoissonSine2D(), Rectangle([0, 0], [1, 1])
     net = MLP(2, 1, c["width"], c["depth"], "tanh")
-    solver = PINNSolver(problem, geom, net, [Phase("adam", 10**9, 1e-3)],
-                        Sampling(c["n_interior"], c["n_boundary"], c["n_initial"], "random", 0),
-                        engine=engine, mode=mode, device=device, hard_constraints=False)
+    solver = PINNSolver(
+        problem,
+        geom,
+        net,
+        [Phase("adam", 10**9, 1e-3)],
+        Sampling(c["n_interior"], c["n_boundary"], c["n_initial"], "random", 0),
+        engine=engine,
+        mode=mode,
+        device=device,
+        hard_constraints=False,
+    )
     trainer = solver.make_trainer()
     sync = torch.cuda.synchronize if solver.device.type == "cuda" else (lambda: None)
     return _time_steps(trainer.train_step, warmup, repeats, sync)
@@ -92,8 +101,9 @@ def worker_deepxde(case: str, device: str, warmup: int, repeats: int) -> list[fl
 
         bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
         ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
-        data = dde.data.TimePDE(geom, pde, [bc, ic], num_domain=c["n_interior"], num_boundary=c["n_boundary"],
-                                num_initial=c["n_initial"])
+        data = dde.data.TimePDE(
+            geom, pde, [bc, ic], num_domain=c["n_interior"], num_boundary=c["n_boundary"], num_initial=c["n_initial"]
+        )
     else:
         geom = dde.geometry.Rectangle([0, 0], [1, 1])
 
@@ -125,8 +135,10 @@ def worker_jax(case: str, warmup: int, repeats: int) -> list[float]:
     c = CASES[case]
     rng = np.random.default_rng(0)
     sizes = [2] + [c["width"]] * c["depth"] + [1]
-    params = [(jnp.asarray(rng.normal(0, math.sqrt(2 / (a + b)), (a, b)), jnp.float32), jnp.zeros(b, jnp.float32))
-              for a, b in zip(sizes[:-1], sizes[1:])]
+    params = [
+        (jnp.asarray(rng.normal(0, math.sqrt(2 / (a + b)), (a, b)), jnp.float32), jnp.zeros(b, jnp.float32))
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
 
     def net(p, x):
         h = x
@@ -136,7 +148,7 @@ def worker_jax(case: str, warmup: int, repeats: int) -> list[float]:
         return (h @ w + b)[0]
 
     def d2(p, x, e):  # second directional derivative by forward-over-forward
-        f1 = lambda y: jax.jvp(lambda z: net(p, z), (y,), (e,))[1]  # noqa: E731
+        f1 = lambda y: jax.jvp(lambda z: net(p, z), (y,), (e,))[1]
         return jax.jvp(f1, (x,), (e,))
 
     ex, ey = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
@@ -163,8 +175,13 @@ def worker_jax(case: str, warmup: int, repeats: int) -> list[float]:
         xi = jnp.asarray(rng.uniform(0, 1, (c["n_interior"], 2)), jnp.float32)
         s = rng.uniform(0, 1, c["n_boundary"])
         side = np.arange(c["n_boundary"]) % 4
-        xb = jnp.asarray(np.stack([np.where(side == 0, 0, np.where(side == 1, 1, s)),
-                                   np.where(side == 2, 0, np.where(side == 3, 1, s))], 1), jnp.float32)
+        xb = jnp.asarray(
+            np.stack(
+                [np.where(side == 0, 0, np.where(side == 1, 1, s)), np.where(side == 2, 0, np.where(side == 3, 1, s))],
+                1,
+            ),
+            jnp.float32,
+        )
 
         def point_res(p, x):
             lap = d2(p, x, ex)[1] + d2(p, x, ey)[1]
@@ -185,8 +202,12 @@ def worker_jax(case: str, warmup: int, repeats: int) -> list[float]:
         p = jax.tree_util.tree_map(lambda a, b, c_: a - 1e-3 * b / (jnp.sqrt(c_) + 1e-8), p, mh, vh)
         return p, m, v
 
-    state = {"p": params, "m": jax.tree_util.tree_map(jnp.zeros_like, params),
-             "v": jax.tree_util.tree_map(jnp.zeros_like, params), "k": 0}
+    state = {
+        "p": params,
+        "m": jax.tree_util.tree_map(jnp.zeros_like, params),
+        "v": jax.tree_util.tree_map(jnp.zeros_like, params),
+        "k": 0,
+    }
 
     def one():
         state["k"] += 1
@@ -227,8 +248,21 @@ def main() -> None:
                 if v == "jax_jit" and a.device != "cpu":
                     errors[v] = "jax variant runs on CPU only here"
                     continue
-                res = run_worker(__file__, ["--case", case, "--variant", v, "--device", a.device,
-                                            "--warmup", str(a.warmup), "--repeats", str(a.repeats)])
+                res = run_worker(
+                    __file__,
+                    [
+                        "--case",
+                        case,
+                        "--variant",
+                        v,
+                        "--device",
+                        a.device,
+                        "--warmup",
+                        str(a.warmup),
+                        "--repeats",
+                        str(a.repeats),
+                    ],
+                )
                 if "error" in res:
                     errors[v] = res["error"]
                 else:
@@ -236,20 +270,40 @@ def main() -> None:
         base = summarize(samples["deepxde"])["median"] if "deepxde" in samples else None
         for v in a.variants.split(","):
             if v not in samples:
-                rows.append({"case": case, "variant": v, "value": None, "unit": "ms/step", "skipped": errors.get(v, "")})
+                rows.append(
+                    {"case": case, "variant": v, "value": None, "unit": "ms/step", "skipped": errors.get(v, "")}
+                )
                 continue
             s = summarize(samples[v])
-            row = {"case": case, "variant": v, "value": round(s["median"], 4), "unit": "ms/step",
-                   "min": round(s["min"], 4), "max": round(s["max"], 4), "n": s["n"],
-                   "ratio_to": "deepxde", "ratio": round(base / s["median"], 3) if base else None}
+            row = {
+                "case": case,
+                "variant": v,
+                "value": round(s["median"], 4),
+                "unit": "ms/step",
+                "min": round(s["min"], 4),
+                "max": round(s["max"], 4),
+                "n": s["n"],
+                "ratio_to": "deepxde",
+                "ratio": round(base / s["median"], 3) if base else None,
+            }
             rows.append(row)
-            print(f"{case:8s} {v:26s} median {s['median']:8.3f} ms  [{s['min']:.3f}, {s['max']:.3f}]"
-                  + (f"  speed-up vs DeepXDE {row['ratio']:.2f}x" if base else ""), flush=True)
+            print(
+                f"{case:8s} {v:26s} median {s['median']:8.3f} ms  [{s['min']:.3f}, {s['max']:.3f}]"
+                + (f"  speed-up vs DeepXDE {row['ratio']:.2f}x" if base else ""),
+                flush=True,
+            )
         for v, e in errors.items():
             print(f"{case:8s} {v:26s} skipped: {e}", flush=True)
     if a.json:
-        write_json(a.json, rows, {"benchmark": "pinn_step", "device": a.device,
-                                  "note": "ratio = DeepXDE median / variant median (>1 is faster)"})
+        write_json(
+            a.json,
+            rows,
+            {
+                "benchmark": "pinn_step",
+                "device": a.device,
+                "note": "ratio = DeepXDE median / variant median (>1 is faster)",
+            },
+        )
 
 
 if __name__ == "__main__":

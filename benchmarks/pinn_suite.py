@@ -6,6 +6,7 @@ Each case runs ``sciml run experiment=<case>`` in a subprocess (its own output f
 ``benchmarks/runs/pinn_suite``) and reports the relative L2 error against its reference (exact
 solution or Cole–Hopf), the wall time and the steps, next to the published bar where one exists.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import write_json
 
 # case -> (bar to beat, its source); None where the issue names no bar
 CASES = {
@@ -45,30 +46,67 @@ COMPONENT_BARS = {"maxwell2d_pinn": MINDELEC_MAXWELL, "maxwell2d_pinn_sharp": MI
 def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
     out = runs / case
     if not (reuse and (out / "metrics.json").exists()):
-        cmd = [sys.executable, "-m", "sciml.cli.main", "run", f"experiment={case}", f"hydra.run.dir={out}",
-               "trainer.progress_bar=false", "trainer.tensorboard=false", *overrides]
+        cmd = [
+            sys.executable,
+            "-m",
+            "sciml.cli.main",
+            "run",
+            f"experiment={case}",
+            f"hydra.run.dir={out}",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            *overrides,
+        ]
         print("+", " ".join(cmd), flush=True)
         r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
         if r.returncode != 0:
-            return {"case": case, "variant": "sciml", "value": None, "unit": "relative L2", "ratio_to": None,
-                    "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1]}
+            return {
+                "case": case,
+                "variant": "sciml",
+                "value": None,
+                "unit": "relative L2",
+                "ratio_to": None,
+                "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1],
+            }
     m = json.loads((out / "metrics.json").read_text())
     bar, source = CASES[case]
     extra = {}
     if "parameter_rel_error" in m:
-        extra = {"identified": m["identified"], "parameter_rel_error": m["parameter_rel_error"],
-                 "observations": m["observations"]["count"]}
-    for k in ("ghia_max_abs_error", "ghia_rel_l2", "rel_l2_Ex", "rel_l2_Ey", "rel_l2_Hz", "exact_rel_l2_Ex",
-              "exact_rel_l2_Ey", "exact_rel_l2_Hz", "fdtd_rel_l2_Hz", "reevaluated"):
+        extra = {
+            "identified": m["identified"],
+            "parameter_rel_error": m["parameter_rel_error"],
+            "observations": m["observations"]["count"],
+        }
+    for k in (
+        "ghia_max_abs_error",
+        "ghia_rel_l2",
+        "rel_l2_Ex",
+        "rel_l2_Ey",
+        "rel_l2_Hz",
+        "exact_rel_l2_Ex",
+        "exact_rel_l2_Ey",
+        "exact_rel_l2_Hz",
+        "fdtd_rel_l2_Hz",
+        "reevaluated",
+    ):
         if k in m:
             extra[k] = m[k]
     ratio = (m["rel_l2"] / bar) if bar else None
     if case in COMPONENT_BARS:
         ratio = max(m[f"rel_l2_{c}"] / b for c, b in COMPONENT_BARS[case].items())
-    return {"case": case, "variant": "sciml", "value": m["rel_l2"], "unit": "relative L2",
-            "ratio_to": source or None, "ratio": ratio, "bar": bar,
-            "wall_seconds": round(m["wall_seconds"], 1), "steps": m["steps"],
-            "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""), **extra}
+    return {
+        "case": case,
+        "variant": "sciml",
+        "value": m["rel_l2"],
+        "unit": "relative L2",
+        "ratio_to": source or None,
+        "ratio": ratio,
+        "bar": bar,
+        "wall_seconds": round(m["wall_seconds"], 1),
+        "steps": m["steps"],
+        "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""),
+        **extra,
+    }
 
 
 def main() -> None:

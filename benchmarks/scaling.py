@@ -13,6 +13,7 @@ bus take their share. On GPUs the launch line is
 
 and under SLURM ``srun`` with ``MASTER_ADDR``/``MASTER_PORT`` exported (see README).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,7 +30,7 @@ import torch.multiprocessing as mp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import write_json
 
 
 def _worker(rank, world, port, points, steps, warmup, out):
@@ -44,9 +45,18 @@ def _worker(rank, world, port, points, steps, warmup, out):
 
     ctx = initialize("cpu", context=DistributedContext(rank, world)) if world > 1 else DistributedContext()
     torch.manual_seed(0)
-    s = PINNSolver(Heat1D(0.1), SpaceTime(Interval(0.0, 1.0), TimeDomain(0.0, 1.0)), MLP(2, 1, 64, 4),
-                   [Phase("adam", steps + warmup, lr=1e-3)], Sampling(points, 0, 0, method="sobol"), device="cpu",
-                   dtype="float32", hard_constraints=True, mode="pynative", distributed=ctx)
+    s = PINNSolver(
+        Heat1D(0.1),
+        SpaceTime(Interval(0.0, 1.0), TimeDomain(0.0, 1.0)),
+        MLP(2, 1, 64, 4),
+        [Phase("adam", steps + warmup, lr=1e-3)],
+        Sampling(points, 0, 0, method="sobol"),
+        device="cpu",
+        dtype="float32",
+        hard_constraints=True,
+        mode="pynative",
+        distributed=ctx,
+    )
     tr = s.make_trainer()
     for _ in range(warmup):
         tr.train_step()
@@ -89,10 +99,24 @@ def main() -> None:
         r1 = measure(1, args.points, args.steps, args.warmup, Path(d))
         r2 = measure(2, args.points, args.steps, args.warmup, Path(d))
     case = f"heat PINN, {args.points} points global, MLP 64x4, Adam, gloo, 1 thread/process"
-    rows = [{"case": case, "variant": "world_size_1", "value": round(r1, 3), "unit": "steps/s", "ratio_to": None},
-            {"case": case, "variant": "world_size_2", "value": round(r2, 3), "unit": "steps/s", "ratio_to": None},
-            {"case": case, "variant": "speedup_2_over_1", "value": round(r2 / r1, 3), "unit": "x", "ratio_to": "world_size_1"},
-            {"case": case, "variant": "efficiency_2", "value": round(r2 / r1 / 2, 3), "unit": "fraction", "ratio_to": "ideal"}]
+    rows = [
+        {"case": case, "variant": "world_size_1", "value": round(r1, 3), "unit": "steps/s", "ratio_to": None},
+        {"case": case, "variant": "world_size_2", "value": round(r2, 3), "unit": "steps/s", "ratio_to": None},
+        {
+            "case": case,
+            "variant": "speedup_2_over_1",
+            "value": round(r2 / r1, 3),
+            "unit": "x",
+            "ratio_to": "world_size_1",
+        },
+        {
+            "case": case,
+            "variant": "efficiency_2",
+            "value": round(r2 / r1 / 2, 3),
+            "unit": "fraction",
+            "ratio_to": "ideal",
+        },
+    ]
     for r in rows:
         print(json.dumps(r))
     write_json(args.json, rows)

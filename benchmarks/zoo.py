@@ -6,6 +6,7 @@ fields (operators), for every entry, each in a fresh interpreter. The one-off mo
 
 Goal (issue): under 1 s per PINN entry on CPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,14 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json  # noqa: E402
+from _common import write_json
 
 WORKER = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import numpy as np, torch
 import sciml.zoo as zoo
-import solvers.pinn.zoo_loader, solvers.pinn.from_config, solvers.operators.experiment, physics  # noqa: F401,E401
+import solvers.pinn.zoo_loader, solvers.pinn.build, solvers.operators.zoo_loader, physics  # noqa: F401,E401
 import hydra.utils  # noqa: F401  (one-off imports per process, timed apart from loading)
 t_import = time.perf_counter() - t0
 name = sys.argv[1]
@@ -56,15 +57,32 @@ def main() -> None:
     for name in zoo.list():
         r = subprocess.run([sys.executable, "-c", WORKER, name], cwd=ROOT, capture_output=True, text=True, timeout=600)
         if r.returncode != 0:
-            rows.append({"case": name, "variant": "load+predict", "value": None, "unit": "s", "ratio_to": None,
-                         "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1]})
+            rows.append(
+                {
+                    "case": name,
+                    "variant": "load+predict",
+                    "value": None,
+                    "unit": "s",
+                    "ratio_to": None,
+                    "skipped": (r.stderr.strip().splitlines() or ["failed"])[-1],
+                }
+            )
             continue
         t = json.loads(r.stdout.strip().splitlines()[-1])
         kind = zoo.info(name)["kind"]
-        rows.append({"case": name, "variant": "load+first_predict", "value": round(t["load"] + t["predict"], 3), "unit": "s",
-                     "ratio_to": "goal 1 s" if kind == "pinn" else None, "load_s": round(t["load"], 3),
-                     "predict_s": round(t["predict"], 3), "imports_s": round(t["import"], 2),
-                     "points": "1e4 points" if kind == "pinn" else "10 fields"})
+        rows.append(
+            {
+                "case": name,
+                "variant": "load+first_predict",
+                "value": round(t["load"] + t["predict"], 3),
+                "unit": "s",
+                "ratio_to": "goal 1 s" if kind == "pinn" else None,
+                "load_s": round(t["load"], 3),
+                "predict_s": round(t["predict"], 3),
+                "imports_s": round(t["import"], 2),
+                "points": "1e4 points" if kind == "pinn" else "10 fields",
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     write_json(args.json, rows)
 

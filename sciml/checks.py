@@ -4,6 +4,7 @@ Used by every settings dataclass (``__post_init__``), so a bad value fails when 
 composed or a settings object is built, with a message such as
 ``optimizer.gamma = -2 is out of range: expected 0 < gamma <= 1 (the factor ...)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,17 @@ class SettingError(ValueError):
         self.key = key
 
 
-def check_range(key: str, value: Any, *, low: float | None = None, high: float | None = None,
-                low_open: bool = False, high_open: bool = False, integer: bool = False, meaning: str = "") -> None:
+def check_range(
+    key: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    integer: bool = False,
+    meaning: str = "",
+) -> None:
     """Raise :class:`SettingError` unless ``value`` is finite and in the stated interval.
 
     ``low``/``high`` are inclusive unless ``low_open``/``high_open``; ``integer`` also requires a whole number.

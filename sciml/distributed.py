@@ -18,6 +18,7 @@ and takes the same line-search steps.
 Collectives run with a timeout (``SCIML_DIST_TIMEOUT`` seconds, default 120): if a rank dies, the
 others fail with :class:`DistributedError` instead of hanging.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -35,6 +36,8 @@ class DistributedError(RuntimeError):
 
 @dataclass(frozen=True)
 class DistributedContext:
+    """This process's place in a data-parallel run: rank, world size, local rank and backend."""
+
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
@@ -42,10 +45,12 @@ class DistributedContext:
 
     @property
     def enabled(self) -> bool:
+        """Whether there is more than one rank."""
         return self.world_size > 1
 
     @property
     def is_main(self) -> bool:
+        """Whether this is rank 0 (the one that writes files)."""
         return self.rank == 0
 
 
@@ -63,6 +68,7 @@ def detect_environment() -> DistributedContext:
 
 
 def default_backend(device: str) -> str:
+    """``nccl`` for CUDA, ``hccl`` for Ascend, ``gloo`` otherwise."""
     if device.startswith("cuda"):
         return "nccl"
     if device.startswith("npu"):
@@ -70,8 +76,13 @@ def default_backend(device: str) -> str:
     return "gloo"
 
 
-def initialize(device: str = "cpu", backend: str | None = None, timeout_s: float | None = None,
-               context: DistributedContext | None = None, init_method: str | None = None) -> DistributedContext:
+def initialize(
+    device: str = "cpu",
+    backend: str | None = None,
+    timeout_s: float | None = None,
+    context: DistributedContext | None = None,
+    init_method: str | None = None,
+) -> DistributedContext:
     """Join the process group (idempotent). Needs ``MASTER_ADDR``/``MASTER_PORT`` or ``init_method``."""
     ctx = context or detect_environment()
     if not ctx.enabled:
@@ -81,11 +92,14 @@ def initialize(device: str = "cpu", backend: str | None = None, timeout_s: float
         timeout = datetime.timedelta(seconds=float(timeout_s or os.environ.get("SCIML_DIST_TIMEOUT", 120)))
         if init_method is None and "MASTER_ADDR" not in os.environ:
             if "SLURM_NTASKS" in os.environ:
-                raise DistributedError("SLURM launch without MASTER_ADDR/MASTER_PORT: export them in the batch script "
-                                       "(e.g. the first host of $SLURM_JOB_NODELIST and a free port).")
+                raise DistributedError(
+                    "SLURM launch without MASTER_ADDR/MASTER_PORT: export them in the batch script "
+                    "(e.g. the first host of $SLURM_JOB_NODELIST and a free port)."
+                )
             raise DistributedError("WORLD_SIZE > 1 but MASTER_ADDR is not set; launch with torchrun.")
-        dist.init_process_group(backend, rank=ctx.rank, world_size=ctx.world_size, timeout=timeout,
-                                init_method=init_method)
+        dist.init_process_group(
+            backend, rank=ctx.rank, world_size=ctx.world_size, timeout=timeout, init_method=init_method
+        )
     return DistributedContext(ctx.rank, ctx.world_size, ctx.local_rank, backend)
 
 
@@ -103,7 +117,8 @@ def from_config(cfg) -> DistributedContext:
         if bool(cfg.get("distributed", False)):
             logging.getLogger("sciml.run").warning(
                 "distributed=true but WORLD_SIZE is 1 (not launched by torchrun or srun): running one process. "
-                "Launch with: torchrun --nproc_per_node=N -m sciml.cli.main run ...")
+                "Launch with: torchrun --nproc_per_node=N -m sciml.cli.main run ..."
+            )
         return ctx
     device = str(resolve_device(str(dev)))
     if device.startswith("cuda"):
@@ -155,8 +170,10 @@ def _collective(fn, what: str, ctx: DistributedContext):
     except Exception as err:  # gloo raises RuntimeError for dead peers and timeouts
         global _BROKEN
         _BROKEN = True
-        raise DistributedError(f"rank {ctx.rank}/{ctx.world_size}: {what} failed — another rank probably crashed or "
-                               f"timed out (see its log). Underlying error: {err}") from err
+        raise DistributedError(
+            f"rank {ctx.rank}/{ctx.world_size}: {what} failed — another rank probably crashed or "
+            f"timed out (see its log). Underlying error: {err}"
+        ) from err
 
 
 def average_gradients(params, ctx: DistributedContext) -> None:
@@ -172,7 +189,7 @@ def average_gradients(params, ctx: DistributedContext) -> None:
     k = 0
     for g in grads:
         n = g.numel()
-        g.copy_(flat[k:k + n].view_as(g))
+        g.copy_(flat[k : k + n].view_as(g))
         k += n
 
 
@@ -186,6 +203,7 @@ def mean_over_ranks(values: Tensor, ctx: DistributedContext) -> Tensor:
 
 
 def broadcast_object(obj, ctx: DistributedContext, src: int = 0):
+    """``obj`` from rank ``src`` on every rank (itself in a single process)."""
     if not ctx.enabled:
         return obj
     box = [obj]
@@ -194,6 +212,7 @@ def broadcast_object(obj, ctx: DistributedContext, src: int = 0):
 
 
 def barrier(ctx: DistributedContext) -> None:
+    """Wait until every rank gets here (a no-op in a single process)."""
     if ctx.enabled:
         _collective(lambda: dist.barrier(), "barrier", ctx)
 
@@ -204,6 +223,8 @@ def shard_rows(x: Tensor, ctx: DistributedContext, what: str = "points") -> Tens
     if not ctx.enabled or x is None or x.shape[0] == 0:
         return x
     if x.shape[0] % ctx.world_size:
-        raise ValueError(f"{x.shape[0]} {what} cannot be split evenly over {ctx.world_size} ranks; choose a multiple of "
-                         f"the world size (e.g. {x.shape[0] - x.shape[0] % ctx.world_size}).")
-    return x[ctx.rank::ctx.world_size]
+        raise ValueError(
+            f"{x.shape[0]} {what} cannot be split evenly over {ctx.world_size} ranks; choose a multiple of "
+            f"the world size (e.g. {x.shape[0] - x.shape[0] % ctx.world_size})."
+        )
+    return x[ctx.rank :: ctx.world_size]

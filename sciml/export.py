@@ -5,6 +5,7 @@ TorchScript-based exporter, checks the file with ``onnx.checker``, and returns t
 ``onnxruntime_parity(module, path, inputs)`` runs the graph in onnxruntime and returns the largest
 relative difference to PyTorch. A minimal C++ inference snippet is in the README.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,9 @@ import numpy as np
 import torch
 
 
-def export_onnx(module: torch.nn.Module, example: torch.Tensor, path: str | Path, opset: int = 17,
-                overwrite: bool = False) -> Path:
+def export_onnx(
+    module: torch.nn.Module, example: torch.Tensor, path: str | Path, opset: int = 17, overwrite: bool = False
+) -> Path:
     """Write ``module``'s forward map at ``example`` (batch axis dynamic) to ``path`` as a checked ONNX graph.
 
     ``path`` must be a file name, not a folder; an existing file is replaced only with ``overwrite``. The graph is
@@ -35,8 +37,16 @@ def export_onnx(module: torch.nn.Module, example: torch.Tensor, path: str | Path
     dynamic = {"input": {0: "batch"}, "output": {0: "batch"}}
     tmp = path.with_name(path.name + ".partial")
     try:
-        torch.onnx.export(module, (example,), str(tmp), input_names=["input"], output_names=["output"],
-                          dynamic_axes=dynamic, opset_version=opset, dynamo=False)
+        torch.onnx.export(
+            module,
+            (example,),
+            str(tmp),
+            input_names=["input"],
+            output_names=["output"],
+            dynamic_axes=dynamic,
+            opset_version=opset,
+            dynamo=False,
+        )
         onnx.checker.check_model(onnx.load(str(tmp)))
         tmp.replace(path)
     finally:

@@ -23,6 +23,7 @@ The core (:mod:`sciml`) finds them by name and never holds an import path to ``s
 the ``sciml`` distribution is not installed (a bare checkout on ``PYTHONPATH``), the entry points
 are read from the checkout's ``pyproject.toml``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -97,7 +98,7 @@ def _checkout_entry_points() -> dict[str, dict[str, str]]:
     return {g: dict(v) for g, v in declared.items() if g in GROUPS}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _entry_points(group: str) -> dict[str, metadata.EntryPoint]:
     found = {ep.name: ep for ep in metadata.entry_points(group=group)}
     try:
@@ -118,21 +119,23 @@ def available(group: str) -> list[str]:
     return sorted(_entry_points(group))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(group: str, name: str) -> Any:
     """The object registered as ``name`` in ``group``; a clear error names the valid names and how to register."""
     names = available(group)
     if not isinstance(name, str) or name not in names:
         raise PluginError(
             f"no {GROUPS[group]} is registered as {name!r}. Registered: {names}. A config names registered "
-            f"plug-ins, not import paths; a package adds one under [project.entry-points.\"{group}\"] in its "
-            "pyproject.toml.")
+            f'plug-ins, not import paths; a package adds one under [project.entry-points."{group}"] in its '
+            "pyproject.toml."
+        )
     ep = _entry_points(group)[name]
     try:
         return ep.load()
     except Exception as err:  # a broken plug-in: say which package and entry point
-        raise PluginError(f"the {GROUPS[group]} {name!r} ({ep.value}) could not be loaded: "
-                          f"{type(err).__name__}: {err}") from err
+        raise PluginError(
+            f"the {GROUPS[group]} {name!r} ({ep.value}) could not be loaded: {type(err).__name__}: {err}"
+        ) from err
 
 
 def experiments() -> dict[str, Experiment]:
@@ -141,8 +144,10 @@ def experiments() -> dict[str, Experiment]:
     for name in available("sciml.experiments"):
         obj = load("sciml.experiments", name)
         if not isinstance(obj, Experiment):
-            raise PluginError(f"the experiment entry point {name!r} is a {type(obj).__name__}, not a "
-                              "sciml.plugins.Experiment(run=..., nodes=...).")
+            raise PluginError(
+                f"the experiment entry point {name!r} is a {type(obj).__name__}, not a "
+                "sciml.plugins.Experiment(run=..., nodes=...)."
+            )
         out[name] = obj
     return out
 
@@ -153,5 +158,14 @@ def clear_cache() -> None:
     load.cache_clear()
 
 
-__all__ = ["GROUPS", "Experiment", "DatasetGenerator", "ZooLoader", "PluginError", "available", "load",
-           "experiments", "clear_cache"]
+__all__ = [
+    "GROUPS",
+    "Experiment",
+    "DatasetGenerator",
+    "ZooLoader",
+    "PluginError",
+    "available",
+    "load",
+    "experiments",
+    "clear_cache",
+]

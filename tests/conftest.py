@@ -1,4 +1,5 @@
 """Shared fixtures: seeding, float64 defaults for numerical checks, GPU skipping."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -86,7 +87,8 @@ def failing_plugin(tmp_path):
     (site / "fail_sim" / "__init__.py").write_text(FAILING_EXPERIMENT)
     (site / "fail_sim" / "configs" / "__init__.py").write_text("")
     (site / "fail_sim" / "configs" / "experiment" / "fail.yaml").write_text(
-        "# @package _global_\nexperiment: fail\nrunner: fail\nfail:\n  kind: ok\n")
+        "# @package _global_\nexperiment: fail\nrunner: fail\nfail:\n  kind: ok\n"
+    )
     dist = site / "fail_sim-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fail-sim\nVersion: 0.1\n")
@@ -97,8 +99,14 @@ def failing_plugin(tmp_path):
         """``sciml <args>``; after ``run``, the plug-in's config folder and ``experiment=fail`` come first."""
         if args and args[0] == "run":
             args = ("run", "hydra.searchpath=[pkg://fail_sim.configs]", "experiment=fail", *args[1:])
-        return subprocess.run([sys.executable, "-m", "sciml.cli.main", *args], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "sciml.cli.main", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     run.env = env
     return run

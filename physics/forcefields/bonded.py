@@ -15,6 +15,7 @@ be generated from the bond graph); :class:`BondedParameters` maps type tuples to
 order; ``"X"`` is a wildcard for the outer atoms of a dihedral, as in AMBER). :func:`bonded_energy_fn`
 resolves every term before returning the energy and names any term whose types have no parameters.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,8 @@ def _as_index(x, width: int) -> Tensor:
 
 @dataclass(frozen=True)
 class Topology:
-    """Atom types ``[N]`` and bonded tuples: ``bonds`` ``[Nb, 2]``, ``angles`` ``[Na, 3]``, ``dihedrals`` ``[Nd, 4]``."""
+    """Atom types ``[N]`` and bonded tuples: ``bonds`` ``[Nb, 2]``, ``angles`` ``[Na, 3]``, ``dihedrals``
+    ``[Nd, 4]``."""
 
     types: tuple[str, ...]
     bonds: Tensor
@@ -40,7 +42,7 @@ class Topology:
     dihedrals: Tensor
 
     @staticmethod
-    def from_bonds(types, bonds, angles=None, dihedrals=None) -> "Topology":
+    def from_bonds(types, bonds, angles=None, dihedrals=None) -> Topology:
         """A topology whose angles and dihedrals (when not given) are every path of 3 and 4 bonded atoms."""
         types = tuple(str(t) for t in types)
         b = _as_index(bonds, 2)
@@ -55,8 +57,13 @@ class Topology:
         if angles is None:
             angles = [(i, j, k) for j in range(n) for i in sorted(nbr[j]) for k in sorted(nbr[j]) if i < k]
         if dihedrals is None:
-            dihedrals = [(i, j, k, l) for j, k in b.tolist() for i in sorted(nbr[j] - {k}) for l in sorted(nbr[k] - {j})
-                         if i != l]
+            dihedrals = [
+                (i, j, k, m)
+                for j, k in b.tolist()
+                for i in sorted(nbr[j] - {k})
+                for m in sorted(nbr[k] - {j})
+                if i != m
+            ]
         return Topology(types, b, _as_index(angles, 3), _as_index(dihedrals, 4))
 
     def exclusions(self, within: int = 3) -> Tensor:
@@ -105,10 +112,12 @@ def _resolve(kind: str, index: Tensor, types, table: dict, wildcard: bool = Fals
         key = tuple(types[a] for a in atoms)
         p = _lookup(table, key, wildcard)
         if p is None:
-            raise ValueError(f"no {kind} parameters for types {key} ({kind} {t}, atoms {atoms}); add "
-                             f"BondedParameters.{kind}s[{key}] = " + {"bond": "(k, r0)", "angle": "(k, theta0_deg)",
-                                                                       "dihedral": "[(k, n, phi0_deg), ...]"}[kind]
-                             + " (the reversed order is accepted too).")
+            raise ValueError(
+                f"no {kind} parameters for types {key} ({kind} {t}, atoms {atoms}); add "
+                f"BondedParameters.{kind}s[{key}] = "
+                + {"bond": "(k, r0)", "angle": "(k, theta0_deg)", "dihedral": "[(k, n, phi0_deg), ...]"}[kind]
+                + " (the reversed order is accepted too)."
+            )
         rows.append(p)
     return rows
 
@@ -159,7 +168,7 @@ def bonded_energy_fn(topology: Topology, parameters: BondedParameters, box=None)
     # dihedrals with several cosine terms become one row per term
     d_index, d_k, d_n, d_phi0 = [], [], [], []
     for t, terms in enumerate(dp):
-        for k, n, phi0 in ([terms] if isinstance(terms, tuple) and not isinstance(terms[0], (tuple, list)) else terms):
+        for k, n, phi0 in [terms] if isinstance(terms, tuple) and not isinstance(terms[0], (tuple, list)) else terms:
             d_index.append(t)
             d_k.append(k)
             d_n.append(n)

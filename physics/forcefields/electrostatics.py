@@ -12,6 +12,7 @@ Ewald (Ewald 1921; Frenkel & Smit, *Understanding Molecular Simulation*, §12.1)
 Validated against the NaCl Madelung constant 1.747565 (test). Reaction field (Tironi et al. 1995):
 ``φ(r) = q_i q_j [1/r + k_rf r² − c_rf]``, ``k_rf = (ε_rf − 1)/((2ε_rf + 1) r_c³)``, ``c_rf = 1/r_c + k_rf r_c²``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,7 +36,7 @@ def coulomb_reaction_field(charges: Tensor, box=None, cutoff: float = 1.0, eps_r
     c_rf = 1 / cutoff + k_rf * cutoff**2
 
     def energy(R: Tensor, box=None, strain=None) -> Tensor:
-        bb = (b if box is None else box)
+        bb = b if box is None else box
         bb = bb.to(R) if bb is not None else None
         i, j = _pairs(R.shape[0], R.device)
         d = displacement(R[i], R[j], bb)
@@ -58,7 +59,9 @@ def ewald(charges: Tensor, box, alpha: float, cutoff: float, kmax: int, ke: floa
         raise ValueError(f"real-space cutoff {cutoff} exceeds half the smallest box edge {float(b.min()) / 2}.")
     if abs(float(charges.sum())) > 1e-8 * float(charges.abs().sum()):
         raise ValueError(f"the system carries a net charge {float(charges.sum()):.3g}; Ewald needs a neutral cell.")
-    n_vec = torch.tensor([v for v in itertools.product(range(-kmax, kmax + 1), repeat=3) if any(v)], dtype=torch.float64)
+    n_vec = torch.tensor(
+        [v for v in itertools.product(range(-kmax, kmax + 1), repeat=3) if any(v)], dtype=torch.float64
+    )
 
     def energy(R: Tensor, box=None) -> Tensor:
         bb = (b if box is None else box).to(R)

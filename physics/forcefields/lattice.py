@@ -1,12 +1,14 @@
 """Crystal lattices for initial configurations."""
+
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
 
-def fcc(cells: int | tuple[int, int, int], density: float | None = None, a: float | None = None,
-        dtype=torch.float64) -> tuple[Tensor, Tensor]:
+def fcc(
+    cells: int | tuple[int, int, int], density: float | None = None, a: float | None = None, dtype=torch.float64
+) -> tuple[Tensor, Tensor]:
     """Face-centred cubic lattice of ``cells`` unit cells per axis (4 atoms each): ``(R [4·n³, 3], box [3])``.
 
     Give either the number ``density`` (atoms per unit volume; LAMMPS's ``lattice fcc 0.8442`` in LJ

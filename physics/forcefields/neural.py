@@ -9,6 +9,7 @@ whose envelope makes energy and force vanish smoothly at ``r_c`` (so NVE conserv
 over a pair-format neighbour list (``pairs`` ``[P, 2]``) or over all pairs. Train it by force matching
 (Ercolessi & Adams 1994): minimise ``|F_model − F_reference|²`` over reference configurations.
 """
+
 from __future__ import annotations
 
 from torch import Tensor, nn
@@ -17,7 +18,8 @@ from physics.forcefields.pair import pair_energy_fn
 
 
 class NeuralPairPotential(nn.Module):
-    """Pair potential ``φ(r) = MLP(r)·envelope(r)``; ``forward(R, pairs=None, box=None, strain=None)`` → energy (0-d)."""
+    """Pair potential ``φ(r) = MLP(r)·envelope(r)``; ``forward(R, pairs=None, box=None, strain=None)`` → energy
+    (0-d)."""
 
     def __init__(self, cutoff: float, hidden: int = 32, layers: int = 2, box=None):
         super().__init__()
@@ -40,6 +42,7 @@ class NeuralPairPotential(nn.Module):
         return self.mlp(r.unsqueeze(-1).to(self.mlp[0].weight.dtype)).squeeze(-1).to(r.dtype) * envelope
 
     def forward(self, R: Tensor, pairs: Tensor | None = None, box=None, strain: Tensor | None = None) -> Tensor:
+        """Potential energy (0-d) of positions ``R [N, 3]``: over ``pairs [P, 2]`` if given, else all pairs."""
         if pairs is None:
             return self._all(R, box=box, strain=strain)
         return self._pairs(R, pairs, box=box, strain=strain)

@@ -13,6 +13,7 @@ Cutoff handling for ``*_pair`` and ``*_neighbor_list``: ``cutoff`` (pairs beyond
 CHARMM/XPLOR switching function ``S(r)`` (continuous forces). Units follow the inputs (reduced LJ,
 or Å with kcal/mol or eV).
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -26,25 +27,30 @@ from physics.forcefields.space import check_box, displacement
 
 
 def lennard_jones(r: Tensor, sigma=1.0, epsilon=1.0) -> Tensor:
+    """``φ(r) = 4ε[(σ/r)¹² − (σ/r)⁶]`` elementwise on distances ``r`` (Lennard-Jones 1924)."""
     s6 = (sigma / r) ** 6
     return 4 * epsilon * (s6 * s6 - s6)
 
 
 def morse(r: Tensor, D=1.0, a=1.0, r0=1.0) -> Tensor:
+    """``φ(r) = D[(1 − e^{−a(r − r₀)})² − 1]`` (Morse 1929): well depth ``D`` at ``r₀``, width ``1/a``."""
     e = torch.exp(-a * (r - r0))
     return D * ((1 - e) ** 2 - 1)
 
 
 def soft_sphere(r: Tensor, sigma=1.0, epsilon=1.0, alpha=12.0) -> Tensor:
+    """``φ(r) = ε (σ/r)^α``: purely repulsive soft spheres (α = 12 by default)."""
     return epsilon * (sigma / r) ** alpha
 
 
 def wca(r: Tensor, sigma=1.0, epsilon=1.0) -> Tensor:
+    """Weeks–Chandler–Andersen: the LJ potential cut at its minimum ``2^{1/6}σ`` and shifted up by ``ε``."""
     rc = 2 ** (1 / 6) * sigma
     return torch.where(r < rc, lennard_jones(r, sigma, epsilon) + epsilon, torch.zeros_like(r))
 
 
 def buckingham(r: Tensor, A=1.0, rho=0.1, C=1.0) -> Tensor:
+    """``φ(r) = A e^{−r/ρ} − C/r⁶`` (Buckingham 1938), exponential repulsion and dispersion."""
     return A * torch.exp(-r / rho) - C / r**6
 
 
@@ -75,9 +81,17 @@ def _truncate(phi: Callable, cutoff: float | None, shift: bool, switch) -> Calla
     return cut
 
 
-def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: bool = False, switch=None,
-                   neighbor_list: bool = False, format: str = "pairs", compile: bool = True,
-                   radial_r2: Callable | None = None) -> Callable:
+def pair_energy_fn(
+    phi: Callable,
+    box=None,
+    cutoff: float | None = None,
+    shift: bool = False,
+    switch=None,
+    neighbor_list: bool = False,
+    format: str = "pairs",
+    compile: bool = True,
+    radial_r2: Callable | None = None,
+) -> Callable:
     """Total energy ``U(R, box=box[, pairs])`` of ``phi`` summed over pairs.
 
     ``R`` ``[N, 3]``. All pairs (``neighbor_list=False``): every ``i < j`` pair. With a neighbour list
@@ -91,8 +105,10 @@ def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: 
     default_box = check_box(box)
     cut = _truncate(phi, cutoff, shift, switch)
     if cutoff is not None and default_box is not None and float(default_box.min()) < 2 * cutoff:
-        raise ValueError(f"cutoff {cutoff} exceeds half the smallest box edge ({float(default_box.min()) / 2}); "
-                         "the minimum-image convention would miss pairs. Use a bigger box or a shorter cutoff.")
+        raise ValueError(
+            f"cutoff {cutoff} exceeds half the smallest box edge ({float(default_box.min()) / 2}); "
+            "the minimum-image convention would miss pairs. Use a bigger box or a shorter cutoff."
+        )
 
     def energy_pairs(R: Tensor, pairs: Tensor, box=None, strain: Tensor | None = None) -> Tensor:
         b = default_box if box is None else box
@@ -111,8 +127,10 @@ def pair_energy_fn(phi: Callable, box=None, cutoff: float | None = None, shift: 
         if format == "dense":
             return DensePairEnergy(cut, default_box, cutoff, compile, radial_r2)
         if format != "pairs":
-            raise ValueError(f"unknown neighbour-list format {format!r}; use 'pairs' ([P, 2] pair rows) or 'dense' "
-                             "([N, M] neighbour rows, the fast path).")
+            raise ValueError(
+                f"unknown neighbour-list format {format!r}; use 'pairs' ([P, 2] pair rows) or 'dense' "
+                "([N, M] neighbour rows, the fast path)."
+            )
         return energy_pairs
 
     def energy_dense(R: Tensor, box=None, strain: Tensor | None = None) -> Tensor:
@@ -131,8 +149,17 @@ def _ladder(phi, closed_form=None):
         radial = None
         if closed_form is not None and switch is None and not any(torch.is_tensor(v) for v in params.values()):
             radial = closed_form(**params, shift=_shift_value(partial(phi, **params), cutoff, shift))
-        return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch, neighbor_list=True, format=format,
-                              compile=compile, radial_r2=radial)
+        return pair_energy_fn(
+            partial(phi, **params),
+            box,
+            cutoff,
+            shift,
+            switch,
+            neighbor_list=True,
+            format=format,
+            compile=compile,
+            radial_r2=radial,
+        )
 
     return pair, neighbor
 

@@ -19,6 +19,7 @@ Two ways to evaluate it, checked against each other in the tests:
 
 Units follow the inputs, as in :mod:`.pair`.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -42,8 +43,14 @@ class DensePairEnergy:
     without it the fast path differentiates ``cut`` with ``torch.func.grad``.
     """
 
-    def __init__(self, cut: Callable[[Tensor], Tensor], box: Tensor | None, cutoff: float | None, compile: bool = True,
-                 radial_r2: Callable[[Tensor], tuple[Tensor, Tensor]] | None = None):
+    def __init__(
+        self,
+        cut: Callable[[Tensor], Tensor],
+        box: Tensor | None,
+        cutoff: float | None,
+        compile: bool = True,
+        radial_r2: Callable[[Tensor], tuple[Tensor, Tensor]] | None = None,
+    ):
         self.cut = cut
         self.radial_r2 = radial_r2
         self.box = box
@@ -57,6 +64,7 @@ class DensePairEnergy:
         return b.to(like) if b is not None else None
 
     def __call__(self, R: Tensor, neighbors: Tensor, box=None, strain: Tensor | None = None) -> Tensor:
+        """Potential energy (0-d) of ``R [N, 3]`` over the dense ``neighbors [N, M]`` rows (padded with ``N``)."""
         _check_neighbors(R, neighbors)
         n = R.shape[0]
         b = self._box(box, R)
@@ -117,6 +125,8 @@ def lennard_jones_radial_r2(sigma: float = 1.0, epsilon: float = 1.0, shift: flo
 
 def _check_neighbors(R: Tensor, neighbors: Tensor) -> None:
     if neighbors.ndim != 2 or neighbors.shape[0] != R.shape[0] or neighbors.dtype.is_floating_point:
-        raise ValueError(f"a dense neighbour list must be an integer tensor [N, M] = [{R.shape[0]}, M], got "
-                         f"{neighbors.dtype} {tuple(neighbors.shape)}; build it with neighbor_list(..., format='dense') "
-                         "and pass nbrs.idx (the pair format passes nbrs.pairs to a format='pairs' energy).")
+        raise ValueError(
+            f"a dense neighbour list must be an integer tensor [N, M] = [{R.shape[0]}, M], got "
+            f"{neighbors.dtype} {tuple(neighbors.shape)}; build it with neighbor_list(..., format='dense') "
+            "and pass nbrs.idx (the pair format passes nbrs.pairs to a format='pairs' energy)."
+        )

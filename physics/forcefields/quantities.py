@@ -5,6 +5,7 @@ function with the same keywords). Forces are ``F = −∂U/∂R`` by autograd; t
 ``σ_ab = (1/V) ∂U/∂ε_ab`` at zero strain ``ε`` (ASE's sign: negative under compression... i.e.
 ``P = −tr σ / 3 + N k T / V``). Units: energy and length units of the inputs, ``k_B = 1`` unless given.
 """
+
 from __future__ import annotations
 
 import torch

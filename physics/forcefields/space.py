@@ -4,6 +4,7 @@
 positions). ``displacement(ri, rj, box)`` returns ``ri − rj`` mapped into ``[−L/2, L/2)`` per axis, and
 ``wrap(R, box)`` maps positions into ``[0, L)``. Both are differentiable (the box too, for the virial).
 """
+
 from __future__ import annotations
 
 import torch
@@ -16,8 +17,10 @@ def check_box(box, dim: int = 3):
         return None
     b = torch.as_tensor(box)
     if b.shape != (dim,):
-        raise ValueError(f"box must hold the {dim} edge lengths of an orthorhombic cell, got shape {tuple(b.shape)}; "
-                         "use box=None for free space.")
+        raise ValueError(
+            f"box must hold the {dim} edge lengths of an orthorhombic cell, got shape {tuple(b.shape)}; "
+            "use box=None for free space."
+        )
     if not bool(torch.isfinite(b).all()) or float(b.min()) <= 0:
         raise ValueError(f"box edge lengths must be positive and finite, got {b.tolist()}.")
     return b
@@ -37,4 +40,5 @@ def wrap(R: Tensor, box: Tensor | None) -> Tensor:
 
 
 def volume(box: Tensor) -> Tensor:
+    """Volume of an orthorhombic ``box`` ``[3]`` (0-d tensor)."""
     return box.prod()

@@ -11,6 +11,7 @@ Every engine routine works in one consistent set (length, energy, mass → a der
 (CODATA 2018 constants; the tests recompute the time units and k_e from ``scipy.constants``.)
 Use ``units.time(2.0)`` for a 2 fs step, ``units.kT(300)`` for k_B·300 K, and ``units.ke`` for Coulomb.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class UnitSystem:
+    """A consistent set of units: names, ``kB`` (energy per kelvin), Coulomb's ``ke`` and the time unit in fs."""
+
     name: str
     length: str
     energy: str

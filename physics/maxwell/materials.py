@@ -4,6 +4,7 @@ All maps are tensors broadcastable to the grid shape ``[nx, ny, nz]`` (a Python 
 medium). ``eps_r`` may require grad (inverse design and inverse scattering differentiate through it).
 A PEC object is a boolean mask: the electric field is held at zero on its cells.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,16 +39,26 @@ class Materials:
     def tensors(self, shape, dtype, device) -> dict[str, Tensor]:
         """Each map as a tensor of ``shape`` (validated: positive, finite)."""
         out = {}
-        for name in ("eps_r", "mu_r", "sigma", "drude_omega_p", "drude_gamma", "lorentz_delta_eps", "lorentz_omega0",
-                     "lorentz_gamma"):
+        for name in (
+            "eps_r",
+            "mu_r",
+            "sigma",
+            "drude_omega_p",
+            "drude_gamma",
+            "lorentz_delta_eps",
+            "lorentz_omega0",
+            "lorentz_gamma",
+        ):
             val = getattr(self, name)
             t = val if isinstance(val, Tensor) else torch.as_tensor(val, dtype=dtype)
             t = t.to(device=device, dtype=dtype)
             try:
                 t = torch.broadcast_to(t, shape)
             except RuntimeError as err:
-                raise ValueError(f"material map {name} has shape {tuple(t.shape)}, which does not broadcast to the "
-                                 f"grid {tuple(shape)}.") from err
+                raise ValueError(
+                    f"material map {name} has shape {tuple(t.shape)}, which does not broadcast to the "
+                    f"grid {tuple(shape)}."
+                ) from err
             v = t.detach()
             if not bool(torch.isfinite(v).all()):
                 raise ValueError(f"material map {name} contains NaN or Inf; every cell needs a finite value.")
@@ -55,14 +66,18 @@ class Materials:
             if name not in ("eps_r", "mu_r") and low < 0:
                 raise ValueError(f"{name} must be >= 0 everywhere, found {low:g}.")
             if name in ("eps_r", "mu_r") and low <= 0:
-                raise ValueError(f"{name} must be > 0 everywhere, found {low:g}. A negative permittivity at some "
-                                 "frequencies is a dispersive medium: give ε∞ > 0 here and the dispersion as "
-                                 "drude_omega_p/drude_gamma or lorentz_delta_eps/lorentz_omega0/lorentz_gamma.")
+                raise ValueError(
+                    f"{name} must be > 0 everywhere, found {low:g}. A negative permittivity at some "
+                    "frequencies is a dispersive medium: give ε∞ > 0 here and the dispersion as "
+                    "drude_omega_p/drude_gamma or lorentz_delta_eps/lorentz_omega0/lorentz_gamma."
+                )
             out[name] = t
         lorentz = out["lorentz_delta_eps"].detach() > 0
         if bool(lorentz.any()) and float(out["lorentz_omega0"].detach()[lorentz].min()) <= 0:
-            raise ValueError("lorentz_omega0 must be > 0 wherever lorentz_delta_eps > 0 (a resonance at zero "
-                             "frequency is a Drude term: use drude_omega_p instead).")
+            raise ValueError(
+                "lorentz_omega0 must be > 0 wherever lorentz_delta_eps > 0 (a resonance at zero "
+                "frequency is a Drude term: use drude_omega_p instead)."
+            )
         for name in ("pec", "pmc"):
             mask = getattr(self, name)
             if mask is not None:
@@ -70,7 +85,7 @@ class Materials:
         return out
 
 
-def disk_mask(shape, dx: float, centre, radius: float, device=None) -> "Tensor":
+def disk_mask(shape, dx: float, centre, radius: float, device=None) -> Tensor:
     """Cells of a grid ``shape = (nx, ny, nz)`` whose centres lie within ``radius`` of ``centre``
     (metres; 2 coordinates for a cylinder along z, 3 for a ball): bool ``shape``."""
     axes = [(torch.arange(n, device=device, dtype=torch.float64) + 0.5) * dx for n in shape]

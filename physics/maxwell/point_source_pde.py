@@ -11,6 +11,7 @@ Mur absorbing conditions ``∂u/∂t + ∂u/∂n = 0`` for every component on th
 MindElec's point-source case (REFERENCES.md: source at (0.4975, 0.4975), 1 GHz, 4 ns, Mur boundaries) in
 normalised form; ``solvers.fdtd`` with a CPML supplies the open-domain reference.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,16 +23,31 @@ from physics.pdes.base import PDE, Condition
 
 
 class Maxwell2DPointSource(PDE):
+    """2-D TE Maxwell with a Gaussian-modulated point source, for PINNs (MindElec's case, normalised).
+
+    ``∂E_x/∂t = ∂H_z/∂y``, ``∂E_y/∂t = −∂H_z/∂x``, ``∂H_z/∂t = −(∂E_y/∂x − ∂E_x/∂y) − M`` with ``c = 1``;
+    inputs ``(x, y, t)``, outputs ``(Ex, Ey, Hz)``, zero initial fields, first-order Mur conditions."""
+
     input_names = ("x", "y", "t")
     output_names = ("Ex", "Ey", "Hz")
     second_dims = ()
 
-    def __init__(self, x0: float = 0.4975, y0: float = 0.4975, width: float = 0.03, frequency: float = 3.0,
-                 tau: float = 0.12, t0: float = 0.3, lower=(0.0, 0.0), upper=(1.0, 1.0)):
+    def __init__(
+        self,
+        x0: float = 0.4975,
+        y0: float = 0.4975,
+        width: float = 0.03,
+        frequency: float = 3.0,
+        tau: float = 0.12,
+        t0: float = 0.3,
+        lower=(0.0, 0.0),
+        upper=(1.0, 1.0),
+    ):
         self.x0, self.y0, self.width, self.frequency, self.tau, self.t0 = x0, y0, width, frequency, tau, t0
         self.lower, self.upper = tuple(map(float, lower)), tuple(map(float, upper))
 
     def pulse(self, t):
+        """Source time profile ``exp(−((t − t₀)/τ)²) sin(2πf (t − t₀))``."""
         return torch.exp(-(((t - self.t0) / self.tau) ** 2)) * torch.sin(2 * math.pi * self.frequency * (t - self.t0))
 
     def source(self, x):
@@ -52,6 +68,7 @@ class Maxwell2DPointSource(PDE):
         return np.concatenate([xy, t], 1)
 
     def residual(self, d, x):
+        """Ampère (x, y) and Faraday residuals, each ``[N]``."""
         return {
             "ampere_x": d.d("Ex", "t") - d.d("Hz", "y"),
             "ampere_y": d.d("Ey", "t") + d.d("Hz", "x"),
@@ -59,6 +76,8 @@ class Maxwell2DPointSource(PDE):
         }
 
     def conditions(self):
+        """Zero initial fields and first-order Mur absorbing conditions on the boundary."""
+
         def mur(d, x, n):
             parts = [d.d(o, "t") + n[:, 0] * d.d(o, "x") + n[:, 1] * d.d(o, "y") for o in self.output_names]
             return torch.stack(parts, 1)

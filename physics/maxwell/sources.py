@@ -8,6 +8,7 @@ Time profiles (``t`` in seconds, tensors in, tensors out; parameters may be tens
 Placements: :class:`PointSource` (one field component at one cell; soft = added, hard = imposed)
 and :class:`PlaneSource` (a whole line in 2-D or plane in 3-D, soft). Positions are cell indices.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,17 +22,22 @@ COMPONENTS = ("ex", "ey", "ez", "hx", "hy", "hz")
 
 @dataclass(frozen=True)
 class GaussianPulse:
+    """``A exp(−((t − t₀)/τ)²)``: a baseband pulse of width ``τ`` (s) delayed by ``t₀`` (default 4τ)."""
+
     width: Any  # τ, seconds
     delay: Any = None  # t0, seconds (default 4τ, so the pulse starts near zero)
     amplitude: Any = 1.0
 
     def __call__(self, t):
+        """The profile at times ``t`` (tensor, s)."""
         t0 = 4 * self.width if self.delay is None else self.delay
         return self.amplitude * torch.exp(-(((t - t0) / self.width) ** 2))
 
 
 @dataclass(frozen=True)
 class ModulatedGaussian:
+    """``A exp(−((t − t₀)/τ)²) sin(2πf₀(t − t₀))`` with ``τ = 1/(π·bandwidth)``: a band around ``f₀`` (Hz)."""
+
     frequency: Any  # f0, Hz
     bandwidth: Any  # Hz (about the full width of the spectrum's main lobe / 2)
     delay: Any = None
@@ -39,11 +45,17 @@ class ModulatedGaussian:
 
     @property
     def width(self):
+        """The envelope width ``τ = 1/(π·bandwidth)`` in seconds."""
         return 1.0 / (math.pi * self.bandwidth)
 
     def __call__(self, t):
+        """The profile at times ``t`` (tensor, s)."""
         t0 = 4 * self.width if self.delay is None else self.delay
-        return self.amplitude * torch.exp(-(((t - t0) / self.width) ** 2)) * torch.sin(2 * math.pi * self.frequency * (t - t0))
+        return (
+            self.amplitude
+            * torch.exp(-(((t - t0) / self.width) ** 2))
+            * torch.sin(2 * math.pi * self.frequency * (t - t0))
+        )
 
 
 def _check_component(c: str) -> str:

@@ -3,6 +3,7 @@
 The FDTD solver works in SI (metres, seconds, F/m, H/m, S/m). Normalised units pick a length
 ``a``: then ``c = 1``, time is measured in ``a / c`` and frequency in ``c / a`` (Meep's convention).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,13 +26,17 @@ class NormalizedUnits:
             raise ValueError(f"the length unit a must be positive (metres), got {self.a}.")
 
     def length_si(self, x: float) -> float:
+        """Metres for a length ``x`` in units of ``a``."""
         return x * self.a
 
     def time_si(self, t: float) -> float:
+        """Seconds for a time ``t`` in units of ``a/c₀``."""
         return t * self.a / C0
 
     def frequency_si(self, f: float) -> float:
+        """Hertz for a frequency ``f`` in units of ``c₀/a``."""
         return f * C0 / self.a
 
     def frequency_normalized(self, f_si: float) -> float:
+        """A frequency in hertz in units of ``c₀/a``."""
         return f_si * self.a / C0

@@ -8,6 +8,7 @@ you need for training physics-informed neural networks*). Units: dimensionless.
 Periodicity is built into the network (``model.periodic``, an exactly periodic input embedding);
 the initial condition is either soft or exact through :meth:`AllenCahn.hard_constraint`.
 """
+
 from __future__ import annotations
 
 import math
@@ -35,6 +36,7 @@ class AllenCahn(PDE):
         return x * x * (x * math.pi).cos()
 
     def residual(self, d, x):
+        """``u_t − D u_xx + ρ(u³ − u)`` at the points ``[N]``."""
         u = d.u("u")
         return {"pde": d.d("u", "t") - self.diffusion * d.d2("u", "x") + self.reaction * (u * u * u - u)}
 

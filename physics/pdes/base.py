@@ -3,6 +3,7 @@
 A problem says *what* is solved; ``solvers`` decide *how*. Residuals are written once against
 :class:`sciml.autodiff.Derivatives`, so both derivative engines evaluate them.
 """
+
 from __future__ import annotations
 
 import abc
@@ -65,15 +66,17 @@ class PDE(abc.ABC):
         """Indices of ``second_dims`` among ``input_names``."""
         return tuple(self.input_names.index(n) for n in self.second_dims)
 
-    def with_coefficients(self, **values) -> "PDE":
+    def with_coefficients(self, **values) -> PDE:
         """A copy of this problem with the named coefficients replaced (the original is untouched).
 
         Inverse problems pass trainable tensors here each step, so the residual sees the current estimates.
         """
         missing = sorted(k for k in values if not hasattr(self, k))
         if missing:
-            raise ValueError(f"{missing} are not coefficients of {self!r}; it has "
-                             f"{sorted(k for k in vars(self) if not k.startswith('_'))}.")
+            raise ValueError(
+                f"{missing} are not coefficients of {self!r}; it has "
+                f"{sorted(k for k in vars(self) if not k.startswith('_'))}."
+            )
         new = copy.copy(self)
         new.__dict__.update(values)
         return new

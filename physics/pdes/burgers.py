@@ -4,10 +4,10 @@
 and ``u(a, t) = u(b, t) = 0`` (Raissi, Perdikaris & Karniadakis 2019, J. Comput. Phys. 378:686;
 the standard case is ``[-1, 1] × [0, 1]`` with ``ν = 0.01/π``). Units: dimensionless.
 """
+
 from __future__ import annotations
 
 import math
-
 
 from physics.pdes.base import PDE, Condition
 
@@ -30,10 +30,12 @@ class Burgers(PDE):
         return -(x * math.pi).sin()
 
     def residual(self, d, x):
+        """``u_t + u u_x − ν u_xx`` at the points ``[N]``."""
         u = d.u("u")
         return {"pde": d.d("u", "t") + u * d.d("u", "x") - self.nu * d.d2("u", "x")}
 
     def conditions(self):
+        """``u = 0`` on the boundary and ``u(x, 0) = −sin(πx)`` initially (soft)."""
         return [
             Condition("bc", "boundary", lambda d, x, n: d.u("u")),
             Condition("ic", "initial", lambda d, x, n: d.u("u") - self.initial_value(x[:, 0:1])[:, 0]),
@@ -58,5 +60,3 @@ class Burgers(PDE):
 
     def __repr__(self) -> str:
         return f"Burgers(nu={self.nu:g})"
-
-

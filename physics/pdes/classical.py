@@ -16,6 +16,7 @@ Each class gives ``residual(d, x)``, soft ``conditions()`` from its exact soluti
   ``u = g + φ·N`` needs an extension ``g`` of the boundary data; for a manufactured solution the
   only closed-form extension is the solution itself, which would make the test trivial.)
 """
+
 from __future__ import annotations
 
 import math
@@ -26,6 +27,8 @@ from physics.pdes.base import PDE, Condition, exact_condition
 
 
 class Heat1D(PDE):
+    """``u_t = α u_xx`` on ``[0, 1] × [0, T]``; exact ``u = sin(πx) e^{−απ²t}``."""
+
     input_names = ("x", "t")
     output_names = ("u",)
     second_dims = ("x",)
@@ -36,12 +39,15 @@ class Heat1D(PDE):
         self.alpha = float(alpha)
 
     def exact(self, x):
+        """Exact ``u`` at points ``[N, 2]``: ``[N, 1]``."""
         return (torch.sin(math.pi * x[:, 0]) * torch.exp(-self.alpha * math.pi**2 * x[:, 1]))[:, None]
 
     def residual(self, d, x):
+        """``u_t − α u_xx`` ``[N]``."""
         return {"pde": d.d("u", "t") - self.alpha * d.d2("u", "x")}
 
     def conditions(self):
+        """Dirichlet boundary and initial data from the exact solution (soft)."""
         return [exact_condition(self, "bc", "boundary"), exact_condition(self, "ic", "initial")]
 
     def hard_constraint(self, geometry):
@@ -53,6 +59,8 @@ class Heat1D(PDE):
 
 
 class Wave1D(PDE):
+    """``u_tt = c² u_xx`` with fixed ends; exact ``u = sin(πx) cos(cπt) + ½ sin(3πx) cos(3cπt)``."""
+
     input_names = ("x", "t")
     output_names = ("u",)
     second_dims = ("x", "t")
@@ -63,23 +71,33 @@ class Wave1D(PDE):
         self.c = float(c)
 
     def exact(self, x):
+        """Exact ``u`` at points ``[N, 2]``: ``[N, 1]``."""
         xs, t = x[:, 0], x[:, 1]
         c = self.c
-        return (torch.sin(math.pi * xs) * torch.cos(c * math.pi * t)
-                + 0.5 * torch.sin(3 * math.pi * xs) * torch.cos(3 * c * math.pi * t))[:, None]
+        return (
+            torch.sin(math.pi * xs) * torch.cos(c * math.pi * t)
+            + 0.5 * torch.sin(3 * math.pi * xs) * torch.cos(3 * c * math.pi * t)
+        )[:, None]
 
     def residual(self, d, x):
+        """``u_tt − c² u_xx`` ``[N]``."""
         return {"pde": d.d2("u", "t") - self.c**2 * d.d2("u", "x")}
 
     def conditions(self):
-        return [exact_condition(self, "bc", "boundary"), exact_condition(self, "ic", "initial"),
-                Condition("ic_velocity", "initial", lambda d, x, n: d.d("u", "t"), derivatives=True)]
+        """Fixed ends, the initial displacement and zero initial velocity (soft)."""
+        return [
+            exact_condition(self, "bc", "boundary"),
+            exact_condition(self, "ic", "initial"),
+            Condition("ic_velocity", "initial", lambda d, x, n: d.d("u", "t"), derivatives=True),
+        ]
 
     def __repr__(self):
         return f"Wave1D(c={self.c:g})"
 
 
 class Helmholtz2D(PDE):
+    """``Δu + k²u = f`` on ``[−1, 1]²`` with exact ``u = sin(a₁πx) sin(a₂πy)`` (Wang, Teng & Perdikaris 2021)."""
+
     input_names = ("x", "y")
     output_names = ("u",)
     second_dims = ("x", "y")
@@ -89,14 +107,17 @@ class Helmholtz2D(PDE):
         self.k, self.a1, self.a2 = float(k), float(a1), float(a2)
 
     def exact(self, x):
+        """Exact ``u`` at points ``[N, 2]``: ``[N, 1]``."""
         return (torch.sin(self.a1 * math.pi * x[:, 0]) * torch.sin(self.a2 * math.pi * x[:, 1]))[:, None]
 
     def residual(self, d, x):
+        """``Δu + k²u − f`` ``[N]``."""
         u = self.exact(x)[:, 0]
         f = (self.k**2 - (self.a1**2 + self.a2**2) * math.pi**2) * u
         return {"pde": d.laplacian("u") + self.k**2 * d.u("u") - f}
 
     def conditions(self):
+        """Dirichlet data from the exact solution (soft)."""
         return [exact_condition(self, "bc", "boundary")]
 
     def hard_constraint(self, geometry):
@@ -108,6 +129,8 @@ class Helmholtz2D(PDE):
 
 
 class Kovasznay(PDE):
+    """Steady 2-D Navier–Stokes at ``Re`` with Kovasznay's (1948) exact flow; outputs ``(u, v, p)``."""
+
     input_names = ("x", "y")
     output_names = ("u", "v", "p")
     second_dims = ("x", "y")
@@ -117,12 +140,20 @@ class Kovasznay(PDE):
         self.lam = self.re / 2 - math.sqrt(self.re**2 / 4 + 4 * math.pi**2)
 
     def exact(self, x):
+        """Exact ``(u, v, p)`` at points ``[N, 2]``: ``[N, 3]``."""
         lam, xs, ys = self.lam, x[:, 0], x[:, 1]
         e = torch.exp(lam * xs)
-        return torch.stack([1 - e * torch.cos(2 * math.pi * ys), lam / (2 * math.pi) * e * torch.sin(2 * math.pi * ys),
-                            0.5 * (1 - torch.exp(2 * lam * xs))], 1)
+        return torch.stack(
+            [
+                1 - e * torch.cos(2 * math.pi * ys),
+                lam / (2 * math.pi) * e * torch.sin(2 * math.pi * ys),
+                0.5 * (1 - torch.exp(2 * lam * xs)),
+            ],
+            1,
+        )
 
     def residual(self, d, x):
+        """Momentum (x, y) and continuity residuals, each ``[N]``."""
         u, v = d.u("u"), d.u("v")
         nu = 1.0 / self.re
         return {
@@ -140,12 +171,15 @@ class Kovasznay(PDE):
 
 
 class PoissonManufactured(PDE):
+    """``−Δu = f`` on any 2-D geometry with exact ``u = sin(πx) sin(πy) + x² − y``."""
+
     input_names = ("x", "y")
     output_names = ("u",)
     second_dims = ("x", "y")
     laplacian_only = True
 
     def exact(self, x):
+        """Exact ``u`` at points ``[N, 2]``: ``[N, 1]``."""
         xs, ys = x[:, 0], x[:, 1]
         return (torch.sin(math.pi * xs) * torch.sin(math.pi * ys) + xs * xs - ys)[:, None]
 
@@ -155,9 +189,11 @@ class PoissonManufactured(PDE):
         return 2 * math.pi**2 * torch.sin(math.pi * x[:, 0]) * torch.sin(math.pi * x[:, 1]) - 2.0
 
     def residual(self, d, x):
+        """``Δu + f`` ``[N]``."""
         return {"pde": d.laplacian("u") + self.source(x)}
 
     def conditions(self):
+        """Dirichlet data from the exact solution (soft)."""
         return [exact_condition(self, "bc", "boundary")]
 
     def __repr__(self):

@@ -9,6 +9,7 @@ Unsteady, parameterised (Raissi, Perdikaris & Karniadakis 2019, J. Comput. Phys.
 coefficients an inverse run identifies from velocity data. Units: dimensionless (lengths in cylinder
 diameters or cavity widths, velocities in the free-stream or lid speed).
 """
+
 from __future__ import annotations
 
 import math
@@ -45,9 +46,12 @@ class LidDrivenCavity(PDE):
         self.re, self.lid, self.top = float(re), float(lid), float(top)
 
     def residual(self, d, x):
+        """Steady momentum (x, y) and continuity residuals at ``Re``, each ``[N]``."""
         return _momentum(d, 1.0, 1.0 / self.re, unsteady=False)
 
     def conditions(self):
+        """No slip on the walls and the moving lid ``u = lid`` on top."""
+
         def wall(d, x, n):
             on_lid = (x[:, 1] >= self.top - 1e-6).to(x.dtype)  # 1e-6: float32 points on the lid
             return torch.stack([d.u("u") - self.lid * on_lid, d.u("v")], 1)
@@ -72,6 +76,7 @@ class NavierStokes2D(PDE):
         self.lambda1, self.lambda2 = lambda1, lambda2
 
     def residual(self, d, x):
+        """Unsteady momentum (x, y) and continuity residuals with coefficients ``λ₁``, ``λ₂``."""
         return _momentum(d, self.lambda1, self.lambda2, unsteady=True)
 
     def __repr__(self) -> str:

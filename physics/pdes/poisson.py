@@ -3,6 +3,7 @@
 The built-in case is the manufactured solution ``u = sin(πx) sin(πy)`` on ``[0, 1]²``
 (``f = 2π² sin(πx) sin(πy)``, ``u = 0`` on the boundary), the usual PINN step benchmark.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,10 +27,12 @@ class PoissonSine2D(PDE):
         return torch.sin(math.pi * x[:, 0]) * torch.sin(math.pi * x[:, 1])
 
     def residual(self, d, x):
+        """``Δu + 2π² sin(πx) sin(πy)`` ``[N]``."""
         f = 2 * math.pi**2 * self.exact(x)
         return {"pde": d.laplacian("u") + f}
 
     def conditions(self):
+        """``u = 0`` on the boundary (soft)."""
         return [Condition("bc", "boundary", lambda d, x, n: d.u("u"))]
 
     def __repr__(self) -> str:

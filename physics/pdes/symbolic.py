@@ -9,6 +9,7 @@ the compiled residual is the same function as a hand-written one (a test checks 
 and works with both derivative engines. Mixed second derivatives are refused with a clear
 error; ``second_dims`` is inferred from the expression.
 """
+
 from __future__ import annotations
 
 from typing import Mapping, Sequence
@@ -18,15 +19,29 @@ import torch
 
 from physics.pdes.base import PDE, Condition
 
-_TORCH = {"sin": torch.sin, "cos": torch.cos, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
-          "tanh": torch.tanh, "Abs": torch.abs, "pi": torch.pi, "E": torch.e}
+_TORCH = {
+    "sin": torch.sin,
+    "cos": torch.cos,
+    "exp": torch.exp,
+    "log": torch.log,
+    "sqrt": torch.sqrt,
+    "tanh": torch.tanh,
+    "Abs": torch.abs,
+    "pi": torch.pi,
+    "E": torch.e,
+}
 
 
 class SympyPDE(PDE):
     """Residuals from sympy expressions in ``inputs`` (symbol names) and ``outputs`` (function names)."""
 
-    def __init__(self, residuals: Mapping[str, sympy.Expr], inputs: Sequence[str], outputs: Sequence[str],
-                 conditions: Sequence[Condition] = ()):
+    def __init__(
+        self,
+        residuals: Mapping[str, sympy.Expr],
+        inputs: Sequence[str],
+        outputs: Sequence[str],
+        conditions: Sequence[Condition] = (),
+    ):
         self.input_names = tuple(inputs)
         self.output_names = tuple(outputs)
         self._conditions = list(conditions)
@@ -40,8 +55,10 @@ class SympyPDE(PDE):
                 fname = type(f).__name__
                 if isinstance(f, sympy.core.function.AppliedUndef):
                     if fname not in self.output_names:
-                        raise ValueError(f"residual {name!r} uses {fname}(...), which is not an output; outputs are "
-                                         f"{self.output_names}. Add it to outputs (the network must predict it).")
+                        raise ValueError(
+                            f"residual {name!r} uses {fname}(...), which is not an output; outputs are "
+                            f"{self.output_names}. Add it to outputs (the network must predict it)."
+                        )
                     args = tuple(str(a) for a in f.args)
                     if args != self.input_names:
                         raise ValueError(f"{fname} is a function of {args}, expected {self.input_names}.")
@@ -55,8 +72,10 @@ class SympyPDE(PDE):
                     if counts[0][0] not in seconds:
                         seconds.append(counts[0][0])
                 else:
-                    raise ValueError(f"residual {name!r}: {der} is a mixed or third-order derivative; only first and "
-                                     "pure second derivatives are supported.")
+                    raise ValueError(
+                        f"residual {name!r}: {der} is a mixed or third-order derivative; only first and "
+                        "pure second derivatives are supported."
+                    )
                 placeholders[sympy.Symbol(f"__{'_'.join(key)}")] = key
                 expr = expr.subs(der, sympy.Symbol(f"__{'_'.join(key)}"))
             for fname in self.output_names:
@@ -67,14 +86,17 @@ class SympyPDE(PDE):
                     expr = expr.subs(fn, sym)
             free = [s for s in expr.free_symbols if s not in placeholders and str(s) not in self.input_names]
             if free:
-                raise ValueError(f"residual {name!r} has unknown symbols {sorted(map(str, free))}; give them numeric "
-                                 "values (sympy subs) or make them inputs.")
+                raise ValueError(
+                    f"residual {name!r} has unknown symbols {sorted(map(str, free))}; give them numeric "
+                    "values (sympy subs) or make them inputs."
+                )
             args = list(placeholders) + [syms[n] for n in self.input_names]
             fn = sympy.lambdify(args, expr, modules=[_TORCH])
             self._compiled[name] = (fn, list(placeholders.values()))
         self.second_dims = tuple(n for n in self.input_names if n in seconds)
 
     def residual(self, d, x):
+        """The compiled SymPy residuals by name, each ``[N]``."""
         out = {}
         for name, (fn, keys) in self._compiled.items():
             vals = []
@@ -91,6 +113,7 @@ class SympyPDE(PDE):
         return out
 
     def conditions(self):
+        """The conditions given at construction."""
         return list(self._conditions)
 
     def __repr__(self) -> str:

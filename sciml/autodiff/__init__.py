@@ -1,13 +1,14 @@
 """Derivatives of network fields: nested autograd and forward Taylor (jet) propagation."""
-from sciml.autodiff.jet import Jet, linear, cat_features, ELEMENTWISE_NAMES
+
 from sciml.autodiff.derivatives import (
+    ENGINES,
     Derivatives,
     ValueOnly,
-    ENGINES,
     derivatives,
     resolve_engine,
     supports_taylor,
 )
+from sciml.autodiff.jet import ELEMENTWISE_NAMES, Jet, cat_features, linear
 from sciml.autodiff.operators import divergence, grad, hessian_diag, jacobian, laplacian, time_derivative
 
 __all__ = [

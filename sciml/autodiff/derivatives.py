@@ -12,6 +12,7 @@
 Both return a :class:`Derivatives` with the same interface, so residuals are written once.
 Coordinates and outputs may be addressed by index or by name (``input_names``/``output_names``).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -82,6 +83,7 @@ class Derivatives:
 
     @property
     def n_inputs(self) -> int:  # pragma: no cover - overridden
+        """Number of input coordinates ``D``."""
         raise NotImplementedError
 
     # -- primitives -------------------------------------------------------
@@ -137,16 +139,21 @@ class TaylorDerivatives(Derivatives):
 
     @property
     def n_inputs(self) -> int:
+        """Number of input coordinates ``D``."""
         return self._n_inputs
 
     def d(self, out, dim):
+        """``∂u_out/∂x_dim`` ``[N]`` from the propagated jet."""
         return self.jet.data[:, 1 + self._dim(dim), self._out(out)]
 
     def d2(self, out, dim):
+        """``∂²u_out/∂x_dim²`` ``[N]`` from the propagated jet (a declared ``second_dims`` entry)."""
         k = self._dim(dim)
         if self.jet.summed:
-            raise ValueError("Only the Laplacian was propagated (laplacian_only=True); use .laplacian(), "
-                             "or propagate per-dimension second derivatives.")
+            raise ValueError(
+                "Only the Laplacian was propagated (laplacian_only=True); use .laplacian(), "
+                "or propagate per-dimension second derivatives."
+            )
         if k not in self.jet.second_dims:
             raise ValueError(
                 f"Second derivative along input {dim!r} was not propagated (second_dims={self.jet.second_dims}). "
@@ -155,6 +162,7 @@ class TaylorDerivatives(Derivatives):
         return self.jet.data[:, 1 + self.jet.n_inputs + self.jet.second_dims.index(k), self._out(out)]
 
     def laplacian(self, out=0, dims=None):
+        """``Σ_k ∂²u_out/∂x_k²`` ``[N]`` over ``dims`` (default all); the summed jet when only Δ was propagated."""
         if not self.jet.summed:
             return super().laplacian(out, dims)
         want = set(range(self.n_inputs)) if dims is None else {self._dim(k) for k in dims}
@@ -172,9 +180,11 @@ class ValueOnly(Derivatives):
 
     @property
     def n_inputs(self) -> int:
+        """Number of input coordinates ``D``."""
         return self._n_inputs
 
     def d(self, out, dim):
+        """Unavailable: this term was evaluated without derivatives (raises naming the fix)."""
         raise ValueError("This term was evaluated without derivatives; declare it with derivatives=True.")
 
     d2 = d
@@ -191,6 +201,7 @@ class AutogradDerivatives(Derivatives):
 
     @property
     def n_inputs(self) -> int:
+        """Number of input coordinates ``D``."""
         return self.x.shape[-1]
 
     def _grad_of(self, y: Tensor) -> Tensor:
@@ -205,9 +216,11 @@ class AutogradDerivatives(Derivatives):
         return self._first[o]
 
     def d(self, out, dim):
+        """``∂u_out/∂x_dim`` ``[N]`` by reverse-mode autograd (cached per output)."""
         return self._first_all(self._out(out))[:, self._dim(dim)]
 
     def d2(self, out, dim):
+        """``∂²u_out/∂x_dim²`` ``[N]`` by a second autograd pass (cached)."""
         o, k = self._out(out), self._dim(dim)
         if (o, k) not in self._second:
             self._second[(o, k)] = self._grad_of(self._first_all(o)[:, k])[:, k]

@@ -18,6 +18,7 @@ kept per dimension rather than summed. Because it is a single forward graph,
 
 A plain ``torch.Tensor`` mixed into Jet arithmetic is treated as a constant in ``x``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ class Jet:
 
     # ---- construction -------------------------------------------------
     @staticmethod
-    def variable(x: Tensor, second_dims: Sequence[int] | None = None, summed: bool = False) -> "Jet":
+    def variable(x: Tensor, second_dims: Sequence[int] | None = None, summed: bool = False) -> Jet:
         """The identity jet of input points ``x`` ``[N, D]``: ``d1 = I``, ``d2 = 0``.
 
         ``summed=True`` propagates only the Laplacian ``Σ_k ∂²/∂x_k²`` over ``second_dims`` in a single
@@ -159,6 +160,7 @@ class Jet:
 
     @property
     def n_features(self) -> int:
+        """Number of features ``F`` (the last axis)."""
         return self.data.shape[-1]
 
     def _d1_second(self) -> Tensor:
@@ -169,7 +171,7 @@ class Jet:
         idx = torch.tensor([1 + i for i in s], dtype=torch.long, device=self.data.device)
         return self.data.index_select(1, idx)
 
-    def _like(self, data: Tensor) -> "Jet":
+    def _like(self, data: Tensor) -> Jet:
         return Jet(data, self.n_inputs, self.second_dims, self.summed)
 
     def _sq(self, a: Tensor, b: Tensor) -> Tensor:
@@ -177,7 +179,7 @@ class Jet:
         prod = a * b
         return prod.sum(1, keepdim=True) if self.summed else prod
 
-    def _check_compatible(self, other: "Jet") -> None:
+    def _check_compatible(self, other: Jet) -> None:
         if self.second_dims != other.second_dims or self.n_inputs != other.n_inputs or self.summed != other.summed:
             raise ValueError(
                 f"Cannot combine jets with different layouts (second_dims {self.second_dims} vs {other.second_dims}); "
@@ -185,7 +187,7 @@ class Jet:
             )
 
     # ---- linear algebra ----------------------------------------------
-    def linear(self, weight: Tensor, bias: Tensor | None = None) -> "Jet":
+    def linear(self, weight: Tensor, bias: Tensor | None = None) -> Jet:
         """``h -> h Wᵀ + b`` on value and derivatives at once (the bias reaches the value only)."""
         out = self.data @ weight.t()
         if bias is not None:
@@ -193,7 +195,7 @@ class Jet:
             out = out + torch.cat([bias.unsqueeze(0), bias.new_zeros(k - 1, bias.shape[0])], 0)
         return self._like(out)
 
-    def elementwise(self, name: str) -> "Jet":
+    def elementwise(self, name: str) -> Jet:
         """Apply a registered elementwise function (see ``ELEMENTWISE_NAMES``)."""
         try:
             fn = _ELEMENTWISE[name]
@@ -209,25 +211,31 @@ class Jet:
             parts.append(g1 * self.d2 + f2.unsqueeze(1) * self._sq(sq, sq))
         return self._like(torch.cat(parts, 1))
 
-    def tanh(self) -> "Jet":
+    def tanh(self) -> Jet:
+        """``tanh`` of the jet (value, first and second derivatives by the chain rule)."""
         return self.elementwise("tanh")
 
-    def sin(self) -> "Jet":
+    def sin(self) -> Jet:
+        """``sin`` of the jet."""
         return self.elementwise("sin")
 
-    def cos(self) -> "Jet":
+    def cos(self) -> Jet:
+        """``cos`` of the jet."""
         return self.elementwise("cos")
 
-    def exp(self) -> "Jet":
+    def exp(self) -> Jet:
+        """``exp`` of the jet."""
         return self.elementwise("exp")
 
-    def sigmoid(self) -> "Jet":
+    def sigmoid(self) -> Jet:
+        """``sigmoid`` of the jet."""
         return self.elementwise("sigmoid")
 
-    def square(self) -> "Jet":
+    def square(self) -> Jet:
+        """The jet squared."""
         return self.elementwise("square")
 
-    def __getitem__(self, idx) -> "Jet":
+    def __getitem__(self, idx) -> Jet:
         """Select features (last axis) only: ``jet[..., k]`` or ``jet[:, a:b]`` keep the batch."""
         if not isinstance(idx, tuple) or len(idx) != 2 or idx[0] not in (slice(None), Ellipsis):
             raise IndexError("Jet supports feature selection only, e.g. jet[:, 0:1] or jet[..., [0, 2]].")
@@ -237,7 +245,7 @@ class Jet:
         return self._like(self.data[..., sel])
 
     @staticmethod
-    def cat(jets: Sequence["Jet"]) -> "Jet":
+    def cat(jets: Sequence[Jet]) -> Jet:
         """Concatenate jets along the feature axis."""
         first = jets[0]
         for j in jets[1:]:
@@ -249,16 +257,18 @@ class Jet:
         """Pad a constant so that adding it changes the value channel only."""
         if isinstance(c, Tensor) and c.ndim >= 1:
             c = c.expand(self.data.shape[0], self.n_features) if c.ndim == 2 else c.expand(self.n_features)
-            rest = self.data.new_zeros(*((self.data.shape[0],) if c.ndim == 2 else ()), self.data.shape[1] - 1, self.n_features)
+            rest = self.data.new_zeros(
+                *((self.data.shape[0],) if c.ndim == 2 else ()), self.data.shape[1] - 1, self.n_features
+            )
             return torch.cat([c.unsqueeze(-2), rest], -2)
         row = torch.zeros(self.data.shape[1], 1, dtype=self.data.dtype, device=self.data.device)
         row[0] = 1.0
         return row * c
 
-    def __neg__(self) -> "Jet":
+    def __neg__(self) -> Jet:
         return self._like(-self.data)
 
-    def __add__(self, other) -> "Jet":
+    def __add__(self, other) -> Jet:
         if isinstance(other, Jet):
             self._check_compatible(other)
             return self._like(self.data + other.data)
@@ -266,13 +276,13 @@ class Jet:
 
     __radd__ = __add__
 
-    def __sub__(self, other) -> "Jet":
+    def __sub__(self, other) -> Jet:
         return self + (-other)
 
-    def __rsub__(self, other) -> "Jet":
+    def __rsub__(self, other) -> Jet:
         return (-self) + other
 
-    def __mul__(self, other) -> "Jet":
+    def __mul__(self, other) -> Jet:
         if isinstance(other, Jet):
             self._check_compatible(other)
             a, b = self.value.unsqueeze(1), other.value.unsqueeze(1)
@@ -286,7 +296,7 @@ class Jet:
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other) -> "Jet":
+    def __truediv__(self, other) -> Jet:
         if isinstance(other, Jet):
             raise TypeError("Jet / Jet is not supported; multiply by a reciprocal computed with elementwise rules.")
         return self * (1.0 / other)

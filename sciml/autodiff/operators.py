@@ -3,6 +3,7 @@
 Each takes ``model``, points ``x`` ``[N, D]`` and an ``engine`` (``auto|autograd|taylor``)
 and returns a tensor; see :func:`sciml.autodiff.derivatives` for the engines.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence

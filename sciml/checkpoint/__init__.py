@@ -1,4 +1,6 @@
 """Checkpoints in safetensors + JSON: atomic writes, verified loads, no pickles."""
+
+from sciml.checkpoint.atomic import atomic_write_bytes, atomic_write_text
 from sciml.checkpoint.store import (
     CheckpointError,
     list_checkpoints,
@@ -8,7 +10,6 @@ from sciml.checkpoint.store import (
     read_metadata,
     save_checkpoint,
 )
-from sciml.checkpoint.atomic import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "CheckpointError",

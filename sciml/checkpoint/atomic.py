@@ -4,6 +4,7 @@ The temporary file (``mkstemp``, mode 0600) and directory (``mkdtemp``, 0700) ar
 permissions an ordinary ``open``/``mkdir`` would have had under the user's umask before the
 rename, so results are not silently owner-only.
 """
+
 from __future__ import annotations
 
 import contextlib

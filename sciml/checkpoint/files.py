@@ -4,6 +4,7 @@ A weight file linked to ``/dev/zero`` would fill memory, a named pipe would bloc
 manifest naming ``../../etc/passwd`` would read outside the dataset. Every reader of checkpoints,
 zoo entries and datasets calls these first; each refusal names the file and what was wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from sciml.checkpoint.store_errors import CheckpointError
 SAFETENSORS_MAX_HEADER = 100 * 2**20
 
 
-def check_regular_file(path: str | os.PathLike, max_bytes: int | None = None, what: str = "file",
-                       error: type[Exception] = CheckpointError) -> int:
+def check_regular_file(
+    path: str | os.PathLike, max_bytes: int | None = None, what: str = "file", error: type[Exception] = CheckpointError
+) -> int:
     """The size of ``path`` after checking it is a regular file (links are followed) of at most ``max_bytes``."""
     path = Path(path)
     try:
@@ -26,15 +28,26 @@ def check_regular_file(path: str | os.PathLike, max_bytes: int | None = None, wh
     except FileNotFoundError:
         raise error(f"{what} {path} does not exist.") from None
     if not stat.S_ISREG(st.st_mode):
-        kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a named pipe" if stat.S_ISFIFO(st.st_mode)
-                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a socket"
-                if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        kind = (
+            "a directory"
+            if stat.S_ISDIR(st.st_mode)
+            else "a named pipe"
+            if stat.S_ISFIFO(st.st_mode)
+            else "a device"
+            if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
         target = f" (a link to {os.path.realpath(path)})" if path.is_symlink() else ""
-        raise error(f"{what} {path}{target} is {kind}, not a regular file; it is not read. Replace it with "
-                              "the real file.")
+        raise error(
+            f"{what} {path}{target} is {kind}, not a regular file; it is not read. Replace it with the real file."
+        )
     if max_bytes is not None and st.st_size > max_bytes:
-        raise error(f"{what} {path} is {st.st_size} bytes, more than the {max_bytes} a file of this kind "
-                              "can plausibly hold; it is not read.")
+        raise error(
+            f"{what} {path} is {st.st_size} bytes, more than the {max_bytes} a file of this kind "
+            "can plausibly hold; it is not read."
+        )
     return st.st_size
 
 
@@ -47,22 +60,31 @@ def check_safetensors_size(path: str | os.PathLike) -> int:
     with open(path, "rb") as fh:
         (n,) = struct.unpack("<Q", fh.read(8))
         if n > SAFETENSORS_MAX_HEADER or 8 + n > size:
-            raise CheckpointError(f"safetensors file {path} is corrupted or truncated: it declares a {n}-byte header "
-                                  f"but holds {size} bytes. Use an earlier checkpoint or reinstall the file.")
+            raise CheckpointError(
+                f"safetensors file {path} is corrupted or truncated: it declares a {n}-byte header "
+                f"but holds {size} bytes. Use an earlier checkpoint or reinstall the file."
+            )
         try:
             header = json.loads(fh.read(n))
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise CheckpointError(f"safetensors file {path} has an unreadable header: {err}.") from None
-    ends = [v["data_offsets"][1] for k, v in header.items() if k != "__metadata__" and isinstance(v, dict)
-            and "data_offsets" in v]
+    ends = [
+        v["data_offsets"][1]
+        for k, v in header.items()
+        if k != "__metadata__" and isinstance(v, dict) and "data_offsets" in v
+    ]
     want = 8 + n + (max(ends) if ends else 0)
     if want != size:
-        raise CheckpointError(f"safetensors file {path} is corrupted or truncated: it holds {size} bytes but its header "
-                              f"describes {want} ({'cut short' if size < want else 'extra bytes appended'}).")
+        raise CheckpointError(
+            f"safetensors file {path} is corrupted or truncated: it holds {size} bytes but its header "
+            f"describes {want} ({'cut short' if size < want else 'extra bytes appended'})."
+        )
     return size
 
 
-def inside(folder: str | os.PathLike, relative: str, what: str = "path", error: type[Exception] = CheckpointError) -> Path:
+def inside(
+    folder: str | os.PathLike, relative: str, what: str = "path", error: type[Exception] = CheckpointError
+) -> Path:
     """``folder / relative``, refused unless it resolves inside ``folder`` (no absolute paths, no ``..``)."""
     root = Path(folder).resolve()
     rel = Path(relative)

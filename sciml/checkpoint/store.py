@@ -11,6 +11,7 @@ Layout of one checkpoint directory::
 A directory without ``meta.json``, or whose files do not match the recorded hashes, is
 reported as incomplete or corrupted rather than loaded. Files are never unpickled.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -110,7 +111,9 @@ def _read_verified(path: Path, name: str, meta: dict) -> bytes:
     data = f.read_bytes()
     want = meta.get("sha256", {}).get(name)
     if want is None:
-        raise CheckpointError(f"Checkpoint {path}: meta.json has no hash for {name}; the file was not written by sciml.")
+        raise CheckpointError(
+            f"Checkpoint {path}: meta.json has no hash for {name}; the file was not written by sciml."
+        )
     got = _sha256(data)
     if got != want:
         raise CheckpointError(

@@ -4,6 +4,7 @@ Optimizer and scheduler ``state_dict``s become a JSON skeleton whose tensor leav
 ``{"__tensor__": key}`` references and a flat ``{key: tensor}`` dict for safetensors.
 Nothing is pickled, so loading cannot run code.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,6 +16,7 @@ _TENSOR, _TUPLE, _FLOAT = "__tensor__", "__tuple__", "__float__"
 
 
 def flatten_state(obj: Any, prefix: str = "s") -> tuple[Any, dict[str, torch.Tensor]]:
+    """Split a nest of dicts/lists/tensors into a JSON-able tree and ``{name: tensor}`` (no pickles)."""
     tensors: dict[str, torch.Tensor] = {}
 
     def walk(o: Any, path: str) -> Any:
@@ -39,6 +41,8 @@ def flatten_state(obj: Any, prefix: str = "s") -> tuple[Any, dict[str, torch.Ten
 
 
 def unflatten_state(tree: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    """Rebuild the nest that :func:`flatten_state` split, from its tree and tensors."""
+
     def walk(o: Any) -> Any:
         if isinstance(o, dict):
             if _TENSOR in o:

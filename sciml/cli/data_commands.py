@@ -1,4 +1,5 @@
 """``sciml generate dataset=NAME [overrides]``, ``sciml data info PATH`` and ``sciml data verify PATH``."""
+
 from __future__ import annotations
 
 import sys
@@ -23,9 +24,14 @@ def generate_command(overrides: list[str]) -> int:
     if cfg.get("dataset") is None:
         import importlib.resources as res
 
-        names = sorted(p.name[:-5] for p in res.files("configs").joinpath("dataset").iterdir() if p.name.endswith(".yaml"))
-        print(f"sciml generate: say which dataset, e.g. `sciml generate dataset=darcy`. Available configs: {names}; "
-              f"registered generators: {available('sciml.datasets')}.", file=sys.stderr)
+        names = sorted(
+            p.name[:-5] for p in res.files("configs").joinpath("dataset").iterdir() if p.name.endswith(".yaml")
+        )
+        print(
+            f"sciml generate: say which dataset, e.g. `sciml generate dataset=darcy`. Available configs: {names}; "
+            f"registered generators: {available('sciml.datasets')}.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     spec = OmegaConf.to_container(cfg.dataset, resolve=True)
     raise_on_sigterm()

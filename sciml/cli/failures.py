@@ -5,6 +5,7 @@ system errors, what to do); :func:`record_failure` writes ``FAILED.txt`` with th
 traceback (for a bug report). Exit codes: 2 for a failed run or bad input, 130 for an
 interruption (SIGINT/SIGTERM), the shell's convention.
 """
+
 from __future__ import annotations
 
 import errno
@@ -47,15 +48,20 @@ def describe(err: BaseException) -> str:
         step = getattr(err, "step", None)
         ckpt = getattr(err, "checkpoint", None)
         where = f" at step {step}" if step is not None else ""
-        how = (f"; resume with `sciml run <same overrides> resume_from={ckpt}`" if ckpt else
-               "; no checkpoint had been written yet")
+        how = (
+            f"; resume with `sciml run <same overrides> resume_from={ckpt}`"
+            if ckpt
+            else "; no checkpoint had been written yet"
+        )
         return f"interrupted ({getattr(err, 'signal_name', 'SIGINT')}){where}{how}."
     if isinstance(err, MemoryError):
         text = str(err) or "out of memory"
         return f"out of memory: {text}"
     if isinstance(err, OSError) and err.errno == errno.ENOSPC:
-        return (f"the disk is full (while writing {err.filename or 'results'}); free space and run again — "
-                "datasets and checkpoints resume where they stopped.")
+        return (
+            f"the disk is full (while writing {err.filename or 'results'}); free space and run again — "
+            "datasets and checkpoints resume where they stopped."
+        )
     if isinstance(err, OSError) and err.errno in (errno.EACCES, errno.EPERM):
         return f"permission denied: {err.filename or err}; choose a folder you can write to."
     text = str(err).strip() or repr(err)
@@ -86,4 +92,12 @@ def exit_code(err: BaseException) -> int:
     return EXIT_INTERRUPTED if isinstance(err, KeyboardInterrupt) else EXIT_FAILED
 
 
-__all__ = ["Interrupted", "raise_on_sigterm", "describe", "record_failure", "exit_code", "EXIT_FAILED", "EXIT_INTERRUPTED"]
+__all__ = [
+    "Interrupted",
+    "raise_on_sigterm",
+    "describe",
+    "record_failure",
+    "exit_code",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+]

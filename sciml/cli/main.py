@@ -5,20 +5,23 @@ Commands: ``run`` (an experiment, Hydra overrides), ``config`` (print the compos
 list|info|eval|predict`` and ``export``. Bad arguments end with one line naming the argument and
 exit 2.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-EPILOG = "Examples:\n  sciml run\n  sciml run experiment=euler_sod euler.flux=roe\n  sciml run -m model.width=32,64\n" \
-         "  sciml zoo eval all\n  sciml generate dataset=darcy dataset.samples=200"
+EPILOG = (
+    "Examples:\n  sciml run\n  sciml run experiment=euler_sod euler.flux=roe\n  sciml run -m model.width=32,64\n"
+    "  sciml zoo eval all\n  sciml generate dataset=darcy dataset.samples=200"
+)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that ends a bad command line with one line naming the problem (and exit 2)."""
 
-    def error(self, message: str):  # noqa: D102 - argparse's hook
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
@@ -26,29 +29,46 @@ def build_parser() -> argparse.ArgumentParser:
     """The full ``sciml`` parser with one sub-command per action."""
     from sciml import __version__
 
-    p = _Parser(prog="sciml", description="Scientific machine learning on PyTorch: PINNs, neural operators, "
-                "differentiable FDTD, MD and grid solvers.", epilog=EPILOG,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _Parser(
+        prog="sciml",
+        description="Scientific machine learning on PyTorch: PINNs, neural operators, "
+        "differentiable FDTD, MD and grid solvers.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--version", action="version", version=f"sciml {__version__}")
     sub = p.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
 
-    run = sub.add_parser("run", help="run an experiment (default: the Burgers PINN)",
-                         description="Compose configs/config.yaml with Hydra overrides (key=value) and run the "
-                         "experiment's registered runner. Hydra flags pass through: -m/--multirun sweeps, "
-                         "--cfg job prints the config, hydra.run.dir=DIR chooses the output folder.")
+    run = sub.add_parser(
+        "run",
+        help="run an experiment (default: the Burgers PINN)",
+        description="Compose configs/config.yaml with Hydra overrides (key=value) and run the "
+        "experiment's registered runner. Hydra flags pass through: -m/--multirun sweeps, "
+        "--cfg job prints the config, hydra.run.dir=DIR chooses the output folder.",
+    )
     run.add_argument("overrides", nargs=argparse.REMAINDER, help="Hydra overrides, e.g. experiment=wave model.width=64")
 
-    cfg = sub.add_parser("config", help="print the composed, validated config",
-                         description="Print the config that `sciml run` with the same overrides would run.")
+    cfg = sub.add_parser(
+        "config",
+        help="print the composed, validated config",
+        description="Print the config that `sciml run` with the same overrides would run.",
+    )
     cfg.add_argument("overrides", nargs="*", help="Hydra overrides")
 
-    lst = sub.add_parser("list", help="list registered experiments, datasets, zoo loaders or components",
-                         description="Plug-ins registered by the installed packages (entry points).")
-    lst.add_argument("what", nargs="?", default="experiments",
-                     choices=["experiments", "datasets", "zoo_loaders", "components"])
+    lst = sub.add_parser(
+        "list",
+        help="list registered experiments, datasets, zoo loaders or components",
+        description="Plug-ins registered by the installed packages (entry points).",
+    )
+    lst.add_argument(
+        "what", nargs="?", default="experiments", choices=["experiments", "datasets", "zoo_loaders", "components"]
+    )
 
-    gen = sub.add_parser("generate", help="generate a solver dataset (sharded HDF5)",
-                         description="Generate (or finish) the dataset of a configs/dataset/*.yaml node.")
+    gen = sub.add_parser(
+        "generate",
+        help="generate a solver dataset (sharded HDF5)",
+        description="Generate (or finish) the dataset of a configs/dataset/*.yaml node.",
+    )
     gen.add_argument("overrides", nargs="*", help="dataset=NAME and overrides, e.g. dataset.samples=200")
 
     data = sub.add_parser("data", help="inspect or verify a dataset folder")

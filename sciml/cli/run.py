@@ -9,6 +9,7 @@
 3. A failure ends with one line, ``FAILED.txt`` and exit 2 (130 when interrupted); in a sweep the
    failed job is recorded and the sweep goes on, and the command exits 2 at the end.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,9 @@ def first_values(overrides: list[str]) -> list[str]:
     """The overrides of one job of a sweep: each swept key at its first value (Hydra's grammar)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    plain = [o for o in overrides if not o.startswith(("hydra.", "+hydra", "~hydra")) or o.startswith("hydra.searchpath")]
+    plain = [
+        o for o in overrides if not o.startswith(("hydra.", "+hydra", "~hydra")) or o.startswith("hydra.searchpath")
+    ]
     out = []
     for o in OverridesParser.create().parse_overrides(plain):
         if not o.is_sweep_override():
@@ -97,8 +100,21 @@ def _job(cfg) -> float | None:
 _FAILED_JOBS: list[str] = []
 
 
-_VALUED_FLAGS = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd",
-                 "--info", "-i", "--experimental-rerun"}
+_VALUED_FLAGS = {
+    "--cfg",
+    "-c",
+    "--package",
+    "-p",
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+}
 
 
 def split_hydra_args(args: list[str]) -> tuple[list[str], list[str]]:
@@ -145,8 +161,9 @@ def run_command(overrides: list[str]) -> int:
     finally:
         sys.argv = saved
     if _FAILED_JOBS:
-        print(f"sciml: {len(_FAILED_JOBS)} sweep job(s) failed (see FAILED.txt in each): {_FAILED_JOBS}",
-              file=sys.stderr)
+        print(
+            f"sciml: {len(_FAILED_JOBS)} sweep job(s) failed (see FAILED.txt in each): {_FAILED_JOBS}", file=sys.stderr
+        )
         return EXIT_FAILED
     return 0
 

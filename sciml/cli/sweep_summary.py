@@ -4,6 +4,7 @@ Registered in ``configs/config.yaml`` (``hydra.callbacks.sweep_summary``), so ev
 reading each job's ``metrics.json`` and ``.hydra/overrides.yaml`` from the sweep folder. Jobs that failed
 (no ``metrics.json``) appear with ``status = failed``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,10 @@ def collect(sweep_dir: str | Path) -> list[dict[str, Any]]:
     import yaml
 
     rows = []
-    for job in sorted((p for p in Path(sweep_dir).iterdir() if p.is_dir() and (p / ".hydra").exists()),
-                      key=lambda p: (len(p.name), p.name)):
+    for job in sorted(
+        (p for p in Path(sweep_dir).iterdir() if p.is_dir() and (p / ".hydra").exists()),
+        key=lambda p: (len(p.name), p.name),
+    ):
         ov = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
         row: dict[str, Any] = {"job": job.name}
         row.update(dict(o.split("=", 1) for o in ov if "=" in o and not o.startswith("hydra")))
@@ -38,6 +41,7 @@ def collect(sweep_dir: str | Path) -> list[dict[str, Any]]:
 
 
 def write_summary(sweep_dir: str | Path, metric: str = "rel_l2") -> Path | None:
+    """Write ``sweep_summary.csv`` (one row per job) and a plot of ``metric``; returns the CSV path."""
     sweep_dir = Path(sweep_dir)
     rows = collect(sweep_dir)
     if not rows:
@@ -56,8 +60,11 @@ def write_summary(sweep_dir: str | Path, metric: str = "rel_l2") -> Path | None:
         import matplotlib.pyplot as plt
 
         skip = {"job", "status", metric}
-        swept = [k for k in keys if k not in skip and not isinstance(rows[0].get(k), (int, float))
-                 and len({str(r.get(k)) for r in rows}) > 1]  # only the overrides that vary between jobs
+        swept = [
+            k
+            for k in keys
+            if k not in skip and not isinstance(rows[0].get(k), (int, float)) and len({str(r.get(k)) for r in rows}) > 1
+        ]  # only the overrides that vary between jobs
         labels = [", ".join(f"{k}={r[k]}" for k in swept if k in r) or r["job"] for r in ok]
         fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(ok) + 2), 3.8))
         ax.bar(range(len(ok)), [r[metric] for r in ok], color="tab:blue")
@@ -74,10 +81,13 @@ def write_summary(sweep_dir: str | Path, metric: str = "rel_l2") -> Path | None:
 
 
 class SweepSummary(Callback):
+    """Hydra callback that writes the sweep summary when a multirun ends."""
+
     def __init__(self, metric: str = "rel_l2"):
         self.metric = metric
 
     def on_multirun_end(self, config, **kwargs) -> None:
+        """Write the summary of the finished sweep (never fails the sweep)."""
         try:
             write_summary(config.hydra.sweep.dir, self.metric)
         except Exception as err:  # a summary must never turn a finished sweep into a failure

@@ -1,4 +1,5 @@
 """``sciml zoo list | info | eval | predict`` and ``sciml export``: the pretrained models shipped in the package."""
+
 from __future__ import annotations
 
 import json
@@ -154,5 +155,13 @@ def guarded(what: str, fn, *args) -> int:
         return EXIT_FAILED
 
 
-__all__ = ["zoo_list", "zoo_info", "zoo_eval", "zoo_predict", "export_command", "export_target", "read_points",
-           "guarded"]
+__all__ = [
+    "zoo_list",
+    "zoo_info",
+    "zoo_eval",
+    "zoo_predict",
+    "export_command",
+    "export_target",
+    "read_points",
+    "guarded",
+]

@@ -6,6 +6,7 @@ in the installed ``configs`` package, so this works from a wheel as well as a ch
 :func:`validate` runs after composition: every typed node's range checks, the ``runner`` and
 ``dataset.name`` plug-ins and every ``_target_`` must be registered; each error names the key.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,10 +17,10 @@ from hydra import initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from sciml.checks import SettingError
 from sciml.config.errors import ConfigError, explain_config_error
 from sciml.config.instantiate import check_targets
 from sciml.config.schema import register_configs
-from sciml.checks import SettingError
 from sciml.runtime.paths import launch_path
 
 CONFIG_MODULE = "configs"
@@ -61,8 +62,10 @@ def validate(cfg: DictConfig) -> DictConfig:
     _check_typed(cfg, "")
     runners = available("sciml.experiments")
     if cfg.runner not in runners:
-        raise ConfigError(f"runner = {cfg.runner!r} is not a registered experiment runner; registered: {runners}. "
-                          "A config names a runner, not an import path (see `sciml list experiments`).")
+        raise ConfigError(
+            f"runner = {cfg.runner!r} is not a registered experiment runner; registered: {runners}. "
+            "A config names a runner, not an import path (see `sciml list experiments`)."
+        )
     for node in ("problem", "geometry", "evaluation"):
         if cfg.get(node) is not None:
             check_targets(cfg[node], node)
@@ -79,16 +82,18 @@ def validate(cfg: DictConfig) -> DictConfig:
     return cfg
 
 
-def compose(overrides: Sequence[str] = (), config_name: str = "config", return_hydra_config: bool = False,
-            check: bool = True) -> DictConfig:
+def compose(
+    overrides: Sequence[str] = (), config_name: str = "config", return_hydra_config: bool = False, check: bool = True
+) -> DictConfig:
     """Compose ``configs/<config_name>.yaml`` with Hydra ``overrides`` (a list of ``key=value``), validated."""
     register_configs()
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     try:
         with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-            cfg = hydra_compose(config_name=config_name, overrides=list(overrides),
-                                return_hydra_config=return_hydra_config)
+            cfg = hydra_compose(
+                config_name=config_name, overrides=list(overrides), return_hydra_config=return_hydra_config
+            )
     except Exception as err:  # re-raise with the valid keys / choices spelled out
         if "Unexpected type for root: NoneType" in repr(err.__cause__ or err):
             raise _null_node_error(overrides, config_name) from err
@@ -108,12 +113,15 @@ def _null_node_error(overrides: Sequence[str], config_name: str) -> ConfigError:
         if "." in key and base is not None and key.split(".")[0] in base and base[key.split(".")[0]] is None:
             node = key.split(".")[0]
             used = sorted(k for k, v in base.items() if isinstance(v, DictConfig) and k not in ("hydra",))
-            return ConfigError(f"Cannot set '{key}': this experiment does not use the '{node}' node (it is null). "
-                               f"Its nodes are {used}. Check the first part of the key, or choose an experiment whose "
-                               f"YAML sets '{node}' (configs/experiment/*.yaml; a plug-in ships its own and adds it "
-                               "with hydra.searchpath=[pkg://<package>.configs]).")
-    return ConfigError("A key was set inside a config node that is null in this experiment; check the overrides "
-                       f"{list(overrides)}.")
+            return ConfigError(
+                f"Cannot set '{key}': this experiment does not use the '{node}' node (it is null). "
+                f"Its nodes are {used}. Check the first part of the key, or choose an experiment whose "
+                f"YAML sets '{node}' (configs/experiment/*.yaml; a plug-in ships its own and adds it "
+                "with hydra.searchpath=[pkg://<package>.configs])."
+            )
+    return ConfigError(
+        f"A key was set inside a config node that is null in this experiment; check the overrides {list(overrides)}."
+    )
 
 
 __all__ = ["compose", "validate", "launch_path"]

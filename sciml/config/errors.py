@@ -1,4 +1,5 @@
 """Turn Hydra/OmegaConf composition errors into messages that name the valid keys."""
+
 from __future__ import annotations
 
 import dataclasses

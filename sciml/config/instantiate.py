@@ -5,6 +5,7 @@
 other keys are its keyword arguments, built recursively. A name nobody registered (``os.system``,
 a typo) fails before anything is imported, naming the registered components.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -38,9 +39,11 @@ def check_targets(node: Any, path: str = "") -> None:
     known = set(available("sciml.components"))
     for where, target in targets(node, path):
         if target not in known:
-            raise ConfigError(f"{where}._target_ = {target!r} is not a registered component, so it will not be built. "
-                              f"Registered components: {sorted(known)}. A config names registered components, not "
-                              "import paths; a package adds one under [project.entry-points.\"sciml.components\"].")
+            raise ConfigError(
+                f"{where}._target_ = {target!r} is not a registered component, so it will not be built. "
+                f"Registered components: {sorted(known)}. A config names registered components, not "
+                'import paths; a package adds one under [project.entry-points."sciml.components"].'
+            )
 
 
 def _build(obj: Any, path: str) -> Any:
@@ -61,7 +64,9 @@ def _build(obj: Any, path: str) -> Any:
             takes = f" It takes {inspect.signature(fn)}."
         except (TypeError, ValueError):
             takes = ""
-        raise ConfigError(f"{path}: could not build {obj['_target_']} from keys {sorted(kwargs)}: {err}.{takes}") from err
+        raise ConfigError(
+            f"{path}: could not build {obj['_target_']} from keys {sorted(kwargs)}: {err}.{takes}"
+        ) from err
 
 
 def instantiate(node: Any, what: str, **extra: Any) -> Any:

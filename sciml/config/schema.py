@@ -8,12 +8,13 @@ reads (``sampling``/``methods``/``inverse`` for PINNs, ``euler``, ``md``, ``fdtd
 :class:`sciml.plugins.Experiment`). ``problem``, ``geometry`` and ``evaluation`` are
 ``_target_`` nodes, checked when the entry point builds them (:func:`sciml.config.instantiate`).
 """
+
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 
@@ -88,7 +89,7 @@ class ModelConfig:
     init: str = "xavier"
     omega0: float = 30.0
     normalize_inputs: bool = True
-    fourier_features: Optional[FourierFeaturesConfig] = None
+    fourier_features: FourierFeaturesConfig | None = None
     periodic: Any = None  # {periods: {input index: period}, harmonics: k}: exactly periodic inputs
 
     def __post_init__(self):
@@ -124,11 +125,18 @@ class OptimizerConfig:
     def __post_init__(self):
         name = self.name.value if isinstance(self.name, Enum) else self.name
         check_range("lr", self.lr, low=0, low_open=True, meaning="the learning rate")
-        check_range("steps", self.steps, low=1 if name in ("adam", "adamw") else 0, integer=True,
-                    meaning="first-order steps")
+        check_range(
+            "steps", self.steps, low=1 if name in ("adam", "adamw") else 0, integer=True, meaning="first-order steps"
+        )
         check_range("weight_decay", self.weight_decay, low=0)
-        check_range("gamma", self.gamma, low=0, high=1, low_open=True,
-                    meaning="the factor the scheduler multiplies the learning rate by")
+        check_range(
+            "gamma",
+            self.gamma,
+            low=0,
+            high=1,
+            low_open=True,
+            meaning="the factor the scheduler multiplies the learning rate by",
+        )
         check_range("step_size", self.step_size, low=1, integer=True, meaning="steps between 'step' scheduler decays")
         check_range("eta_min", self.eta_min, low=0)
         check_range("lbfgs_steps", self.lbfgs_steps, low=1 if name == "lbfgs" else 0, integer=True)
@@ -190,7 +198,7 @@ CORE_FIELDS: list[tuple[str, Any, Any]] = [
     ("geometry", Any, field(default=None)),
     ("evaluation", Any, field(default=None)),
     ("dataset", Optional[DatasetConfig], field(default=None)),
-    ("loss_weights", Dict[str, float], field(default_factory=dict)),
+    ("loss_weights", dict[str, float], field(default_factory=dict)),
     ("init_from", Optional[str], field(default=None)),
     ("resume_from", Optional[str], field(default=None)),
     ("distributed", bool, field(default=False)),  # data-parallel over torchrun/SLURM ranks; auto-on under torchrun
@@ -213,9 +221,11 @@ def plugin_nodes() -> dict[str, type]:
             if node in core:
                 raise PluginError(f"experiment {exp_name!r} declares config node {node!r}, which is a core node.")
             if nodes.get(node, cls) is not cls:
-                raise PluginError(f"config node {node!r} is declared with two different settings classes "
-                                  f"({nodes[node].__qualname__} and {cls.__qualname__}); experiment {exp_name!r} "
-                                  "must reuse the one class or pick another node name.")
+                raise PluginError(
+                    f"config node {node!r} is declared with two different settings classes "
+                    f"({nodes[node].__qualname__} and {cls.__qualname__}); experiment {exp_name!r} "
+                    "must reuse the one class or pick another node name."
+                )
             nodes[node] = cls
     return nodes
 
@@ -224,12 +234,15 @@ def experiment_schema() -> type:
     """The top-level dataclass: the core fields plus one optional typed field per plug-in node."""
     extra = []
     for node, cls in sorted(plugin_nodes().items()):
-        node_type = cls if not dataclasses.is_dataclass(cls) or not getattr(cls, "__dataclass_params__").frozen \
-            else config_node(cls)
+        node_type = (
+            cls if not dataclasses.is_dataclass(cls) or not cls.__dataclass_params__.frozen else config_node(cls)
+        )
         extra.append((node, Optional[node_type], field(default=None)))
-    return dataclasses.make_dataclass("ExperimentConfig", [*CORE_FIELDS, *extra],
-                                      namespace={"__post_init__": _check_top,
-                                                 "__doc__": "A whole experiment: core nodes and plug-in nodes."})
+    return dataclasses.make_dataclass(
+        "ExperimentConfig",
+        [*CORE_FIELDS, *extra],
+        namespace={"__post_init__": _check_top, "__doc__": "A whole experiment: core nodes and plug-in nodes."},
+    )
 
 
 _REGISTERED: list[type] = []
@@ -254,6 +267,16 @@ def schema_class() -> type:
     return register_configs()
 
 
-__all__ = ["register_configs", "schema_class", "experiment_schema", "plugin_nodes", "ModelConfig",
-           "OptimizerConfig", "TrainerConfig", "CheckpointSettings", "FourierFeaturesConfig", "DatasetConfig",
-           "CORE_FIELDS"]
+__all__ = [
+    "register_configs",
+    "schema_class",
+    "experiment_schema",
+    "plugin_nodes",
+    "ModelConfig",
+    "OptimizerConfig",
+    "TrainerConfig",
+    "CheckpointSettings",
+    "FourierFeaturesConfig",
+    "DatasetConfig",
+    "CORE_FIELDS",
+]

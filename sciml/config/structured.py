@@ -14,37 +14,37 @@ Settings are frozen dataclasses: the defaults live in one place (the dataclass) 
 
     s = settings(cfg.euler, EulerSettings)    # -> EulerSettings(n=...)
 """
+
 from __future__ import annotations
 
 import dataclasses
 import enum
 import functools
+import types
 import typing
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
-
-from sciml.checks import SettingError
 
 
 def _twin_type(tp: Any) -> Any:
     if dataclasses.is_dataclass(tp):
         return config_node(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Union and type(None) in args:
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
         inner = [a for a in args if a is not type(None)]
         return typing.Optional[_twin_type(inner[0])] if len(inner) == 1 else Any
-    if origin in (tuple, list, typing.Tuple, typing.List):  # OmegaConf types sequences as lists
+    if origin in (tuple, list, tuple, list):  # OmegaConf types sequences as lists
         item = args[0] if args and args[-1] is not Ellipsis or len(args) == 2 else Any
-        return typing.List[item if item in (int, float, str, bool) else Any]
-    if origin in (dict, typing.Dict):
-        return typing.Dict[str, Any]
+        return list[item if item in (int, float, str, bool) else Any]
+    if origin in (dict, dict):
+        return dict[str, Any]
     if isinstance(tp, type) and issubclass(tp, enum.Enum) or tp in (int, float, str, bool):
         return tp
     return Any
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def config_node(cls: type) -> type:
     """A mutable dataclass for Hydra's ConfigStore with the fields, types and defaults of frozen ``cls``."""
     hints = typing.get_type_hints(cls)
@@ -63,8 +63,11 @@ def config_node(cls: type) -> type:
                 spec = dataclasses.field(default=default)
         elif f.default_factory is not dataclasses.MISSING:
             made = f.default_factory()
-            spec = dataclasses.field(default_factory=functools.partial(_twin_of_instance, made)
-                                     if dataclasses.is_dataclass(made) else f.default_factory)
+            spec = dataclasses.field(
+                default_factory=functools.partial(_twin_of_instance, made)
+                if dataclasses.is_dataclass(made)
+                else f.default_factory
+            )
         else:
             spec = dataclasses.field(default=OmegaConf.MISSING if hasattr(OmegaConf, "MISSING") else "???")
         fields.append((f.name, tp, spec))
@@ -72,8 +75,9 @@ def config_node(cls: type) -> type:
     def __post_init__(self):  # the frozen original's checks, at composition time
         build(cls, {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
-    twin = dataclasses.make_dataclass(cls.__name__, fields, namespace={"__post_init__": __post_init__,
-                                                                      "__doc__": cls.__doc__})
+    twin = dataclasses.make_dataclass(
+        cls.__name__, fields, namespace={"__post_init__": __post_init__, "__doc__": cls.__doc__}
+    )
     twin.__module__ = cls.__module__
     twin.settings_class = cls
     return twin
@@ -81,9 +85,19 @@ def config_node(cls: type) -> type:
 
 def _twin_of_instance(obj: Any) -> Any:
     twin = config_node(type(obj))
-    return twin(**{f.name: (_twin_of_instance(v) if dataclasses.is_dataclass(v := getattr(obj, f.name)) else
-                            list(v) if isinstance(v, tuple) else v)
-                   for f in dataclasses.fields(obj) if f.init})
+    return twin(
+        **{
+            f.name: (
+                _twin_of_instance(v)
+                if dataclasses.is_dataclass(v := getattr(obj, f.name))
+                else list(v)
+                if isinstance(v, tuple)
+                else v
+            )
+            for f in dataclasses.fields(obj)
+            if f.init
+        }
+    )
 
 
 def build(cls: type, values: dict[str, Any]) -> Any:
@@ -94,7 +108,9 @@ def build(cls: type, values: dict[str, Any]) -> Any:
         if not f.init or f.name not in values:
             continue
         v, tp = values[f.name], hints[f.name]
-        inner = [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is typing.Union else [tp]
+        inner = (
+            [a for a in typing.get_args(tp) if a is not type(None)] if typing.get_origin(tp) is typing.Union else [tp]
+        )
         target = inner[0] if len(inner) == 1 else None
         if dataclasses.is_dataclass(target) and v is not None and not isinstance(v, target):
             v = build(target, v if isinstance(v, dict) else {g.name: getattr(v, g.name) for g in dataclasses.fields(v)})

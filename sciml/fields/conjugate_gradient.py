@@ -6,6 +6,7 @@ symmetric) and returns ``∂L/∂b = λ`` and ``∂L/∂θ = -λᵀ (∂A/∂θ)
 product of ``apply_A`` (implicit function theorem; Blondel et al. 2022, *Efficient and modular
 implicit differentiation*). Memory is O(size of x), whatever the iteration count.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -69,7 +70,13 @@ class _CGSolve(torch.autograd.Function):
         return (lam, None, None, None, None, *grads_p)
 
 
-def cg_solve(apply_A: Callable[..., Tensor], b: Tensor, params: Sequence[Tensor] = (), *, tol: float = 1e-10,
-             max_iter: int = 1000) -> Tensor:
+def cg_solve(
+    apply_A: Callable[..., Tensor],
+    b: Tensor,
+    params: Sequence[Tensor] = (),
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 1000,
+) -> Tensor:
     """Solve ``apply_A(x, *params) = b`` for SPD ``A``; differentiable in ``b`` and ``params``."""
     return _CGSolve.apply(b, tol, max_iter, apply_A, len(params), *params)

@@ -10,6 +10,7 @@ spacing per spatial axis (a float for all). Boundaries (per axis or one for all)
 Ghost cells implement the walls (see :mod:`sciml.fields.stencils`). Everything is built from
 differentiable torch ops, so gradients flow to the field and to ``bc_value`` tensors.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,7 +31,9 @@ def _per_axis(value, ndim: int, name: str) -> tuple:
 
 def _check(u: Tensor, ndim: int, order: int, boundary: str, axis: int) -> None:
     if u.ndim != ndim + 2:
-        raise ValueError(f"field must be [batch, channels, *grid] with {ndim} spatial axes, got shape {tuple(u.shape)}.")
+        raise ValueError(
+            f"field must be [batch, channels, *grid] with {ndim} spatial axes, got shape {tuple(u.shape)}."
+        )
     if order not in ORDERS:
         raise ValueError(f"order={order} is not available; choose one of {list(ORDERS)}.")
     if boundary not in BOUNDARIES:
@@ -65,7 +68,9 @@ def pad(u: Tensor, axis: int, width: int, boundary: str, bc_value=0.0, dx: float
     return torch.cat([*reversed(lo), u, *hi], dim)
 
 
-def _apply_stencil(u: Tensor, axis: int, coeffs: tuple[float, ...], boundary: str, bc_value, dx: float, order: int) -> Tensor:
+def _apply_stencil(
+    u: Tensor, axis: int, coeffs: tuple[float, ...], boundary: str, bc_value, dx: float, order: int
+) -> Tensor:
     r = len(coeffs) // 2
     dim = 2 + axis
     n = u.shape[dim]
@@ -73,8 +78,17 @@ def _apply_stencil(u: Tensor, axis: int, coeffs: tuple[float, ...], boundary: st
     return sum(c * p.narrow(dim, i, n) for i, c in enumerate(coeffs) if c != 0.0)  # type: ignore[return-value]
 
 
-def derivative(u: Tensor, axis: int, dx: float, *, ndim: int | None = None, order: int = 2, n: int = 1,
-               boundary: str = "periodic", bc_value=0.0) -> Tensor:
+def derivative(
+    u: Tensor,
+    axis: int,
+    dx: float,
+    *,
+    ndim: int | None = None,
+    order: int = 2,
+    n: int = 1,
+    boundary: str = "periodic",
+    bc_value=0.0,
+) -> Tensor:
     """``∂ⁿu/∂x_axisⁿ`` (``n`` = 1 or 2) with an ``O(dx^order)`` central stencil; same shape as ``u``."""
     ndim = u.ndim - 2 if ndim is None else ndim
     _check(u, ndim, order, boundary, axis)
@@ -89,7 +103,11 @@ def gradient(u: Tensor, dx, *, order: int = 2, boundary="periodic", bc_value=0.0
     ndim = u.ndim - 2
     if u.shape[1] != 1:
         raise ValueError(f"gradient expects one channel, got {u.shape[1]}; apply it per channel.")
-    dxs, bcs, vals = _per_axis(dx, ndim, "dx"), _per_axis(boundary, ndim, "boundary"), _per_axis(bc_value, ndim, "bc_value")
+    dxs, bcs, vals = (
+        _per_axis(dx, ndim, "dx"),
+        _per_axis(boundary, ndim, "boundary"),
+        _per_axis(bc_value, ndim, "bc_value"),
+    )
     return torch.cat([derivative(u, a, dxs[a], order=order, boundary=bcs[a], bc_value=vals[a]) for a in range(ndim)], 1)
 
 
@@ -98,16 +116,21 @@ def divergence(v: Tensor, dx, *, order: int = 2, boundary="periodic", bc_value=0
     ndim = v.ndim - 2
     if v.shape[1] != ndim:
         raise ValueError(f"divergence expects {ndim} channels (one per axis), got {v.shape[1]}.")
-    dxs, bcs, vals = _per_axis(dx, ndim, "dx"), _per_axis(boundary, ndim, "boundary"), _per_axis(bc_value, ndim, "bc_value")
-    return sum(derivative(v[:, a : a + 1], a, dxs[a], order=order, boundary=bcs[a], bc_value=vals[a])
-               for a in range(ndim))  # type: ignore[return-value]
+    dxs, bcs, vals = (
+        _per_axis(dx, ndim, "dx"),
+        _per_axis(boundary, ndim, "boundary"),
+        _per_axis(bc_value, ndim, "bc_value"),
+    )
+    return sum(
+        derivative(v[:, a : a + 1], a, dxs[a], order=order, boundary=bcs[a], bc_value=vals[a]) for a in range(ndim)
+    )  # type: ignore[return-value]
 
 
 def curl(v: Tensor, dx, *, order: int = 2, boundary="periodic") -> Tensor:
     """Curl: 2-D ``[B, 2, nx, ny]`` → ``[B, 1, ...]`` (``∂v_y/∂x − ∂v_x/∂y``); 3-D ``[B, 3, ...]`` → ``[B, 3, ...]``."""
     ndim = v.ndim - 2
     dxs, bcs = _per_axis(dx, ndim, "dx"), _per_axis(boundary, ndim, "boundary")
-    d = lambda c, a: derivative(v[:, c : c + 1], a, dxs[a], order=order, boundary=bcs[a])  # noqa: E731
+    d = lambda c, a: derivative(v[:, c : c + 1], a, dxs[a], order=order, boundary=bcs[a])
     if ndim == 2 and v.shape[1] == 2:
         return d(1, 0) - d(0, 1)
     if ndim == 3 and v.shape[1] == 3:
@@ -118,6 +141,9 @@ def curl(v: Tensor, dx, *, order: int = 2, boundary="periodic") -> Tensor:
 def laplacian(u: Tensor, dx, *, order: int = 2, boundary="periodic", bc_value=0.0) -> Tensor:
     """``Δu`` per channel: same shape as ``u``."""
     ndim = u.ndim - 2
-    dxs, bcs, vals = _per_axis(dx, ndim, "dx"), _per_axis(boundary, ndim, "boundary"), _per_axis(bc_value, ndim, "bc_value")
-    return sum(derivative(u, a, dxs[a], order=order, n=2, boundary=bcs[a], bc_value=vals[a])
-               for a in range(ndim))  # type: ignore[return-value]
+    dxs, bcs, vals = (
+        _per_axis(dx, ndim, "dx"),
+        _per_axis(boundary, ndim, "boundary"),
+        _per_axis(bc_value, ndim, "bc_value"),
+    )
+    return sum(derivative(u, a, dxs[a], order=order, n=2, boundary=bcs[a], bc_value=vals[a]) for a in range(ndim))  # type: ignore[return-value]

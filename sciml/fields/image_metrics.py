@@ -8,6 +8,7 @@
 
 Both take 2-D arrays (numpy or torch) of equal shape and return floats.
 """
+
 from __future__ import annotations
 
 import math

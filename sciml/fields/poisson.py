@@ -11,6 +11,7 @@ Each inverts the 2nd-order 3-point-per-axis Laplacian exactly (eigenvalues
 simple ghosts ``u_{-1} = ∓u_0`` (2nd order). ``spectral=True`` (periodic only) inverts ``-k²``.
 Fields are ``[batch, channels, *grid]``.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,7 +44,7 @@ def _idct2(y: Tensor, dim: int) -> Tensor:
     z = y * w
     # build the full 2n spectrum of the even extension, then inverse FFT
     zero = torch.zeros_like(z.narrow(dim, 0, 1))
-    tail = (y.narrow(dim, 1, n - 1).flip(dim) * (-w.narrow(dim, 1, n - 1)).conj().flip(dim) * -1)
+    tail = y.narrow(dim, 1, n - 1).flip(dim) * (-w.narrow(dim, 1, n - 1)).conj().flip(dim) * -1
     full = torch.cat([z, zero, tail], dim)
     return torch.fft.ifft(full, dim=dim).real.narrow(dim, 0, n)
 
@@ -65,7 +66,9 @@ def _idst2(y: Tensor, dim: int) -> Tensor:
     return _idct2(y.flip(dim), dim) * sign.reshape(shape)
 
 
-def solve_poisson(f: Tensor, dx: float | Sequence[float], boundary: str = "periodic", *, spectral: bool = False) -> Tensor:
+def solve_poisson(
+    f: Tensor, dx: float | Sequence[float], boundary: str = "periodic", *, spectral: bool = False
+) -> Tensor:
     """Solve ``Δu = f`` for ``u`` (same shape as ``f``) with homogeneous boundary data."""
     ndim = f.ndim - 2
     if ndim < 1:

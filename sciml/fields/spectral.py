@@ -6,6 +6,7 @@ mode of odd derivatives is zeroed (Trefethen 2000, *Spectral Methods in MATLAB*,
 Dealiasing follows Orszag's 2/3 rule; the exponential filter is ``exp(-α (|k|/k_max)^p)``.
 Fields are ``[batch, channels, *grid]`` (real); spatial axes are the last ``ndim``.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,7 +20,11 @@ def wavenumbers(n: int, length: float, *, real: bool = False, device=None, dtype
     """Angular wavenumbers ``2π m / L`` for ``n`` periodic samples (``rfftfreq`` layout if ``real``)."""
     if n < 2:
         raise ValueError(f"a periodic axis needs at least 2 points, got {n}.")
-    f = torch.fft.rfftfreq(n, d=1.0 / n, device=device, dtype=dtype) if real else torch.fft.fftfreq(n, d=1.0 / n, device=device, dtype=dtype)
+    f = (
+        torch.fft.rfftfreq(n, d=1.0 / n, device=device, dtype=dtype)
+        if real
+        else torch.fft.fftfreq(n, d=1.0 / n, device=device, dtype=dtype)
+    )
     return 2 * math.pi * f / length
 
 
@@ -43,8 +48,11 @@ def dealias_mask(shape: Sequence[int], *, device=None) -> Tensor:
     """Boolean mask in ``rfftn`` layout keeping modes with ``|m| < n/3`` on every axis (2/3 rule)."""
     masks = []
     for i, n in enumerate(shape):
-        m = (torch.fft.rfftfreq(n, d=1.0 / n, device=device) if i == len(shape) - 1
-             else torch.fft.fftfreq(n, d=1.0 / n, device=device)).abs()
+        m = (
+            torch.fft.rfftfreq(n, d=1.0 / n, device=device)
+            if i == len(shape) - 1
+            else torch.fft.fftfreq(n, d=1.0 / n, device=device)
+        ).abs()
         masks.append(m < n / 3)
     out = masks[0]
     for m in masks[1:]:
@@ -52,12 +60,17 @@ def dealias_mask(shape: Sequence[int], *, device=None) -> Tensor:
     return out
 
 
-def exponential_filter(shape: Sequence[int], alpha: float = 36.0, power: int = 16, *, device=None, dtype=torch.float64) -> Tensor:
+def exponential_filter(
+    shape: Sequence[int], alpha: float = 36.0, power: int = 16, *, device=None, dtype=torch.float64
+) -> Tensor:
     """Filter ``exp(-α (|m|/m_max)^p)`` in ``rfftn`` layout (Hou & Li 2007 use α = 36, p = 36)."""
     facs = []
     for i, n in enumerate(shape):
-        m = (torch.fft.rfftfreq(n, d=1.0 / n, device=device, dtype=dtype) if i == len(shape) - 1
-             else torch.fft.fftfreq(n, d=1.0 / n, device=device, dtype=dtype)).abs() / (n // 2)
+        m = (
+            torch.fft.rfftfreq(n, d=1.0 / n, device=device, dtype=dtype)
+            if i == len(shape) - 1
+            else torch.fft.fftfreq(n, d=1.0 / n, device=device, dtype=dtype)
+        ).abs() / (n // 2)
         facs.append(torch.exp(-alpha * m**power))
     out = facs[0]
     for f in facs[1:]:

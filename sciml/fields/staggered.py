@@ -7,6 +7,7 @@ one at 0). The MAC divergence and gradient are exact adjoints (``div = -gradᵀ`
 ``div ∘ grad`` is the compact 5-point (7-point in 3-D) Laplacian (Harlow & Welch 1965).
 Fields are ``[batch, *grid]`` per component.
 """
+
 from __future__ import annotations
 
 from typing import Sequence

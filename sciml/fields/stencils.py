@@ -13,9 +13,10 @@ cells at ``x = -(k - ½) h`` come from the polynomial of degree ``order + 1`` th
 condition and the first ``order + 1`` interior values, so one-sided errors stay ``O(h^order)``
 for first and second derivatives at every point (tests fit the order).
 """
+
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -30,7 +31,7 @@ SECOND: dict[int, tuple[float, ...]] = {
 ORDERS = tuple(FIRST)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ghost_weights(order: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``W [r, order+1]`` and wall factors ``c [r]`` for the ``r = order // 2`` ghosts.
 

@@ -1,4 +1,5 @@
 """Geometry and sampling: shapes, CSG, space × time domains, meshes, point samplers."""
+
 from sciml.geometry.base import Geometry
 from sciml.geometry.csg import Difference, Intersection, Union
 from sciml.geometry.mesh import MeshGeometry

@@ -4,6 +4,7 @@ Points are NumPy ``float64`` arrays ``[N, dim]``; solvers convert them to tensor
 ``a | b``, ``a - b`` and ``a & b`` build the CSG shapes of :mod:`sciml.geometry.csg`, which registers
 them here (:func:`register_set_operation`), so this module does not import its own subclasses.
 """
+
 from __future__ import annotations
 
 import abc
@@ -13,18 +14,20 @@ import numpy as np
 
 from sciml.geometry.sampling import check_method, rejection_sample
 
-_SET_OPERATIONS: dict[str, Callable[["Geometry", "Geometry"], "Geometry"]] = {}
+_SET_OPERATIONS: dict[str, Callable[[Geometry, Geometry], Geometry]] = {}
 
 
-def register_set_operation(name: str, build: Callable[["Geometry", "Geometry"], "Geometry"]) -> None:
+def register_set_operation(name: str, build: Callable[[Geometry, Geometry], Geometry]) -> None:
     """Make ``build(a, b)`` the meaning of set operation ``name`` (``union``, ``difference``, ``intersection``)."""
     _SET_OPERATIONS[name] = build
 
 
-def _set_operation(name: str, a: "Geometry", b: "Geometry") -> "Geometry":
+def _set_operation(name: str, a: Geometry, b: Geometry) -> Geometry:
     if name not in _SET_OPERATIONS:
-        raise RuntimeError(f"geometry set operation {name!r} is not registered; import sciml.geometry (its csg module "
-                           "registers union, difference and intersection).")
+        raise RuntimeError(
+            f"geometry set operation {name!r} is not registered; import sciml.geometry (its csg module "
+            "registers union, difference and intersection)."
+        )
     return _SET_OPERATIONS[name](a, b)
 
 
@@ -66,13 +69,13 @@ class Geometry(abc.ABC):
         return self.lower.tolist(), self.upper.tolist()
 
     # CSG operators -------------------------------------------------------
-    def __or__(self, other: "Geometry") -> "Geometry":
+    def __or__(self, other: Geometry) -> Geometry:
         return _set_operation("union", self, other)
 
-    def __sub__(self, other: "Geometry") -> "Geometry":
+    def __sub__(self, other: Geometry) -> Geometry:
         return _set_operation("difference", self, other)
 
-    def __and__(self, other: "Geometry") -> "Geometry":
+    def __and__(self, other: Geometry) -> Geometry:
         return _set_operation("intersection", self, other)
 
 

@@ -4,6 +4,7 @@ Membership combines the operands' tests; boundary points are drawn from each ope
 boundary (in proportion to a Monte Carlo estimate of its contribution) and kept where they
 lie on the combined boundary. Normals of a subtracted shape are flipped.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ class _CSG(Geometry):
         for rnd in range(30):
             m = max(factor * n, 32)
             for j, (which, g) in enumerate((("a", self.a), ("b", self.b))):
-                p, nrm = g.sample_boundary(m, "random" if rnd else method, seed=None if seed is None else seed0 + 97 * rnd + j)
+                p, nrm = g.sample_boundary(
+                    m, "random" if rnd else method, seed=None if seed is None else seed0 + 97 * rnd + j
+                )
                 keep = self._keep_from(which, p)
                 got_p.append(p[keep])
                 got_n.append(-nrm[keep] if self._flip(which) else nrm[keep])
@@ -51,9 +54,11 @@ class Union(_CSG):
         self.lower, self.upper = np.minimum(a.lower, b.lower), np.maximum(a.upper, b.upper)
 
     def contains(self, x):
+        """``[N]`` bool: in either operand."""
         return self.a.contains(x) | self.b.contains(x)
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the parts of either boundary that bound the union."""
         x = check_points(x, self.dim)
         da = np.where(self.b.inside(x), np.inf, self.a.boundary_distance(x))
         db = np.where(self.a.inside(x), np.inf, self.b.boundary_distance(x))
@@ -71,9 +76,11 @@ class Difference(_CSG):
         self.lower, self.upper = a.lower.copy(), a.upper.copy()
 
     def contains(self, x):
+        """``[N]`` bool: in the first operand and not strictly inside the second."""
         return self.a.contains(x) & ~self.b.inside(x)
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the first boundary outside the hole, or to the hole's boundary."""
         x = check_points(x, self.dim)
         da = np.where(self.b.inside(x), np.inf, self.a.boundary_distance(x))
         db = np.where(self.a.contains(x), self.b.boundary_distance(x), np.inf)
@@ -96,9 +103,11 @@ class Intersection(_CSG):
             raise ValueError("Intersection of shapes with disjoint bounding boxes is empty.")
 
     def contains(self, x):
+        """``[N]`` bool: in both operands."""
         return self.a.contains(x) & self.b.contains(x)
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the parts of either boundary inside the other operand."""
         x = check_points(x, self.dim)
         da = np.where(self.b.contains(x), self.a.boundary_distance(x), np.inf)
         db = np.where(self.a.contains(x), self.b.boundary_distance(x), np.inf)

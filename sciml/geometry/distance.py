@@ -13,6 +13,7 @@ every edge, is positive inside, and is smooth away from the vertices. With ``u =
 the condition ``u = g`` holds exactly for any network ``N``. Works on tensors and on Taylor
 jets, so both derivative engines apply.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -70,4 +71,5 @@ class PolygonDistance(torch.nn.Module):
         self.vertices, self.m = np.asarray(vertices, float), m
 
     def forward(self, x):
+        """Approximate distance function of the polygon at ``x`` ``[N, 2]`` (tensor or jet)."""
         return polygon_adf(x, self.vertices, self.m)

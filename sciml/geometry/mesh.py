@@ -5,6 +5,7 @@ uniform point inside it (flat Dirichlet barycentric weights). Boundary facets ar
 facets that belong to exactly one element; boundary samples pick a facet by measure and
 carry its outward normal (oriented away from the owning element's centroid).
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,7 @@ class MeshGeometry(Geometry):
         if self.dim not in (2, 3):
             raise ValueError(f"{source}: cells must be triangles or tetrahedra, got {cells.shape[1]} nodes per cell.")
         if pts.shape[1] > self.dim:
-            if np.any(np.abs(pts[:, self.dim:]) > 1e-12):
+            if np.any(np.abs(pts[:, self.dim :]) > 1e-12):
                 raise ValueError(f"{source}: a {self.dim}-D mesh has non-zero coordinates beyond axis {self.dim}.")
             pts = pts[:, : self.dim]
         if cells.min() < 0 or cells.max() >= len(pts):
@@ -60,7 +61,7 @@ class MeshGeometry(Geometry):
         self.facet_normal = self._facet_normals(fv)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "MeshGeometry":
+    def from_file(cls, path: str | os.PathLike) -> MeshGeometry:
         """Read a mesh file (any meshio format: .msh, .vtu, .xdmf, ...) and keep its top-dimensional cells."""
         import meshio
 
@@ -74,7 +75,9 @@ class MeshGeometry(Geometry):
         blocks = {b.type: b.data for b in mesh.cells}
         for kind in ("tetra", "triangle"):
             if kind in blocks:
-                return cls(mesh.points, np.concatenate([d for b in mesh.cells if b.type == kind for d in [b.data]]), path)
+                return cls(
+                    mesh.points, np.concatenate([d for b in mesh.cells if b.type == kind for d in [b.data]]), path
+                )
         raise ValueError(
             f"Mesh {path!r} has cell types {sorted(blocks)}; MeshGeometry supports 'triangle' (2-D) "
             "and 'tetra' (3-D). Re-mesh with simplices (e.g. gmsh -2 / -3)."
@@ -82,6 +85,7 @@ class MeshGeometry(Geometry):
 
     @property
     def measure(self) -> float:
+        """Total length, area or volume of the mesh's cells."""
         return float(self.element_measure.sum())
 
     def _boundary_facets(self):
@@ -113,6 +117,7 @@ class MeshGeometry(Geometry):
         return np.concatenate([1 - lam.sum(-1, keepdims=True), lam], -1)
 
     def contains(self, x):
+        """``[N]`` bool: inside some cell (barycentric test)."""
         x = check_points(x, self.dim)
         out = np.zeros(len(x), bool)
         for s in range(0, len(x), 512):
@@ -121,6 +126,7 @@ class MeshGeometry(Geometry):
         return out
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the nearest boundary facet."""
         x = check_points(x, self.dim)
         fv = self.points[self._facets]
         if self.dim == 2:
@@ -147,11 +153,13 @@ class MeshGeometry(Geometry):
         return np.einsum("nk,nkd->nd", w, verts)
 
     def sample_interior(self, n, method="random", seed=None):
+        """``n`` points uniformly by measure over the cells: ``[n, dim]``."""
         u = sample_unit(n, self.dim + 1, method, seed)
         e = self._pick(self.element_measure, u[:, 0])
         return self._simplex_points(self.points[self.cells[e]], u[:, 1:])
 
     def sample_boundary(self, n, method="random", seed=None):
+        """``n`` points on the boundary facets with their outward normals."""
         u = sample_unit(n, self.dim, method, seed)
         f = self._pick(self.facet_measure, u[:, 0])
         pts = self._simplex_points(self.points[self._facets[f]], u[:, 1:])

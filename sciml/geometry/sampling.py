@@ -3,6 +3,7 @@
 ``uniform`` (a tensor-product grid), ``random`` (i.i.d.), ``lhs`` (Latin hypercube),
 ``sobol`` and ``halton`` (scrambled low-discrepancy sequences from ``scipy.stats.qmc``).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -14,6 +15,7 @@ SAMPLERS = ("uniform", "random", "lhs", "sobol", "halton")
 
 
 def check_method(method: str) -> str:
+    """``method`` if it names a sampler, else a ``ValueError`` listing them."""
     if method not in SAMPLERS:
         raise ValueError(f"sampler {method!r} is not known. Expected one of {list(SAMPLERS)}.")
     return method
@@ -42,7 +44,9 @@ def sample_unit(n: int, dim: int, method: str = "random", seed: int | None = Non
         return grid
     if method == "lhs":
         return qmc.LatinHypercube(d=dim, seed=rng).random(n)
-    engine = qmc.Sobol(d=dim, scramble=True, seed=rng) if method == "sobol" else qmc.Halton(d=dim, scramble=True, seed=rng)
+    engine = (
+        qmc.Sobol(d=dim, scramble=True, seed=rng) if method == "sobol" else qmc.Halton(d=dim, scramble=True, seed=rng)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # Sobol balance warning for n != 2^m
         return engine.random(n)
@@ -58,8 +62,9 @@ def rejection_sample(n, dim, lower, upper, accept, method="random", seed=None, m
     out: list[np.ndarray] = []
     have, batch = 0, max(2 * n, 64)
     for r in range(max_rounds):
-        pts = lower + (upper - lower) * sample_unit(batch, dim, method if method != "uniform" or r == 0 else "random",
-                                                    None if seed is None else seed + r)
+        pts = lower + (upper - lower) * sample_unit(
+            batch, dim, method if method != "uniform" or r == 0 else "random", None if seed is None else seed + r
+        )
         keep = pts[accept(pts)]
         out.append(keep)
         have += len(keep)

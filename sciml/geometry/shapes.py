@@ -1,4 +1,5 @@
 """Primitive shapes: ``Interval``, ``Box`` (``Rectangle``, ``Cuboid``), ``Disk`` and ``Polygon``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,25 +16,32 @@ class Box(Geometry):
         if lo.shape != hi.shape or lo.size == 0:
             raise ValueError(f"Box needs lower and upper of equal length, got {lower} and {upper}.")
         if np.any(hi <= lo):
-            raise ValueError(f"Box upper {hi.tolist()} must exceed lower {lo.tolist()} in every dimension (degenerate box).")
+            raise ValueError(
+                f"Box upper {hi.tolist()} must exceed lower {lo.tolist()} in every dimension (degenerate box)."
+            )
         self.lower, self.upper, self.dim = lo, hi, lo.size
 
     @property
     def measure(self) -> float:
+        """Length, area or volume of the box."""
         return float(np.prod(self.upper - self.lower))
 
     def contains(self, x):
+        """``[N]`` bool: inside or on the boundary."""
         x = check_points(x, self.dim)
         return np.all((x >= self.lower - 1e-12) & (x <= self.upper + 1e-12), axis=1)
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the nearest face."""
         x = check_points(x, self.dim)
         return np.min(np.minimum(np.abs(x - self.lower), np.abs(self.upper - x)), axis=1)
 
     def sample_interior(self, n, method="random", seed=None):
+        """``n`` points in the box: ``[n, dim]``."""
         return self.lower + (self.upper - self.lower) * sample_unit(n, self.dim, method, seed)
 
     def sample_boundary(self, n, method="random", seed=None):
+        """``n`` points on the faces (in proportion to their measure) with outward normals."""
         check_method(method)
         d, ext = self.dim, self.upper - self.lower
         if d == 1:
@@ -98,22 +106,27 @@ class Disk(Geometry):
 
     @property
     def measure(self) -> float:
+        """``πr²``."""
         return float(np.pi * self.radius**2)
 
     def contains(self, x):
+        """``[N]`` bool: inside or on the circle."""
         x = check_points(x, 2)
         return np.linalg.norm(x - self.center, axis=1) <= self.radius + 1e-12
 
     def boundary_distance(self, x):
+        """``[N]``: ``| |x − c| − r |``."""
         x = check_points(x, 2)
         return np.abs(np.linalg.norm(x - self.center, axis=1) - self.radius)
 
     def sample_interior(self, n, method="random", seed=None):
+        """``n`` points in the disk (area-preserving polar map): ``[n, 2]``."""
         u = sample_unit(n, 2, method, seed)  # area-preserving polar map
         r, th = self.radius * np.sqrt(u[:, 0]), 2 * np.pi * u[:, 1]
         return self.center + np.stack([r * np.cos(th), r * np.sin(th)], 1)
 
     def sample_boundary(self, n, method="random", seed=None):
+        """``n`` points on the circle with outward normals."""
         th = 2 * np.pi * sample_unit(n, 1, method, seed)[:, 0]
         nrm = np.stack([np.cos(th), np.sin(th)], 1)
         return self.center + self.radius * nrm, nrm
@@ -143,10 +156,12 @@ class Polygon(Geometry):
 
     @property
     def measure(self) -> float:
+        """Area (shoelace formula; vertices counter-clockwise)."""
         v = self.vertices
         return float(0.5 * np.sum(v[:, 0] * np.roll(v[:, 1], -1) - np.roll(v[:, 0], -1) * v[:, 1]))
 
     def contains(self, x):
+        """``[N]`` bool: inside (ray casting) or on the boundary."""
         x = check_points(x, 2)
         px, py = x[:, :1], x[:, 1:]
         ax, ay, bx, by = self._a[:, 0], self._a[:, 1], self._b[:, 0], self._b[:, 1]
@@ -157,6 +172,7 @@ class Polygon(Geometry):
         return (crossings % 2 == 1) | (self.boundary_distance(x) <= 1e-12)
 
     def boundary_distance(self, x):
+        """``[N]``: distance to the nearest edge."""
         x = check_points(x, 2)
         ab = self._b - self._a
         t = np.clip(np.einsum("nkd,kd->nk", x[:, None, :] - self._a, ab) / self._len**2, 0, 1)
@@ -164,6 +180,7 @@ class Polygon(Geometry):
         return np.min(np.linalg.norm(x[:, None, :] - proj, axis=2), axis=1)
 
     def sample_boundary(self, n, method="random", seed=None):
+        """``n`` points on the edges (in proportion to length) with outward normals."""
         s = sample_unit(n, 1, method, seed)[:, 0] * self._len.sum()
         cum = np.concatenate([[0.0], np.cumsum(self._len)])
         k = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, len(self._len) - 1)

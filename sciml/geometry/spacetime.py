@@ -2,6 +2,7 @@
 
 Points of a :class:`SpaceTime` are ``[N, space.dim + 1]`` with time in the last column.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,7 @@ class TimeDomain(Interval):
         super().__init__(t0, t1)
         self.t0, self.t1 = float(t0), float(t1)
 
-    def __mul__(self, space: Geometry) -> "SpaceTime":
+    def __mul__(self, space: Geometry) -> SpaceTime:
         return SpaceTime(space, self)
 
     __rmul__ = __mul__
@@ -39,9 +40,11 @@ class SpaceTime:
 
     @property
     def bounds(self) -> tuple[list[float], list[float]]:
+        """Bounding box ``([lower...], [upper...])`` of space × time."""
         return self.lower.tolist(), self.upper.tolist()
 
     def contains(self, x):
+        """``[N]`` bool: space part in the region and time in the interval."""
         x = np.asarray(x, float)
         return self.space.contains(x[:, :-1]) & self.time.contains(x[:, -1:])
 
@@ -50,13 +53,16 @@ class SpaceTime:
         check_method(method)
         if isinstance(self.space, Box):
             return self.lower + (self.upper - self.lower) * sample_unit(n, self.dim, method, seed)
-        return rejection_sample(n, self.dim, self.lower, self.upper, lambda p: self.space.contains(p[:, :-1]), method, seed)
+        return rejection_sample(
+            n, self.dim, self.lower, self.upper, lambda p: self.space.contains(p[:, :-1]), method, seed
+        )
 
     def sample_boundary(self, n, method="random", seed=None):
         """Lateral boundary points ``[n, dim+1]`` and outward normals (zero time component)."""
         p, nrm = self.space.sample_boundary(n, method, seed)
-        t = self.time.t0 + (self.time.t1 - self.time.t0) * sample_unit(n, 1, "random" if method == "uniform" else method,
-                                                                       None if seed is None else seed + 1)
+        t = self.time.t0 + (self.time.t1 - self.time.t0) * sample_unit(
+            n, 1, "random" if method == "uniform" else method, None if seed is None else seed + 1
+        )
         return np.hstack([p, t]), np.hstack([nrm, np.zeros((n, 1))])
 
     def sample_initial(self, n, method="random", seed=None):

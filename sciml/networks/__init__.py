@@ -1,4 +1,5 @@
 """Field networks. All accept tensors and Jets, so both derivative engines cover them."""
+
 from sciml.networks.deeponet import CartesianDeepONet, DeepONet
 from sciml.networks.fno import FNO, SpectralConv, count_parameters
 from sciml.networks.layers import ACTIVATIONS, Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding

@@ -10,6 +10,7 @@ point ``y``. With ``out_channels = c`` the ``p`` basis functions split into ``c`
   ``u [B, m]``, ``y [P, d]`` → ``[B, P, c]`` — one trunk pass shared by the batch
   (Lu et al. 2022, *A comprehensive and fair comparison…*, the "Cartesian product" form).
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -37,17 +38,33 @@ class DeepONet(nn.Module):
 
     registry_name = "deeponet"
 
-    def __init__(self, sensors: int, coordinates: int, branch: Sequence[int] = (128, 128), trunk: Sequence[int] = (128, 128),
-                 basis: int = 128, out_channels: int = 1, activation: str = "tanh"):
+    def __init__(
+        self,
+        sensors: int,
+        coordinates: int,
+        branch: Sequence[int] = (128, 128),
+        trunk: Sequence[int] = (128, 128),
+        basis: int = 128,
+        out_channels: int = 1,
+        activation: str = "tanh",
+    ):
         super().__init__()
         self.sensors, self.coordinates, self.basis, self.out_channels = sensors, coordinates, basis, out_channels
         self.branch = _mlp([sensors, *branch, basis * out_channels], activation)
         self.trunk = _mlp([coordinates, *trunk, basis * out_channels], activation, last_activation=True)
         self.bias = nn.Parameter(torch.zeros(out_channels))
-        self._spec = dict(sensors=sensors, coordinates=coordinates, branch=list(branch), trunk=list(trunk), basis=basis,
-                          out_channels=out_channels, activation=activation)
+        self._spec = dict(
+            sensors=sensors,
+            coordinates=coordinates,
+            branch=list(branch),
+            trunk=list(trunk),
+            basis=basis,
+            out_channels=out_channels,
+            activation=activation,
+        )
 
     def spec(self) -> dict:
+        """Constructor arguments: ``build_network(spec)`` rebuilds this network."""
         return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def _check(self, u: Tensor, y: Tensor) -> None:
@@ -57,10 +74,13 @@ class DeepONet(nn.Module):
             raise ValueError(f"trunk input has {y.shape[-1]} coordinates per point, expected {self.coordinates}.")
 
     def forward(self, u: Tensor, y: Tensor) -> Tensor:
+        """``G(u)(y)`` for paired rows: ``u [B, m]``, ``y [B, d]`` → ``[B, c]``."""
         self._check(u, y)
         if u.shape[0] != y.shape[0]:
-            raise ValueError(f"DeepONet pairs rows: u has {u.shape[0]} rows, y has {y.shape[0]}. "
-                             "Use CartesianDeepONet to evaluate every function at every point.")
+            raise ValueError(
+                f"DeepONet pairs rows: u has {u.shape[0]} rows, y has {y.shape[0]}. "
+                "Use CartesianDeepONet to evaluate every function at every point."
+            )
         b = self.branch(u).view(-1, self.out_channels, self.basis)
         t = self.trunk(y).view(-1, self.out_channels, self.basis)
         return (b * t).sum(-1) + self.bias
@@ -72,6 +92,7 @@ class CartesianDeepONet(DeepONet):
     registry_name = "cartesiandeeponet"
 
     def forward(self, u: Tensor, y: Tensor) -> Tensor:
+        """``G(u)(y)`` for every pair: ``u [B, m]``, ``y [P, d]`` → ``[B, P, c]``."""
         self._check(u, y)
         b = self.branch(u).view(u.shape[0], self.out_channels, self.basis)
         t = self.trunk(y).view(y.shape[0], self.out_channels, self.basis)

@@ -10,6 +10,7 @@ combinations except along the last, real-FFT axis). Tensors are channels-first:
 of frequencies, a trained FNO evaluates at any resolution with ``n ≥ 2·modes`` (zero-shot
 super-resolution). ``padding`` pads the grid with zeros (then crops) for non-periodic data.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,10 @@ def _dft_matrices(n: int, m: int, last: bool, dtype: torch.dtype, device: str):
     k = torch.cat([torch.arange(m), torch.arange(n - m, n)]).to(real)[:, None]
     ang = 2 * math.pi * k * x / n
     cdtype = torch.complex128 if dtype == torch.float64 else torch.complex64
-    return (torch.exp(-1j * ang).to(dtype=cdtype, device=device).contiguous(),
-            (torch.exp(1j * ang).T / n).to(dtype=cdtype, device=device).contiguous())
+    return (
+        torch.exp(-1j * ang).to(dtype=cdtype, device=device).contiguous(),
+        (torch.exp(1j * ang).T / n).to(dtype=cdtype, device=device).contiguous(),
+    )
 
 
 def _dft_matrices_real(n: int, m: int, dtype: torch.dtype, device: str):
@@ -54,7 +57,7 @@ def _dft_matrices_real(n: int, m: int, dtype: torch.dtype, device: str):
     x = torch.arange(n, dtype=torch.float64)[None, :]
     k = torch.cat([torch.arange(m), torch.arange(n - m, n)]).to(torch.float64)[:, None]
     ang = 2 * math.pi * k * x / n
-    cast = lambda t: t.to(dtype=dtype, device=device).contiguous()  # noqa: E731
+    cast = lambda t: t.to(dtype=dtype, device=device).contiguous()
     return (cast(torch.cos(ang)), cast(-torch.sin(ang))), (cast(torch.cos(ang).T / n), cast(torch.sin(ang).T / n))
 
 
@@ -79,11 +82,14 @@ class SpectralConv(nn.Module):
         self.weight = nn.Parameter(scale * torch.rand(*self.kept, in_channels, out_channels, 2))
 
     def forward(self, v: Tensor) -> Tensor:
+        """Spectral convolution of grid-first ``v [*grid, B, C_in]`` → ``[*grid, B, C_out]`` (lowest ``modes`` kept)."""
         d = len(self.modes)
         grid, batch = tuple(v.shape[:d]), v.shape[d]
         if any(n < 2 * m for n, m in zip(grid[:-1], self.modes[:-1])) or grid[-1] // 2 + 1 < self.modes[-1]:
-            raise ValueError(f"grid {grid} is too coarse for modes {self.modes}: each axis needs at least "
-                             "2·modes points. Use fewer modes or a finer grid.")
+            raise ValueError(
+                f"grid {grid} is too coarse for modes {self.modes}: each axis needs at least "
+                "2·modes points. Use fewer modes or a finer grid."
+            )
         dev = str(v.device)
         if torch.onnx.is_in_onnx_export():  # ONNX has no complex type: the same transform in real arithmetic
             return self._forward_real(v, grid, batch, dev)
@@ -168,9 +174,18 @@ class FNO(nn.Module):
 
     registry_name = "fno"
 
-    def __init__(self, in_channels: int = 1, out_channels: int = 1, modes: Sequence[int] = (12, 12), width: int = 32,
-                 layers: int = 4, projection: int = 128, positional: bool = True, padding: int = 0,
-                 activation: str = "gelu"):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int = 1,
+        modes: Sequence[int] = (12, 12),
+        width: int = 32,
+        layers: int = 4,
+        projection: int = 128,
+        positional: bool = True,
+        padding: int = 0,
+        activation: str = "gelu",
+    ):
         super().__init__()
         self.modes = tuple(int(m) for m in modes)
         self.dim = len(self.modes)
@@ -187,17 +202,29 @@ class FNO(nn.Module):
         self.skip = nn.ModuleList(nn.Linear(width, width) for _ in range(layers))
         self.proj1 = nn.Linear(width, projection)
         self.proj2 = nn.Linear(projection, out_channels)
-        self._spec = dict(in_channels=in_channels, out_channels=out_channels, modes=list(self.modes), width=width,
-                          layers=layers, projection=projection, positional=positional, padding=self.padding,
-                          activation=activation)
+        self._spec = dict(
+            in_channels=in_channels,
+            out_channels=out_channels,
+            modes=list(self.modes),
+            width=width,
+            layers=layers,
+            projection=projection,
+            positional=positional,
+            padding=self.padding,
+            activation=activation,
+        )
 
     def spec(self) -> dict:
+        """Constructor arguments: ``build_network(spec)`` rebuilds this network."""
         return {"name": self.registry_name, "kwargs": dict(self._spec)}
 
     def forward(self, a: Tensor) -> Tensor:
+        """``a [B, C_in, *grid]`` → ``[B, C_out, *grid]``."""
         if a.dim() != self.dim + 2 or a.shape[1] != self.in_channels:
-            raise ValueError(f"FNO expects input [batch, {self.in_channels}, *grid] with {self.dim} grid axes, "
-                             f"got shape {tuple(a.shape)}.")
+            raise ValueError(
+                f"FNO expects input [batch, {self.in_channels}, *grid] with {self.dim} grid axes, "
+                f"got shape {tuple(a.shape)}."
+            )
         grid, d = a.shape[2:], self.dim
         v = a.permute(*range(2, d + 2), 0, 1)  # grid-first: [*grid, batch, channels]
         if self.positional:

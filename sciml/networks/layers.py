@@ -2,6 +2,7 @@
 
 Shapes: inputs ``[N, in_features]`` → outputs ``[N, out_features]``.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,10 +25,16 @@ class Activation(nn.Module):
             raise ValueError(f"activation={name!r} is not supported. Choose one of {list(ACTIVATIONS)}.")
         self.name = name
         self.omega0 = float(omega0)
-        self._fn = {"tanh": torch.tanh, "sin": torch.sin, "silu": nn.functional.silu,
-                    "gelu": nn.functional.gelu, "sigmoid": torch.sigmoid}[name]
+        self._fn = {
+            "tanh": torch.tanh,
+            "sin": torch.sin,
+            "silu": nn.functional.silu,
+            "gelu": nn.functional.gelu,
+            "sigmoid": torch.sigmoid,
+        }[name]
 
     def forward(self, h: Tensor | Jet) -> Tensor | Jet:
+        """``f(ω₀ h)`` elementwise, on tensors and jets."""
         if self.omega0 != 1.0:
             h = h * self.omega0
         if isinstance(h, Jet):
@@ -35,6 +42,7 @@ class Activation(nn.Module):
         return self._fn(h)
 
     def extra_repr(self) -> str:
+        """The activation's name (and ω₀ when not 1) for ``print(model)``."""
         return f"{self.name}" + (f", omega0={self.omega0}" if self.omega0 != 1.0 else "")
 
 
@@ -46,6 +54,7 @@ class Dense(nn.Linear):
     """``nn.Linear`` whose forward also propagates a :class:`Jet`."""
 
     def forward(self, h: Tensor | Jet) -> Tensor | Jet:  # type: ignore[override]
+        """``h W^T + b`` on tensors and jets."""
         return linear(h, self.weight, self.bias)
 
 
@@ -64,6 +73,7 @@ class InputNormalization(nn.Module):
         self.register_buffer("shift", -(hi + lo) / (hi - lo))
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """Inputs mapped affinely to ``[−1, 1]`` per coordinate."""
         return x * self.scale + self.shift
 
 
@@ -88,6 +98,7 @@ class FourierFeatures(nn.Module):
         self.out_features = 2 * num_features
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """``[cos(2πBx), sin(2πBx)]`` features."""
         z = linear(x, self.B)
         return cat_features([z.cos(), z.sin()])
 
@@ -103,13 +114,21 @@ class PeriodicEmbedding(nn.Module):
     Maps ``[N, in_features]`` to ``[N, in_features + (2·harmonics − 1)·len(periods)]``.
     """
 
-    def __init__(self, in_features: int, periods: dict, harmonics: int = 1,
-                 scale: Sequence[float] | None = None, shift: Sequence[float] | None = None):
+    def __init__(
+        self,
+        in_features: int,
+        periods: dict,
+        harmonics: int = 1,
+        scale: Sequence[float] | None = None,
+        shift: Sequence[float] | None = None,
+    ):
         super().__init__()
         dims = {int(k): float(v) for k, v in dict(periods).items()}
         bad = [d for d in dims if not 0 <= d < in_features]
         if bad or any(not L > 0 for L in dims.values()):
-            raise ValueError(f"periodic needs {{input index: period > 0}} with indices in [0, {in_features}); got {periods!r}.")
+            raise ValueError(
+                f"periodic needs {{input index: period > 0}} with indices in [0, {in_features}); got {periods!r}."
+            )
         if int(harmonics) < 1:
             raise ValueError(f"periodic harmonics must be >= 1, got {harmonics}.")
         rows = [torch.zeros(in_features, dtype=torch.float64) for _ in range(len(dims) * int(harmonics))]
@@ -128,6 +147,7 @@ class PeriodicEmbedding(nn.Module):
         self.out_features = 2 * self.B.shape[0] + len(keep)
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """Exactly periodic features of the periodic inputs, the others passed on (normalised)."""
         z = linear(x, self.B)
         parts = [z.cos(), z.sin()]
         if self.P.shape[0]:

@@ -4,6 +4,7 @@ Both map points ``[N, in_features]`` to fields ``[N, out_features]``, optionally
 input normalisation and random Fourier features, and both accept :class:`~sciml.autodiff.Jet`
 inputs (``supports_taylor = True``) so the Taylor derivative engine covers them.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -34,14 +35,24 @@ class _FieldNet(nn.Module):
         periodic: dict | None = None,
     ):
         super().__init__()
-        for name, val in (("in_features", in_features), ("out_features", out_features), ("width", width), ("depth", depth)):
+        for name, val in (
+            ("in_features", in_features),
+            ("out_features", out_features),
+            ("width", width),
+            ("depth", depth),
+        ):
             if not isinstance(val, int) or val < 1:
                 raise ValueError(f"{name} must be a positive integer, got {val!r}.")
         if init == "siren" and activation != "sin":
             raise ValueError("init='siren' requires activation='sin' (SIREN is a sine network).")
         self._spec: dict[str, Any] = dict(
-            in_features=in_features, out_features=out_features, width=width, depth=depth,
-            activation=activation, init=init, omega0=omega0,
+            in_features=in_features,
+            out_features=out_features,
+            width=width,
+            depth=depth,
+            activation=activation,
+            init=init,
+            omega0=omega0,
             input_bounds=[list(map(float, b)) for b in input_bounds] if input_bounds is not None else None,
             fourier_features=dict(fourier_features) if fourier_features else None,
             periodic=dict(periodic) if periodic else None,
@@ -54,9 +65,12 @@ class _FieldNet(nn.Module):
             p = dict(periodic)
             periods = {int(k): v for k, v in dict(p.get("periods", {})).items()}
             self.periodic = PeriodicEmbedding(
-                in_features, periods, int(p.get("harmonics", 1)),
+                in_features,
+                periods,
+                int(p.get("harmonics", 1)),
                 scale=self.normalize.scale.tolist() if self.normalize is not None else None,
-                shift=self.normalize.shift.tolist() if self.normalize is not None else None)
+                shift=self.normalize.shift.tolist() if self.normalize is not None else None,
+            )
             feat = self.periodic.out_features
         self.features = None
         if fourier_features:
@@ -97,8 +111,9 @@ class MLP(_FieldNet):
         fourier_features: dict | None = None,
         periodic: dict | None = None,
     ):
-        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds,
-                         fourier_features, periodic)
+        super().__init__(
+            in_features, out_features, width, depth, activation, init, omega0, input_bounds, fourier_features, periodic
+        )
         sizes = [self.feature_dim] + [width] * depth
         self.hidden = nn.ModuleList(Dense(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.act = Activation(activation, self.omega0)
@@ -108,6 +123,7 @@ class MLP(_FieldNet):
         init_dense(self.head, "xavier" if init == "xavier" else "siren", omega0=omega0)
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """``[N, in] → [N, out]`` on tensors and jets."""
         h = self.embed(x)
         for layer in self.hidden:
             h = self.act(layer(h))
@@ -137,8 +153,9 @@ class ModifiedMLP(_FieldNet):
         fourier_features: dict | None = None,
         periodic: dict | None = None,
     ):
-        super().__init__(in_features, out_features, width, depth, activation, init, omega0, input_bounds,
-                         fourier_features, periodic)
+        super().__init__(
+            in_features, out_features, width, depth, activation, init, omega0, input_bounds, fourier_features, periodic
+        )
         f = self.feature_dim
         self.enc_u, self.enc_v = Dense(f, width), Dense(f, width)
         sizes = [f] + [width] * depth
@@ -150,6 +167,7 @@ class ModifiedMLP(_FieldNet):
         init_dense(self.head, "xavier" if init == "xavier" else "siren", omega0=omega0)
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """``[N, in] → [N, out]`` with the two encoder gates of Wang, Teng & Perdikaris (2021)."""
         e = self.embed(x)
         u, v = self.act(self.enc_u(e)), self.act(self.enc_v(e))
         h = e

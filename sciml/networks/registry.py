@@ -1,4 +1,5 @@
 """Networks by name, so a checkpoint's saved spec rebuilds its own model."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,9 @@ from sciml.networks.fno import FNO
 from sciml.networks.mlp import MLP, ModifiedMLP
 from sciml.networks.unet import UNet
 
-NETWORKS: dict[str, type[nn.Module]] = {cls.registry_name: cls for cls in (MLP, ModifiedMLP, FNO, DeepONet,
-                                                                          CartesianDeepONet, UNet)}
+NETWORKS: dict[str, type[nn.Module]] = {
+    cls.registry_name: cls for cls in (MLP, ModifiedMLP, FNO, DeepONet, CartesianDeepONet, UNet)
+}
 FIELD_NETWORKS = tuple(name for name, cls in NETWORKS.items() if getattr(cls, "supports_taylor", False))
 """Networks mapping points ``[N, D]`` to fields ``[N, F]`` (PINNs: the ``model.name`` choices)."""
 

@@ -5,6 +5,7 @@ A transform is ``g(x, y) -> u`` applied after the network ``y = net(x)``; for ex
 (Lagaris, Likas & Fotiadis 1998). It must use operations that tensors and Jets share
 (``+ - *``, ``.sin()``, ``.cos()``, ``.exp()``, ``.tanh()``, feature slicing ``x[:, k:k+1]``).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -24,4 +25,5 @@ class OutputTransform(nn.Module):
         self.supports_taylor = bool(getattr(net, "supports_taylor", False))
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
+        """``fn(x, net(x))``: the network's output passed through the transform."""
         return self.fn(x, self.net(x))

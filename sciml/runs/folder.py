@@ -5,6 +5,7 @@ checks every number in the metrics and writes ``metrics.json`` only when all are
 or Inf metric raises :class:`NonFiniteMetricError` (the CLI turns it into ``FAILED.txt`` and a
 non-zero exit); the numbers are kept in ``metrics_failed.json`` for diagnosis.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,16 +54,22 @@ def non_finite(metrics: Any, prefix: str = "") -> list[str]:
 def finish_run(out: Path, cfg, t0: float, metrics: dict[str, Any]) -> dict[str, Any]:
     """Add run facts (wall time since ``t0``, versions, threads; a runner's own values win) and write
     ``metrics.json``; refuse non-finite metrics."""
-    facts = {"wall_seconds": time.perf_counter() - t0, "torch_version": torch.__version__,
-             "python": platform.python_version(), "threads": torch.get_num_threads()}
+    facts = {
+        "wall_seconds": time.perf_counter() - t0,
+        "torch_version": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+    }
     metrics = {"experiment": cfg.experiment, **metrics, **{k: v for k, v in facts.items() if k not in metrics}}
     bad = non_finite(metrics)
     if bad:
         atomic_write_text(Path(out) / "metrics_failed.json", json.dumps(metrics, indent=2, default=float))
-        raise NonFiniteMetricError(f"the run's final metrics are not finite: {', '.join(bad)} (= "
-                                   f"{[_lookup(metrics, b) for b in bad][:3]}). The result is not usable, so no "
-                                   f"metrics.json was written; the numbers are in {Path(out) / 'metrics_failed.json'}. "
-                                   "Check the input data, the time step and the learning rate.")
+        raise NonFiniteMetricError(
+            f"the run's final metrics are not finite: {', '.join(bad)} (= "
+            f"{[_lookup(metrics, b) for b in bad][:3]}). The result is not usable, so no "
+            f"metrics.json was written; the numbers are in {Path(out) / 'metrics_failed.json'}. "
+            "Check the input data, the time step and the learning rate."
+        )
     atomic_write_text(Path(out) / "metrics.json", json.dumps(metrics, indent=2, default=float))
     log.info("metrics: %s", {k: v for k, v in metrics.items() if isinstance(v, (int, float))})
     return metrics

@@ -6,6 +6,7 @@ live run holds or that already holds an earlier run's results, naming the folder
 runs started in the same second get different default folders anyway (the folder name carries
 the process id, ``configs/config.yaml``), so this guards explicit ``hydra.run.dir`` choices.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,10 @@ def claim_run_folder(folder: str | os.PathLike) -> RunFolderClaim:
         except BlockingIOError:
             holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise RunFolderInUse(f"output folder {folder} is in use by another run (pid {holder}); give this run "
-                                 "its own folder (hydra.run.dir=...) or wait for the other to finish.") from None
+            raise RunFolderInUse(
+                f"output folder {folder} is in use by another run (pid {holder}); give this run "
+                "its own folder (hydra.run.dir=...) or wait for the other to finish."
+            ) from None
     else:  # pragma: no cover
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
@@ -67,8 +70,10 @@ def claim_run_folder(folder: str | os.PathLike) -> RunFolderClaim:
     earlier = [m for m in EARLIER_RUN_MARKERS if (folder / m).exists()]
     if earlier:
         os.close(fd)
-        raise RunFolderInUse(f"output folder {folder} already holds an earlier run ({', '.join(earlier)}); results "
-                             "are never overwritten. Choose another hydra.run.dir, or delete that folder first.")
+        raise RunFolderInUse(
+            f"output folder {folder} already holds an earlier run ({', '.join(earlier)}); results "
+            "are never overwritten. Choose another hydra.run.dir, or delete that folder first."
+        )
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode())
     return RunFolderClaim(lock, fd)

@@ -1,4 +1,5 @@
 """PNG plots and GIF animations of run results (matplotlib, Agg backend; no display needed)."""
+
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,9 @@ def _plt():
     return plt
 
 
-def plot_fields(path: Path, panels: dict[str, np.ndarray], extent=None, cmap: str = "RdBu_r", suptitle: str = "") -> None:
+def plot_fields(
+    path: Path, panels: dict[str, np.ndarray], extent=None, cmap: str = "RdBu_r", suptitle: str = ""
+) -> None:
     """One image panel per entry ``title -> 2-D array`` (first axis = x)."""
     plt = _plt()
     fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.8), squeeze=False)
@@ -38,8 +41,13 @@ def plot_lines(path: Path, x: np.ndarray, lines: dict[str, np.ndarray], xlabel: 
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, y in lines.items():
-        ax.plot(x if name not in markers else markers[name][0], y if name not in markers else markers[name][1],
-                "o" if name in markers else "-", label=name, ms=4)
+        ax.plot(
+            x if name not in markers else markers[name][0],
+            y if name not in markers else markers[name][1],
+            "o" if name in markers else "-",
+            label=name,
+            ms=4,
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()

@@ -5,6 +5,7 @@ Runs of one experiment live side by side (``outputs/<experiment>/<time>/``). A f
 *unfinished* sibling run; only when every sibling finished does it take the newest finished one
 (useful with a longer schedule), and it says which it chose and why.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,12 +22,18 @@ def latest_checkpoint(run_dir: Path, directory: str = "checkpoints", prefix: str
     Raises ``FileNotFoundError`` naming the folder searched when no sibling run has a checkpoint.
     """
     parent = Path(run_dir).parent
-    runs = [r for r in parent.iterdir() if r.is_dir() and r.resolve() != Path(run_dir).resolve()] if parent.is_dir() else []
+    runs = (
+        [r for r in parent.iterdir() if r.is_dir() and r.resolve() != Path(run_dir).resolve()]
+        if parent.is_dir()
+        else []
+    )
     with_ckpt = [(r, list_checkpoints(r / directory, prefix)) for r in runs]
     with_ckpt = [(r, c[-1]) for r, c in with_ckpt if c]
     if not with_ckpt:
-        raise FileNotFoundError(f"resume_from=latest found no checkpoint under {parent}/*/{directory}; run the "
-                                "experiment first, or name a checkpoint folder: resume_from=PATH.")
+        raise FileNotFoundError(
+            f"resume_from=latest found no checkpoint under {parent}/*/{directory}; run the "
+            "experiment first, or name a checkpoint folder: resume_from=PATH."
+        )
 
     def newest(items):
         return max(items, key=lambda rc: (rc[1] / "meta.json").stat().st_mtime)
@@ -37,8 +44,10 @@ def latest_checkpoint(run_dir: Path, directory: str = "checkpoints", prefix: str
         reason = f"the newest unfinished run of this experiment ({run.name}, no metrics.json)"
     else:
         run, ckpt = newest(with_ckpt)
-        reason = (f"every earlier run of this experiment finished; continuing the newest finished one ({run.name}) — "
-                  "only useful with a longer schedule")
+        reason = (
+            f"every earlier run of this experiment finished; continuing the newest finished one ({run.name}) — "
+            "only useful with a longer schedule"
+        )
     log.info("resume_from=latest: %s from %s", reason, ckpt)
     return ckpt, reason
 

@@ -3,6 +3,7 @@
 ``auto`` picks ``cuda`` if present, then ``npu`` (Ascend, through ``torch_npu``), else ``cpu``.
 ``torch_npu`` is imported lazily, only when Ascend is asked for or probed.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Execution modes: ``pynative`` runs eagerly, ``graph`` compiles with ``torch.compile``."""
+
 from __future__ import annotations
 
 import logging

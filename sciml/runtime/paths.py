@@ -1,4 +1,5 @@
 """Paths relative to where ``sciml`` was started (Hydra changes into the run folder before a job runs)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Floating-point precision, seeding and determinism."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Training engine: phases of optimisers, the Trainer loop and callbacks."""
+
 from sciml.training.callbacks import (
     Callback,
     CheckpointConfig,
@@ -12,8 +13,8 @@ from sciml.training.callbacks import (
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
-from sciml.training.recovery import RecoveryPolicy
 from sciml.training.records import StepRecord, TrainerView, TrainResult
+from sciml.training.recovery import RecoveryPolicy
 from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [

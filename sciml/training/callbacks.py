@@ -3,6 +3,7 @@ early stopping. Each gets ``on_train_begin(trainer)``, ``on_step_end(trainer, re
 ``on_train_end(trainer, result)`` and, if training raises, ``on_train_error(trainer, error)``.
 A callback stops training by ``trainer.request_stop(reason)``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -23,11 +24,14 @@ log = logging.getLogger("sciml.train")
 class Callback:
     """Base class: override any of the hooks; the default hooks do nothing."""
 
-    def on_train_begin(self, trainer: TrainerView) -> None: ...
+    def on_train_begin(self, trainer: TrainerView) -> None:
+        """Called once before the first step."""
 
-    def on_step_end(self, trainer: TrainerView, record: StepRecord) -> None: ...
+    def on_step_end(self, trainer: TrainerView, record: StepRecord) -> None:
+        """Called after every completed step with its :class:`~sciml.training.StepRecord`."""
 
-    def on_train_end(self, trainer: TrainerView, result: TrainResult) -> None: ...
+    def on_train_end(self, trainer: TrainerView, result: TrainResult) -> None:
+        """Called once after the last step with the :class:`~sciml.training.TrainResult`."""
 
     def on_train_error(self, trainer: TrainerView, error: BaseException) -> None:
         """Called when training raises (e.g. a NaN loss); release resources, save nothing new."""
@@ -66,10 +70,12 @@ class ModelCheckpoint(Callback):
             shutil.rmtree(old, ignore_errors=True)
 
     def on_step_end(self, trainer, record):
+        """Save every ``save_checkpoint_steps`` steps."""
         if record.step % self.config.save_checkpoint_steps == 0:
             self._save(trainer, record.step)
 
     def on_train_end(self, trainer, result):
+        """Save the final step unless it was just saved."""
         if result.steps and (self.last_path is None or not self.last_path.name.endswith(f"{result.steps:08d}")):
             self._save(trainer, result.steps)
 
@@ -81,6 +87,7 @@ class LossMonitor(Callback):
         self.every = max(1, every)
 
     def on_step_end(self, trainer, record):
+        """Log the loss and its terms every ``every`` steps."""
         if record.step % self.every == 0:
             terms = " ".join(f"{k}={v:.3e}" for k, v in record.terms.items())
             log.info("step %d [%s] loss=%.4e %s", record.step, record.phase, record.loss, terms)
@@ -93,22 +100,32 @@ class ProgressBar(Callback):
         self.refresh_every, self.disable, self.bar = max(1, refresh_every), disable, None
 
     def on_train_begin(self, trainer):
+        """Open the bar at the current step."""
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=trainer.total_steps, initial=trainer.step, desc="train", unit="step",
-                        disable=self.disable, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=trainer.total_steps,
+            initial=trainer.step,
+            desc="train",
+            unit="step",
+            disable=self.disable,
+            dynamic_ncols=True,
+        )
 
     def on_step_end(self, trainer, record):
+        """Advance the bar and show the loss and phase."""
         if self.bar is not None and record.step % self.refresh_every == 0:
             self.bar.set_postfix(loss=f"{record.loss:.3e}", phase=record.phase, refresh=False)
             self.bar.update(record.step - self.bar.n)
 
     def on_train_end(self, trainer, result):
+        """Complete and close the bar."""
         if self.bar is not None:
             self.bar.update(trainer.step - self.bar.n)
             self.bar.close()
 
     def on_train_error(self, trainer, error):
+        """Close the bar."""
         if self.bar is not None:
             self.bar.close()
 
@@ -121,10 +138,17 @@ class MetricsLogger(Callback):
         self._csv_fields: list[str] | None = None
 
     def on_step_end(self, trainer, record):
+        """Append a row every ``every`` steps."""
         if record.step % self.every:
             return
-        row = {"step": record.step, "phase": record.phase, "lr": record.lr, "loss": record.loss,
-               **{f"loss_{k}": v for k, v in record.terms.items()}, "seconds": record.seconds}
+        row = {
+            "step": record.step,
+            "phase": record.phase,
+            "lr": record.lr,
+            "loss": record.loss,
+            **{f"loss_{k}": v for k, v in record.terms.items()},
+            "seconds": record.seconds,
+        }
         if self.jsonl:
             Path(self.jsonl).parent.mkdir(parents=True, exist_ok=True)
             with open(self.jsonl, "a") as fh:
@@ -147,11 +171,13 @@ class TensorBoardLogger(Callback):
         self.log_dir, self.every, self.writer = log_dir, max(1, every), None
 
     def on_train_begin(self, trainer):
+        """Open the event writer."""
         from torch.utils.tensorboard import SummaryWriter
 
         self.writer = SummaryWriter(self.log_dir)
 
     def on_step_end(self, trainer, record):
+        """Write the loss, its terms and the learning rate every ``every`` steps."""
         if self.writer is None or record.step % self.every:
             return
         self.writer.add_scalar("loss/total", record.loss, record.step)
@@ -160,6 +186,7 @@ class TensorBoardLogger(Callback):
         self.writer.add_scalar("lr", record.lr, record.step)
 
     def on_train_end(self, trainer, result):
+        """Flush and close the event writer."""
         if self.writer is not None:
             self.writer.flush()
             self.writer.close()
@@ -175,6 +202,7 @@ class EarlyStopping(Callback):
         self.best, self.best_step = math.inf, 0
 
     def on_step_end(self, trainer, record):
+        """Track the best loss; request a stop after ``patience`` steps without improvement."""
         if record.loss < self.best * (1 - self.min_delta):
             self.best, self.best_step = record.loss, record.step
         elif record.step - self.best_step >= self.patience:

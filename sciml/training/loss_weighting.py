@@ -13,6 +13,7 @@ values without recompiling. Each balancer is a :class:`~sciml.training.Callback`
   ``ρ ~ Bernoulli(E[ρ])``. A term that decreases more slowly than the others gains weight;
   the weights sum to ``K``. Uses loss values only (no extra gradients).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Sequence
@@ -31,26 +32,37 @@ class LossWeights:
         self.tensors = {k: torch.tensor(float(v), device=device, dtype=dtype) for k, v in initial.items()}
 
     def total(self, terms: dict[str, Tensor]) -> Tensor:
+        """``Σ_k w_k L_k`` (terms without a weight count once)."""
         return sum(self.tensors[k] * v if k in self.tensors else v for k, v in terms.items())  # type: ignore[return-value]
 
     def values(self) -> dict[str, float]:
+        """The current weights as floats."""
         return {k: float(v) for k, v in self.tensors.items()}
 
     def set(self, name: str, value: float) -> None:
+        """Set the weight of ``name`` (in place, so a compiled loss sees it)."""
         self.tensors[name].fill_(float(value))
 
 
 class LearningRateAnnealing(Callback):
     """Every ``every`` steps, rebalance from gradient statistics of ``terms_fn()`` (fresh terms with graphs)."""
 
-    def __init__(self, weights: LossWeights, terms_fn: Callable[[], dict[str, Tensor]], params: Sequence[Tensor],
-                 reference: str = "pde", every: int = 100, alpha: float = 0.9):
+    def __init__(
+        self,
+        weights: LossWeights,
+        terms_fn: Callable[[], dict[str, Tensor]],
+        params: Sequence[Tensor],
+        reference: str = "pde",
+        every: int = 100,
+        alpha: float = 0.9,
+    ):
         if not 0 < alpha <= 1:
             raise ValueError(f"alpha must be in (0, 1], got {alpha}.")
         self.weights, self.terms_fn, self.params = weights, terms_fn, [p for p in params if p.requires_grad]
         self.reference, self.every, self.alpha = reference, max(1, every), alpha
 
     def rebalance(self) -> dict[str, float]:
+        """One update of the weights from the gradient statistics; returns the new weights."""
         terms = self.terms_fn()
         if self.reference not in terms:
             raise ValueError(f"reference term {self.reference!r} is not among the loss terms {sorted(terms)}.")
@@ -69,6 +81,7 @@ class LearningRateAnnealing(Callback):
         return self.weights.values()
 
     def on_step_end(self, trainer, record):
+        """Rebalance every ``every`` first-order steps (never during L-BFGS)."""
         if record.step % self.every == 0 and record.phase != "lbfgs":
             self.rebalance()
 
@@ -76,8 +89,15 @@ class LearningRateAnnealing(Callback):
 class ReLoBRaLo(Callback):
     """Relative loss balancing with random lookback over the named ``terms``."""
 
-    def __init__(self, weights: LossWeights, terms: Sequence[str], alpha: float = 0.999, temperature: float = 0.1,
-                 expected_rho: float = 0.999, seed: int = 0):
+    def __init__(
+        self,
+        weights: LossWeights,
+        terms: Sequence[str],
+        alpha: float = 0.999,
+        temperature: float = 0.1,
+        expected_rho: float = 0.999,
+        seed: int = 0,
+    ):
         self.weights, self.names = weights, list(terms)
         self.alpha, self.tau, self.expected_rho = alpha, temperature, expected_rho
         self.rng = np.random.default_rng(seed)
@@ -90,18 +110,22 @@ class ReLoBRaLo(Callback):
         return len(now) * z / z.sum()
 
     def update(self, losses: dict[str, float]) -> dict[str, float]:
+        """One ReLoBRaLo update from the step's term losses; returns the new weights."""
         now = np.array([losses[k] for k in self.names], dtype=float)
         if self.first is None:
             self.first = self.prev = now
             return self.weights.values()
         lam = np.array([float(self.weights.tensors[k]) for k in self.names])
         rho = float(self.rng.random() < self.expected_rho)
-        new = self.alpha * (rho * lam + (1 - rho) * self._bal(now, self.first)) + (1 - self.alpha) * self._bal(now, self.prev)
+        new = self.alpha * (rho * lam + (1 - rho) * self._bal(now, self.first)) + (1 - self.alpha) * self._bal(
+            now, self.prev
+        )
         for k, v in zip(self.names, new):
             self.weights.set(k, v)
         self.prev = now
         return self.weights.values()
 
     def on_step_end(self, trainer, record):
+        """Update from the step's recorded terms."""
         if all(k in record.terms for k in self.names):
             self.update(record.terms)

@@ -6,6 +6,7 @@ taken spectrally (``periodic=True``) or by second-order central differences (one
 the ends) on a grid of spacing ``1 / n`` along each of the trailing ``dims`` axes.
 All return a 0-d tensor and are differentiable.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,9 @@ def relative_h1(pred: Tensor, target: Tensor, dims: int, periodic: bool = False,
     return (num.sqrt() / (den.sqrt() + eps)).mean()
 
 
-LOSSES = {"relative_l2": lambda p, t, dims, periodic: relative_lp(p, t, 2.0),
-          "relative_l1": lambda p, t, dims, periodic: relative_lp(p, t, 1.0),
-          "relative_h1": lambda p, t, dims, periodic: relative_h1(p, t, dims, periodic),
-          "mse": lambda p, t, dims, periodic: torch.mean((p - t) ** 2)}
+LOSSES = {
+    "relative_l2": lambda p, t, dims, periodic: relative_lp(p, t, 2.0),
+    "relative_l1": lambda p, t, dims, periodic: relative_lp(p, t, 1.0),
+    "relative_h1": lambda p, t, dims, periodic: relative_h1(p, t, dims, periodic),
+    "mse": lambda p, t, dims, periodic: torch.mean((p - t) ** 2),
+}

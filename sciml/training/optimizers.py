@@ -3,6 +3,7 @@
 A training run is a sequence of :class:`Phase` s, e.g. Adam for 10 000 steps then L-BFGS
 for 2 000: the "scheduled switch" of PINN practice (Raissi et al. 2019).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,13 +51,20 @@ class Phase:
 
 
 def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    """The torch optimiser for ``phase`` (fused Adam where available; L-BFGS with strong-Wolfe)."""
     params = list(params)
     if phase.optimizer == "lbfgs":
         return torch.optim.LBFGS(
             # one trainer step = one L-BFGS iteration; max_eval must still allow a full line search
             # (torch's default max_eval = max_iter * 5 // 4 = 1 would freeze the search at t = 0)
-            params, lr=phase.lr, max_iter=1, max_eval=25, history_size=phase.history_size,
-            line_search_fn=phase.line_search, tolerance_grad=1e-12, tolerance_change=1e-12,
+            params,
+            lr=phase.lr,
+            max_iter=1,
+            max_eval=25,
+            history_size=phase.history_size,
+            line_search_fn=phase.line_search,
+            tolerance_grad=1e-12,
+            tolerance_change=1e-12,
         )
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
@@ -67,6 +75,7 @@ def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.
 
 
 def make_scheduler(phase: Phase, optimizer: torch.optim.Optimizer):
+    """The learning-rate scheduler of ``phase`` (``None`` for ``scheduler=none``)."""
     if phase.scheduler == "none":
         return None
     if phase.scheduler == "exponential":

@@ -1,5 +1,6 @@
 """What training reports: one :class:`StepRecord` per step (to callbacks), one :class:`TrainResult` at the end,
 and :class:`TrainerView`, the part of the trainer a callback may use."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

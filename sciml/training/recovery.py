@@ -15,6 +15,7 @@ parameters (for L-BFGS, whose line search only accepts decreases, these are also
 after ``max_total`` failures in one run every later failure ends its phase at once. Each event is
 logged and kept in :attr:`sciml.training.TrainResult.recoveries`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,13 +39,25 @@ class RecoveryPolicy:
 
     def __post_init__(self):
         check_range("max_consecutive", self.max_consecutive, low=0, integer=True, meaning="0 turns recovery off")
-        check_range("max_total", self.max_total, low=self.max_consecutive, integer=True,
-                    meaning="failures one run may absorb, at least max_consecutive")
-        check_range("lr_factor", self.lr_factor, low=0, high=1, low_open=True,
-                    meaning="0.5 halves the learning rate after each recovered Adam step")
+        check_range(
+            "max_total",
+            self.max_total,
+            low=self.max_consecutive,
+            integer=True,
+            meaning="failures one run may absorb, at least max_consecutive",
+        )
+        check_range(
+            "lr_factor",
+            self.lr_factor,
+            low=0,
+            high=1,
+            low_open=True,
+            meaning="0.5 halves the learning rate after each recovered Adam step",
+        )
 
     @property
     def enabled(self) -> bool:
+        """Whether non-finite losses are recovered (``max_consecutive > 0``)."""
         return self.max_consecutive > 0
 
 
@@ -70,11 +83,13 @@ class ParameterSnapshot:
 
     @torch.no_grad()
     def save(self) -> None:
+        """Copy the current values into the snapshot."""
         torch._foreach_copy_(self.copy, [p.detach() for p in self.params])
         self.valid = True
 
     @torch.no_grad()
     def restore(self) -> None:
+        """Copy the snapshot back into the parameters."""
         torch._foreach_copy_([p.detach() for p in self.params], self.copy)
 
 

@@ -11,12 +11,12 @@ the last good step and goes on, as :mod:`sciml.training.recovery` describes; wit
 when no step was ever good, it raises :class:`NonFiniteLossError` naming the step and the last good
 checkpoint. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -26,8 +26,8 @@ from torch import Tensor, nn
 from sciml.checkpoint.store import load_train_state, load_weights, save_checkpoint
 from sciml.runtime.mode import compile_if_graph
 from sciml.training.callbacks import Callback
-from sciml.training.records import StepRecord, TrainResult
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
+from sciml.training.records import StepRecord, TrainResult
 from sciml.training.recovery import NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
 
 log = logging.getLogger("sciml.train")
@@ -94,6 +94,7 @@ class Trainer:
 
     # -- control ----------------------------------------------------------
     def request_stop(self, reason: str) -> None:
+        """Stop after the current step, giving ``reason`` in the result."""
         self._stop = reason
 
     def phase_index_at(self, step: int) -> int:
@@ -140,7 +141,11 @@ class Trainer:
         log.debug("optimiser memory reset at step %d: %s", self.step, reason)
 
     def _fail(self, value: float, phase: Phase) -> NonFiniteLossError:
-        where = f" The last good checkpoint is {self.last_checkpoint}." if self.last_checkpoint else " No checkpoint was saved yet."
+        where = (
+            f" The last good checkpoint is {self.last_checkpoint}."
+            if self.last_checkpoint
+            else " No checkpoint was saved yet."
+        )
         return NonFiniteLossError(
             f"Loss became {value} at step {self.step + 1} ({phase.optimizer}, lr={phase.lr:g}); "
             f"the update was not applied.{where} Lower the learning rate, check the inputs and "
@@ -167,8 +172,10 @@ class Trainer:
             except StopIteration:
                 self._batches = None
                 self.epoch += 1
-        raise ValueError("the training data yielded no batches (is the dataset empty, or batch_size > its size "
-                         "with drop_last=True?).")
+        raise ValueError(
+            "the training data yielded no batches (is the dataset empty, or batch_size > its size "
+            "with drop_last=True?)."
+        )
 
     def _params(self):
         return [p for p in self.model.parameters() if p.requires_grad]
@@ -234,15 +241,21 @@ class Trainer:
                 g["lr"] *= self.recovery.lr_factor
             if self._sched is not None and hasattr(self._sched, "base_lrs"):
                 self._sched.base_lrs = [lr * self.recovery.lr_factor for lr in self._sched.base_lrs]
-            action = (f"restored the last good parameters, cleared the moments and scaled the learning rate by "
-                      f"{self.recovery.lr_factor:g} (now {self._opt.param_groups[0]['lr']:.3g})")
+            action = (
+                f"restored the last good parameters, cleared the moments and scaled the learning rate by "
+                f"{self.recovery.lr_factor:g} (now {self._opt.param_groups[0]['lr']:.3g})"
+            )
         text = f"step {self.step + 1} ({phase.optimizer}): {where} was {fault.value}; {action}"
-        exhausted = (self._consecutive_failures >= self.recovery.max_consecutive
-                     or self._total_failures > self.recovery.max_total)
+        exhausted = (
+            self._consecutive_failures >= self.recovery.max_consecutive
+            or self._total_failures > self.recovery.max_total
+        )
         if exhausted:
             end = sum(p.steps for p in self.phases[: self._phase_index + 1])
-            text += (f". {self._consecutive_failures} failure(s) in a row ({self._total_failures} in this run): the "
-                     f"{phase.optimizer} phase ends early at step {self.step}, keeping the last good parameters")
+            text += (
+                f". {self._consecutive_failures} failure(s) in a row ({self._total_failures} in this run): the "
+                f"{phase.optimizer} phase ends early at step {self.step}, keeping the last good parameters"
+            )
             self.step = end
             self._consecutive_failures = 0
         self.recoveries.append(text)
@@ -301,10 +314,18 @@ class Trainer:
                 cb.on_train_error(self, err)
             if isinstance(err, KeyboardInterrupt) and not isinstance(err, TrainingInterrupted):
                 name = getattr(err, "signal_name", "SIGINT")
-                raise TrainingInterrupted(name, self.step, str(self.last_checkpoint) if self.last_checkpoint else None) from err
+                raise TrainingInterrupted(
+                    name, self.step, str(self.last_checkpoint) if self.last_checkpoint else None
+                ) from err
             raise
-        result = TrainResult(self.step, list(self.history), time.perf_counter() - start, self._stop,
-                             {k: list(v) for k, v in self.term_history.items()}, list(self.recoveries))
+        result = TrainResult(
+            self.step,
+            list(self.history),
+            time.perf_counter() - start,
+            self._stop,
+            {k: list(v) for k, v in self.term_history.items()},
+            list(self.recoveries),
+        )
         for cb in self.callbacks:
             cb.on_train_end(self, result)
         return result
@@ -323,8 +344,8 @@ class Trainer:
         }
 
     def save_checkpoint(self, path: str | Path, metadata: dict[str, Any] | None = None) -> Path:
-        meta = {**(metadata or {}), "step": self.step,
-                "loss": self.history[-1] if self.history else None}
+        """Write weights, metadata and the training state to ``path`` (atomic; see :mod:`sciml.checkpoint`)."""
+        meta = {**(metadata or {}), "step": self.step, "loss": self.history[-1] if self.history else None}
         if meta["loss"] is not None and not math.isfinite(meta["loss"]):
             meta["loss"] = None
         return save_checkpoint(path, self.model, metadata=meta, train_state=self.state_dict())
@@ -342,9 +363,11 @@ class Trainer:
         self.step = int(st["step"])
         if self.step >= self.total_steps:
             where = "the end" if self.step == self.total_steps else "beyond the end"
-            raise ValueError(f"Checkpoint {path} is at step {self.step}, {where} of this run's {self.total_steps} "
-                             "steps: nothing is left to train. Raise the step counts (e.g. optimizer.steps or "
-                             "optimizer.lbfgs_steps) to continue it.")
+            raise ValueError(
+                f"Checkpoint {path} is at step {self.step}, {where} of this run's {self.total_steps} "
+                "steps: nothing is left to train. Raise the step counts (e.g. optimizer.steps or "
+                "optimizer.lbfgs_steps) to continue it."
+            )
         self.history = [float(v) for v in st["history"].tolist()]
         self.term_history = {k: [float(x) for x in v.tolist()] for k, v in st["term_history"].items()}
         torch.set_rng_state(st["torch_rng"])
@@ -358,9 +381,12 @@ class Trainer:
 
 def _check_train_state(st: Any, path, n_phases: int) -> None:
     """Refuse a training state whose fields are missing or out of range (tampered, foreign or corrupt)."""
+
     def bad(field: str, why: str):
-        return ValueError(f"Checkpoint {path}: train_state field {field!r} {why}; the file was tampered with or "
-                          "comes from another program. Resume from another checkpoint.")
+        return ValueError(
+            f"Checkpoint {path}: train_state field {field!r} {why}; the file was tampered with or "
+            "comes from another program. Resume from another checkpoint."
+        )
 
     if not isinstance(st, dict):
         raise bad("<root>", f"is a {type(st).__name__}, not a mapping")
@@ -376,8 +402,9 @@ def _check_train_state(st: Any, path, n_phases: int) -> None:
     hist = st["history"]
     if not isinstance(hist, torch.Tensor) or hist.ndim != 1 or len(hist) > step:
         raise bad("history", f"must be a 1-D tensor of at most step = {step} losses")
-    if not isinstance(st["term_history"], dict) or any(not isinstance(v, torch.Tensor) or v.ndim != 1
-                                                       for v in st["term_history"].values()):
+    if not isinstance(st["term_history"], dict) or any(
+        not isinstance(v, torch.Tensor) or v.ndim != 1 for v in st["term_history"].values()
+    ):
         raise bad("term_history", "must map term names to 1-D tensors")
     rng = st["torch_rng"]
     if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8 or rng.ndim != 1:

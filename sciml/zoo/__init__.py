@@ -16,6 +16,7 @@ The registry is data: ``registry.json`` lists the entries. ``load(name)`` reads 
 unpickled; a tampered or truncated weight file fails its checksum, and a weight file that is not a
 regular file (a link to a device, a pipe) is refused before it is read.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -36,7 +37,7 @@ def _registry() -> dict[str, Any]:
     return json.loads((ROOT / "registry.json").read_text())
 
 
-def list() -> builtins.list[str]:  # noqa: A001 - the API name users expect (sciml.zoo.list())
+def list() -> builtins.list[str]:
     """Names of the shipped entries."""
     return sorted(_registry()["entries"])
 
@@ -49,8 +50,10 @@ def path(name: str) -> Path:
     p = ENTRIES / reg[name]["folder"]
     for f in ("config.yaml", "card.json", "checkpoint/meta.json", "checkpoint/model.safetensors"):
         if not (p / f).exists():
-            raise ZooError(f"zoo entry {name!r} is incomplete: {p / f} is missing. Reinstall the package or retrain "
-                           f"it with scripts/train_zoo.py --only {name}.")
+            raise ZooError(
+                f"zoo entry {name!r} is incomplete: {p / f} is missing. Reinstall the package or retrain "
+                f"it with scripts/train_zoo.py --only {name}."
+            )
     return p
 
 
@@ -83,8 +86,10 @@ def load(name: str, device: str = "cpu"):
     want = card.get("sha256")
     got = sha256(name)
     if want and got != want:
-        raise ZooError(f"zoo entry {name!r}: weights SHA-256 {got[:12]}… does not match the card's "
-                       f"{want[:12]}…; the file was modified or damaged. Reinstall the package.")
+        raise ZooError(
+            f"zoo entry {name!r}: weights SHA-256 {got[:12]}… does not match the card's "
+            f"{want[:12]}…; the file was modified or damaged. Reinstall the package."
+        )
     return load_plugin("sciml.zoo_loaders", card["loader"]).load(name, config(name), path(name), device)
 
 

@@ -7,6 +7,7 @@ in ``meta.json``), stores the evaluation reference (``reference.safetensors``), 
 model through its loader (so the card states what the shipped files give), and writes ``card.json``,
 ``card.md`` and the registry line.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,26 +35,28 @@ def _final_checkpoint(run_dir: Path) -> Path:
 
 def render_card(card: dict) -> str:
     """The card as Markdown for people (``card.md``)."""
-    m = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in card["metrics"].items())
-    return f"""# {card['name']}
+    m = "\n".join(
+        f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in card["metrics"].items()
+    )
+    return f"""# {card["name"]}
 
-{card['problem']}
+{card["problem"]}
 
-- **Equations:** {card['equations']}
-- **Domain:** {card['domain']}
-- **Data / reference:** {card['data']}
-- **Architecture:** {card['architecture']}
-- **Training command:** `{card['training_command']}`
-- **Training time and hardware:** {card['training_seconds']:.0f} s on {card['hardware']}
-- **Weights:** `checkpoint/model.safetensors`, SHA-256 `{card['sha256']}` ({card['size_bytes']} bytes)
-- **Licence:** {card['licence']}
-- **Citation:** {card['citation']}
+- **Equations:** {card["equations"]}
+- **Domain:** {card["domain"]}
+- **Data / reference:** {card["data"]}
+- **Architecture:** {card["architecture"]}
+- **Training command:** `{card["training_command"]}`
+- **Training time and hardware:** {card["training_seconds"]:.0f} s on {card["hardware"]}
+- **Weights:** `checkpoint/model.safetensors`, SHA-256 `{card["sha256"]}` ({card["size_bytes"]} bytes)
+- **Licence:** {card["licence"]}
+- **Citation:** {card["citation"]}
 
-| metric (against {card['metric_reference']}) | value |
+| metric (against {card["metric_reference"]}) | value |
 |---|---|
 {m}
 
-`sciml zoo eval {card['name']}` recomputes these and fails if one is more than 2 % off.
+`sciml zoo eval {card["name"]}` recomputes these and fails if one is more than 2 % off.
 """
 
 
@@ -84,12 +87,21 @@ def package(spec: dict, run_dir: str | Path, device: str = "cpu") -> dict:
     reg["entries"][name] = {"folder": name, "kind": kind}
     atomic_write_text(ROOT / "registry.json", json.dumps(reg, indent=1, sort_keys=True))
     weights = (dest / "checkpoint" / "model.safetensors").read_bytes()
-    card = {k: spec[k] for k in ("problem", "equations", "domain", "data", "architecture", "metric_reference",
-                                 "licence", "citation")}
-    card.update(name=name, kind=kind, loader=kind,
-                training_command=spec["command"], hardware=spec.get("hardware", "2-core x86 CPU, torch 2.13 CPU"),
-                training_seconds=float(run_metrics.get("wall_seconds") or run_metrics.get("train_seconds") or 0.0),
-                sha256=hashlib.sha256(weights).hexdigest(), size_bytes=len(weights), metrics={})
+    card = {
+        k: spec[k]
+        for k in ("problem", "equations", "domain", "data", "architecture", "metric_reference", "licence", "citation")
+    }
+    card.update(
+        name=name,
+        kind=kind,
+        loader=kind,
+        training_command=spec["command"],
+        hardware=spec.get("hardware", "2-core x86 CPU, torch 2.13 CPU"),
+        training_seconds=float(run_metrics.get("wall_seconds") or run_metrics.get("train_seconds") or 0.0),
+        sha256=hashlib.sha256(weights).hexdigest(),
+        size_bytes=len(weights),
+        metrics={},
+    )
     atomic_write_text(dest / "card.json", json.dumps(card, indent=1))
     model = zoo.load(name, device)
     fast = model.evaluate(full=False)

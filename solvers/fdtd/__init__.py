@@ -1,10 +1,28 @@
 """Finite-difference time-domain Maxwell solver (Yee scheme, CPML), differentiable end to end."""
+
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
 from solvers.fdtd.simulation import RunResult, run
 from solvers.fdtd.yee import Coefficients, FDTDState, coefficients, divergence_b, energy, init_state, step
 
-__all__ = ["YeeGrid", "CPMLParameters", "Coefficients", "FDTDState", "coefficients", "init_state", "step", "energy",
-           "divergence_b", "run", "RunResult", "Probe", "DFTMonitor", "Snapshots", "poynting_flux", "resonances",
-           "s_parameters", "reflection_db"]
+__all__ = [
+    "YeeGrid",
+    "CPMLParameters",
+    "Coefficients",
+    "FDTDState",
+    "coefficients",
+    "init_state",
+    "step",
+    "energy",
+    "divergence_b",
+    "run",
+    "RunResult",
+    "Probe",
+    "DFTMonitor",
+    "Snapshots",
+    "poynting_flux",
+    "resonances",
+    "s_parameters",
+    "reflection_db",
+]

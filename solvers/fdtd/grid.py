@@ -10,6 +10,7 @@ Boundaries per axis: ``"pec"`` (tangential E = 0 on both walls, the cavity is ``
 ``"periodic"``, or ``"pml"`` (a CPML of ``pml_cells`` inside the grid, backed by PEC).
 The Courant limit for a uniform grid is ``dt ≤ dx / (c √D)`` with ``D`` the number of non-singleton axes.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,6 +23,9 @@ BOUNDARIES = ("pec", "periodic", "pml")
 
 @dataclass(frozen=True)
 class YeeGrid:
+    """A Yee grid: ``shape`` cells of size ``dx`` (m), boundaries per axis (``pml``, ``pec``, ``periodic``),
+    ``pml_cells`` layers and the time step (``dt``, or ``courant`` × the 3-D limit)."""
+
     shape: tuple[int, int, int]
     dx: float
     boundaries: tuple[str, str, str] = ("pml", "pml", "pml")
@@ -32,8 +36,10 @@ class YeeGrid:
     def __post_init__(self):
         shape = tuple(int(n) for n in self.shape)
         if len(shape) != 3 or min(shape) < 1:
-            raise ValueError(f"grid shape must be three positive cell counts (nx, ny, nz), got {self.shape!r}; "
-                             "use 1 for the unused axes of 1-D and 2-D problems.")
+            raise ValueError(
+                f"grid shape must be three positive cell counts (nx, ny, nz), got {self.shape!r}; "
+                "use 1 for the unused axes of 1-D and 2-D problems."
+            )
         object.__setattr__(self, "shape", shape)
         if not self.dx > 0:
             raise ValueError(f"cell size dx must be positive (metres), got {self.dx}.")
@@ -44,17 +50,22 @@ class YeeGrid:
         object.__setattr__(self, "boundaries", b)
         for n, x, ax in zip(shape, b, "xyz"):
             if x == "pml" and 2 * self.pml_cells >= n:
-                raise ValueError(f"the CPML ({self.pml_cells} cells per side) is thicker than the domain along {ax} "
-                                 f"({n} cells): use at least {2 * self.pml_cells + 1} cells or fewer PML cells.")
+                raise ValueError(
+                    f"the CPML ({self.pml_cells} cells per side) is thicker than the domain along {ax} "
+                    f"({n} cells): use at least {2 * self.pml_cells + 1} cells or fewer PML cells."
+                )
         if not 0 < self.courant <= 1:
             raise ValueError(f"courant must be in (0, 1], got {self.courant}.")
         if self.dt is not None and self.dt > self.max_dt * (1 + 1e-12):
-            raise ValueError(f"dt = {self.dt:.4g} s exceeds the Courant limit {self.max_dt:.4g} s "
-                             f"(dx/(c·sqrt({self.ndim}))); the scheme would blow up. Use dt <= {self.max_dt:.4g} "
-                             "or leave dt unset to get courant·limit.")
+            raise ValueError(
+                f"dt = {self.dt:.4g} s exceeds the Courant limit {self.max_dt:.4g} s "
+                f"(dx/(c·sqrt({self.ndim}))); the scheme would blow up. Use dt <= {self.max_dt:.4g} "
+                "or leave dt unset to get courant·limit."
+            )
 
     @property
     def ndim(self) -> int:
+        """Number of axes with more than one cell."""
         return sum(n > 1 for n in self.shape)
 
     @property
@@ -64,8 +75,10 @@ class YeeGrid:
 
     @property
     def time_step(self) -> float:
+        """The time step in seconds."""
         return float(self.dt) if self.dt is not None else self.courant * self.max_dt
 
     @property
     def cells(self) -> int:
+        """Total number of cells."""
         return self.shape[0] * self.shape[1] * self.shape[2]

@@ -13,6 +13,7 @@ as explicit state and returns them. Frequencies are in Hz, times in seconds.
 DFT amplitudes at two ports into ``S11`` and ``S21``; :func:`resonances` finds spectral peaks of a
 probe signal (windowed FFT, zero padding and parabolic interpolation).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,6 +26,8 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Probe:
+    """Record ``component`` at cell ``position`` every step, as ``result.probes[name]``."""
+
     position: tuple
     component: str = "ez"
     name: str = "probe"
@@ -32,6 +35,8 @@ class Probe:
 
 @dataclass(frozen=True)
 class DFTMonitor:
+    """Running DFT of ``components`` at ``frequencies`` (Hz) over ``region``: ``result.dft[name]``."""
+
     frequencies: tuple
     components: tuple = ("ez",)
     region: tuple = (slice(None), slice(None), slice(None))  # index per axis: int (a plane) or slice
@@ -40,6 +45,8 @@ class DFTMonitor:
 
 @dataclass(frozen=True)
 class Snapshots:
+    """Copies of ``components`` every ``every`` steps: ``result.snapshots[name]``."""
+
     every: int
     components: tuple = ("ez",)
     name: str = "snapshots"
@@ -79,7 +86,9 @@ def resonances(signal, dt: float, fmin: float, fmax: float, count: int = 5, pad:
     spec = np.abs(np.fft.rfft(x, n)) + 1e-300
     f = np.fft.rfftfreq(n, dt)
     logs = np.log(spec)
-    peaks = [i for i in range(1, len(spec) - 1) if spec[i] > spec[i - 1] and spec[i] >= spec[i + 1] and fmin <= f[i] <= fmax]
+    peaks = [
+        i for i in range(1, len(spec) - 1) if spec[i] > spec[i - 1] and spec[i] >= spec[i + 1] and fmin <= f[i] <= fmax
+    ]
     peaks.sort(key=lambda i: -spec[i])
     out = []
     for i in peaks[:count]:

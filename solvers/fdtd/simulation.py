@@ -11,6 +11,7 @@ parameters of the source profiles. ``checkpoint_every=K`` recomputes each chunk 
 backward pass (memory ∝ steps/K instead of steps). ``compile=True`` compiles the chunk with
 ``torch.compile`` (worth it for long runs on big grids).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from solvers.fdtd.yee import Coefficients, FDTDState, init_state, step
 
 @dataclass
 class RunResult:
+    """What :func:`run` returns: the final state and the monitors' records by name."""
+
     state: FDTDState
     probes: dict = field(default_factory=dict)  # name -> [steps]
     dft: dict = field(default_factory=dict)  # name -> {component: [n_freq, *region]}
@@ -33,8 +36,10 @@ class RunResult:
 
 def _check_inside(grid, position, what: str) -> None:
     if len(position) != 3 or any(not 0 <= int(p) < n for p, n in zip(position, grid.shape)):
-        raise ValueError(f"{what} at cell {tuple(position)} is outside the grid {grid.shape}; positions are "
-                         "(i, j, k) cell indices with 0 <= i < nx (k = 0 in 2-D).")
+        raise ValueError(
+            f"{what} at cell {tuple(position)} is outside the grid {grid.shape}; positions are "
+            "(i, j, k) cell indices with 0 <= i < nx (k = 0 in 2-D)."
+        )
 
 
 def validate(co: Coefficients, sources, monitors) -> None:
@@ -75,8 +80,17 @@ def _chunk(co, sources, monitors, k: int):
     return advance
 
 
-def run(co: Coefficients, steps: int, sources=(), monitors=(), state: FDTDState | None = None,
-        checkpoint_every: int = 0, chunk: int = 50, compile: bool = False, progress: bool = False) -> RunResult:
+def run(
+    co: Coefficients,
+    steps: int,
+    sources=(),
+    monitors=(),
+    state: FDTDState | None = None,
+    checkpoint_every: int = 0,
+    chunk: int = 50,
+    compile: bool = False,
+    progress: bool = False,
+) -> RunResult:
     """Advance ``steps`` steps from ``state`` (zero fields by default); see the module docstring."""
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}.")
@@ -129,12 +143,15 @@ def run(co: Coefficients, steps: int, sources=(), monitors=(), state: FDTDState 
     for key, v in accum.items():
         name, c = key.split("/")
         dft.setdefault(name, {})[c] = v
-    out_snaps = {name: {c: (torch.tensor(v) if c == "t" else torch.stack(v)) for c, v in d.items() if len(v)}
-                 for name, d in snaps.items()}
+    out_snaps = {
+        name: {c: (torch.tensor(v) if c == "t" else torch.stack(v)) for c, v in d.items() if len(v)}
+        for name, d in snaps.items()
+    }
     return RunResult(state, {n: torch.cat(v) if v else torch.zeros(0) for n, v in probes.items()}, dft, out_snaps)
 
 
 def probe_signal(result: RunResult, name: str = "probe") -> Tensor:
+    """The recorded time series ``[steps]`` of probe ``name``."""
     return result.probes[name]
 
 

@@ -21,6 +21,7 @@ so the step adds ``M·curl F_inc − curl(M·F_inc)`` (non-zero only next to the
 updates, with ``E_inc`` at step ``n`` and ``H_inc`` at ``n + ½``. Polarisation ``"tm"`` is ``E ∥ ẑ``
 (Ez, Hx, Hy) and ``"te"`` is ``H ∥ ẑ`` (Hz, Ex, Ey).
 """
+
 from __future__ import annotations
 
 import math
@@ -77,9 +78,18 @@ def matched_aux_eps(grid, frequency: float, angle_deg: float, eps_r: float = 1.0
     return (C0 / v1) ** 2
 
 
-def tfsf_plane_wave(grid, box, angle_deg: float, profile, polarization: str = "tm", eps_r: float = 1.0,
-                    name: str = "tfsf", dtype=torch.float32, device="cpu", match_frequency: float | None = None
-                    ) -> TFSFPlaneWave:
+def tfsf_plane_wave(
+    grid,
+    box,
+    angle_deg: float,
+    profile,
+    polarization: str = "tm",
+    eps_r: float = 1.0,
+    name: str = "tfsf",
+    dtype=torch.float32,
+    device="cpu",
+    match_frequency: float | None = None,
+) -> TFSFPlaneWave:
     """Prepare a TFSF plane wave travelling at ``angle_deg`` from +x towards +y, for ``grid`` (2-D, nz = 1).
 
     ``eps_r`` is the (uniform, lossless) background around the box faces. The 1-D grid's permittivity is
@@ -94,9 +104,11 @@ def tfsf_plane_wave(grid, box, angle_deg: float, profile, polarization: str = "t
     (i0, i1), (j0, j1) = box
     margin = [grid.pml_cells if b == "pml" else 0 for b in grid.boundaries[:2]]
     if not (margin[0] < i0 < i1 < nx - 1 - margin[0] and margin[1] < j0 < j1 < ny - 1 - margin[1]):
-        raise ValueError(f"TFSF box {box} must lie strictly inside the grid {grid.shape[:2]} and outside the "
-                         f"CPML ({grid.pml_cells} cells): need {margin[0]} < i0 < i1 < {nx - 1 - margin[0]} and "
-                         f"{margin[1]} < j0 < j1 < {ny - 1 - margin[1]}.")
+        raise ValueError(
+            f"TFSF box {box} must lie strictly inside the grid {grid.shape[:2]} and outside the "
+            f"CPML ({grid.pml_cells} cells): need {margin[0]} < i0 < i1 < {nx - 1 - margin[0]} and "
+            f"{margin[1]} < j0 < j1 < {ny - 1 - margin[1]}."
+        )
     if not eps_r > 0:
         raise ValueError(f"eps_r must be positive, got {eps_r}.")
     phi = math.radians(angle_deg)
@@ -133,10 +145,15 @@ def tfsf_plane_wave(grid, box, angle_deg: float, profile, polarization: str = "t
     ramp = ((m - (length - 40)).clamp(min=0) / 40) ** 3
     sig_e = ramp * 0.8 * 4 * math.sqrt(eps / mu) / dx  # matched graded loss: σ_m/μ = σ_e/ε (no reflection)
     loss = sig_e * dt / (2 * eps)
-    aux = {"ce": ((1 - loss) / (1 + loss)).to(dtype).to(device), "cc_e": (dt / (eps * dx) / (1 + loss)).to(dtype).to(device),
-           "ch": ((1 - loss) / (1 + loss)).to(dtype).to(device), "cc_h": (dt / (mu * dx) / (1 + loss)).to(dtype).to(device)}
-    return TFSFPlaneWave(tuple(map(tuple, box)), float(angle_deg), profile, polarization, float(eps_r), name, masks,
-                         weights, aux, length)
+    aux = {
+        "ce": ((1 - loss) / (1 + loss)).to(dtype).to(device),
+        "cc_e": (dt / (eps * dx) / (1 + loss)).to(dtype).to(device),
+        "ch": ((1 - loss) / (1 + loss)).to(dtype).to(device),
+        "cc_h": (dt / (mu * dx) / (1 + loss)).to(dtype).to(device),
+    }
+    return TFSFPlaneWave(
+        tuple(map(tuple, box)), float(angle_deg), profile, polarization, float(eps_r), name, masks, weights, aux, length
+    )
 
 
 def incident(src: TFSFPlaneWave, aux_field: Tensor, comp: str) -> Tensor:
@@ -145,7 +162,12 @@ def incident(src: TFSFPlaneWave, aux_field: Tensor, comp: str) -> Tensor:
     idx, t, amp = src.weights[comp]
     top = src.length - 1
     p = [aux_field[(idx + o).clamp(0, top)] for o in (-1, 0, 1, 2)]
-    w = (-t * (t - 1) * (t - 2) / 6, (t + 1) * (t - 1) * (t - 2) / 2, -(t + 1) * t * (t - 2) / 2, (t + 1) * t * (t - 1) / 6)
+    w = (
+        -t * (t - 1) * (t - 2) / 6,
+        (t + 1) * (t - 1) * (t - 2) / 2,
+        -(t + 1) * t * (t - 2) / 2,
+        (t + 1) * t * (t - 1) / 6,
+    )
     return amp * (w[0] * p[0] + w[1] * p[1] + w[2] * p[2] + w[3] * p[3])
 
 

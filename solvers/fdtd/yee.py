@@ -8,9 +8,11 @@ inside CPML layers each difference ``D`` becomes ``D/κ + ψ`` with ``ψ ← b �
 auxiliaries ``ψ`` (and ``b, c, κ``) live only on the two layer slabs of their axis (``2L`` cells along it, not ``n``),
 so a CPML adds work and memory traffic in proportion to its volume, not to the grid's.
 A step is a pure function of an explicit :class:`FDTDState` (fields, CPML auxiliaries, dispersive
-currents, TFSF incident lines) and the precomputed :class:`Coefficients`; autograd differentiates through it (ε, σ and source parameters).
+currents, TFSF incident lines) and the precomputed :class:`Coefficients`; autograd differentiates through it
+(ε, σ and source parameters).
 Fields are ``[nx, ny, nz]`` tensors in V/m and A/m.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,10 +25,16 @@ from solvers.fdtd.cpml import CPMLParameters, profile
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.tfsf import TFSFPlaneWave, advance_e, advance_h, incident_fields
 
-E_CURL = {"ex": (("y", "hz", 1.0), ("z", "hy", -1.0)), "ey": (("z", "hx", 1.0), ("x", "hz", -1.0)),
-          "ez": (("x", "hy", 1.0), ("y", "hx", -1.0))}
-H_CURL = {"hx": (("y", "ez", -1.0), ("z", "ey", 1.0)), "hy": (("z", "ex", -1.0), ("x", "ez", 1.0)),
-          "hz": (("x", "ey", -1.0), ("y", "ex", 1.0))}
+E_CURL = {
+    "ex": (("y", "hz", 1.0), ("z", "hy", -1.0)),
+    "ey": (("z", "hx", 1.0), ("x", "hz", -1.0)),
+    "ez": (("x", "hy", 1.0), ("y", "hx", -1.0)),
+}
+H_CURL = {
+    "hx": (("y", "ez", -1.0), ("z", "ey", 1.0)),
+    "hy": (("z", "ex", -1.0), ("x", "ez", 1.0)),
+    "hz": (("x", "ey", -1.0), ("y", "ex", 1.0)),
+}
 AXIS = {"x": 0, "y": 1, "z": 2}
 
 
@@ -80,9 +88,11 @@ def _slabs(v: Tensor, axis: int, cells: int) -> Tensor:
     return torch.cat([v.narrow(axis, 0, cells), v.narrow(axis, n - cells, cells)], axis)
 
 
-def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, device="cpu",
-                 cpml: CPMLParameters = CPMLParameters()) -> Coefficients:
+def coefficients(
+    grid: YeeGrid, materials: Materials, dtype=torch.float32, device="cpu", cpml: CPMLParameters | None = None
+) -> Coefficients:
     """Update coefficients for ``grid`` and ``materials`` (differentiable in the material maps)."""
+    cpml = cpml or CPMLParameters()
     m = materials.tensors(grid.shape, dtype, device)
     dt = grid.time_step
     eps = EPS0 * m["eps_r"]
@@ -90,7 +100,7 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
     loss = m["sigma"] * dt / (2 * eps)
     ca, cb = (1 - loss) / (1 + loss), (dt / eps) / (1 + loss)
     keep = {}
-    for c, (terms) in E_CURL.items():
+    for c in E_CURL:
         k = torch.ones(grid.shape, dtype=dtype, device=device)
         own = {"ex": 0, "ey": 1, "ez": 2}[c]
         touched = False
@@ -132,6 +142,7 @@ def coefficients(grid: YeeGrid, materials: Materials, dtype=torch.float32, devic
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
     """Zero fields, CPML auxiliaries and dispersive currents."""
+
     def z():
         return torch.zeros(co.grid.shape, dtype=dtype, device=device)
 
@@ -254,8 +265,9 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             e = co.ca * f[comp] + co.cb * ce[comp]
             new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
     new = _apply_sources(new, sources, "e", t_e, co.dt)
-    return FDTDState(new, {**state.cpml, **psi_h, **psi_e}, {**state.dispersion, **currents}, {**state.tfsf, **lines},
-                     state.n + 1)
+    return FDTDState(
+        new, {**state.cpml, **psi_h, **psi_e}, {**state.dispersion, **currents}, {**state.tfsf, **lines}, state.n + 1
+    )
 
 
 def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
@@ -281,8 +293,10 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
         elif isinstance(s, DistributedSource):
             f = f + s.pattern * val
         else:
-            raise TypeError(f"unknown source type {type(s).__name__}; use PointSource, PlaneSource, DistributedSource "
-                            "(physics.maxwell) or TFSFPlaneWave (solvers.fdtd.tfsf).")
+            raise TypeError(
+                f"unknown source type {type(s).__name__}; use PointSource, PlaneSource, DistributedSource "
+                "(physics.maxwell) or TFSFPlaneWave (solvers.fdtd.tfsf)."
+            )
         fields[s.component] = f
     return fields
 
@@ -290,7 +304,7 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
 def energy(before: FDTDState, after: FDTDState, co: Coefficients) -> Tensor:
     """The Yee scheme's conserved energy ``½ Σ (ε E^n·E^n + μ H^{n−½}·H^{n+½}) Δx³`` (J, per metre in 2-D/1-D)
     from the states before and after one step."""
-    vol = co.grid.dx ** co.grid.ndim
+    vol = co.grid.dx**co.grid.ndim
     we = sum((co.eps * before.fields[c] ** 2).sum() for c in ("ex", "ey", "ez"))
     wh = sum((co.mu * before.fields[c] * after.fields[c]).sum() for c in ("hx", "hy", "hz"))
     return 0.5 * (we + wh) * vol

@@ -6,6 +6,7 @@ rescaling of positions and box by ``μ = [1 − (β Δt/τ_P)(P₀ − P)]^{1/3}
 and is passed to ``energy_fn(R, box=...)``. Like its thermostat, it relaxes the mean correctly but does not sample
 the NPT ensemble's fluctuations. Dense energies only (no neighbour list) in this version.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -17,8 +18,17 @@ from physics.forcefields.space import wrap
 from solvers.md.integrators.state import MDState, energy_and_forces, positive_mass
 
 
-def berendsen_npt(energy_fn, dt: float, kT: float, target_pressure: float, box, tau_T: float = 0.1,
-                  tau_P: float = 1.0, compressibility: float = 1.0, dof: int | None = None):
+def berendsen_npt(
+    energy_fn,
+    dt: float,
+    kT: float,
+    target_pressure: float,
+    box,
+    tau_T: float = 0.1,
+    tau_P: float = 1.0,
+    compressibility: float = 1.0,
+    dof: int | None = None,
+):
     """``(init, step)`` for Berendsen NPT; ``compressibility`` β in inverse pressure units."""
 
     def init(R, V=None, mass=1.0):

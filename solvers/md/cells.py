@@ -4,6 +4,7 @@ formats use (Allen & Tildesley §5.3).
 Cells are at least ``reach`` wide, so every pair within ``reach`` lies in the same or an adjacent cell
 (27 cells in 3-D, periodic wrap-around). Flat cell index: ``(cx · ny + cy) · nz + cz``.
 """
+
 from __future__ import annotations
 
 import itertools

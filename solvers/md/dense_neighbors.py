@@ -10,12 +10,14 @@ the atoms of its 27 neighbouring cells, ``[N, 27 · cell_capacity]``; those with
 the front of the row by a running count. On CPU this runs in the native kernel
 (:mod:`solvers.md.native`, C++ with OpenMP, one pass over the candidates); elsewhere (GPUs), or without
 a compiler, the candidate filter and packing are plain torch ops (eager: the cell capacity changes
-between builds, and recompiling for each shape cost more than it saved on an H200). Small boxes (fewer than 3 cells per axis) use all ``N − 1`` other atoms as candidates.
+between builds, and recompiling for each shape cost more than it saved on an H200). Small boxes (fewer than 3
+cells per axis) use all ``N − 1`` other atoms as candidates.
 
 Overflow is never silent: ``allocate`` sizes ``M`` as ``capacity_multiplier ×`` the fullest row; an
 ``update`` that finds a fuller row raises :class:`~solvers.md.skin.NeighborListOverflow`
 (call ``allocate`` again). Rebuilds happen when an atom has moved more than ``skin / 2`` (Verlet 1967).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,9 +72,9 @@ def _trim(idx: Tensor, max_count: int) -> Tensor:
 class DenseNeighborFn:
     """Build with ``neighbor_list(box, cutoff, skin, format="dense")``; ``allocate(R)`` and ``update(R, nbrs)``."""
 
-
-    def __init__(self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25,
-                 native: bool = True):
+    def __init__(
+        self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25, native: bool = True
+    ):
         self.box, self.cutoff, self.skin = box, cutoff, skin
         self.native = native
         self.capacity_multiplier = capacity_multiplier
@@ -108,8 +110,13 @@ class DenseNeighborFn:
     def _rows(self, R: Tensor, box: Tensor | None, width: int) -> tuple[Tensor, Tensor]:
         """Rows ``[N, width]`` of the atoms within reach and each row's true count (native kernel on CPU)."""
         reach = self.cutoff + self.skin
-        if (self.native and box is not None and R.device.type == "cpu" and native.cell_grid(box, reach) is not None
-                and native.available()):
+        if (
+            self.native
+            and box is not None
+            and R.device.type == "cpu"
+            and native.cell_grid(box, reach) is not None
+            and native.available()
+        ):
             return native.cell_list(R, box, reach, width)
         with torch.no_grad():
             return _pack(R.detach(), self._candidates(R.detach(), box), box, reach * reach, width)
@@ -122,8 +129,9 @@ class DenseNeighborFn:
             capacity = max(int(max_count * self.capacity_multiplier) + 4, 4)
             if max_count > idx.shape[1]:
                 idx, count = self._rows(R, box, capacity)
-        return DenseNeighborList(_trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity,
-                                 rebuilds)
+        return DenseNeighborList(
+            _trim(idx, max_count), R.detach().clone(), max_count, capacity, max_count > capacity, rebuilds
+        )
 
     def allocate(self, R: Tensor) -> DenseNeighborList:
         """A fresh list whose rows hold ``capacity_multiplier ×`` the fullest row found."""
@@ -135,6 +143,8 @@ class DenseNeighborFn:
             return nbrs
         new = self._build(R, nbrs.capacity, nbrs.rebuilds + 1)
         if new.overflow:
-            raise NeighborListOverflow(f"neighbour list overflow: an atom has {new.max_count} neighbours > row capacity "
-                                       f"{nbrs.capacity}; call allocate(R) again.")
+            raise NeighborListOverflow(
+                f"neighbour list overflow: an atom has {new.max_count} neighbours > row capacity "
+                f"{nbrs.capacity}; call allocate(R) again."
+            )
         return new

@@ -3,6 +3,7 @@
 Both are ``(init, step)`` pairs over :class:`MinState`; :func:`minimize` loops until the largest
 force component is below ``ftol`` (or ``max_steps``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -16,6 +17,8 @@ from solvers.md.integrators.state import energy_and_forces
 
 @dataclass(frozen=True)
 class MinState:
+    """A minimiser's state: positions, forces, energy, and FIRE's velocity, step and mixing."""
+
     R: Tensor
     F: Tensor
     energy: Tensor
@@ -26,6 +29,8 @@ class MinState:
 
 
 def steepest_descent(energy_fn, step_size: float = 1e-3, box=None):
+    """``(init, step)`` moving atoms along the forces by ``step_size`` per step."""
+
     def init(R, **kw):
         e, f = energy_and_forces(energy_fn, R, False, kw)
         return MinState(R, f, e)
@@ -38,8 +43,19 @@ def steepest_descent(energy_fn, step_size: float = 1e-3, box=None):
     return init, step
 
 
-def fire(energy_fn, dt_start: float = 0.005, dt_max: float = 0.05, n_min: int = 5, f_inc: float = 1.1,
-         f_dec: float = 0.5, alpha_start: float = 0.1, f_alpha: float = 0.99, box=None):
+def fire(
+    energy_fn,
+    dt_start: float = 0.005,
+    dt_max: float = 0.05,
+    n_min: int = 5,
+    f_inc: float = 1.1,
+    f_dec: float = 0.5,
+    alpha_start: float = 0.1,
+    f_alpha: float = 0.99,
+    box=None,
+):
+    """``(init, step)`` of FIRE (Bitzek et al. 2006): MD with velocity mixing and an adaptive step."""
+
     def init(R, **kw):
         e, f = energy_and_forces(energy_fn, R, False, kw)
         return MinState(R, f, e, torch.zeros_like(R), dt_start, alpha_start, 0)
@@ -62,6 +78,7 @@ def fire(energy_fn, dt_start: float = 0.005, dt_max: float = 0.05, n_min: int = 
 
 
 def minimize(init, step, R: Tensor, ftol: float = 1e-6, max_steps: int = 10000, **kw) -> tuple[MinState, int]:
+    """Run ``step`` until ``max |F| < ftol``; returns the state and the steps taken."""
     s = init(R, **kw)
     for k in range(max_steps):
         if float(s.F.abs().max()) < ftol:

@@ -4,6 +4,7 @@
 energies). ``format="dense"``: :class:`~solvers.md.dense_neighbors.DenseNeighborFn` (``nbrs.idx [N, M]``,
 the fused fast path). Both rebuild by the Verlet-skin rule of :mod:`solvers.md.skin`.
 """
+
 from __future__ import annotations
 
 from physics.forcefields.space import check_box
@@ -26,8 +27,10 @@ def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: fl
     if not cutoff > 0 or skin < 0:
         raise ValueError(f"need cutoff > 0 and skin >= 0, got cutoff={cutoff}, skin={skin}.")
     if b is not None and float(b.min()) < 2 * (cutoff + skin):
-        raise ValueError(f"cutoff + skin = {cutoff + skin} exceeds half the smallest box edge {float(b.min()) / 2}; "
-                         "minimum-image pairs would be missed. Use a smaller skin or a bigger box.")
+        raise ValueError(
+            f"cutoff + skin = {cutoff + skin} exceeds half the smallest box edge {float(b.min()) / 2}; "
+            "minimum-image pairs would be missed. Use a smaller skin or a bigger box."
+        )
     if format == "dense":
         return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
     return NeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))

@@ -4,6 +4,7 @@
 (minimum image; ``r_max ≤ L/2``). ``msd(unwrapped)`` ``[T]`` from unwrapped positions ``[T, N, 3]``;
 ``diffusion_coefficient(t, msd)`` fits ``MSD = 6 D t`` over the later half (Einstein relation).
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,8 @@ from physics.forcefields.space import displacement
 
 def rdf(frames, box, r_max: float, bins: int = 100, select=None) -> tuple[np.ndarray, np.ndarray]:
     """``(r, g(r))`` at bin centres. ``select = (mask_a, mask_b)`` (bool ``[N]``) gives the partial
-    ``g_ab(r) = ⟨n_b(r) around a⟩ / (ρ_b 4π r² Δr)`` (e.g. Na–Cl), so ``∫ ρ_b g_ab 4π r² dr`` counts b neighbours of an a."""
+    ``g_ab(r) = ⟨n_b(r) around a⟩ / (ρ_b 4π r² Δr)`` (e.g. Na–Cl), so ``∫ ρ_b g_ab 4π r² dr`` counts b
+    neighbours of an a."""
     box = torch.as_tensor(box)
     if r_max > float(box.min()) / 2 + 1e-12:
         raise ValueError(f"r_max={r_max} exceeds half the smallest box edge ({float(box.min()) / 2}).")
@@ -49,11 +51,13 @@ def coordination_number(r: np.ndarray, g: np.ndarray, density_b: float, r_cut: f
 
 
 def msd(unwrapped) -> np.ndarray:
+    """Mean-square displacement ``[T]`` of unwrapped positions ``[T, N, 3]``."""
     X = np.asarray(unwrapped, float)
     return ((X - X[0]) ** 2).sum(-1).mean(-1)
 
 
 def diffusion_coefficient(t, m) -> float:
+    """``D`` from the slope of the MSD's second half: ``MSD = 6 D t``."""
     t, m = np.asarray(t, float), np.asarray(m, float)
     half = len(t) // 2
     slope = np.polyfit(t[half:], m[half:], 1)[0]

@@ -11,6 +11,7 @@ a truncated list; the caller reallocates (``allocate`` again, or
 Candidate pairs come from a cell list (cells at least ``cutoff + skin`` wide, 27 neighbouring
 cells in 3-D) when the box holds at least 3 cells per axis, otherwise from all pairs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -108,6 +109,8 @@ class NeighborFn:
             return nbrs
         new = self._build(R, nbrs.pairs.shape[0], nbrs.rebuilds + 1)
         if new.overflow:
-            raise NeighborListOverflow(f"neighbour list overflow: {new.count} pairs > capacity {nbrs.pairs.shape[0]}; "
-                                       "call allocate(R) again (update_or_reallocate does this for you).")
+            raise NeighborListOverflow(
+                f"neighbour list overflow: {new.count} pairs > capacity {nbrs.pairs.shape[0]}; "
+                "call allocate(R) again (update_or_reallocate does this for you)."
+            )
         return new

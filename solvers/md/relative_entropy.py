@@ -17,6 +17,7 @@ at the parameters that generated the target. :func:`rdf_average` evaluates the i
 :func:`~solvers.md.observables.rdf` (the same on both sides, so binning errors cancel at the fixed point);
 :func:`newton_step` turns the two averages and the model's per-frame derivatives into an update.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,14 @@ import torch
 from torch import Tensor
 
 
-def rdf_average(r: np.ndarray, g: np.ndarray, n_atoms: int, volume: float, f: Callable[[Tensor], Tensor],
-                cutoff: float | None = None) -> Tensor:
+def rdf_average(
+    r: np.ndarray,
+    g: np.ndarray,
+    n_atoms: int,
+    volume: float,
+    f: Callable[[Tensor], Tensor],
+    cutoff: float | None = None,
+) -> Tensor:
     """``(N ρ / 2) Σ_bins g f(r) ΔV_shell`` for a pair quantity ``f(r)`` (tensor-valued, e.g. ``∂φ/∂θ`` ``[..., P]``).
 
     ``r`` are bin centres of width ``r[1] − r[0]``; bins beyond ``cutoff`` are left out.
@@ -53,16 +60,24 @@ def pair_parameter_derivatives(phi: Callable[..., Tensor], theta: Tensor) -> Cal
     return f
 
 
-def newton_step(target_mean: Tensor, model_mean: Tensor, model_frames: Sequence[Tensor] | Tensor, kT: float,
-                damping: float = 1.0, max_relative_step: float = 0.1, theta: Tensor | None = None) -> Tensor:
+def newton_step(
+    target_mean: Tensor,
+    model_mean: Tensor,
+    model_frames: Sequence[Tensor] | Tensor,
+    kT: float,
+    damping: float = 1.0,
+    max_relative_step: float = 0.1,
+    theta: Tensor | None = None,
+) -> Tensor:
     """``Δθ = −damping · H⁻¹ ∂S_rel/∂θ`` with ``H = β² Cov(∂U/∂θ)`` over the model frames ``[F, P]``.
 
     Each component is capped at ``max_relative_step · |θ|`` (trust region) when ``theta`` is given.
     """
     beta = 1.0 / kT
     grad = beta * (target_mean - model_mean)
-    X = torch.as_tensor(torch.stack(list(model_frames)) if not torch.is_tensor(model_frames) else model_frames,
-                        dtype=torch.float64)
+    X = torch.as_tensor(
+        torch.stack(list(model_frames)) if not torch.is_tensor(model_frames) else model_frames, dtype=torch.float64
+    )
     H = beta * beta * torch.cov(X.T).reshape(len(grad), len(grad))
     H = H + 1e-9 * torch.eye(len(grad), dtype=H.dtype) * float(H.diagonal().abs().max())
     step = -damping * torch.linalg.solve(H, grad)

@@ -4,6 +4,7 @@ A list built for ``cutoff + skin`` stays valid until some atom has moved more th
 since the build (Verlet 1967). A rebuild that finds more neighbours than the list's capacity raises
 :class:`NeighborListOverflow`, never truncates; :func:`update_or_reallocate` then allocates anew.
 """
+
 from __future__ import annotations
 
 from torch import Tensor

@@ -10,6 +10,7 @@
 - :func:`from_ase` turns an ``ase.Atoms`` into ``(R, box, masses, symbols)``; :class:`SciMLCalculator`
   wraps one of our energy functions as an ASE calculator (energy, forces, stress).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,6 +21,8 @@ import torch
 
 
 class ExtXYZWriter:
+    """Extended-XYZ trajectory writer (readable by ASE and OVITO): one frame per :meth:`append`."""
+
     def __init__(self, path, symbols, box=None):
         self.path, self.symbols = Path(path), list(symbols)
         self.box = None if box is None else np.asarray(torch.as_tensor(box).detach().cpu(), float)
@@ -27,10 +30,11 @@ class ExtXYZWriter:
         self._f = open(self.path, "w")
 
     def append(self, R, V=None, energy=None, step: int = 0, time: float = 0.0) -> None:
+        """Write one frame of positions ``[N, 3]`` (velocities and energy optional)."""
         R = np.asarray(torch.as_tensor(R).detach().cpu(), float)
         V = None if V is None else np.asarray(torch.as_tensor(V).detach().cpu(), float)
         props = "species:S:1:pos:R:3" + (":vel:R:3" if V is not None else "")
-        head = [f'Properties={props}', f"step={step}", f"time={time:.10g}"]
+        head = [f"Properties={props}", f"step={step}", f"time={time:.10g}"]
         if self.box is not None:
             L = self.box
             head.insert(0, f'Lattice="{L[0]:.10g} 0 0 0 {L[1]:.10g} 0 0 0 {L[2]:.10g}" pbc="T T T"')
@@ -46,6 +50,7 @@ class ExtXYZWriter:
         self._f.flush()
 
     def close(self) -> None:
+        """Close the file."""
         self._f.close()
 
     def __enter__(self):
@@ -56,6 +61,8 @@ class ExtXYZWriter:
 
 
 class H5MDWriter:
+    """H5MD trajectory writer (MDAnalysis, VMD): positions, velocities, energies; ``.partial`` until closed."""
+
     def __init__(self, path, symbols, box=None, creator: str = "sciml"):
         import h5py
 
@@ -82,26 +89,40 @@ class H5MDWriter:
         part.create_dataset("species", data=np.array([names.index(s) for s in symbols], dtype=np.int32))
         part["species"].attrs["names"] = np.array([s.encode() for s in names])
         self.groups = {}
-        for name, shape, where in (("position", (self.n, 3), part), ("velocity", (self.n, 3), part),
-                                   ("potential_energy", (), self.f.require_group("observables"))):
+        for name, shape, where in (
+            ("position", (self.n, 3), part),
+            ("velocity", (self.n, 3), part),
+            ("potential_energy", (), self.f.require_group("observables")),
+        ):
             g = where.create_group(name)
             g.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64)
             g.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64)
-            g.create_dataset("value", shape=(0, *shape), maxshape=(None, *shape), dtype=np.float64,
-                             chunks=(1, *shape) if shape else (256,))
+            g.create_dataset(
+                "value",
+                shape=(0, *shape),
+                maxshape=(None, *shape),
+                dtype=np.float64,
+                chunks=(1, *shape) if shape else (256,),
+            )
             self.groups[name] = g
 
     def append(self, R, V=None, energy=None, step: int = 0, time: float = 0.0) -> None:
+        """Write one frame of positions ``[N, 3]`` (velocities and energy optional)."""
         for name, val in (("position", R), ("velocity", V), ("potential_energy", energy)):
             if val is None:
                 continue
             g = self.groups[name]
             k = g["step"].shape[0]
-            for ds, x in (("step", step), ("time", time), ("value", np.asarray(torch.as_tensor(val).detach().cpu(), float))):
+            for ds, x in (
+                ("step", step),
+                ("time", time),
+                ("value", np.asarray(torch.as_tensor(val).detach().cpu(), float)),
+            ):
                 g[ds].resize(k + 1, axis=0)
                 g[ds][k] = x
 
     def close(self) -> None:
+        """Close the file and rename it from ``.partial`` to its name."""
         if self.f:
             self.f.close()
             self.f = None
@@ -124,11 +145,17 @@ def from_ase(atoms, dtype=torch.float64):
     box = None
     if atoms.pbc.any():
         if not atoms.pbc.all() or np.abs(cell - np.diag(np.diag(cell))).max() > 1e-12:
-            raise ValueError("only fully periodic orthorhombic cells (or no periodicity) are supported; "
-                             f"got pbc={atoms.pbc.tolist()} and cell {cell.tolist()}.")
+            raise ValueError(
+                "only fully periodic orthorhombic cells (or no periodicity) are supported; "
+                f"got pbc={atoms.pbc.tolist()} and cell {cell.tolist()}."
+            )
         box = torch.tensor(np.diag(cell), dtype=dtype)
-    return (torch.tensor(atoms.get_positions(), dtype=dtype), box, torch.tensor(atoms.get_masses(), dtype=dtype),
-            atoms.get_chemical_symbols())
+    return (
+        torch.tensor(atoms.get_positions(), dtype=dtype),
+        box,
+        torch.tensor(atoms.get_masses(), dtype=dtype),
+        atoms.get_chemical_symbols(),
+    )
 
 
 def ase_calculator(energy_fn, box=None):

@@ -7,6 +7,7 @@
    super-resolution errors for FNO where ``operator.superres_strides`` is set), a checkpoint,
    ``loss.png`` and ``prediction.png`` (input, truth, prediction, error).
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,17 @@ from sciml.runs import finish_run, plot_fields, plot_lines, start_run
 from sciml.runtime import resolve_device, seed_everything
 from sciml.training import LossMonitor, MetricsLogger, ProgressBar
 from sciml.training.losses import LOSSES
-from solvers.operators import (TASKS, NormalizedOperator, OperatorTraining, Task, evaluate, fit_normalizer, predict,
-                               rollout_error, train_operator)
+from solvers.operators import (
+    TASKS,
+    NormalizedOperator,
+    OperatorTraining,
+    Task,
+    evaluate,
+    fit_normalizer,
+    predict,
+    rollout_error,
+    train_operator,
+)
 from solvers.operators.deeponet_grid import GridDeepONet
 
 log = logging.getLogger("sciml.run")
@@ -68,8 +78,16 @@ class OperatorSettings:
 
     def __post_init__(self):
         check_choice("task", self.task, TASKS)
-        for key in ("n_train", "n_test", "stride", "window", "sensor_stride", "epochs", "batch_size",
-                    "decay_every_epochs"):
+        for key in (
+            "n_train",
+            "n_test",
+            "stride",
+            "window",
+            "sensor_stride",
+            "epochs",
+            "batch_size",
+            "decay_every_epochs",
+        ):
             check_range(key, getattr(self, key), low=1, integer=True)
         check_range("lr", self.lr, low=0, low_open=True)
         check_range("weight_decay", self.weight_decay, low=0)
@@ -83,6 +101,7 @@ class OperatorSettings:
             check_range("superres_strides[i]", s, low=1, integer=True)
 
     def task_spec(self) -> Task:
+        """The :class:`~solvers.operators.Task` these settings describe."""
         return Task(self.task, stride=self.stride, window=self.window)
 
 
@@ -109,8 +128,9 @@ def run(cfg, out_dir="."):
     ctx = dist_from_config(cfg)
     op = settings(cfg.operator, OperatorSettings)
     if cfg.get("dataset") is None:
-        raise ValueError(f"experiment {cfg.experiment} trains on a dataset; select one with dataset=<name> "
-                         "(configs/dataset/*.yaml).")
+        raise ValueError(
+            f"experiment {cfg.experiment} trains on a dataset; select one with dataset=<name> (configs/dataset/*.yaml)."
+        )
     out, t0 = start_run(cfg, out_dir)
     seed_everything(int(cfg.seed))
     ds_spec = OmegaConf.to_container(cfg.dataset, resolve=True)
@@ -123,8 +143,10 @@ def run(cfg, out_dir="."):
     ds = ShardedDataset(path)
     n_train, n_test = op.n_train, op.n_test
     if n_train + n_test > len(ds):
-        raise ValueError(f"operator.n_train + n_test = {n_train + n_test} exceeds the {len(ds)} samples in {path}; "
-                         "generate more (dataset.samples) or lower the counts.")
+        raise ValueError(
+            f"operator.n_train + n_test = {n_train + n_test} exceeds the {len(ds)} samples in {path}; "
+            "generate more (dataset.samples) or lower the counts."
+        )
     train_ds, test_ds = ds.split([n_train / len(ds), n_test / len(ds)], by="sample", seed=int(cfg.seed))
     task = op.task_spec()
     pointwise = op.pointwise_normalizer
@@ -137,23 +159,51 @@ def run(cfg, out_dir="."):
         x = train_set[0][0][None]
         norms = task.normalizers(ds, pointwise)
     model = build_model(op, x, norms).to(device)
-    training = OperatorTraining(epochs=op.epochs, batch_size=op.batch_size, lr=op.lr, weight_decay=op.weight_decay,
-                                decay_every_epochs=op.decay_every_epochs, gamma=op.gamma, loss=op.loss,
-                                workers=op.workers, seed=int(cfg.seed),
-                                mode=str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode))
-    callbacks = [LossMonitor(int(cfg.trainer.log_every)),
-                 MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every))] if ctx.is_main else []
+    training = OperatorTraining(
+        epochs=op.epochs,
+        batch_size=op.batch_size,
+        lr=op.lr,
+        weight_decay=op.weight_decay,
+        decay_every_epochs=op.decay_every_epochs,
+        gamma=op.gamma,
+        loss=op.loss,
+        workers=op.workers,
+        seed=int(cfg.seed),
+        mode=str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode),
+    )
+    callbacks = (
+        [
+            LossMonitor(int(cfg.trainer.log_every)),
+            MetricsLogger(jsonl=str(out / "metrics.jsonl"), every=int(cfg.trainer.metrics_every)),
+        ]
+        if ctx.is_main
+        else []
+    )
     if cfg.trainer.progress_bar and ctx.is_main:
         callbacks.append(ProgressBar())
-    log.info("%s: %d train pairs %s, %d parameters", cfg.experiment, len(train_set), tuple(x.shape[1:]),
-             count_parameters(model))
+    log.info(
+        "%s: %d train pairs %s, %d parameters",
+        cfg.experiment,
+        len(train_set),
+        tuple(x.shape[1:]),
+        count_parameters(model),
+    )
     res = train_operator(model, train_set, training, task.dims, task.periodic, device, callbacks, distributed=ctx)
     if not ctx.is_main:
         return {}  # evaluation, plots and checkpoints on rank 0 only
-    metrics = {"dataset": str(path), "n_train": n_train, "n_test": n_test, "train_pairs": len(train_set),
-               "resolution": list(x.shape[2:]), "epochs": res.epochs, "steps": res.steps,
-               "train_seconds": res.seconds, "samples_per_second": res.samples_per_second,
-               "parameters": count_parameters(model), "final_train_loss": res.history[-1]}
+    metrics = {
+        "dataset": str(path),
+        "n_train": n_train,
+        "n_test": n_test,
+        "train_pairs": len(train_set),
+        "resolution": list(x.shape[2:]),
+        "epochs": res.epochs,
+        "steps": res.steps,
+        "train_seconds": res.seconds,
+        "samples_per_second": res.samples_per_second,
+        "parameters": count_parameters(model),
+        "final_train_loss": res.history[-1],
+    }
     if task.name == "ns2d":
         traj = task.trajectories(test_ds)
         r = rollout_error(model.cpu(), traj, task.window)
@@ -171,8 +221,15 @@ def run(cfg, out_dir="."):
         _plot_example(out, task, model, xt[:1], yt[:1])
     _plot_loss(out, res.history)
     spec = model.operator.spec() if hasattr(model.operator, "spec") else None
-    save_checkpoint(out / "checkpoints" / "final", model, metadata={"experiment": cfg.experiment, "operator_spec": spec,
-                                                                     "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))}})
+    save_checkpoint(
+        out / "checkpoints" / "final",
+        model,
+        metadata={
+            "experiment": cfg.experiment,
+            "operator_spec": spec,
+            "metrics": {k: v for k, v in metrics.items() if isinstance(v, (int, float))},
+        },
+    )
     log.info("test rel L2 = %.4g", metrics["rel_l2"])
     return finish_run(out, cfg, t0, metrics)
 
@@ -185,14 +242,30 @@ def _plot_loss(out: Path, history: list[float]) -> None:
 def _plot_example(out: Path, task: Task, model, x, y) -> None:
     pred = predict(model, x)
     if task.dims == 2:
-        plot_fields(out / "prediction.png", {"input": x[0, 0].numpy(), "reference": y[0, 0].numpy(),
-                                             "prediction": pred[0, 0].numpy(), "error": (pred - y)[0, 0].numpy()},
-                    extent=[0, 1, 0, 1], cmap="viridis")
+        plot_fields(
+            out / "prediction.png",
+            {
+                "input": x[0, 0].numpy(),
+                "reference": y[0, 0].numpy(),
+                "prediction": pred[0, 0].numpy(),
+                "error": (pred - y)[0, 0].numpy(),
+            },
+            extent=[0, 1, 0, 1],
+            cmap="viridis",
+        )
     else:
         grid = np.linspace(0, 1, x.shape[-1], endpoint=False)
-        plot_lines(out / "prediction.png", grid, {"input u(x,0)": x[0, 0].numpy(), "reference u(x,1)": y[0, 0].numpy(),
-                                                  "FNO u(x,1)": pred[0, 0].numpy()}, "x", "u")
+        plot_lines(
+            out / "prediction.png",
+            grid,
+            {"input u(x,0)": x[0, 0].numpy(), "reference u(x,1)": y[0, 0].numpy(), "FNO u(x,1)": pred[0, 0].numpy()},
+            "x",
+            "u",
+        )
 
 
-EXPERIMENT = Experiment(run=run, nodes={"operator": OperatorSettings},
-                        description="neural operators (FNO, DeepONet, U-Net) on solver-generated HDF5 datasets")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"operator": OperatorSettings},
+    description="neural operators (FNO, DeepONet, U-Net) on solver-generated HDF5 datasets",
+)

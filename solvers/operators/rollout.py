@@ -4,6 +4,7 @@
 Errors therefore accumulate, and :func:`rollout_error` reports the relative L2 of the whole
 predicted trajectory against the reference (Li et al.'s NS metric), plus its growth per step.
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,8 +31,9 @@ def rollout(model: nn.Module, window: Tensor, steps: int) -> Tensor:
 def rollout_error(model: nn.Module, trajectories: Tensor, window: int, batch: int = 16) -> dict[str, object]:
     """Relative L2 of rollouts from the first ``window`` frames over the rest of ``trajectories [n, T, *grid]``."""
     steps = trajectories.shape[1] - window
-    preds = torch.cat([rollout(model, trajectories[i:i + batch, :window], steps)
-                       for i in range(0, trajectories.shape[0], batch)])
+    preds = torch.cat(
+        [rollout(model, trajectories[i : i + batch, :window], steps) for i in range(0, trajectories.shape[0], batch)]
+    )
     truth = trajectories[:, window:]
     per_step = [float(relative_lp(preds[:, k], truth[:, k])) for k in range(steps)]
     return {"rel_l2": float(relative_lp(preds, truth)), "rel_l2_per_step": per_step, "steps": steps}

@@ -8,6 +8,7 @@
 Pairs are held in memory (these datasets are tens of MB) or streamed from the shards with
 DataLoader workers (``in_memory=False``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,15 +38,22 @@ class Task:
 
     @property
     def dims(self) -> int:
+        """Spatial dimensions of the task's fields."""
         return 1 if self.name == "burgers" else 2
 
     @property
     def periodic(self) -> bool:
+        """Whether the fields are periodic (not Darcy's)."""
         return self.name != "darcy"
 
     @property
     def fields(self) -> tuple[str, str]:
-        return {"darcy": ("permeability", "pressure"), "burgers": ("initial", "final"), "ns2d": ("vorticity", "vorticity")}[self.name]
+        """``(input field, target field)`` names in the dataset."""
+        return {
+            "darcy": ("permeability", "pressure"),
+            "burgers": ("initial", "final"),
+            "ns2d": ("vorticity", "vorticity"),
+        }[self.name]
 
     def _sub(self, arr: np.ndarray) -> np.ndarray:
         s = self.stride
@@ -101,7 +109,7 @@ def windows(traj: torch.Tensor, window: int) -> tuple[torch.Tensor, torch.Tensor
     n, t = traj.shape[:2]
     if t <= window:
         raise ValueError(f"trajectories have {t} frames; a window of {window} needs more.")
-    xs = torch.stack([traj[:, i:i + window] for i in range(t - window)], 1)  # [n, k, window, *grid]
+    xs = torch.stack([traj[:, i : i + window] for i in range(t - window)], 1)  # [n, k, window, *grid]
     ys = traj[:, window:, None]  # [n, k, 1, *grid]
     return xs.reshape(-1, *xs.shape[2:]), ys.reshape(-1, *ys.shape[2:])
 

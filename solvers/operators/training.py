@@ -5,6 +5,7 @@ mini-batches for ``epochs`` epochs; the loss is a relative Lp/H¹ error of decod
 ``evaluate`` returns the test relative L2; ``samples_per_second`` is the measured training
 throughput (what ``benchmarks/operators.py`` compares across implementations).
 """
+
 from __future__ import annotations
 
 import math
@@ -44,6 +45,8 @@ class OperatorTraining:
 
 @dataclass
 class OperatorResult:
+    """Steps, epochs, wall time, throughput and the loss history of :func:`train_operator`."""
+
     steps: int
     epochs: int
     seconds: float
@@ -60,8 +63,16 @@ class _EpochSampler(DistributedSampler):
         return it
 
 
-def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining, dims: int, periodic: bool,
-                   device: torch.device | str = "cpu", callbacks: Sequence[Callback] = (), distributed=None) -> OperatorResult:
+def train_operator(
+    model: nn.Module,
+    train: Dataset,
+    settings: OperatorTraining,
+    dims: int,
+    periodic: bool,
+    device: torch.device | str = "cpu",
+    callbacks: Sequence[Callback] = (),
+    distributed=None,
+) -> OperatorResult:
     """Fit ``model`` on ``(x, y)`` pairs of ``train``; returns timing and the loss history.
 
     With a ``distributed`` context each rank reads its share of every epoch (``DistributedSampler``) with
@@ -72,14 +83,29 @@ def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining,
     g = torch.Generator().manual_seed(settings.seed)
     if ctx is not None and ctx.enabled:
         if settings.batch_size % ctx.world_size:
-            raise ValueError(f"operator.batch_size={settings.batch_size} must be a multiple of the world size "
-                             f"{ctx.world_size} (the global batch is split evenly over ranks).")
+            raise ValueError(
+                f"operator.batch_size={settings.batch_size} must be a multiple of the world size "
+                f"{ctx.world_size} (the global batch is split evenly over ranks)."
+            )
         sampler = _EpochSampler(train, ctx.world_size, ctx.rank, shuffle=True, seed=settings.seed, drop_last=True)
-        loader = DataLoader(train, batch_size=settings.batch_size // ctx.world_size, sampler=sampler, drop_last=True,
-                            num_workers=settings.workers, persistent_workers=settings.workers > 0)
+        loader = DataLoader(
+            train,
+            batch_size=settings.batch_size // ctx.world_size,
+            sampler=sampler,
+            drop_last=True,
+            num_workers=settings.workers,
+            persistent_workers=settings.workers > 0,
+        )
     else:
-        loader = DataLoader(train, batch_size=settings.batch_size, shuffle=True, generator=g, drop_last=False,
-                            num_workers=settings.workers, persistent_workers=settings.workers > 0)
+        loader = DataLoader(
+            train,
+            batch_size=settings.batch_size,
+            shuffle=True,
+            generator=g,
+            drop_last=False,
+            num_workers=settings.workers,
+            persistent_workers=settings.workers > 0,
+        )
     per_epoch = len(loader)
     if per_epoch == 0:
         raise ValueError("the training set is empty.")
@@ -92,8 +118,15 @@ def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining,
         loss = loss_of(pred, y, dims, periodic)
         return loss, {settings.loss: loss}
 
-    phase = Phase("adam", steps=settings.epochs * per_epoch, lr=settings.lr, weight_decay=settings.weight_decay,
-                  scheduler="step", step_size=max(1, settings.decay_every_epochs * per_epoch), gamma=settings.gamma)
+    phase = Phase(
+        "adam",
+        steps=settings.epochs * per_epoch,
+        lr=settings.lr,
+        weight_decay=settings.weight_decay,
+        scheduler="step",
+        step_size=max(1, settings.decay_every_epochs * per_epoch),
+        gamma=settings.gamma,
+    )
     trainer = Trainer(loss_fn, model, [phase], callbacks, mode=settings.mode, data=loader, distributed=ctx)
     model.train()
     t0 = time.perf_counter()
@@ -108,14 +141,20 @@ def train_operator(model: nn.Module, train: Dataset, settings: OperatorTraining,
 def predict(model: nn.Module, x: Tensor, batch: int = 50, device: torch.device | str = "cpu") -> Tensor:
     """Batched inference; returns predictions on the CPU."""
     model.eval()
-    return torch.cat([model(x[i:i + batch].to(device)).cpu() for i in range(0, x.shape[0], batch)])
+    return torch.cat([model(x[i : i + batch].to(device)).cpu() for i in range(0, x.shape[0], batch)])
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Tensor, y: Tensor, batch: int = 50, device: torch.device | str = "cpu") -> dict[str, float]:
+def evaluate(
+    model: nn.Module, x: Tensor, y: Tensor, batch: int = 50, device: torch.device | str = "cpu"
+) -> dict[str, float]:
     """Relative L2 (mean over samples) and its spread on a test set."""
     pred = predict(model, x, batch, device)
     b = y.shape[0]
-    per = (torch.linalg.vector_norm((pred - y).reshape(b, -1), dim=1) / torch.linalg.vector_norm(y.reshape(b, -1), dim=1))
-    return {"rel_l2": float(relative_lp(pred, y)), "rel_l2_median": float(per.median()), "rel_l2_max": float(per.max()),
-            "samples": b}
+    per = torch.linalg.vector_norm((pred - y).reshape(b, -1), dim=1) / torch.linalg.vector_norm(y.reshape(b, -1), dim=1)
+    return {
+        "rel_l2": float(relative_lp(pred, y)),
+        "rel_l2_median": float(per.median()),
+        "rel_l2_max": float(per.max()),
+        "samples": b,
+    }

@@ -4,6 +4,7 @@
 ``operator`` settings and its normaliser shapes, weights loaded. ``evaluate(full=False)`` uses the
 stored test subset; ``full=True`` regenerates (or reuses) the dataset and scores the whole test split.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,8 +40,11 @@ class ZooOperator:
             m = evaluate(self.model, s["inputs"], s["targets"], device=self.device)
             return {"rel_l2_subset": m["rel_l2"]}
         x, y = test_pairs(self.cfg)
-        return {"one_step_rel_l2" if self.cfg.operator.task == "ns2d" else "rel_l2":
-                evaluate(self.model, x, y, device=self.device)["rel_l2"]}
+        return {
+            "one_step_rel_l2" if self.cfg.operator.task == "ns2d" else "rel_l2": evaluate(
+                self.model, x, y, device=self.device
+            )["rel_l2"]
+        }
 
 
 def load(name: str, cfg, folder: Path, device: str = "cpu") -> ZooOperator:
@@ -50,8 +54,10 @@ def load(name: str, cfg, folder: Path, device: str = "cpu") -> ZooOperator:
     folder = Path(folder)
     with safe_open(str(folder / "checkpoint" / "model.safetensors"), "pt") as f:
         shape = {k: f.get_slice(k).get_shape() for k in f.keys() if "normalizer" in k}
-    norms = [GaussianNormalizer(torch.zeros(shape[f"{w}_normalizer.mean"]), torch.ones(shape[f"{w}_normalizer.std"]))
-             for w in ("input", "output")]
+    norms = [
+        GaussianNormalizer(torch.zeros(shape[f"{w}_normalizer.mean"]), torch.ones(shape[f"{w}_normalizer.std"]))
+        for w in ("input", "output")
+    ]
     example = load_file(str(folder / "reference.safetensors"))["inputs"][:1]
     model = build_model(settings(cfg.operator, OperatorSettings), example, norms)
     load_weights(folder / "checkpoint", model)

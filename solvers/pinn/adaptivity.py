@@ -11,6 +11,7 @@
   gradient *ascent* ``λ ← λ + η ∂L/∂λ`` (``∂L/∂λ_j = r_j²/N``), so the points with the largest
   residuals gain weight.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,6 +44,7 @@ class SelfAdaptiveWeights(Callback):
         self.weights, self.lr = weights, lr
 
     def on_step_end(self, trainer, record):
+        """Ascend the point weights along their gradient after a first-order step; clear it after every step."""
         g = self.weights.grad
         if g is not None:
             if record.phase != "lbfgs":

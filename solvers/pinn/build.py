@@ -6,6 +6,7 @@
 inverse run's observations and unknowns. ``predictor_from_checkpoint`` rebuilds a trained field
 from the network spec saved in a checkpoint (``network.spec()``), without drawing training points.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,15 +41,31 @@ def phases_from_config(opt: dict) -> list[Phase]:
     name = opt["name"]
     phases = []
     if name in ("adam", "adamw", "adam_lbfgs") and int(opt["steps"]) > 0:
-        phases.append(Phase(optimizer="adamw" if name == "adamw" else "adam", steps=int(opt["steps"]),
-                            lr=float(opt["lr"]), weight_decay=float(opt["weight_decay"]), scheduler=opt["scheduler"],
-                            gamma=float(opt["gamma"]), step_size=int(opt["step_size"]), eta_min=float(opt["eta_min"])))
+        phases.append(
+            Phase(
+                optimizer="adamw" if name == "adamw" else "adam",
+                steps=int(opt["steps"]),
+                lr=float(opt["lr"]),
+                weight_decay=float(opt["weight_decay"]),
+                scheduler=opt["scheduler"],
+                gamma=float(opt["gamma"]),
+                step_size=int(opt["step_size"]),
+                eta_min=float(opt["eta_min"]),
+            )
+        )
     if name in ("lbfgs", "adam_lbfgs") and int(opt["lbfgs_steps"]) > 0:
-        phases.append(Phase(optimizer="lbfgs", steps=int(opt["lbfgs_steps"]), lr=float(opt["lbfgs_lr"]),
-                            history_size=int(opt["history_size"])))
+        phases.append(
+            Phase(
+                optimizer="lbfgs",
+                steps=int(opt["lbfgs_steps"]),
+                lr=float(opt["lbfgs_lr"]),
+                history_size=int(opt["history_size"]),
+            )
+        )
     if not phases:
-        raise ValueError(f"optimizer={name} with these settings has no steps to run; set optimizer.steps or "
-                         "optimizer.lbfgs_steps.")
+        raise ValueError(
+            f"optimizer={name} with these settings has no steps to run; set optimizer.steps or optimizer.lbfgs_steps."
+        )
     return phases
 
 
@@ -60,22 +77,37 @@ def problem_and_geometry(cfg) -> tuple[Any, Any]:
 def solver_from_config(cfg: DictConfig, distributed=None) -> PINNSolver:
     """A :class:`PINNSolver` for a composed experiment config."""
     problem, geometry = problem_and_geometry(cfg)
-    network = build_network(field_network_spec(plain(cfg.model), problem.input_names, problem.output_names,
-                                               getattr(geometry, "bounds", None)))
+    network = build_network(
+        field_network_spec(
+            plain(cfg.model), problem.input_names, problem.output_names, getattr(geometry, "bounds", None)
+        )
+    )
     observations, unknowns = None, {}
     if cfg.get("inverse") is not None:
         inverse = settings(cfg.inverse, InverseSettings)
         path = ensure_observations(inverse)
         observations = load_observations(path, problem.input_names, inverse.outputs or problem.output_names)
-        unknowns = {k: {"initial": v["initial"], "positive": v.get("positive", True)}
-                    for k, v in inverse.unknowns.items()}
+        unknowns = {
+            k: {"initial": v["initial"], "positive": v.get("positive", True)} for k, v in inverse.unknowns.items()
+        }
     return PINNSolver(
-        problem=problem, geometry=geometry, network=network, phases=phases_from_config(plain(cfg.optimizer)),
-        sampling=settings(cfg.get("sampling"), Sampling), methods=settings(cfg.get("methods"), PINNMethods),
-        engine=str(plain(cfg.derivatives)), mode=str(plain(cfg.mode)), device=str(plain(cfg.device)),
-        dtype=str(plain(cfg.dtype)), hard_constraints=bool(cfg.hard_constraints),
-        loss_weights=dict(plain(cfg.loss_weights) or {}), observations=observations, unknowns=unknowns,
-        distributed=distributed, recovery=settings(cfg.trainer.recovery, RecoveryPolicy))
+        problem=problem,
+        geometry=geometry,
+        network=network,
+        phases=phases_from_config(plain(cfg.optimizer)),
+        sampling=settings(cfg.get("sampling"), Sampling),
+        methods=settings(cfg.get("methods"), PINNMethods),
+        engine=str(plain(cfg.derivatives)),
+        mode=str(plain(cfg.mode)),
+        device=str(plain(cfg.device)),
+        dtype=str(plain(cfg.dtype)),
+        hard_constraints=bool(cfg.hard_constraints),
+        loss_weights=dict(plain(cfg.loss_weights) or {}),
+        observations=observations,
+        unknowns=unknowns,
+        distributed=distributed,
+        recovery=settings(cfg.trainer.recovery, RecoveryPolicy),
+    )
 
 
 def predictor_from_checkpoint(cfg, checkpoint: str | Path, device: str = "cpu") -> FieldPredictor:
@@ -83,12 +115,15 @@ def predictor_from_checkpoint(cfg, checkpoint: str | Path, device: str = "cpu") 
     loaded, inside the problem's hard-constraint transform (problem and geometry from ``cfg``)."""
     meta = json.loads((Path(checkpoint) / "meta.json").read_text())
     if "network" not in meta:
-        raise ValueError(f"checkpoint {checkpoint} holds no network spec (meta.json has no 'network'); it was not "
-                         "written by a PINN run.")
+        raise ValueError(
+            f"checkpoint {checkpoint} holds no network spec (meta.json has no 'network'); it was not "
+            "written by a PINN run."
+        )
     problem, geometry = problem_and_geometry(cfg)
     dev = "gpu" if str(device).startswith("cuda") else str(device)
-    predictor = predictor_from_spec(meta["network"], problem, geometry, bool(cfg.hard_constraints), dev,
-                                    str(plain(cfg.dtype)))
+    predictor = predictor_from_spec(
+        meta["network"], problem, geometry, bool(cfg.hard_constraints), dev, str(plain(cfg.dtype))
+    )
     load_weights(checkpoint, predictor.network)
     return predictor
 

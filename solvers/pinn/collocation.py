@@ -11,6 +11,7 @@
 - :class:`ResidualAdaptiveRefinement`: RAR (Lu, Meng, Mao & Karniadakis 2021): every ``every`` steps add
   the ``add`` worst of ``candidates`` random interior points.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,14 +69,17 @@ class CollocationPoints:
 def sample_points(geometry, sampling: Sampling, device, dtype, seed: int, problem=None) -> CollocationPoints:
     """Draw collocation points from ``geometry`` (a :class:`~sciml.geometry.SpaceTime` or a shape); with
     ``sampling.n_focus > 0`` also ``problem.sample_focus(n_focus, geometry, seed)``, appended to the interior."""
+
     def as_t(a):
         return torch.as_tensor(np.asarray(a), dtype=dtype, device=device)
 
     interior = as_t(geometry.sample_interior(sampling.n_interior, sampling.method, seed))
     if sampling.n_focus > 0:
         if not hasattr(problem, "sample_focus"):
-            raise ValueError(f"sampling.n_focus={sampling.n_focus} asks the problem for focus points, but {problem!r} "
-                             "has no sample_focus(n, geometry, seed); set sampling.n_focus=0.")
+            raise ValueError(
+                f"sampling.n_focus={sampling.n_focus} asks the problem for focus points, but {problem!r} "
+                "has no sample_focus(n, geometry, seed); set sampling.n_focus=0."
+            )
         interior = torch.cat([interior, as_t(problem.sample_focus(sampling.n_focus, geometry, seed + 3))])
     boundary = normals = initial = None
     if sampling.n_boundary > 0:
@@ -115,10 +119,12 @@ def check_memory(n_points: int, network, n_inputs: int, device: torch.device, dt
     need = n_points * width * (depth + 1) * (1 + 2 * n_inputs) * itemsize * 4
     have = available_memory_bytes(device)
     if have is not None and need > have:
-        raise MemoryError(f"sampling.n_interior = {n_points} collocation points need about {need / 2**30:.1f} GiB for "
-                          f"one loss evaluation (width {width}, depth {depth}, {n_inputs} inputs), but only "
-                          f"{have / 2**30:.1f} GiB is available on {device}. Lower sampling.n_interior (tens of "
-                          "thousands are typical) or use a smaller network.")
+        raise MemoryError(
+            f"sampling.n_interior = {n_points} collocation points need about {need / 2**30:.1f} GiB for "
+            f"one loss evaluation (width {width}, depth {depth}, {n_inputs} inputs), but only "
+            f"{have / 2**30:.1f} GiB is available on {device}. Lower sampling.n_interior (tens of "
+            "thousands are typical) or use a smaller network."
+        )
 
 
 class CollocationSet:
@@ -132,15 +138,18 @@ class CollocationSet:
         self.problem, self.distributed = problem, distributed or SINGLE
         pts = sample_points(geometry, sampling, device, dtype, sampling.seed, problem)
         ctx = self.distributed
-        self.points = CollocationPoints(shard_rows(pts.interior, ctx, "interior points (sampling.n_interior)"),
-                                        shard_rows(pts.boundary, ctx, "boundary points (sampling.n_boundary)"),
-                                        shard_rows(pts.normals, ctx, "boundary normals"),
-                                        shard_rows(pts.initial, ctx, "initial points (sampling.n_initial)"))
+        self.points = CollocationPoints(
+            shard_rows(pts.interior, ctx, "interior points (sampling.n_interior)"),
+            shard_rows(pts.boundary, ctx, "boundary points (sampling.n_boundary)"),
+            shard_rows(pts.normals, ctx, "boundary normals"),
+            shard_rows(pts.initial, ctx, "initial points (sampling.n_initial)"),
+        )
 
     def redraw_interior(self, step: int) -> None:
         """Redraw the interior points as a run does after ``step`` (in place, so a compiled loss keeps working)."""
-        new = sample_points(self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * step,
-                            self.problem)
+        new = sample_points(
+            self.geometry, self.sampling, self.device, self.dtype, self.sampling.seed + 1000 * step, self.problem
+        )
         self.points.interior.copy_(shard_rows(new.interior, self.distributed, "interior points"))
 
     def add_interior(self, new: Tensor) -> None:
@@ -167,6 +176,7 @@ class Resampler(Callback):
         self.collocation, self.period = collocation, period
 
     def on_step_end(self, trainer, record):
+        """Redraw after every ``period``-th step, unless the next step is L-BFGS's."""
         if record.step % self.period == 0 and resample_step(trainer, record.step, self.period) == record.step:
             self.collocation.redraw_interior(record.step)
 
@@ -178,8 +188,14 @@ class ResidualAdaptiveRefinement(Callback):
     the refinement changes the objective, so it also clears the optimiser's curvature memory.
     """
 
-    def __init__(self, collocation: CollocationSet, residual_magnitude: Callable[[Tensor], Tensor], every: int,
-                 candidates: int = 10000, add: int = 100):
+    def __init__(
+        self,
+        collocation: CollocationSet,
+        residual_magnitude: Callable[[Tensor], Tensor],
+        every: int,
+        candidates: int = 10000,
+        add: int = 100,
+    ):
         if add > candidates:
             raise ValueError(f"RAR adds {add} points but draws only {candidates} candidates.")
         self.collocation, self.residual_magnitude = collocation, residual_magnitude
@@ -189,8 +205,11 @@ class ResidualAdaptiveRefinement(Callback):
     def refine(self, step: int) -> Tensor:
         """Draw the candidates of ``step``, add the worst ``add`` of them; returns the added points ``[add, D]``."""
         c = self.collocation
-        cand = torch.as_tensor(c.geometry.sample_interior(self.candidates, "random", c.sampling.seed + 7919 * step),
-                               dtype=c.dtype, device=c.device)
+        cand = torch.as_tensor(
+            c.geometry.sample_interior(self.candidates, "random", c.sampling.seed + 7919 * step),
+            dtype=c.dtype,
+            device=c.device,
+        )
         worst = torch.topk(self.residual_magnitude(cand), self.add).indices
         new = cand[worst]
         c.add_interior(new)
@@ -198,6 +217,7 @@ class ResidualAdaptiveRefinement(Callback):
         return new
 
     def on_step_end(self, trainer, record):
+        """Refine every ``every`` steps (and clear L-BFGS memory in an L-BFGS phase)."""
         if record.step % self.every == 0 and record.step < trainer.total_steps:
             self.refine(record.step)
             phase = trainer.current_phase
@@ -205,5 +225,15 @@ class ResidualAdaptiveRefinement(Callback):
                 trainer.reset_optimizer_memory("RAR added collocation points")
 
 
-__all__ = ["Sampling", "SAMPLING_METHODS", "CollocationPoints", "sample_points", "CollocationSet", "resample_step",
-           "Resampler", "ResidualAdaptiveRefinement", "check_memory", "available_memory_bytes"]
+__all__ = [
+    "Sampling",
+    "SAMPLING_METHODS",
+    "CollocationPoints",
+    "sample_points",
+    "CollocationSet",
+    "resample_step",
+    "Resampler",
+    "ResidualAdaptiveRefinement",
+    "check_memory",
+    "available_memory_bytes",
+]

@@ -4,6 +4,7 @@ Writes into the current (Hydra output) directory: ``config.yaml`` (resolved), ``
 ``metrics.jsonl``/``metrics.csv``, TensorBoard events under ``tb/``, ``loss.png``,
 ``solution.png`` and, only after a successful evaluation, ``metrics.json``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,15 @@ from sciml.plugins import Experiment
 from sciml.runs import finish_run
 from sciml.runs.resume import latest_checkpoint
 from sciml.runtime import seed_everything, set_deterministic
-from sciml.training import (CheckpointConfig, EarlyStopping, LossMonitor, MetricsLogger, ModelCheckpoint,
-                            ProgressBar, RecoveryPolicy, TensorBoardLogger)
+from sciml.training import (
+    CheckpointConfig,
+    EarlyStopping,
+    LossMonitor,
+    MetricsLogger,
+    ModelCheckpoint,
+    ProgressBar,
+    TensorBoardLogger,
+)
 from solvers.pinn.build import plain, solver_from_config
 from solvers.pinn.collocation import Sampling
 from solvers.pinn.inverse import InverseSettings
@@ -52,13 +60,25 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     ck = tr["checkpoint"]
     ckpt_dir = str(out / ck["directory"])
     spec = solver.network.spec() if hasattr(solver.network, "spec") else None  # rebuilds the network (zoo, resume)
-    meta = {"network": spec, "dtype": plain(cfg.dtype), "experiment": cfg.experiment,
-            "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)}
-    callbacks = [
-        ModelCheckpoint(CheckpointConfig(ck["save_checkpoint_steps"], ck["keep_checkpoint_max"], ck["prefix"], ckpt_dir), meta),
-        LossMonitor(tr["log_every"]),
-        MetricsLogger(jsonl=str(out / "metrics.jsonl"), csv_path=str(out / "metrics.csv"), every=tr["metrics_every"]),
-    ] if ctx.is_main else []  # logging, checkpoints and plots on rank 0 only
+    meta = {
+        "network": spec,
+        "dtype": plain(cfg.dtype),
+        "experiment": cfg.experiment,
+        "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+    }
+    callbacks = (
+        [
+            ModelCheckpoint(
+                CheckpointConfig(ck["save_checkpoint_steps"], ck["keep_checkpoint_max"], ck["prefix"], ckpt_dir), meta
+            ),
+            LossMonitor(tr["log_every"]),
+            MetricsLogger(
+                jsonl=str(out / "metrics.jsonl"), csv_path=str(out / "metrics.csv"), every=tr["metrics_every"]
+            ),
+        ]
+        if ctx.is_main
+        else []
+    )  # logging, checkpoints and plots on rank 0 only
     if tr["progress_bar"] and ctx.is_main:
         callbacks.append(ProgressBar())
     if tr["tensorboard"] and ctx.is_main:
@@ -104,8 +124,9 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     if len(result.history) < result.steps:
         metrics["steps_completed"] = len(result.history)
     if result.recoveries:
-        log.warning("training recovered from %d non-finite loss(es); see 'recoveries' in metrics.json.",
-                    len(result.recoveries))
+        log.warning(
+            "training recovered from %d non-finite loss(es); see 'recoveries' in metrics.json.", len(result.recoveries)
+        )
     if solver.unknown_params is not None:
         found = solver.identified()
         truth = {k: v.get("true_value") for k, v in plain(cfg.inverse)["unknowns"].items()}
@@ -131,6 +152,8 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
     return finish_run(out, cfg, t_start, metrics)
 
 
-EXPERIMENT = Experiment(run=run_experiment,
-                        nodes={"sampling": Sampling, "methods": PINNMethods, "inverse": InverseSettings},
-                        description="physics-informed neural network: forward and inverse PDE problems")
+EXPERIMENT = Experiment(
+    run=run_experiment,
+    nodes={"sampling": Sampling, "methods": PINNMethods, "inverse": InverseSettings},
+    description="physics-informed neural network: forward and inverse PDE problems",
+)

@@ -7,13 +7,14 @@ data term ``mean((u(x_obs) − u_obs)²)`` joins the PDE residual, and each unkn
 file (missing columns, NaNs, no rows) are reported with the file, column and row before
 training starts.
 """
+
 from __future__ import annotations
 
 import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -29,7 +30,7 @@ class Observations:
     outputs: tuple[str, ...]
     source: str = ""
 
-    def to(self, problem, device, dtype) -> "Observations":
+    def to(self, problem, device, dtype) -> Observations:
         """These observations on ``device``/``dtype``, checked against ``problem``'s output names."""
         bad = [o for o in self.outputs if o not in problem.output_names]
         if bad:
@@ -37,8 +38,9 @@ class Observations:
         return Observations(self.x.to(device, dtype), self.y.to(device, dtype), self.outputs, self.source)
 
 
-def load_observations(path: str | os.PathLike, inputs: Sequence[str], outputs: Sequence[str], device=None,
-                      dtype=torch.float32) -> Observations:
+def load_observations(
+    path: str | os.PathLike, inputs: Sequence[str], outputs: Sequence[str], device=None, dtype=torch.float32
+) -> Observations:
     """Read ``inputs`` + ``outputs`` columns from a ``.csv`` or ``.h5``/``.hdf5`` file."""
     path = Path(path)
     if not path.exists():
@@ -56,14 +58,18 @@ def load_observations(path: str | os.PathLike, inputs: Sequence[str], outputs: S
         import h5py
 
         with h5py.File(path, "r") as f:
-            cols = {k: np.asarray(f[k][()], dtype=float).reshape(-1) for k in f.keys() if isinstance(f[k], h5py.Dataset)}
+            cols = {
+                k: np.asarray(f[k][()], dtype=float).reshape(-1) for k in f.keys() if isinstance(f[k], h5py.Dataset)
+            }
     else:
         raise ValueError(f"observation file {path}: unsupported type {path.suffix!r}; use .csv or .h5.")
     need = list(inputs) + list(outputs)
     missing = [c for c in need if c not in cols]
     if missing:
-        raise ValueError(f"observation file {path} lacks columns {missing}; it has {sorted(cols)}, and this problem "
-                         f"needs inputs {list(inputs)} and outputs {list(outputs)}.")
+        raise ValueError(
+            f"observation file {path} lacks columns {missing}; it has {sorted(cols)}, and this problem "
+            f"needs inputs {list(inputs)} and outputs {list(outputs)}."
+        )
     n = {len(cols[c]) for c in need}
     if len(n) != 1:
         raise ValueError(f"observation file {path}: columns have different lengths {sorted(n)}.")
@@ -72,9 +78,11 @@ def load_observations(path: str | os.PathLike, inputs: Sequence[str], outputs: S
     for c in need:
         bad = np.nonzero(~np.isfinite(cols[c]))[0]
         if len(bad):
-            raise ValueError(f"observation file {path}: column {c!r} has NaN/Inf at row {int(bad[0]) + 1} "
-                             f"({len(bad)} bad values). Remove or fill those rows.")
-    as_t = lambda names: torch.as_tensor(np.stack([cols[c] for c in names], 1), dtype=dtype, device=device)  # noqa: E731
+            raise ValueError(
+                f"observation file {path}: column {c!r} has NaN/Inf at row {int(bad[0]) + 1} "
+                f"({len(bad)} bad values). Remove or fill those rows."
+            )
+    as_t = lambda names: torch.as_tensor(np.stack([cols[c] for c in names], 1), dtype=dtype, device=device)
     return Observations(as_t(inputs), as_t(outputs), tuple(outputs), str(path))
 
 
@@ -92,6 +100,7 @@ class Unknowns(nn.Module):
             self.raw[name] = nn.Parameter(torch.tensor(math.log(init) if self.positive[name] else init))
 
     def values(self) -> dict[str, Tensor]:
+        """Current coefficient values by name (``exp(θ)`` for positive ones)."""
         return {k: (p.exp() if self.positive[k] else p) for k, p in self.raw.items()}
 
 
@@ -116,27 +125,32 @@ class InverseSettings:
     """
 
     unknowns: dict = field(default_factory=dict)
-    observations: Optional[str] = None
-    default_observations: Optional[str] = None
+    observations: str | None = None
+    default_observations: str | None = None
     generate_if_missing: bool = False
-    generator: Optional[dict] = None
-    outputs: Optional[tuple[str, ...]] = None
+    generator: dict | None = None
+    outputs: tuple[str, ...] | None = None
 
     def __post_init__(self):
         for name, spec in self.unknowns.items():
             if not isinstance(spec, dict) or "initial" not in spec:
-                raise ValueError(f"unknowns.{name} must be {{initial: value, positive: true|false, true_value: ...}}, "
-                                 f"got {spec!r}.")
+                raise ValueError(
+                    f"unknowns.{name} must be {{initial: value, positive: true|false, true_value: ...}}, got {spec!r}."
+                )
             extra = set(spec) - {"initial", "positive", "true_value"}
             if extra:
-                raise ValueError(f"unknowns.{name} has unknown keys {sorted(extra)}; valid: initial, positive, "
-                                 "true_value.")
+                raise ValueError(
+                    f"unknowns.{name} has unknown keys {sorted(extra)}; valid: initial, positive, true_value."
+                )
         if self.observations is None and self.default_observations is None:
-            raise ValueError("inverse.observations names no file (and there is no default_observations); set "
-                             "inverse.observations=PATH to a CSV or HDF5 file of the observed columns.")
+            raise ValueError(
+                "inverse.observations names no file (and there is no default_observations); set "
+                "inverse.observations=PATH to a CSV or HDF5 file of the observed columns."
+            )
         if self.generator is not None and "_target_" not in self.generator:
-            raise ValueError(f"inverse.generator needs a _target_ naming a registered observation generator, got "
-                             f"{self.generator!r}.")
+            raise ValueError(
+                f"inverse.generator needs a _target_ naming a registered observation generator, got {self.generator!r}."
+            )
 
 
 def ensure_observations(spec: InverseSettings) -> Path:
@@ -149,8 +163,10 @@ def ensure_observations(spec: InverseSettings) -> Path:
         return path
     allowed = spec.observations is None or spec.generate_if_missing
     if not allowed:
-        raise FileNotFoundError(f"observation file {path} (inverse.observations) does not exist. Check the path, or "
-                                "pass inverse.generate_if_missing=true to generate synthetic observations there.")
+        raise FileNotFoundError(
+            f"observation file {path} (inverse.observations) does not exist. Check the path, or "
+            "pass inverse.generate_if_missing=true to generate synthetic observations there."
+        )
     if spec.generator is None:
         raise FileNotFoundError(f"observation file {path} does not exist and inverse.generator is not set.")
     instantiate(spec.generator, "inverse.generator", path=str(path))

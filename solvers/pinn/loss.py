@@ -7,6 +7,7 @@ the boundary and initial conditions, plus a data term for inverse problems. Noth
 state: :func:`loss_terms` takes everything it reads, so it can be compiled, differentiated and
 called from callbacks (RAR's :func:`residual_magnitude`) without reaching into a solver.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -26,9 +27,15 @@ def derivatives_at(model, problem: PDE, x: Tensor, engine: str, first_only: bool
 
     ``first_only`` skips second derivatives (boundary conditions with normal derivatives).
     """
-    return derivatives(model, x, engine, second_dims=() if first_only else problem.second_dim_indices(),
-                       input_names=problem.input_names, output_names=problem.output_names,
-                       laplacian_only=problem.laplacian_only and not first_only)
+    return derivatives(
+        model,
+        x,
+        engine,
+        second_dims=() if first_only else problem.second_dim_indices(),
+        input_names=problem.input_names,
+        output_names=problem.output_names,
+        laplacian_only=problem.laplacian_only and not first_only,
+    )
 
 
 def active_conditions(problem: PDE, hard_constraints: bool) -> list[Condition]:
@@ -49,20 +56,36 @@ def residual_magnitude(model, problem: PDE, x: Tensor, engine: str) -> Tensor:
     return sum(r.detach().abs() for r in res.values())
 
 
-def _mean_square(r: Tensor, x: Tensor, methods: PINNMethods, point_weights: Tensor | None,
-                 time_index: int | None, time_bounds: Sequence[float] | None) -> Tensor:
+def _mean_square(
+    r: Tensor,
+    x: Tensor,
+    methods: PINNMethods,
+    point_weights: Tensor | None,
+    time_index: int | None,
+    time_bounds: Sequence[float] | None,
+) -> Tensor:
     sq = r * r
     if point_weights is not None:
         sq = point_weights * sq
     if not methods.causal_bins:
         return sq.mean()
-    return causal_loss(sq, x[:, time_index], float(time_bounds[0]), float(time_bounds[1]), methods.causal_bins,
-                       methods.causal_epsilon)
+    return causal_loss(
+        sq, x[:, time_index], float(time_bounds[0]), float(time_bounds[1]), methods.causal_bins, methods.causal_epsilon
+    )
 
 
-def loss_terms(model, problem: PDE, points: CollocationPoints, methods: PINNMethods, *, engine: str,
-               conditions: Sequence[Condition], point_weights: Tensor | None = None,
-               time_bounds: Sequence[float] | None = None, observations=None) -> dict[str, Tensor]:
+def loss_terms(
+    model,
+    problem: PDE,
+    points: CollocationPoints,
+    methods: PINNMethods,
+    *,
+    engine: str,
+    conditions: Sequence[Condition],
+    point_weights: Tensor | None = None,
+    time_bounds: Sequence[float] | None = None,
+    observations=None,
+) -> dict[str, Tensor]:
     """Mean-square residual of every term (0-d tensors by name) at ``points``.
 
     ``model`` maps ``[N, D] → [N, F]`` (hard constraints already inside it); ``conditions`` are the soft ones
@@ -72,8 +95,10 @@ def loss_terms(model, problem: PDE, points: CollocationPoints, methods: PINNMeth
     x = points.interior
     time_index = problem.input_names.index("t") if methods.causal_bins else None
     d = derivatives_at(model, problem, x, engine)
-    terms = {k: _mean_square(r, x, methods, point_weights, time_index, time_bounds)
-             for k, r in problem.residual(d, x).items()}
+    terms = {
+        k: _mean_square(r, x, methods, point_weights, time_index, time_bounds)
+        for k, r in problem.residual(d, x).items()
+    }
     for cond in conditions:
         xc = points.boundary if cond.region == "boundary" else points.initial
         if xc is None:

@@ -9,6 +9,7 @@
 - ``self_adaptive``: per-point residual weights by gradient ascent with rate ``self_adaptive_lr``
   (McClenny & Braga-Neto 2023).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,21 +42,33 @@ class PINNMethods:
         check_range("causal_epsilon", self.causal_epsilon, low=0, low_open=True)
         check_range("rar_every", self.rar_every, low=0, integer=True, meaning="0 turns RAR off")
         check_range("rar_candidates", self.rar_candidates, low=1, integer=True)
-        check_range("rar_add", self.rar_add, low=1, high=self.rar_candidates, integer=True,
-                    meaning="RAR adds the worst rar_add of rar_candidates points")
+        check_range(
+            "rar_add",
+            self.rar_add,
+            low=1,
+            high=self.rar_candidates,
+            integer=True,
+            meaning="RAR adds the worst rar_add of rar_candidates points",
+        )
         check_range("self_adaptive_lr", self.self_adaptive_lr, low=0, low_open=True)
 
     def check_compatible(self, problem, geometry, resample_every: int, distributed: bool) -> None:
         """Refuse combinations that cannot work, naming the fix (raises ``ValueError``)."""
         if self.causal_bins and ("t" not in problem.input_names or not hasattr(geometry, "time")):
-            raise ValueError("causal training needs a time-dependent problem (an input named 't' on a SpaceTime "
-                             f"geometry); {problem!r} has inputs {problem.input_names}. Set methods.causal_bins=0.")
+            raise ValueError(
+                "causal training needs a time-dependent problem (an input named 't' on a SpaceTime "
+                f"geometry); {problem!r} has inputs {problem.input_names}. Set methods.causal_bins=0."
+            )
         if self.self_adaptive and (self.rar_every or resample_every):
-            raise ValueError("self-adaptive weights belong to fixed collocation points; they cannot be combined with "
-                             "RAR or resampling. Disable one of them (methods.rar_every=0, sampling.resample_every=0).")
+            raise ValueError(
+                "self-adaptive weights belong to fixed collocation points; they cannot be combined with "
+                "RAR or resampling. Disable one of them (methods.rar_every=0, sampling.resample_every=0)."
+            )
         if distributed and self.rar_every:
-            raise ValueError("RAR adds points where each rank's residual is largest, which would differ from a "
-                             "single-process run; turn it off (methods.rar_every=0) for distributed training.")
+            raise ValueError(
+                "RAR adds points where each rank's residual is largest, which would differ from a "
+                "single-process run; turn it off (methods.rar_every=0) for distributed training."
+            )
 
 
 __all__ = ["PINNMethods", "WEIGHTINGS"]

@@ -1,4 +1,5 @@
 """PNG plots for PINN runs: loss curves per term; prediction, reference and error fields."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,15 +69,20 @@ def plot_scattered(solver, reference, path: str | Path) -> None:
     ref = reference.solution(pts)[:, 0]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), sharey=True)
     names = solver.problem.input_names
-    for ax, field, title, cmap in ((axes[0], pred, "PINN prediction", "RdBu_r"), (axes[1], ref, "reference", "RdBu_r"),
-                                   (axes[2], np.abs(pred - ref), "|error|", "magma")):
+    for ax, field, title, cmap in (
+        (axes[0], pred, "PINN prediction", "RdBu_r"),
+        (axes[1], ref, "reference", "RdBu_r"),
+        (axes[2], np.abs(pred - ref), "|error|", "magma"),
+    ):
         sc = ax.scatter(pts[:, 0], pts[:, 1], c=field, s=2, cmap=cmap)
         ax.set_title(title)
         ax.set_xlabel(names[0])
         ax.set_aspect("equal" if "t" not in names else "auto")
         fig.colorbar(sc, ax=ax)
     axes[0].set_ylabel(names[1])
-    fig.suptitle(f"{solver.problem.output_names[0]}: relative L2 error {np.linalg.norm(pred - ref) / np.linalg.norm(ref):.2e}")
+    fig.suptitle(
+        f"{solver.problem.output_names[0]}: relative L2 error {np.linalg.norm(pred - ref) / np.linalg.norm(ref):.2e}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -5,6 +5,7 @@ the problem's hard-constraint transform, and the device and dtype. It needs no c
 so a zoo entry or a finished run is rebuilt as one without drawing a training set
 (:func:`predictor_from_spec`).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,10 @@ def field_model(network: nn.Module, problem: PDE, geometry, hard_constraints: bo
     """``network`` wrapped in the problem's hard-constraint transform (or itself without one)."""
     n_out, n_in = len(problem.output_names), len(problem.input_names)
     if getattr(network, "out_features", n_out) != n_out or getattr(network, "in_features", n_in) != n_in:
-        raise ValueError(f"{problem!r} has inputs {problem.input_names} and outputs {problem.output_names}, "
-                         f"but the network maps {network.in_features} → {network.out_features} features.")
+        raise ValueError(
+            f"{problem!r} has inputs {problem.input_names} and outputs {problem.output_names}, "
+            f"but the network maps {network.in_features} → {network.out_features} features."
+        )
     if not hard_constraints:
         return network
     transform = problem.hard_constraint(geometry)
@@ -47,25 +50,34 @@ class FieldPredictor:
 
     def predict(self, points: np.ndarray | Tensor, batch_size: int = 65536) -> np.ndarray:
         """``u`` at ``points [N, D]`` (numpy or tensor): ``[N, F]`` numpy array."""
-        x = torch.as_tensor(np.asarray(points) if not isinstance(points, Tensor) else points, dtype=self.dtype,
-                            device=self.device)
+        x = torch.as_tensor(
+            np.asarray(points) if not isinstance(points, Tensor) else points, dtype=self.dtype, device=self.device
+        )
         if x.ndim != 2 or x.shape[1] != len(self.problem.input_names):
-            raise ValueError(f"points must be [N, {len(self.problem.input_names)}] ({self.problem.input_names}), "
-                             f"got {tuple(x.shape)}.")
+            raise ValueError(
+                f"points must be [N, {len(self.problem.input_names)}] ({self.problem.input_names}), "
+                f"got {tuple(x.shape)}."
+            )
         if not bool(torch.isfinite(x).all()):
             row = int(torch.nonzero(~torch.isfinite(x).all(1))[0])
             given = np.asarray(points[row] if not isinstance(points, Tensor) else points[row].tolist(), dtype=float)
-            why = (f" ({given.tolist()} overflows {self.dtype}, whose largest value is {torch.finfo(self.dtype).max:.3g})"
-                   if np.isfinite(given).all() else "")
+            why = (
+                f" ({given.tolist()} overflows {self.dtype}, whose largest value is {torch.finfo(self.dtype).max:.3g})"
+                if np.isfinite(given).all()
+                else ""
+            )
             raise ValueError(f"points must be finite; row {row} is {x[row].tolist()}{why}.")
         if self.domain is not None:
             lo, hi = (torch.as_tensor(b, dtype=self.dtype, device=self.device) for b in self.domain)
             span = (hi - lo).clamp_min(1e-12)
             outside = ((x < lo - 1e-9 * span) | (x > hi + 1e-9 * span)).any(1)
             if bool(outside.any()):
-                warnings.warn(f"{int(outside.sum())} of {len(x)} points lie outside the domain the model was trained "
-                              f"on ({dict(zip(self.problem.input_names, zip(self.domain[0], self.domain[1])))}); "
-                              "predictions there are extrapolations and not reliable.", stacklevel=2)
+                warnings.warn(
+                    f"{int(outside.sum())} of {len(x)} points lie outside the domain the model was trained "
+                    f"on ({dict(zip(self.problem.input_names, zip(self.domain[0], self.domain[1])))}); "
+                    "predictions there are extrapolations and not reliable.",
+                    stacklevel=2,
+                )
         outs = []
         with torch.no_grad():
             for s in range(0, len(x), batch_size):
@@ -93,8 +105,9 @@ class FieldPredictor:
         return out
 
 
-def predictor_from_spec(network_spec: dict, problem: PDE, geometry, hard_constraints: bool, device: str = "cpu",
-                        dtype: str = "float32") -> FieldPredictor:
+def predictor_from_spec(
+    network_spec: dict, problem: PDE, geometry, hard_constraints: bool, device: str = "cpu", dtype: str = "float32"
+) -> FieldPredictor:
     """A predictor rebuilt from a saved network spec (``network.spec()``); load the weights into ``.network``."""
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     network = build_network(network_spec).to(device=dev, dtype=dt)

@@ -6,6 +6,7 @@ methods of :class:`~solvers.pinn.methods.PINNMethods` plug in as callbacks. The 
 pieces with pure functions and holds them; the only state that changes during training is the
 network's parameters (and an inverse run's unknown coefficients) and the collocation points.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,11 +21,25 @@ from physics.pdes.base import PDE
 from sciml.autodiff import resolve_engine
 from sciml.distributed import SINGLE
 from sciml.runtime import resolve_device, resolve_dtype, validate_mode
-from sciml.training import (Callback, LearningRateAnnealing, LossWeights, Phase, RecoveryPolicy, ReLoBRaLo, Trainer,
-                            TrainResult)
+from sciml.training import (
+    Callback,
+    LearningRateAnnealing,
+    LossWeights,
+    Phase,
+    RecoveryPolicy,
+    ReLoBRaLo,
+    Trainer,
+    TrainResult,
+)
 from solvers.pinn.adaptivity import SelfAdaptiveWeights
-from solvers.pinn.collocation import (CollocationSet, Resampler, ResidualAdaptiveRefinement, Sampling, check_memory,
-                                      resample_step)
+from solvers.pinn.collocation import (
+    CollocationSet,
+    Resampler,
+    ResidualAdaptiveRefinement,
+    Sampling,
+    check_memory,
+    resample_step,
+)
 from solvers.pinn.inverse import Observations, TrainableSet, Unknowns
 from solvers.pinn.loss import active_conditions, loss_terms, residual_magnitude, term_names
 from solvers.pinn.methods import PINNMethods
@@ -36,8 +51,10 @@ log = logging.getLogger("sciml.pinn")
 def loss_mode(mode: str, engine: str, inverse: bool) -> str:
     """The mode the loss runs in: ``graph`` compiles it unless nested autograd or per-step coefficients forbid."""
     if mode == "graph" and engine == "autograd":
-        log.warning("mode=graph cannot compile nested autograd (double backward); running the loss eagerly. "
-                    "Use derivatives=taylor (or auto) with a sciml network to compile.")
+        log.warning(
+            "mode=graph cannot compile nested autograd (double backward); running the loss eagerly. "
+            "Use derivatives=taylor (or auto) with a sciml network to compile."
+        )
         return "pynative"
     if mode == "graph" and inverse:
         log.warning("inverse runs rebind PDE coefficients every step; running the loss eagerly (mode=pynative).")
@@ -75,32 +92,52 @@ class PINNSolver:
         validate_mode(self.mode)
         self.device, self.dtype = resolve_device(self.device), resolve_dtype(self.dtype)
         self.distributed = self.distributed or SINGLE
-        self.methods.check_compatible(self.problem, self.geometry, self.sampling.resample_every, self.distributed.enabled)
+        self.methods.check_compatible(
+            self.problem, self.geometry, self.sampling.resample_every, self.distributed.enabled
+        )
         self.network = self.network.to(device=self.device, dtype=self.dtype)
         self.model = field_model(self.network, self.problem, self.geometry, self.hard_constraints)
         self.engine = resolve_engine(self.engine, self.model, self.mode)
         self.loss_mode = loss_mode(self.mode, self.engine, bool(self.unknowns))
-        check_memory(self.sampling.n_interior + self.sampling.n_focus, self.network, len(self.problem.input_names),
-                     self.device, self.dtype)
-        self.collocation = CollocationSet(self.geometry, self.sampling, self.device, self.dtype, self.problem,
-                                          self.distributed)
+        check_memory(
+            self.sampling.n_interior + self.sampling.n_focus,
+            self.network,
+            len(self.problem.input_names),
+            self.device,
+            self.dtype,
+        )
+        self.collocation = CollocationSet(
+            self.geometry, self.sampling, self.device, self.dtype, self.problem, self.distributed
+        )
         self.conditions = active_conditions(self.problem, self.hard_constraints)
-        self.unknown_params = Unknowns(self.unknowns).to(device=self.device, dtype=self.dtype) if self.unknowns else None
+        self.unknown_params = (
+            Unknowns(self.unknowns).to(device=self.device, dtype=self.dtype) if self.unknowns else None
+        )
         if self.unknown_params is not None:
             self.problem.with_coefficients(**self.unknown_params.values())  # names them, or fails naming the valid ones
         if self.observations is not None:
             self.observations = self.observations.to(self.problem, self.device, self.dtype)
         probe = self.collocation.points.interior[:2]
-        self.term_names = term_names(self.problem, self.hard_constraints, self.observations is not None, probe,
-                                     self.model, self.engine)
+        self.term_names = term_names(
+            self.problem, self.hard_constraints, self.observations is not None, probe, self.model, self.engine
+        )
         unknown = set(self.loss_weights) - set(self.term_names)
         if unknown:
             raise ValueError(f"loss_weights name unknown terms {sorted(unknown)}; terms are {self.term_names}.")
         self.weights = LossWeights({k: self.loss_weights.get(k, 1.0) for k in self.term_names}, self.device, self.dtype)
-        self.point_weights = (torch.ones(len(self.collocation.points.interior), device=self.device, dtype=self.dtype,
-                                         requires_grad=True) if self.methods.self_adaptive else None)
-        self.predictor = FieldPredictor(self.problem, self.network, self.model, self.device, self.dtype,
-                                        domain=getattr(self.geometry, "bounds", None))
+        self.point_weights = (
+            torch.ones(len(self.collocation.points.interior), device=self.device, dtype=self.dtype, requires_grad=True)
+            if self.methods.self_adaptive
+            else None
+        )
+        self.predictor = FieldPredictor(
+            self.problem,
+            self.network,
+            self.model,
+            self.device,
+            self.dtype,
+            domain=getattr(self.geometry, "bounds", None),
+        )
 
     # -- loss ---------------------------------------------------------------
     @property
@@ -117,10 +154,17 @@ class PINNSolver:
     def loss_terms(self) -> dict[str, Tensor]:
         """Mean-square residual of every term at the current collocation points."""
         time = getattr(self.geometry, "time", None)
-        return loss_terms(self.model, self.current_problem(), self.collocation.points, self.methods,
-                          engine=self.engine, conditions=self.conditions, point_weights=self.point_weights,
-                          time_bounds=(float(time.t0), float(time.t1)) if time is not None else None,
-                          observations=self.observations)
+        return loss_terms(
+            self.model,
+            self.current_problem(),
+            self.collocation.points,
+            self.methods,
+            engine=self.engine,
+            conditions=self.conditions,
+            point_weights=self.point_weights,
+            time_bounds=(float(time.t0), float(time.t1)) if time is not None else None,
+            observations=self.observations,
+        )
 
     def loss(self) -> tuple[Tensor, dict[str, Tensor]]:
         """``(Σ_k w_k L_k, {k: L_k})``."""
@@ -144,15 +188,21 @@ class PINNSolver:
         cbs: list[Callback] = []
         if m.weighting == "lr_annealing":
             ref = "pde" if "pde" in self.term_names else self.term_names[0]
-            cbs.append(LearningRateAnnealing(self.weights, self.loss_terms, list(self.network.parameters()), ref,
-                                             m.weighting_every))
+            cbs.append(
+                LearningRateAnnealing(
+                    self.weights, self.loss_terms, list(self.network.parameters()), ref, m.weighting_every
+                )
+            )
         elif m.weighting == "relobralo":
             cbs.append(ReLoBRaLo(self.weights, self.term_names))
         if self.point_weights is not None:
             cbs.append(SelfAdaptiveWeights(self.point_weights, m.self_adaptive_lr))
         if m.rar_every > 0:
-            cbs.append(ResidualAdaptiveRefinement(self.collocation, self.residual_magnitude, m.rar_every,
-                                                  m.rar_candidates, m.rar_add))
+            cbs.append(
+                ResidualAdaptiveRefinement(
+                    self.collocation, self.residual_magnitude, m.rar_every, m.rar_candidates, m.rar_add
+                )
+            )
         if self.sampling.resample_every > 0:
             cbs.append(Resampler(self.collocation, self.sampling.resample_every))
         return cbs
@@ -160,8 +210,15 @@ class PINNSolver:
     def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
         """A :class:`~sciml.training.Trainer` over the network (and unknowns) with the method callbacks first."""
         target = self.network if self.unknown_params is None else TrainableSet(self.network, self.unknown_params)
-        return Trainer(self.loss, target, self.phases, [*self.callbacks(), *callbacks], mode=self.loss_mode,
-                       distributed=self.distributed, recovery=self.recovery)
+        return Trainer(
+            self.loss,
+            target,
+            self.phases,
+            [*self.callbacks(), *callbacks],
+            mode=self.loss_mode,
+            distributed=self.distributed,
+            recovery=self.recovery,
+        )
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:
         """Train; ``resume_from`` continues exactly from a checkpoint written during training."""

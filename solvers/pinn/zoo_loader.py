@@ -6,6 +6,7 @@ entry's stored ``reference.safetensors`` (offline, seconds); ``full=True`` rebui
 from the config (the classical solver). ``reference(cfg)`` makes the stored tensors when an entry
 is packaged.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -70,8 +71,10 @@ def reference(cfg) -> dict[str, torch.Tensor]:
     """The evaluation points and reference values stored with a packaged entry."""
     ref = instantiate(cfg.evaluation, "evaluation reference")
     pts = ref.points()
-    return {"points": torch.as_tensor(np.asarray(pts, np.float64)),
-            "solution": torch.as_tensor(np.asarray(ref.solution(pts), np.float64))}
+    return {
+        "points": torch.as_tensor(np.asarray(pts, np.float64)),
+        "solution": torch.as_tensor(np.asarray(ref.solution(pts), np.float64)),
+    }
 
 
 LOADER = ZooLoader(load=load, reference=reference)

@@ -6,6 +6,7 @@ diffusion is integrated exactly in Fourier space and the reaction by ETDRK4 (Kas
 (Chebfun, 512 modes, dt = 1e-5). Our defaults, 512 modes and dt = 1e-4, agree with a run at
 1024 modes and dt = 2.5e-5 to about 1.4e-6 (max norm, t = 1).
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,9 @@ from sciml.fields import wavenumbers
 from solvers.time_integrators import etdrk4_coefficients, etdrk4_step
 
 
-def allen_cahn_spectral(n: int = 512, dt: float = 1e-4, t_out=None, diffusion: float = 1e-4,
-                        reaction: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+def allen_cahn_spectral(
+    n: int = 512, dt: float = 1e-4, t_out=None, diffusion: float = 1e-4, reaction: float = 5.0
+) -> tuple[np.ndarray, np.ndarray]:
     """``(x [n], u [len(t_out), n])`` at the output times ``t_out`` (default ``linspace(0, 1, 101)``).
 
     Each output time must be a multiple of ``dt``.
@@ -51,11 +53,25 @@ def allen_cahn_spectral(n: int = 512, dt: float = 1e-4, t_out=None, diffusion: f
 class AllenCahnSpectral:
     """Reference on an ``nt × nx`` grid over ``[−1, 1) × [0, 1]`` (``nx`` divides the solver's ``n``)."""
 
-    def __init__(self, diffusion: float = 1e-4, reaction: float = 5.0, n: int = 512, dt: float = 1e-4,
-                 nx: int = 256, nt: int = 101):
+    def __init__(
+        self,
+        diffusion: float = 1e-4,
+        reaction: float = 5.0,
+        n: int = 512,
+        dt: float = 1e-4,
+        nx: int = 256,
+        nt: int = 101,
+    ):
         if n % nx:
             raise ValueError(f"nx={nx} must divide the solver grid n={n}.")
-        self.diffusion, self.reaction, self.n, self.dt, self.nx, self.nt = float(diffusion), float(reaction), int(n), float(dt), int(nx), int(nt)
+        self.diffusion, self.reaction, self.n, self.dt, self.nx, self.nt = (
+            float(diffusion),
+            float(reaction),
+            int(n),
+            float(dt),
+            int(nx),
+            int(nt),
+        )
         self._cache = None
 
     def _field(self):
@@ -85,4 +101,5 @@ class AllenCahnSpectral:
         return u.reshape(-1, 1)
 
     def field_shape(self) -> tuple[int, int]:
+        """``(nt, nx)``: the shape of the reference field."""
         return self.nt, self.nx

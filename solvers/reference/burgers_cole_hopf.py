@@ -10,6 +10,7 @@ With ``η = √(4νt) z`` both integrals are Gauss–Hermite integrals in ``z``.
 reference data of Raissi et al. (2019) was produced (see ../shared/REFERENCES.md). The
 Dirichlet conditions ``u(±1, t) = 0`` hold by symmetry.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,7 +25,9 @@ def burgers_cole_hopf(x: np.ndarray, t: np.ndarray, nu: float = 0.01 / math.pi, 
     if not nu > 0:
         raise ValueError(f"nu must be positive, got {nu}.")
     if not 20 <= n_quad <= 250:
-        raise ValueError(f"n_quad={n_quad} is outside [20, 250]: numpy's Gauss–Hermite weights overflow beyond 250 nodes.")
+        raise ValueError(
+            f"n_quad={n_quad} is outside [20, 250]: numpy's Gauss–Hermite weights overflow beyond 250 nodes."
+        )
     x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
     if np.any(t < 0):
         raise ValueError("Cole–Hopf solution is defined for t >= 0 only.")
@@ -47,7 +50,9 @@ class BurgersColeHopf:
     The grid matches Raissi et al.'s data set (``x = linspace(-1, 1, 256)``, ``t = linspace(0, 0.99, 100)``).
     """
 
-    def __init__(self, nu: float = 0.01 / math.pi, nx: int = 256, nt: int = 100, t_max: float = 0.99, n_quad: int = 200):
+    def __init__(
+        self, nu: float = 0.01 / math.pi, nx: int = 256, nt: int = 100, t_max: float = 0.99, n_quad: int = 200
+    ):
         self.nu, self.nx, self.nt, self.t_max, self.n_quad = float(nu), int(nx), int(nt), float(t_max), int(n_quad)
 
     def grid(self) -> tuple[np.ndarray, np.ndarray]:
@@ -65,11 +70,13 @@ class BurgersColeHopf:
         return burgers_cole_hopf(points[:, 0], points[:, 1], self.nu, self.n_quad)[:, None]
 
     def field_shape(self) -> tuple[int, int]:
+        """``(nt, nx)``: the shape of the reference field."""
         return self.nt, self.nx
 
 
-def burgers_observations(path: str | os.PathLike, n: int = 2000, noise: float = 0.01, nu: float = 0.01 / math.pi,
-                         seed: int = 0) -> Path:
+def burgers_observations(
+    path: str | os.PathLike, n: int = 2000, noise: float = 0.01, nu: float = 0.01 / math.pi, seed: int = 0
+) -> Path:
     """Sparse noisy observations of Burgers' exact (Cole–Hopf) solution on ``[-1, 1] × [0, 1]`` as CSV.
 
     ``u_obs = u + noise · std(u) · ξ`` with ``ξ ~ N(0, 1)`` (Raissi et al. 2019's noisy-data protocol).

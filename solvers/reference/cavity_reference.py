@@ -5,6 +5,7 @@
 the network's ``u`` and ``v`` only (the pressure is defined up to a constant). ``metrics()`` adds the
 error along the vertical centreline against Ghia, Ghia & Shin (1982), Table I (Re = 100 only).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,9 @@ import numpy as np
 from solvers.grid.cavity import solve_steady
 
 GHIA_RE100_Y = np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625])
-GHIA_RE100_U = np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,
-                         -0.06434, -0.04192])
+GHIA_RE100_U = np.array(
+    [1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150, -0.06434, -0.04192]
+)
 
 
 class CavityReference:
@@ -28,11 +30,13 @@ class CavityReference:
         self._state = None
 
     def state(self):
+        """The steady cavity flow (solved once, then cached)."""
         if self._state is None:
             self._state = solve_steady(self.n, self.re, tol=self.tol)
         return self._state
 
     def points(self) -> np.ndarray:
+        """Cell centres ``[n², 2]``."""
         c = (np.arange(self.n) + 0.5) / self.n
         xx, yy = np.meshgrid(c, c, indexing="ij")
         return np.stack([xx.ravel(), yy.ravel()], 1)
@@ -53,5 +57,7 @@ class CavityReference:
         pts = np.stack([np.full_like(GHIA_RE100_Y, 0.5), GHIA_RE100_Y], 1)
         u = predict(pts)[:, 0]
         err = u - GHIA_RE100_U
-        return {"ghia_max_abs_error": float(np.abs(err).max()),
-                "ghia_rel_l2": float(np.linalg.norm(err) / np.linalg.norm(GHIA_RE100_U))}
+        return {
+            "ghia_max_abs_error": float(np.abs(err).max()),
+            "ghia_rel_l2": float(np.linalg.norm(err) / np.linalg.norm(GHIA_RE100_U)),
+        }

@@ -4,13 +4,15 @@
 ``stride_t``-th snapshot) and ``solution()`` the velocity ``(u, v)`` there; ``output_columns = (0, 1)``
 compares the network's ``u, v`` only (its pressure carries an arbitrary constant).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 
 class CylinderWakeReference:
-    """Velocity snapshots of ``snapshots`` (an HDF5 file from :func:`solvers.grid.navier_stokes.wake_data.wake_snapshots`,
+    """Velocity snapshots of ``snapshots`` (an HDF5 file from
+    :func:`solvers.grid.navier_stokes.wake_data.wake_snapshots`,
     made with ``generator`` arguments if missing) as an evaluation reference."""
 
     output_columns = (0, 1)
@@ -38,10 +40,14 @@ class CylinderWakeReference:
         return self._data
 
     def points(self) -> np.ndarray:
+        """Space-time points ``[P, 3]`` of the strided snapshots."""
         return self._load()[0]
 
     def solution(self, points: np.ndarray) -> np.ndarray:
+        """Velocities ``[P, 2]`` at :meth:`points` (tabulated: pass them unchanged)."""
         pts, sol = self._load()
         if points.shape != pts.shape:
-            raise ValueError("CylinderWakeReference.solution is tabulated on its snapshot grid; pass points() unchanged.")
+            raise ValueError(
+                "CylinderWakeReference.solution is tabulated on its snapshot grid; pass points() unchanged."
+            )
         return sol

@@ -1,4 +1,5 @@
 """Reference values from a problem's closed-form solution at points sampled in its geometry."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,10 @@ class ExactSolution:
         self.problem, self.geometry, self.n, self.seed = problem, geometry, int(n), seed
 
     def points(self) -> np.ndarray:
+        """``n`` Sobol points in the geometry ``[n, D]``."""
         return np.asarray(self.geometry.sample_interior(self.n, "sobol", self.seed), dtype=np.float64)
 
     def solution(self, points: np.ndarray) -> np.ndarray:
+        """The problem's exact solution at ``points``: ``[N, F]``."""
         with torch.no_grad():
             return self.problem.exact(torch.as_tensor(points, dtype=torch.float64)).numpy()

@@ -6,6 +6,7 @@ triangle only) are eliminated and the system solved directly. Second order in th
 max-norm for smooth solutions (a test fits the order on the L-shaped domain). This is the
 reference for the ``poisson_mesh`` PINN case.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -22,8 +23,12 @@ def boundary_nodes(triangles: np.ndarray) -> np.ndarray:
     return np.unique(uniq[counts == 1])
 
 
-def solve_poisson_p1(points: np.ndarray, triangles: np.ndarray, f: Callable[[np.ndarray], np.ndarray],
-                     g: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def solve_poisson_p1(
+    points: np.ndarray,
+    triangles: np.ndarray,
+    f: Callable[[np.ndarray], np.ndarray],
+    g: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
     """Nodal values ``u [n]`` of the P1 solution; ``f`` and ``g`` map ``[k, 2]`` points to ``[k]`` values."""
     p = np.asarray(points, float)[:, :2]
     t = np.asarray(triangles, int)

@@ -1,4 +1,5 @@
-"""The exact open-domain solution of the 2-D TE point-source problem (:class:`physics.maxwell.point_source_pde.Maxwell2DPointSource`).
+"""The exact open-domain solution of the 2-D TE point-source problem
+(:class:`physics.maxwell.point_source_pde.Maxwell2DPointSource`).
 
 In normalised units (c = 1) the fields obey ``∂ₜEx = ∂yHz``, ``∂ₜEy = −∂xHz``, ``∂ₜHz = −(∂xEy − ∂yEx) − M``
 with ``M = g(t) S(x, y)``, ``S`` a unit Gaussian of width ``s`` and zero initial fields, so in Fourier space
@@ -15,6 +16,7 @@ with ``I_c``, ``I_s`` the two time integrals. Both integrals are done with compo
 where ``Ŝ < e⁻⁴⁰``; the default resolution is accurate to about 1e-9 (halving it changes the fields by < 2e-9).
 This is the free-space solution; it is what the FDTD reference (with a CPML) approximates to second order.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +35,9 @@ def _simpson_weights(n: int, h: float) -> np.ndarray:
     return w * (h / 3.0)
 
 
-def point_source_fields(problem, points: np.ndarray, k_nodes: int = 2001, t_nodes: int = 2001,
-                        chunk: int = 4096) -> np.ndarray:
+def point_source_fields(
+    problem, points: np.ndarray, k_nodes: int = 2001, t_nodes: int = 2001, chunk: int = 4096
+) -> np.ndarray:
     """``(Ex, Ey, Hz)`` of the open-domain problem at ``points [N, 3]`` (``x, y, t``): ``[N, 3]`` numpy array.
 
     ``problem`` supplies ``x0, y0, width`` and ``pulse(t)`` (a torch function of time)."""
@@ -56,7 +59,7 @@ def point_source_fields(problem, points: np.ndarray, k_nodes: int = 2001, t_node
         i_s = np.where(k > 0, (np.sin(phase) @ g) / np.where(k > 0, k, 1.0), (t - tau) @ g)
         rows = np.flatnonzero(pts[:, 2] == t)
         for a in range(0, len(rows), chunk):
-            sel = rows[a:a + chunk]
+            sel = rows[a : a + chunk]
             dx, dy = pts[sel, 0] - problem.x0, pts[sel, 1] - problem.y0
             r = np.hypot(dx, dy)
             kr = r[:, None] * k[None]
@@ -65,4 +68,3 @@ def point_source_fields(problem, points: np.ndarray, k_nodes: int = 2001, t_node
             inv_r = np.where(r > 0, 1.0 / np.where(r > 0, r, 1.0), 0.0)  # E vanishes at the centre by symmetry
             out[sel] = np.stack([-dphi * dy * inv_r, dphi * dx * inv_r, hz], 1)
     return out
-

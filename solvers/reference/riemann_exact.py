@@ -4,6 +4,7 @@ Newton iteration for the star pressure ``p*`` from the pressure functions ``f_L 
 then sampling of the self-similar solution at ``ξ = (x - x0)/t``. Toro (2009), *Riemann Solvers
 and Numerical Methods for Fluid Dynamics*, 3rd ed., ch. 4 (Sod's test: Table 4.3).
 """
+
 from __future__ import annotations
 
 import math
@@ -14,6 +15,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class StarState:
+    """The star region of a Riemann problem: pressure ``p``, velocity ``u`` and densities either side."""
+
     p: float
     u: float
     rho_l: float
@@ -74,8 +77,11 @@ def sample(left, right, x: np.ndarray, t: float, x0: float = 0.5, gamma: float =
                     out[:, i] = (s.rho_l, s.u, s.p)
                 else:
                     c = 2 / (gamma + 1) + (gamma - 1) / ((gamma + 1) * a) * (ul - xi)
-                    out[:, i] = (rl * c ** (2 / (gamma - 1)), 2 / (gamma + 1) * (a + (gamma - 1) / 2 * ul + xi),
-                                 pl * c ** (2 * gamma / (gamma - 1)))
+                    out[:, i] = (
+                        rl * c ** (2 / (gamma - 1)),
+                        2 / (gamma + 1) * (a + (gamma - 1) / 2 * ul + xi),
+                        pl * c ** (2 * gamma / (gamma - 1)),
+                    )
         else:
             a = math.sqrt(gamma * pr / rr)
             if s.p > pr:
@@ -89,6 +95,9 @@ def sample(left, right, x: np.ndarray, t: float, x0: float = 0.5, gamma: float =
                     out[:, i] = (s.rho_r, s.u, s.p)
                 else:
                     c = 2 / (gamma + 1) - (gamma - 1) / ((gamma + 1) * a) * (ur - xi)
-                    out[:, i] = (rr * c ** (2 / (gamma - 1)), 2 / (gamma + 1) * (-a + (gamma - 1) / 2 * ur + xi),
-                                 pr * c ** (2 * gamma / (gamma - 1)))
+                    out[:, i] = (
+                        rr * c ** (2 / (gamma - 1)),
+                        2 / (gamma + 1) * (-a + (gamma - 1) / 2 * ur + xi),
+                        pr * c ** (2 * gamma / (gamma - 1)),
+                    )
     return out

@@ -1,4 +1,5 @@
 """Courant–Friedrichs–Lewy checks that warn and name the remedy."""
+
 from __future__ import annotations
 
 import logging
@@ -18,14 +19,23 @@ def courant_number(speed: float, dx: float, dt: float, *, diffusivity: float = 0
     return max(abs(speed) * dt / dx, 2 * ndim * diffusivity * dt / dx**2)
 
 
-def check_cfl(speed: float, dx: float, dt: float, *, limit: float = 1.0, diffusivity: float = 0.0, ndim: int = 1,
-              scheme: str = "the explicit scheme") -> float:
+def check_cfl(
+    speed: float,
+    dx: float,
+    dt: float,
+    *,
+    limit: float = 1.0,
+    diffusivity: float = 0.0,
+    ndim: int = 1,
+    scheme: str = "the explicit scheme",
+) -> float:
     """Return the Courant number and warn (:class:`CFLWarning`) when it exceeds ``limit``."""
     c = courant_number(speed, dx, dt, diffusivity=diffusivity, ndim=ndim)
     if c > limit:
         warnings.warn(
             f"CFL = {c:.3g} > {limit:g} for {scheme}: reduce dt to at most {dt * limit / c:.3g} "
             "(or take more substeps), or use an implicit/exponential scheme.",
-            CFLWarning, stacklevel=2,
+            CFLWarning,
+            stacklevel=2,
         )
     return c

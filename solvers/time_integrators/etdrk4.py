@@ -4,6 +4,7 @@
 integrals on ``M`` points to avoid cancellation (Kassam & Trefethen 2005, *Fourth-order
 time-stepping for stiff PDEs*, SIAM J. Sci. Comput. 26:1214; Cox & Matthews 2002).
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ def etdrk4_coefficients(L: Tensor, dt: float, n_contour: int = 32) -> ETDRK4Coef
     f1 = dt * torch.mean((-4 - LR + torch.exp(LR) * (4 - 3 * LR + LR**2)) / LR**3, dim=-1)
     f2 = dt * torch.mean((2 + LR + torch.exp(LR) * (-2 + LR)) / LR**3, dim=-1)
     f3 = dt * torch.mean((-4 - 3 * LR - LR**2 + torch.exp(LR) * (4 - LR)) / LR**3, dim=-1)
-    real = lambda z: z.real if torch.allclose(L.imag, torch.zeros_like(L.imag)) else z  # noqa: E731
+    real = lambda z: z.real if torch.allclose(L.imag, torch.zeros_like(L.imag)) else z
     return ETDRK4Coefficients(torch.exp(hL), torch.exp(hL / 2), real(Q), real(f1), real(f2), real(f3))
 
 

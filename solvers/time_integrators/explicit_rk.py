@@ -2,6 +2,7 @@
 
 ``rhs(t, y)`` returns ``dy/dt`` with the shape of ``y`` (a tensor or a tuple of tensors).
 """
+
 from __future__ import annotations
 
 from typing import Callable, Union
@@ -24,8 +25,9 @@ def _axpy(y, ks, coeffs, dt):
     return out
 
 
-def rk_step(rhs: Callable[[float, State], State], y: State, t: float, dt: float,
-            method: str | ButcherTableau = "rk4") -> State:
+def rk_step(
+    rhs: Callable[[float, State], State], y: State, t: float, dt: float, method: str | ButcherTableau = "rk4"
+) -> State:
     """Advance ``y`` from ``t`` to ``t + dt`` with the explicit RK ``method``."""
     tab = get_tableau(method) if isinstance(method, str) else method
     ks: list = []

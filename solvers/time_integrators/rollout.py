@@ -6,6 +6,7 @@ so memory grows like ``n_steps / K + K`` states instead of ``n_steps`` (Griewank
 A non-finite state stops the run with an error naming the step; ``on_snapshot`` sees the good
 states every ``snapshot_every`` steps, so the last good snapshot is already saved.
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -30,8 +31,16 @@ def _finite(state) -> bool:
     return True
 
 
-def rollout(step: Callable, state, n_steps: int, *, checkpoint_every: int = 0, check_every: int = 1,
-            snapshot_every: int = 0, on_snapshot: Callable[[int, object], None] | None = None):
+def rollout(
+    step: Callable,
+    state,
+    n_steps: int,
+    *,
+    checkpoint_every: int = 0,
+    check_every: int = 1,
+    snapshot_every: int = 0,
+    on_snapshot: Callable[[int, object], None] | None = None,
+):
     """Apply ``step`` ``n_steps`` times; returns the final state."""
     if n_steps < 0:
         raise ValueError(f"n_steps must be >= 0, got {n_steps}.")

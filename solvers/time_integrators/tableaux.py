@@ -3,6 +3,7 @@
 ``y_{n+1} = y_n + dt Σ_i b_i k_i``, ``k_i = f(t_n + c_i dt, y_n + dt Σ_{j<i} a_ij k_j``.
 References: Butcher (2016), *Numerical Methods for ODEs*; SSPRK3 from Shu & Osher (1988).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ class ButcherTableau:
 EULER = ButcherTableau("euler", 1, ((),), (1.0,), (0.0,))
 HEUN = ButcherTableau("heun", 2, ((), (1.0,)), (0.5, 0.5), (0.0, 1.0))
 SSPRK3 = ButcherTableau("ssprk3", 3, ((), (1.0,), (0.25, 0.25)), (1 / 6, 1 / 6, 2 / 3), (0.0, 1.0, 0.5))
-RK4 = ButcherTableau("rk4", 4, ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6), (0.0, 0.5, 0.5, 1.0))
+RK4 = ButcherTableau(
+    "rk4", 4, ((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6), (0.0, 0.5, 0.5, 1.0)
+)
 
 TABLEAUX = {t.name: t for t in (EULER, HEUN, SSPRK3, RK4)}
 

@@ -1,19 +1,29 @@
 """Bonded terms: geometry against ASE and hand-built IUPAC cases, forces against finite differences,
 conservation of energy and momenta, the torsion distribution against Boltzmann's law."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from physics.forcefields import (BondedParameters, Topology, bond_angles, bond_lengths, bonded_energy_fn,
-                                 dihedral_angles, kinetic_energy)
+from physics.forcefields import (
+    BondedParameters,
+    Topology,
+    bond_angles,
+    bond_lengths,
+    bonded_energy_fn,
+    dihedral_angles,
+    kinetic_energy,
+)
 
 BUTANE = Topology.from_bonds(["CH3", "CH2", "CH2", "CH3"], [(0, 1), (1, 2), (2, 3)])
 # TraPPE-UA-like butane in reduced units (k_B T ~ 1): bonds, angles, and a three-term torsion
-PARAMS = BondedParameters(bonds={("CH3", "CH2"): (400.0, 1.0), ("CH2", "CH2"): (400.0, 1.0)},
-                          angles={("CH3", "CH2", "CH2"): (80.0, 114.0)},
-                          dihedrals={("X", "CH2", "CH2", "X"): [(0.71, 1, 0.0), (-0.136, 2, 180.0), (1.58, 3, 0.0)]})
+PARAMS = BondedParameters(
+    bonds={("CH3", "CH2"): (400.0, 1.0), ("CH2", "CH2"): (400.0, 1.0)},
+    angles={("CH3", "CH2", "CH2"): (80.0, 114.0)},
+    dihedrals={("X", "CH2", "CH2", "X"): [(0.71, 1, 0.0), (-0.136, 2, 180.0), (1.58, 3, 0.0)]},
+)
 
 
 def _chain(phi_deg):
@@ -43,7 +53,9 @@ def test_geometry_matches_ase(float64):
         atoms = ase.Atoms("C4", positions=x)
         R = torch.tensor(x)
         assert float(bond_lengths(R, BUTANE.bonds)[1]) == pytest.approx(atoms.get_distance(1, 2), abs=1e-12)
-        assert math.degrees(float(bond_angles(R, BUTANE.angles)[0])) == pytest.approx(atoms.get_angle(0, 1, 2), abs=1e-9)
+        assert math.degrees(float(bond_angles(R, BUTANE.angles)[0])) == pytest.approx(
+            atoms.get_angle(0, 1, 2), abs=1e-9
+        )
         ours = math.degrees(float(dihedral_angles(R, BUTANE.dihedrals)[0])) % 360.0
         assert ours == pytest.approx(atoms.get_dihedral(0, 1, 2, 3), abs=1e-9)
 
@@ -53,8 +65,11 @@ def test_energy_values_and_finite_difference_forces(float64):
     R = _chain(60.0)  # bonds 1, 1 and sqrt(1 + 0) ... built by hand: angles 90°, φ = 60°
     e_bond = 0.5 * 400.0 * 0.0
     e_angle = 2 * 0.5 * 80.0 * math.radians(90.0 - 114.0) ** 2
-    e_tors = 0.71 * (1 + math.cos(math.radians(60))) - 0.136 * (1 + math.cos(math.radians(120 - 180))) \
+    e_tors = (
+        0.71 * (1 + math.cos(math.radians(60)))
+        - 0.136 * (1 + math.cos(math.radians(120 - 180)))
         + 1.58 * (1 + math.cos(math.radians(180)))
+    )
     assert float(U(R)) == pytest.approx(e_bond + e_angle + e_tors, rel=1e-12)
     Rr = (R + 0.1 * torch.randn(4, 3, generator=torch.Generator().manual_seed(1), dtype=R.dtype)).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda x: U(x), (Rr,), eps=1e-6, atol=1e-7)
@@ -78,7 +93,9 @@ def test_periodic_images_and_strain(float64):
 
 def test_missing_parameter_is_named():
     params = BondedParameters(bonds=PARAMS.bonds, angles={}, dihedrals=PARAMS.dihedrals)
-    with pytest.raises(ValueError, match=r"no angle parameters for types \('CH3', 'CH2', 'CH2'\) \(angle 0, atoms \[0, 1, 2\]\)"):
+    with pytest.raises(
+        ValueError, match=r"no angle parameters for types \('CH3', 'CH2', 'CH2'\) \(angle 0, atoms \[0, 1, 2\]\)"
+    ):
         bonded_energy_fn(BUTANE, params)
     with pytest.raises(ValueError, match="outside"):
         Topology.from_bonds(["A", "B"], [(0, 2)])
@@ -100,9 +117,14 @@ def test_nve_conserves_energy_and_both_momenta(float64):
     init, step = nve(U, 0.002)
     mass = torch.tensor([15.0, 14.0, 14.0, 15.0] * 3) / 14.0
     s = init(R, maxwell_boltzmann(len(R), 1.0, mass=mass, seed=3), mass=mass)
+
     def totals(s):
-        return (float(s.energy + kinetic_energy(s.V, s.mass)), (s.mass * s.V).sum(0),
-                torch.cross(s.R, s.mass * s.V, dim=-1).sum(0))
+        return (
+            float(s.energy + kinetic_energy(s.V, s.mass)),
+            (s.mass * s.V).sum(0),
+            torch.cross(s.R, s.mass * s.V, dim=-1).sum(0),
+        )
+
     e0, p0, l0 = totals(s)
     for _ in range(5000):
         s = step(s)

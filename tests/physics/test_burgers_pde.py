@@ -1,4 +1,5 @@
 """Burgers residual vanishes on the exact solution; hard constraints hold exactly."""
+
 import math
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Allen–Cahn and Navier–Stokes PINN residuals against closed forms; the sympy form of Allen–Cahn."""
+
 import math
 
 import pytest
@@ -23,17 +24,31 @@ class Field(torch.nn.Module):
 
 def taylor_green(nu):
     """u = −cos x sin y e^{−2νt}, v = sin x cos y e^{−2νt}, p = −¼(cos 2x + cos 2y) e^{−4νt}: exact NS."""
+
     def fn(x):
         X, Y, T = x[:, 0], x[:, 1], x[:, 2]
         e = torch.exp(-2 * nu * T)
-        return torch.stack([-torch.cos(X) * torch.sin(Y) * e, torch.sin(X) * torch.cos(Y) * e,
-                            -0.25 * (torch.cos(2 * X) + torch.cos(2 * Y)) * e * e], 1)
+        return torch.stack(
+            [
+                -torch.cos(X) * torch.sin(Y) * e,
+                torch.sin(X) * torch.cos(Y) * e,
+                -0.25 * (torch.cos(2 * X) + torch.cos(2 * Y)) * e * e,
+            ],
+            1,
+        )
+
     return Field(fn)
 
 
 def _residuals(pde, model, x):
-    d = derivatives(model, x, "autograd", second_dims=pde.second_dim_indices(), input_names=pde.input_names,
-                    output_names=pde.output_names)
+    d = derivatives(
+        model,
+        x,
+        "autograd",
+        second_dims=pde.second_dim_indices(),
+        input_names=pde.input_names,
+        output_names=pde.output_names,
+    )
     return pde.residual(d, x)
 
 
@@ -73,8 +88,14 @@ def test_allen_cahn_sympy_form_equals_python_residual(float64):
     net = MLP(2, 1, 16, 2).double()
     pts = torch.rand(64, 2) * 2 - 1
     a = _residuals(pde, net, pts)["pde"]
-    d = derivatives(net, pts, "autograd", second_dims=sym.second_dim_indices(), input_names=sym.input_names,
-                    output_names=sym.output_names)
+    d = derivatives(
+        net,
+        pts,
+        "autograd",
+        second_dims=sym.second_dim_indices(),
+        input_names=sym.input_names,
+        output_names=sym.output_names,
+    )
     b = sym.residual(d, pts)["pde"]
     assert torch.allclose(a, b, atol=1e-12)
 

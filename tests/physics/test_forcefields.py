@@ -1,12 +1,23 @@
 """Force fields against LAMMPS's bench/in.lj step 0 and ASE's Lennard-Jones calculator."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from physics.forcefields import (energy_and_forces, fcc, forces, lennard_jones, lennard_jones_pair, morse_pair,
-                                 pressure, switching, virial_stress, wca)
+from physics.forcefields import (
+    energy_and_forces,
+    fcc,
+    forces,
+    lennard_jones,
+    lennard_jones_pair,
+    morse_pair,
+    pressure,
+    switching,
+    virial_stress,
+    wca,
+)
 
 
 def test_lammps_bench_lj_step0_energy_and_pressure(float64):
@@ -47,7 +58,10 @@ def test_forces_and_stress_match_ase_lennard_jones(float64):
 def test_forces_are_minus_gradient_by_finite_differences(float64):
     R, box = fcc(3, density=0.8)
     R = R + 0.05 * torch.randn(R.shape, generator=torch.Generator().manual_seed(2))
-    for U in (lennard_jones_pair(box=box, cutoff=2.4, switch=(2.0,)), morse_pair(box=box, cutoff=2.4, shift=True, a=2.0)):
+    for U in (
+        lennard_jones_pair(box=box, cutoff=2.4, switch=(2.0,)),
+        morse_pair(box=box, cutoff=2.4, shift=True, a=2.0),
+    ):
         f = forces(U, R)
         h = 1e-6
         for i, k in ((0, 0), (5, 2), (40, 1)):

@@ -1,5 +1,6 @@
 """A learned pair potential (an nn.Module) plugs into the engine: force matching to Morse recovers its forces,
 and NVE with the learned energy conserves energy (forces are its exact gradient)."""
+
 import torch
 
 from physics.forcefields import NeuralPairPotential, energy_and_forces, fcc, kinetic_energy, morse_pair
@@ -17,7 +18,9 @@ def test_force_matching_learns_a_pair_potential_and_nve_conserves_its_energy(flo
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
 
     def force_error():
-        return sum(float(((energy_and_forces(model, R)[1] - F) ** 2).mean()) for R, F in zip(configs, targets)) / len(configs)
+        return sum(float(((energy_and_forces(model, R)[1] - F) ** 2).mean()) for R, F in zip(configs, targets)) / len(
+            configs
+        )
 
     before = force_error()
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, 400)

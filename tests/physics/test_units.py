@@ -1,4 +1,5 @@
 """Unit systems against CODATA (scipy.constants)."""
+
 import math
 
 import pytest

@@ -1,4 +1,5 @@
 """The two derivative engines agree with each other, with analytic derivatives, and pass gradcheck."""
+
 import math
 
 import pytest
@@ -33,7 +34,9 @@ def test_engines_agree_float64(name, float64, seed):
 
 def test_engines_agree_with_output_transform(float64, seed):
     net = MLP(2, 1, 16, 2)
-    model = OutputTransform(net, lambda x, y: -(x[:, 0:1] * math.pi).sin() + x[:, 1:2] * (1 - x[:, 0:1] * x[:, 0:1]) * y)
+    model = OutputTransform(
+        net, lambda x, y: -(x[:, 0:1] * math.pi).sin() + x[:, 1:2] * (1 - x[:, 0:1] * x[:, 0:1]) * y
+    )
     x = torch.rand(9, 2)
     a, b = derivatives(model, x, "taylor"), derivatives(model, x, "autograd")
     for k in range(2):

@@ -1,12 +1,20 @@
 """Checkpoints: exact round trip, verified loads, clear errors, no pickles, atomic writes."""
+
 import json
 import pickle
 
 import pytest
 import torch
 
-from sciml.checkpoint import (CheckpointError, list_checkpoints, load_checkpoint, load_train_state, load_weights,
-                              read_metadata, save_checkpoint)
+from sciml.checkpoint import (
+    CheckpointError,
+    list_checkpoints,
+    load_checkpoint,
+    load_train_state,
+    load_weights,
+    read_metadata,
+    save_checkpoint,
+)
 from sciml.networks import MLP, build_network
 
 

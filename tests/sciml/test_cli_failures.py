@@ -3,6 +3,7 @@
 Also: run folders are unique and locked, ``resume_from=latest`` picks an unfinished run, a failing sweep job
 is recorded and the sweep goes on, ``threads=`` is honoured, and outputs follow the user's umask.
 """
+
 import json
 import os
 import signal
@@ -13,14 +14,17 @@ import time
 import pytest
 
 
-@pytest.mark.parametrize("kind,message", [
-    ("index", "IndexError: list index out of range"),
-    ("zero", "ZeroDivisionError: division by zero"),
-    ("disk_full", "the disk is full (while writing"),
-    ("memory", "out of memory: cannot allocate 80 GiB"),
-    ("runtime", "RuntimeError: solver diverged"),
-    ("nan_metric", "NonFiniteMetricError: the run's final metrics are not finite: value"),
-])
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("index", "IndexError: list index out of range"),
+        ("zero", "ZeroDivisionError: division by zero"),
+        ("disk_full", "the disk is full (while writing"),
+        ("memory", "out of memory: cannot allocate 80 GiB"),
+        ("runtime", "RuntimeError: solver diverged"),
+        ("nan_metric", "NonFiniteMetricError: the run's final metrics are not finite: value"),
+    ],
+)
 def test_every_failure_ends_with_one_line_failed_txt_and_exit_2(failing_plugin, tmp_path, kind, message):
     out = tmp_path / "run"
     r = failing_plugin("run", f"fail.kind={kind}", f"hydra.run.dir={out}")
@@ -48,10 +52,23 @@ def test_the_same_explicit_folder_is_refused_while_in_use_and_after_a_run(failin
 
 
 def test_runs_started_in_the_same_second_get_their_own_folders(failing_plugin, tmp_path):
-    procs = [subprocess.Popen([sys.executable, "-m", "sciml.cli.main", "run", "hydra.searchpath=[pkg://fail_sim.configs]",
-                               "experiment=fail"],
-                              cwd=tmp_path, env=failing_plugin.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sciml.cli.main",
+                "run",
+                "hydra.searchpath=[pkg://fail_sim.configs]",
+                "experiment=fail",
+            ],
+            cwd=tmp_path,
+            env=failing_plugin.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         p.wait(timeout=300)
     runs = list((tmp_path / "outputs" / "fail").iterdir())
@@ -67,14 +84,26 @@ def test_a_failing_sweep_job_is_recorded_and_the_sweep_goes_on(failing_plugin, t
     assert (tmp_path / "sweep" / "1" / "FAILED.txt").exists()
 
 
-SHORT = ["mode=pynative", "optimizer.steps=40", "optimizer.lbfgs_steps=0", "sampling.n_interior=200", "model.width=8",
-         "model.depth=2", "evaluation.nx=16", "evaluation.nt=8", "trainer.checkpoint.save_checkpoint_steps=10",
-         "trainer.progress_bar=false", "trainer.tensorboard=false", "trainer.plots=false"]
+SHORT = [
+    "mode=pynative",
+    "optimizer.steps=40",
+    "optimizer.lbfgs_steps=0",
+    "sampling.n_interior=200",
+    "model.width=8",
+    "model.depth=2",
+    "evaluation.nx=16",
+    "evaluation.nt=8",
+    "trainer.checkpoint.save_checkpoint_steps=10",
+    "trainer.progress_bar=false",
+    "trainer.tensorboard=false",
+    "trainer.plots=false",
+]
 
 
 def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "sciml.cli.main", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sciml.cli.main", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_resume_latest_takes_the_newest_unfinished_run_and_says_so(tmp_path):
@@ -84,6 +113,7 @@ def test_resume_latest_takes_the_newest_unfinished_run_and_says_so(tmp_path):
     ckpts = sorted((runs / "a_unfinished" / "checkpoints").iterdir())
     for c in ckpts[1:]:
         import shutil
+
         shutil.rmtree(c)
     time.sleep(1.1)
     assert _cli("run", *SHORT, f"hydra.run.dir={runs / 'b_finished'}", cwd=tmp_path).returncode == 0
@@ -92,8 +122,13 @@ def test_resume_latest_takes_the_newest_unfinished_run_and_says_so(tmp_path):
     log = (runs / "c_resumed" / "run.log").read_text()
     assert "the newest unfinished run of this experiment (a_unfinished" in log
     # a finished run at the end of its schedule has nothing left: resuming it is an error, not a 0-step success
-    r = _cli("run", *SHORT, f"resume_from={runs / 'b_finished' / 'checkpoints' / 'ckpt-00000040'}",
-             f"hydra.run.dir={runs / 'd'}", cwd=tmp_path)
+    r = _cli(
+        "run",
+        *SHORT,
+        f"resume_from={runs / 'b_finished' / 'checkpoints' / 'ckpt-00000040'}",
+        f"hydra.run.dir={runs / 'd'}",
+        cwd=tmp_path,
+    )
     assert r.returncode == 2 and "nothing is left to train" in r.stderr
 
 
@@ -104,9 +139,17 @@ def test_threads_setting_is_honoured(tmp_path):
 
 def test_outputs_follow_the_users_umask(tmp_path):
     env = {**os.environ}
-    r = subprocess.run(f"umask 022 && {sys.executable} -m sciml.cli.main run " + " ".join(SHORT) +
-                       f" optimizer.steps=10 hydra.run.dir={tmp_path / 'r'}", shell=True, cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        f"umask 022 && {sys.executable} -m sciml.cli.main run "
+        + " ".join(SHORT)
+        + f" optimizer.steps=10 hydra.run.dir={tmp_path / 'r'}",
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     run = tmp_path / "r"
     assert oct((run / "config.yaml").stat().st_mode & 0o777) == "0o644"
@@ -129,8 +172,13 @@ def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp
     args = [*SHORT, "optimizer.steps=200", "trainer.checkpoint.save_checkpoint_steps=20", "seed=3"]
     straight = _cli("run", *args, f"hydra.run.dir={tmp_path / 'straight'}", cwd=tmp_path)
     assert straight.returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "sciml.cli.main", "run", *args, f"hydra.run.dir={tmp_path / 'cut'}"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sciml.cli.main", "run", *args, f"hydra.run.dir={tmp_path / 'cut'}"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert _wait_for(tmp_path / "cut" / "checkpoints" / "ckpt-00000040" / "meta.json")
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
@@ -152,8 +200,12 @@ def test_a_killed_run_resumes_bit_identically_from_latest(tmp_path):
     runs = tmp_path / "outputs" / "burgers_pinn"
     straight = _cli("run", *args, f"hydra.run.dir={runs / 'straight'}", cwd=tmp_path)
     assert straight.returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "sciml.cli.main", "run", *args, f"hydra.run.dir={runs / 'killed'}"],
-                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sciml.cli.main", "run", *args, f"hydra.run.dir={runs / 'killed'}"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert _wait_for(runs / "killed" / "checkpoints" / "ckpt-00000060" / "meta.json")
     proc.send_signal(signal.SIGKILL)
     proc.wait()

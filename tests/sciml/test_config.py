@@ -1,4 +1,5 @@
 """Every shipped config composes and instantiates; bad keys and values fail at composition."""
+
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,9 @@ def test_plain_hydra_compose_api_validates_too():
 
 
 def test_unknown_key_names_key_and_valid_keys():
-    with pytest.raises(ConfigError, match=r"Unknown config key 'model.widht'.*Valid keys under 'model': \['name', 'width'"):
+    with pytest.raises(
+        ConfigError, match=r"Unknown config key 'model.widht'.*Valid keys under 'model': \['name', 'width'"
+    ):
         compose(["model.widht=3"])
     with pytest.raises(ConfigError, match=r"Unknown config key 'devcie'.*Valid keys under '<top level>'"):
         compose(["devcie=cpu"])
@@ -65,22 +68,27 @@ def test_wrong_values_and_choices():
         compose(["model=resnet"])
 
 
-@pytest.mark.parametrize("overrides,message", [
-    (["optimizer.gamma=-2"], r"optimizer.gamma = -2.0 is out of range: expected 0 < gamma <= 1"),
-    (["optimizer.step_size=0"], r"optimizer.step_size = 0 is out of range: expected 1 <= step_size"),
-    (["optimizer.history_size=0"], r"optimizer.history_size = 0 is out of range"),
-    (["sampling.n_interior=0"], r"sampling.n_interior = 0 is out of range: expected 1 <= n_interior"),
-    (["experiment=md_lj_nve", "md.kT=-1"], r"md.kT = -1.0 is out of range: expected 0 <= kT"),
-    (["experiment=md_lj_nve", "md.output_every=0"], r"md.output_every = 0 is out of range"),
-    (["experiment=md_lj_nve", "md.steps=0"], r"md.steps = 0 is out of range: expected 1 <= steps"),
-    (["experiment=md_lj_nve", "md.dt=0"], r"md.dt = 0.0 is out of range: expected 0 < dt"),
-    (["experiment=md_lj_nve", "md.dt=-0.01"], r"md.dt = -0.01 is out of range"),
-    (["experiment=fdtd_dipole2d", "dipole.cells_per_wavelength=1"],
-     r"dipole.cells_per_wavelength = 1.0 is out of range: expected 5 <= cells_per_wavelength"),
-    (["experiment=euler_sod", "euler.left=[1,0,-1]"], r"euler.left\[2\] \(pressure\) = -1.0 is out of range"),
-    (["trainer.recovery.lr_factor=2"], r"trainer.recovery.lr_factor = 2.0 is out of range"),
-    (["threads=0"], r"threads = 0 is out of range: expected 1 <= threads"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        (["optimizer.gamma=-2"], r"optimizer.gamma = -2.0 is out of range: expected 0 < gamma <= 1"),
+        (["optimizer.step_size=0"], r"optimizer.step_size = 0 is out of range: expected 1 <= step_size"),
+        (["optimizer.history_size=0"], r"optimizer.history_size = 0 is out of range"),
+        (["sampling.n_interior=0"], r"sampling.n_interior = 0 is out of range: expected 1 <= n_interior"),
+        (["experiment=md_lj_nve", "md.kT=-1"], r"md.kT = -1.0 is out of range: expected 0 <= kT"),
+        (["experiment=md_lj_nve", "md.output_every=0"], r"md.output_every = 0 is out of range"),
+        (["experiment=md_lj_nve", "md.steps=0"], r"md.steps = 0 is out of range: expected 1 <= steps"),
+        (["experiment=md_lj_nve", "md.dt=0"], r"md.dt = 0.0 is out of range: expected 0 < dt"),
+        (["experiment=md_lj_nve", "md.dt=-0.01"], r"md.dt = -0.01 is out of range"),
+        (
+            ["experiment=fdtd_dipole2d", "dipole.cells_per_wavelength=1"],
+            r"dipole.cells_per_wavelength = 1.0 is out of range: expected 5 <= cells_per_wavelength",
+        ),
+        (["experiment=euler_sod", "euler.left=[1,0,-1]"], r"euler.left\[2\] \(pressure\) = -1.0 is out of range"),
+        (["trainer.recovery.lr_factor=2"], r"trainer.recovery.lr_factor = 2.0 is out of range"),
+        (["threads=0"], r"threads = 0 is out of range: expected 1 <= threads"),
+    ],
+)
 def test_numeric_options_out_of_range_fail_at_composition_naming_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):
         compose(overrides)
@@ -88,7 +96,9 @@ def test_numeric_options_out_of_range_fail_at_composition_naming_the_key(overrid
 
 def test_adding_an_unknown_key_to_a_typed_node_fails_too():
     """``+key=value`` opens a node for Hydra, but a typed node keeps only its own keys (issue: +grid.left ran Sod)."""
-    with pytest.raises(ConfigError, match=r"Unknown config key 'euler.lefty'. Valid keys under 'euler': \['n', 't_end'"):
+    with pytest.raises(
+        ConfigError, match=r"Unknown config key 'euler.lefty'. Valid keys under 'euler': \['n', 't_end'"
+    ):
         compose(["experiment=euler_sod", "+euler.lefty=[1,0,1]"])
 
 
@@ -99,8 +109,11 @@ def test_defaults_live_in_the_settings_dataclass():
     cfg = compose(["experiment=euler_sod"])
     assert (cfg.euler.x0, cfg.euler.gamma, cfg.euler.snapshot_every) == (0.5, 1.4, 20)
     defaults = RiemannSettings()
-    assert (cfg.euler.x0, cfg.euler.gamma, cfg.euler.snapshot_every) == (defaults.x0, defaults.gamma,
-                                                                         defaults.snapshot_every)
+    assert (cfg.euler.x0, cfg.euler.gamma, cfg.euler.snapshot_every) == (
+        defaults.x0,
+        defaults.gamma,
+        defaults.snapshot_every,
+    )
 
 
 def test_config_names_only_registered_plugins_and_components():

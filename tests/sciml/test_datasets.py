@@ -1,4 +1,5 @@
 """Sharded HDF5 datasets: round trips, statistics, torn writes, corruption, bad input, loaders, CLI."""
+
 import json
 import signal
 import subprocess
@@ -11,9 +12,17 @@ import numpy as np
 import pytest
 import torch
 
-from sciml.data import (DatasetError, DatasetWriter, FieldSpec, GaussianNormalizer, Schema, ShardedDataset,
-                        make_loader, verify)
 from sciml.cli.main import main as cli
+from sciml.data import (
+    DatasetError,
+    DatasetWriter,
+    FieldSpec,
+    GaussianNormalizer,
+    Schema,
+    ShardedDataset,
+    make_loader,
+    verify,
+)
 
 SCHEMA = Schema((FieldSpec("a", (6, 5)), FieldSpec("u", (6, 5), "float64", units="Pa")), metadata=("nu",))
 
@@ -26,7 +35,7 @@ def _arrays(n, seed=0):
 def _write(path, a, u, nu, shard_samples=7, **kw):
     with DatasetWriter(path, SCHEMA, max_shard_bytes=SCHEMA.sample_nbytes * shard_samples, **kw) as w:
         for i in range(0, len(a), 5):
-            w.extend({"a": a[i:i + 5], "u": u[i:i + 5]}, {"nu": nu[i:i + 5]})
+            w.extend({"a": a[i : i + 5], "u": u[i : i + 5]}, {"nu": nu[i : i + 5]})
     return path
 
 
@@ -126,8 +135,8 @@ def test_killed_writer_leaves_valid_shards_and_resume_completes(tmp_path):
             w.append({"a": ref[i], "u": u_ref[i]}, {"nu": 0.1})
     assert verify(path).ok
     full = ShardedDataset(path)
-    np.testing.assert_array_equal(full.read("a"), ref[:committed + 10])
-    np.testing.assert_allclose(full.statistics()["u"].mean, u_ref[:committed + 10].mean(0), atol=1e-12)
+    np.testing.assert_array_equal(full.read("a"), ref[: committed + 10])
+    np.testing.assert_allclose(full.statistics()["u"].mean, u_ref[: committed + 10].mean(0), atol=1e-12)
 
 
 def test_corrupted_shard_is_reported_with_file_field_and_sample(tmp_path):
@@ -206,7 +215,9 @@ def test_mesh_fields_round_trip_through_meshio(tmp_path):
     from sciml.data import mesh_schema, read_mesh, sample_from_mesh, save_dataset_mesh, write_sample_vtu
 
     pts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], float)
-    mesh = meshio.Mesh(pts, [("triangle", np.array([[0, 1, 2], [1, 3, 2]]))], point_data={"T": pts[:, 0] + 2 * pts[:, 1]})
+    mesh = meshio.Mesh(
+        pts, [("triangle", np.array([[0, 1, 2], [1, 3, 2]]))], point_data={"T": pts[:, 0] + 2 * pts[:, 1]}
+    )
     meshio.write(tmp_path / "in.vtu", mesh)
     m = read_mesh(tmp_path / "in.vtu")
     schema = mesh_schema(m, {"T": 1})

@@ -1,4 +1,5 @@
 """Data-parallel training with torch.distributed (gloo, 2 CPU processes) equals the single-process run."""
+
 import os
 import socket
 
@@ -26,8 +27,17 @@ def _solver(ctx, steps=20, optimizer="adam"):
     geo = SpaceTime(Interval(0.0, 1.0), TimeDomain(0.0, 1.0))
     net = MLP(2, 1, 16, 2, input_bounds=[[0, 0], [1, 1]])
     phase = Phase("adam", steps, lr=1e-2) if optimizer == "adam" else Phase("lbfgs", steps, lr=1.0)
-    return PINNSolver(Heat1D(0.1), geo, net, [phase], Sampling(64, 16, 16, method="sobol", resample_every=10),
-                      device="cpu", dtype="float64", hard_constraints=False, distributed=ctx)
+    return PINNSolver(
+        Heat1D(0.1),
+        geo,
+        net,
+        [phase],
+        Sampling(64, 16, 16, method="sobol", resample_every=10),
+        device="cpu",
+        dtype="float64",
+        hard_constraints=False,
+        distributed=ctx,
+    )
 
 
 def _worker(rank, world, port, out_dir, optimizer, crash_rank):

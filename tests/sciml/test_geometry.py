@@ -1,11 +1,23 @@
 """Geometry: Monte Carlo measures, normals, membership of sampled points, meshes via meshio."""
+
 import math
 
 import numpy as np
 import pytest
 
-from sciml.geometry import (SAMPLERS, Box, Cuboid, Disk, Interval, MeshGeometry, Polygon, Rectangle, SpaceTime,
-                            TimeDomain, sample_unit)
+from sciml.geometry import (
+    SAMPLERS,
+    Box,
+    Cuboid,
+    Disk,
+    Interval,
+    MeshGeometry,
+    Polygon,
+    Rectangle,
+    SpaceTime,
+    TimeDomain,
+    sample_unit,
+)
 
 
 def mc_measure(geom, n=200_000, seed=0):
@@ -19,8 +31,10 @@ SHAPES = {
     "cuboid": (Cuboid([0, 0, 0], [1, 2, 0.5]), 1.0),
     "disk": (Disk([0.5, 0.5], 0.4), math.pi * 0.16),
     "triangle": (Polygon([[0, 0], [1, 0], [0, 1]]), 0.5),
-    "pentagon": (Polygon([[math.cos(a), math.sin(a)] for a in np.linspace(0, 2 * math.pi, 6)[:-1]]),
-                 2.5 * math.sin(2 * math.pi / 5)),
+    "pentagon": (
+        Polygon([[math.cos(a), math.sin(a)] for a in np.linspace(0, 2 * math.pi, 6)[:-1]]),
+        2.5 * math.sin(2 * math.pi / 5),
+    ),
     "rect_minus_disk": (Rectangle([0, 0], [2, 1]) - Disk([1, 0.5], 0.3), 2 - math.pi * 0.09),
     "union": (Rectangle([0, 0], [1, 1]) | Rectangle([0.5, 0.5], [1.5, 1.5]), 1.75),
     "intersection": (Disk([0, 0], 1) & Rectangle([0, 0], [2, 2]), math.pi / 4),
@@ -139,7 +153,10 @@ def test_mesh_bad_inputs(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         MeshGeometry.from_file(tmp_path / "missing.msh")
     quad = tmp_path / "quad.vtu"
-    meshio.write(str(quad), meshio.Mesh(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0.0]]), [("quad", np.array([[0, 1, 2, 3]]))]))
+    meshio.write(
+        str(quad),
+        meshio.Mesh(np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0.0]]), [("quad", np.array([[0, 1, 2, 3]]))]),
+    )
     with pytest.raises(ValueError, match="supports 'triangle'"):
         MeshGeometry.from_file(quad)
     with pytest.raises(ValueError, match="degenerate"):

@@ -1,4 +1,5 @@
 """GPU checks (skipped without CUDA; run by scripts/gpu_check.sh on a lent GPU machine)."""
+
 import math
 
 import pytest
@@ -28,8 +29,15 @@ def test_burgers_pinn_trains_on_cuda(mode):
     from solvers.pinn import PINNSolver, Sampling
 
     torch.manual_seed(0)
-    s = PINNSolver(Burgers(0.01 / math.pi), SpaceTime(Interval(-1, 1), TimeDomain(0, 1)), MLP(2, 1, 20, 3),
-                   [Phase("adam", 200, 1e-3)], Sampling(2000, 0, 0), mode=mode, device="gpu")
+    s = PINNSolver(
+        Burgers(0.01 / math.pi),
+        SpaceTime(Interval(-1, 1), TimeDomain(0, 1)),
+        MLP(2, 1, 20, 3),
+        [Phase("adam", 200, 1e-3)],
+        Sampling(2000, 0, 0),
+        mode=mode,
+        device="gpu",
+    )
     assert resolve_device("gpu").type == "cuda" and s.points.interior.is_cuda
     h = s.fit().history
     assert h[-1] < h[0]

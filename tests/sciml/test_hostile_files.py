@@ -1,5 +1,6 @@
 """Hostile or broken files are refused before they are read: devices, pipes, paths out of a dataset, tampered
 training state, planted native libraries, NaN or foreign shards behind a forged manifest hash."""
+
 import hashlib
 import json
 import os
@@ -141,7 +142,9 @@ def test_a_native_library_planted_in_the_cache_is_rebuilt_not_loaded(tmp_path, m
     good = lib.read_bytes()
     planted = lib.with_name("planted")
     planted.write_bytes(b"\x7fELF planted")
-    os.replace(planted, lib)  # someone replaces the library (its record no longer matches); the loaded copy stays mapped
+    os.replace(
+        planted, lib
+    )  # someone replaces the library (its record no longer matches); the loaded copy stays mapped
     monkeypatch.setattr(native, "_LIB", None)
     with pytest.warns(UserWarning, match="does not match its recorded SHA-256"):
         assert native.available()

@@ -1,4 +1,5 @@
 """Networks: shapes, initialisation schemes, rebuild from spec, hard-constraint transforms, bad arguments."""
+
 import math
 
 import pytest

@@ -1,11 +1,12 @@
 """FNO, DeepONet, U-Net and operator losses: checked against FFTs, analytic norms and gradcheck."""
+
 import itertools
 import math
 
 import pytest
 import torch
 
-from sciml.networks import FNO, UNet, CartesianDeepONet, DeepONet, SpectralConv, build_network
+from sciml.networks import FNO, CartesianDeepONet, DeepONet, SpectralConv, UNet, build_network
 from sciml.training import relative_h1, relative_lp
 
 
@@ -21,13 +22,16 @@ def fft_reference(sc: SpectralConv, v: torch.Tensor) -> torch.Tensor:
         sl = tuple(slice(0, m) if s == 0 else slice(n - m, n) for s, m, n in zip(signs, sc.modes[:-1], grid[:-1]))
         wsl = tuple(slice(0, m) if s == 0 else slice(m, 2 * m) for s, m in zip(signs, sc.modes[:-1]))
         sl, wsl = sl + (slice(0, sc.modes[-1]),), wsl + (slice(None),)
-        out[(slice(None), slice(None), *sl)] = torch.einsum("bi...,...io->bo...", xf[(slice(None), slice(None), *sl)], w[wsl])
+        out[(slice(None), slice(None), *sl)] = torch.einsum(
+            "bi...,...io->bo...", xf[(slice(None), slice(None), *sl)], w[wsl]
+        )
     y = torch.fft.irfftn(out, s=grid, dim=tuple(range(2, 2 + d)))
     return y.movedim(1, -1).movedim(0, d)
 
 
-@pytest.mark.parametrize("modes,grid", [((5,), (32,)), ((5,), (33,)), ((4, 3), (16, 12)), ((4, 3), (17, 9)),
-                                        ((3, 2, 3), (8, 6, 10))])
+@pytest.mark.parametrize(
+    "modes,grid", [((5,), (32,)), ((5,), (33,)), ((4, 3), (16, 12)), ((4, 3), (17, 9)), ((3, 2, 3), (8, 6, 10))]
+)
 def test_truncated_dft_spectral_conv_equals_fft_formulation(float64, modes, grid):
     sc = SpectralConv(3, 2, modes).double()
     v = torch.randn(*grid, 4, 3)
@@ -46,9 +50,11 @@ def test_spectral_conv_gradcheck(float64):
 def test_spectral_conv_is_discretisation_invariant(float64):
     """A band-limited input sampled at n and 2n gives the same output at the shared points."""
     sc = SpectralConv(1, 1, (6,)).double()
+
     def field(n):
         x = torch.arange(n) / n
         return (torch.sin(2 * math.pi * x) + 0.3 * torch.cos(2 * math.pi * 4 * x))[:, None, None]
+
     coarse, fine = sc(field(32)), sc(field(64))
     torch.testing.assert_close(fine[::2], coarse, atol=1e-12, rtol=0)
 
@@ -58,10 +64,12 @@ def test_fno_learns_the_heat_semigroup():
     torch.manual_seed(0)
     n, kappa, t = 64, 0.01, 0.5
     k = torch.fft.rfftfreq(n, 1.0 / n) * 2 * math.pi
+
     def data(b):
         u0 = n * torch.randn(b, 1, n // 2 + 1, dtype=torch.complex64) * torch.exp(-0.1 * k)  # O(1) values
         u0[..., 0] = 0
         return torch.fft.irfft(u0, n=n), torch.fft.irfft(u0 * torch.exp(-kappa * k**2 * t), n=n)
+
     x, y = data(256)
     xt, yt = data(64)
     model = FNO(1, 1, (16,), width=16, layers=2, projection=32, positional=False)
@@ -71,7 +79,7 @@ def test_fno_learns_the_heat_semigroup():
         before = float(relative_lp(model(xt), yt))
     for i in range(400):
         opt.zero_grad()
-        loss = relative_lp(model(x[(i * 32) % 256:][:32]), y[(i * 32) % 256:][:32])
+        loss = relative_lp(model(x[(i * 32) % 256 :][:32]), y[(i * 32) % 256 :][:32])
         loss.backward()
         opt.step()
         sched.step()

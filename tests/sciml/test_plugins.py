@@ -1,9 +1,9 @@
 """Plug-ins by entry points: a third-party package adds an experiment exactly as sciml's own solvers do."""
+
 import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -48,7 +48,8 @@ def third_party(tmp_path):
     (site / "toy_sim" / "__init__.py").write_text(TOY)
     (site / "toy_sim" / "configs" / "__init__.py").write_text("")
     (site / "toy_sim" / "configs" / "experiment" / "toy.yaml").write_text(
-        "# @package _global_\nexperiment: toy\nrunner: toy\ntoy:\n  steps: 4\n")
+        "# @package _global_\nexperiment: toy\nrunner: toy\ntoy:\n  steps: 4\n"
+    )
     dist = site / "toy_sim-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-sim\nVersion: 0.1\n")
@@ -56,8 +57,14 @@ def third_party(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(site) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
     def sciml(*args):
-        return subprocess.run([sys.executable, "-m", "sciml.cli.main", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "sciml.cli.main", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     return sciml, tmp_path
 
@@ -78,7 +85,9 @@ def test_a_third_party_experiment_registers_composes_validates_and_runs(third_pa
 
 
 def test_unregistered_names_fail_with_the_registered_ones():
-    with pytest.raises(PluginError, match=r"no experiment runner .* registered as 'solvers.pinn.run_experiment'.*'pinn'"):
+    with pytest.raises(
+        PluginError, match=r"no experiment runner .* registered as 'solvers.pinn.run_experiment'.*'pinn'"
+    ):
         load("sciml.experiments", "solvers.pinn.run_experiment")
     with pytest.raises(PluginError, match="unknown plug-in group"):
         available("sciml.nothing")

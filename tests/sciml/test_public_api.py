@@ -3,6 +3,7 @@
 The layering rule: ``sciml`` never imports ``physics`` or ``solvers`` — not by an import statement and
 not by an import path hidden in a string. Configs and zoo cards name registered plug-ins only.
 """
+
 import ast
 import importlib
 import inspect
@@ -21,8 +22,12 @@ import solvers
 from sciml.plugins import Experiment, ZooLoader, available, load
 
 ROOTS = {"sciml": sciml, "physics": physics, "solvers": solvers}
-MODULES = sorted(m.name for name, pkg in ROOTS.items()
-                 for m in pkgutil.walk_packages(pkg.__path__, f"{name}.") if not m.name.endswith("__main__"))
+MODULES = sorted(
+    m.name
+    for name, pkg in ROOTS.items()
+    for m in pkgutil.walk_packages(pkg.__path__, f"{name}.")
+    if not m.name.endswith("__main__")
+)
 UPPER = re.compile(r"^(physics|solvers)(\.\w+)+(:\w+)?$")
 
 
@@ -64,7 +69,9 @@ def test_core_does_not_import_physics_or_solvers_not_even_by_string():
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 if UPPER.match(node.value.strip()):
                     offenders.append(f"{f.relative_to(root)}: string {node.value!r}")
-            offenders += [f"{f.relative_to(root)}: import {n}" for n in names if n.split(".")[0] in ("physics", "solvers")]
+            offenders += [
+                f"{f.relative_to(root)}: import {n}" for n in names if n.split(".")[0] in ("physics", "solvers")
+            ]
     assert not offenders
 
 
@@ -81,7 +88,9 @@ def _config_values(tree, path=""):
 
 def _shipped_configs():
     root = Path(configs.__file__).parent
-    files = sorted(root.rglob("*.yaml")) + sorted((Path(sciml.__file__).parent / "zoo" / "entries").glob("*/config.yaml"))
+    files = sorted(root.rglob("*.yaml")) + sorted(
+        (Path(sciml.__file__).parent / "zoo" / "entries").glob("*/config.yaml")
+    )
     return [(f, yaml.safe_load(f.read_text()) or {}) for f in files]
 
 

@@ -1,11 +1,19 @@
 """Device, mode, dtype and seeding switches give the right objects and teaching errors."""
+
 import sys
 
 import pytest
 import torch
 
-from sciml.runtime import (available_devices, compile_if_graph, resolve_device, resolve_dtype, seed_everything,
-                           set_deterministic, validate_mode)
+from sciml.runtime import (
+    available_devices,
+    compile_if_graph,
+    resolve_device,
+    resolve_dtype,
+    seed_everything,
+    set_deterministic,
+    validate_mode,
+)
 
 
 def test_cpu_and_auto():
@@ -35,7 +43,7 @@ def test_mode_and_dtype():
     assert validate_mode("graph") == "graph"
     with pytest.raises(ValueError, match="pynative"):
         validate_mode("eager")
-    f = lambda x: x + 1  # noqa: E731
+    f = lambda x: x + 1
     assert compile_if_graph(f, "pynative") is f
     assert resolve_dtype("float64") is torch.float64
     with pytest.raises(ValueError, match="float32"):

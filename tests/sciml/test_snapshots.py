@@ -1,4 +1,5 @@
 """Streaming HDF5 snapshots: complete files read back; an interrupted run leaves a marked .partial file."""
+
 import h5py
 import numpy as np
 import pytest

@@ -1,5 +1,6 @@
 """Hydra multiruns: the joblib launcher runs jobs in parallel processes, the Optuna sweeper searches, and
 every sweep ends with sweep_summary.csv/.png built from the jobs' metrics.json; the SLURM config composes."""
+
 import csv
 import subprocess
 import sys
@@ -8,10 +9,28 @@ import pytest
 
 
 def _multirun(tmp_path, *args):
-    r = subprocess.run([sys.executable, "-m", "sciml.cli.main", "run", "-m", "experiment=heat", "optimizer.steps=3",
-                        "optimizer.lbfgs_steps=0", "sampling.n_interior=64", "mode=pynative", "trainer.progress_bar=false",
-                        "trainer.tensorboard=false", f"hydra.sweep.dir={tmp_path / 'sweep'}", *args],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sciml.cli.main",
+            "run",
+            "-m",
+            "experiment=heat",
+            "optimizer.steps=3",
+            "optimizer.lbfgs_steps=0",
+            "sampling.n_interior=64",
+            "mode=pynative",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+            *args,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     return tmp_path / "sweep"
 

@@ -1,4 +1,5 @@
 """Trainer: exact resume, NaN guard, graph == pynative, callbacks and optimiser phases."""
+
 import json
 import math
 
@@ -8,8 +9,17 @@ import torch
 from sciml.autodiff import derivatives
 from sciml.checkpoint import list_checkpoints
 from sciml.networks import MLP
-from sciml.training import (CheckpointConfig, EarlyStopping, MetricsLogger, ModelCheckpoint, NonFiniteLossError,
-                            Phase, RecoveryPolicy, TensorBoardLogger, Trainer)
+from sciml.training import (
+    CheckpointConfig,
+    EarlyStopping,
+    MetricsLogger,
+    ModelCheckpoint,
+    NonFiniteLossError,
+    Phase,
+    RecoveryPolicy,
+    TensorBoardLogger,
+    Trainer,
+)
 
 
 def _problem(engine="taylor", nan_after=None):
@@ -109,9 +119,11 @@ def test_training_reduces_loss_and_lbfgs_improves_on_adam():
 
 def test_callbacks_write_metrics_tensorboard_and_checkpoints(tmp_path):
     net, lf, _ = _problem()
-    cbs = [MetricsLogger(jsonl=str(tmp_path / "m.jsonl"), csv_path=str(tmp_path / "m.csv"), every=5),
-           TensorBoardLogger(str(tmp_path / "tb"), every=5),
-           ModelCheckpoint(CheckpointConfig(10, 2, "ck", str(tmp_path / "ck")))]
+    cbs = [
+        MetricsLogger(jsonl=str(tmp_path / "m.jsonl"), csv_path=str(tmp_path / "m.csv"), every=5),
+        TensorBoardLogger(str(tmp_path / "tb"), every=5),
+        ModelCheckpoint(CheckpointConfig(10, 2, "ck", str(tmp_path / "ck"))),
+    ]
     Trainer(lf, net, [Phase("adam", 30, 1e-2)], cbs).fit()
     rows = [json.loads(line) for line in (tmp_path / "m.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [5, 10, 15, 20, 25, 30] and {"loss_pde", "loss_bc", "lr"} <= set(rows[0])

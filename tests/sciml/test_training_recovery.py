@@ -1,4 +1,5 @@
 """Non-finite losses are recovered, not fatal: roll back, reset the optimiser, go on (sciml.training.recovery)."""
+
 import math
 
 import pytest
@@ -43,7 +44,9 @@ def _fit(phases, inject, policy=None):
 def test_nan_at_a_line_search_trial_point_rolls_back_and_resets_lbfgs():
     # the second evaluation of step 16 is a trial point of its line search
     tr, res, state, net = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], _once(15, 2))
-    assert len(res.recoveries) == 1 and "line-search trial" in res.recoveries[0] and "L-BFGS memory" in res.recoveries[0]
+    assert (
+        len(res.recoveries) == 1 and "line-search trial" in res.recoveries[0] and "L-BFGS memory" in res.recoveries[0]
+    )
     assert res.steps == 40 and len(res.history) == 40  # the rolled-back attempt is retried, not counted
     first, retry = state["first_losses"][15]  # the retry starts from exactly the parameters of the failed attempt
     assert retry == first
@@ -75,8 +78,11 @@ def test_transient_nan_in_adam_rolls_back_one_update_and_halves_the_learning_rat
 
 
 def test_persistent_nan_ends_the_phase_and_keeps_the_last_good_parameters():
-    tr, res, state, net = _fit([Phase("adam", 30, 1e-2), Phase("lbfgs", 10, 1.0)], lambda step, k: 12 <= step < 30,
-                               RecoveryPolicy(max_consecutive=3))
+    tr, res, state, net = _fit(
+        [Phase("adam", 30, 1e-2), Phase("lbfgs", 10, 1.0)],
+        lambda step, k: 12 <= step < 30,
+        RecoveryPolicy(max_consecutive=3),
+    )
     assert len(res.recoveries) == 3 and "phase ends early at step 12" in res.recoveries[-1]
     assert len(res.history) == 12 + 10  # 12 Adam steps, then the whole L-BFGS phase from the kept parameters
     assert state["first_losses"][30][0] == pytest.approx(state["first_losses"][11][0])  # = parameters before step 12

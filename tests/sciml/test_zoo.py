@@ -1,4 +1,5 @@
 """The ModelZoo proves its cards: every entry re-evaluates to its card; files are verified, never unpickled."""
+
 import json
 import pickle
 import shutil
@@ -11,9 +12,17 @@ import torch
 from sciml import zoo
 from sciml.checkpoint import CheckpointError
 
-REQUIRED = {"burgers_pinn", "poisson_disk_pinn", "darcy_pinn", "cavity_re100_pinn", "maxwell2d_pinn", "maxwell2d_pinn_sharp",
-            "darcy_fno", "burgers_fno",
-            "ns2d_fno"}
+REQUIRED = {
+    "burgers_pinn",
+    "poisson_disk_pinn",
+    "darcy_pinn",
+    "cavity_re100_pinn",
+    "maxwell2d_pinn",
+    "maxwell2d_pinn_sharp",
+    "darcy_fno",
+    "burgers_fno",
+    "ns2d_fno",
+}
 
 
 def test_registry_lists_the_entries_with_complete_cards():
@@ -21,8 +30,22 @@ def test_registry_lists_the_entries_with_complete_cards():
     assert REQUIRED <= names
     for n in names:
         card = zoo.info(n)
-        for key in ("problem", "equations", "domain", "data", "architecture", "training_command", "training_seconds",
-                    "hardware", "metrics", "metric_reference", "licence", "citation", "sha256", "loader"):
+        for key in (
+            "problem",
+            "equations",
+            "domain",
+            "data",
+            "architecture",
+            "training_command",
+            "training_seconds",
+            "hardware",
+            "metrics",
+            "metric_reference",
+            "licence",
+            "citation",
+            "sha256",
+            "loader",
+        ):
             assert key in card, (n, key)
         assert zoo.sha256(n) == card["sha256"]
     size = sum(f.stat().st_size for f in zoo.ENTRIES.rglob("*") if f.is_file())
@@ -30,8 +53,9 @@ def test_registry_lists_the_entries_with_complete_cards():
 
 
 def test_zoo_eval_passes_on_every_entry():
-    r = subprocess.run([sys.executable, "-m", "sciml.cli.main", "zoo", "eval", "all"], capture_output=True, text=True,
-                       timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "sciml.cli.main", "zoo", "eval", "all"], capture_output=True, text=True, timeout=600
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert r.stdout.count("(fast evaluation)") == len(zoo.list())
 
@@ -50,7 +74,9 @@ def test_eval_fails_when_a_card_drifts(tmp_path, monkeypatch):
 def _copy_zoo(tmp_path, monkeypatch, name):
     root = tmp_path / "zoo"
     shutil.copytree(zoo.ENTRIES / name, root / "entries" / name)
-    (root / "registry.json").write_text(json.dumps({"entries": {name: {"folder": name, "kind": zoo.info(name)["kind"]}}}))
+    (root / "registry.json").write_text(
+        json.dumps({"entries": {name: {"folder": name, "kind": zoo.info(name)["kind"]}}})
+    )
     monkeypatch.setattr(zoo, "ROOT", root)
     monkeypatch.setattr(zoo, "ENTRIES", root / "entries")
     return root / "entries" / name
@@ -161,9 +187,20 @@ def test_fine_tuning_starts_from_the_zoo_weights(tmp_path):
     out = tmp_path / "ft"
     from sciml.cli.main import main
 
-    code = main(["run", "experiment=poisson_disk", "init_from=zoo:poisson_disk_pinn", "optimizer.steps=1",
-                 "optimizer.lbfgs_steps=0", "optimizer.lr=1e-9", "mode=pynative", "trainer.progress_bar=false",
-                 "trainer.tensorboard=false", f"hydra.run.dir={out}"])
+    code = main(
+        [
+            "run",
+            "experiment=poisson_disk",
+            "init_from=zoo:poisson_disk_pinn",
+            "optimizer.steps=1",
+            "optimizer.lbfgs_steps=0",
+            "optimizer.lr=1e-9",
+            "mode=pynative",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
     assert code == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["rel_l2"] == pytest.approx(zoo.info("poisson_disk_pinn")["metrics"]["rel_l2"], rel=0.02)
@@ -184,8 +221,14 @@ def test_predict_warns_outside_the_trained_domain_and_refuses_non_finite_points(
     assert not (tmp_path / "c.csv").exists()
 
 
-@pytest.mark.parametrize("content,message", [("", "is empty"), ("x,y\n", "has a header but no rows"),
-                                             ("t,x\n0,0\n", "has columns ['t', 'x']; this model takes ['x', 'y']")])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("", "is empty"),
+        ("x,y\n", "has a header but no rows"),
+        ("t,x\n0,0\n", "has columns ['t', 'x']; this model takes ['x', 'y']"),
+    ],
+)
 def test_predict_explains_a_bad_points_file(tmp_path, capsys, content, message):
     from sciml.cli.main import main
 

@@ -1,4 +1,5 @@
 """The shipped default experiment meets its published-style accuracy bar (slow: ~3-4 min)."""
+
 import pytest
 
 from sciml.config import compose

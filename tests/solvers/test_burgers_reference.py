@@ -1,4 +1,5 @@
 """The Cole–Hopf reference agrees with adaptive quadrature, the PDE, and the problem's data."""
+
 import math
 
 import numpy as np
@@ -43,7 +44,7 @@ def test_satisfies_burgers_equation_fd_residual_converges_at_order_two():
     nu = 0.05  # a smoother case so finite differences resolve it
     x = np.linspace(-0.9, 0.9, 19)
     t = 0.3 * np.ones_like(x)
-    u = lambda a, b: burgers_cole_hopf(a, b, nu)  # noqa: E731
+    u = lambda a, b: burgers_cole_hopf(a, b, nu)
     hs, res = [1e-2, 5e-3, 2.5e-3], []
     for h in hs:
         k = h / 10

@@ -1,20 +1,21 @@
 """Dataset generators: solver agreement, random-field statistics, resumable and process-independent output."""
+
 import numpy as np
 import pytest
 
-from sciml.data import ShardedDataset, verify
-from solvers.grid import darcy
-from sciml.data import ensure_dataset, generate
-from solvers.operators.datasets import burgers, gaussian_random_field
+from sciml.data import ShardedDataset, ensure_dataset, generate, verify
 from sciml.data import generation as generate_module
+from solvers.grid import darcy
+from solvers.operators.datasets import burgers, gaussian_random_field
 
 
 def test_periodic_grf_has_the_prescribed_spectrum():
     """E|û_k|² ∝ (4π²k² + τ²)^{-α}: the empirical ratio of mode-1 to mode-3 power matches."""
     n, alpha, tau = 64, 2.0, 5.0
     rng = np.random.default_rng(0)
-    power = np.mean([np.abs(np.fft.rfft(gaussian_random_field((n,), rng, alpha, tau, sigma=1.0))) ** 2
-                     for _ in range(4000)], axis=0)
+    power = np.mean(
+        [np.abs(np.fft.rfft(gaussian_random_field((n,), rng, alpha, tau, sigma=1.0))) ** 2 for _ in range(4000)], axis=0
+    )
     expected = ((4 * np.pi**2 * 1 + tau**2) / (4 * np.pi**2 * 9 + tau**2)) ** (-alpha)
     assert abs(power[1] / power[3] / expected - 1) < 0.1
     assert power[0] < 1e-20  # zero mean
@@ -60,12 +61,20 @@ def test_generation_resumes_to_the_same_dataset(tmp_path, monkeypatch):
 
 
 def test_two_processes_give_the_same_data(tmp_path):
-    spec = {"name": "darcy", "path": str(tmp_path / "p2"), "samples": 6, "seed": 2, "processes": 2, "chunk": 3,
-            "params": {"resolution": 17}}
+    spec = {
+        "name": "darcy",
+        "path": str(tmp_path / "p2"),
+        "samples": 6,
+        "seed": 2,
+        "processes": 2,
+        "chunk": 3,
+        "params": {"resolution": 17},
+    }
     ensure_dataset(spec, progress=False)
     generate("darcy", tmp_path / "p1", 6, seed=2, chunk=2, progress=False, params={"resolution": 17})
-    np.testing.assert_array_equal(ShardedDataset(tmp_path / "p1").read("permeability"),
-                                  ShardedDataset(tmp_path / "p2").read("permeability"))
+    np.testing.assert_array_equal(
+        ShardedDataset(tmp_path / "p1").read("permeability"), ShardedDataset(tmp_path / "p2").read("permeability")
+    )
 
 
 def test_generation_refuses_a_different_recipe_and_bad_params(tmp_path):
@@ -74,7 +83,9 @@ def test_generation_refuses_a_different_recipe_and_bad_params(tmp_path):
         generate("darcy", tmp_path / "d", 2, seed=1, progress=False, params={"resolution": 9})
     with pytest.raises(ValueError, match="has no parameters \\['viscosity'\\]"):
         generate("burgers", tmp_path / "b", 2, params={"viscosity": 0.1})
-    with pytest.raises(ValueError, match=r"no dataset generator .* is registered as 'heat'. Registered: \[.burgers., .darcy."):
+    with pytest.raises(
+        ValueError, match=r"no dataset generator .* is registered as 'heat'. Registered: \[.burgers., .darcy."
+    ):
         generate("heat", tmp_path / "h", 2)
 
 
@@ -95,7 +106,6 @@ def _children(pid):
 
 
 def _alive(pid):
-    import os
 
     try:
         with open(f"/proc/{pid}/stat") as fh:
@@ -111,9 +121,21 @@ def test_killing_generate_ends_its_worker_processes(tmp_path):
     import sys
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "sciml.cli.main", "generate", "dataset=darcy",
-                             f"dataset.path={tmp_path / 'd'}", "dataset.samples=4000", "dataset.params.resolution=129",
-                             "dataset.processes=2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sciml.cli.main",
+            "generate",
+            "dataset=darcy",
+            f"dataset.path={tmp_path / 'd'}",
+            "dataset.samples=4000",
+            "dataset.params.resolution=129",
+            "dataset.processes=2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline, workers = time.time() + 60, []
     while time.time() < deadline and len(workers) < 2:
         workers = [k for k in _children(proc.pid) if "spawn_main" in open(f"/proc/{k}/cmdline").read()]
@@ -138,9 +160,23 @@ def test_a_full_disk_ends_generate_with_a_clear_error_not_a_segfault(tmp_path):
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", str(mnt)], capture_output=True).returncode:
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
-        r = subprocess.run([sys.executable, "-m", "sciml.cli.main", "generate", "dataset=darcy",
-                            f"dataset.path={mnt / 'd'}", "dataset.samples=64", "dataset.params.resolution=65",
-                            "dataset.processes=1", "dataset.max_shard_mb=1"], capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sciml.cli.main",
+                "generate",
+                "dataset=darcy",
+                f"dataset.path={mnt / 'd'}",
+                "dataset.samples=64",
+                "dataset.params.resolution=65",
+                "dataset.processes=1",
+                "dataset.max_shard_mb=1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert r.returncode == 2, (r.returncode, r.stderr[-1500:])
         line = [ln for ln in r.stderr.splitlines() if ln.startswith("sciml")]
         assert len(line) == 1 and "the disk is full" in line[0]

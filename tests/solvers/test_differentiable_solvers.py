@@ -1,4 +1,5 @@
 """Gradients through 1000 solver steps match central finite differences (float64, ≤ 1e-4 relative)."""
+
 import math
 
 import torch
@@ -64,7 +65,7 @@ def test_recover_viscosity_from_final_state():
     g = NSGrid(64)
     x, y = g.coordinates()
     w0 = torch.sin(x) * torch.cos(2 * y) + 0.5 * torch.cos(3 * x + y)
-    run = lambda nu: g.to_physical(rollout(lambda s: step(s, 0.02, g, nu), NSState(g.to_spectral(w0)[None]), 100).w_hat)  # noqa: E731
+    run = lambda nu: g.to_physical(rollout(lambda s: step(s, 0.02, g, nu), NSState(g.to_spectral(w0)[None]), 100).w_hat)
     target = run(torch.tensor(0.02, dtype=torch.float64)).detach()
     log_nu = torch.tensor(math.log(0.04), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.LBFGS([log_nu], lr=1.0, max_iter=15, line_search_fn="strong_wolfe")

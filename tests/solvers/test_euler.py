@@ -1,4 +1,5 @@
 """1-D Euler: exact Riemann solver against Toro's table, WENO5 order, Sod with HLLC and Roe."""
+
 import math
 
 import numpy as np
@@ -27,7 +28,13 @@ def test_weno5_is_fifth_order_on_smooth_data(float64):
         avg = (torch.cos(2 * math.pi * edges[:-1]) - torch.cos(2 * math.pi * edges[1:])) / (2 * math.pi * h)
         ql, qr = reconstruct(avg)
         faces = torch.arange(0, n + 1) * h
-        errs.append(float(max((ql - torch.sin(2 * math.pi * faces)).abs().max(), (qr - torch.sin(2 * math.pi * faces)).abs().max())))
+        errs.append(
+            float(
+                max(
+                    (ql - torch.sin(2 * math.pi * faces)).abs().max(), (qr - torch.sin(2 * math.pi * faces)).abs().max()
+                )
+            )
+        )
     order = -np.polyfit(np.log(ns), np.log(errs), 1)[0]
     assert order > 4.5, errs
 
@@ -113,7 +120,8 @@ def test_harten_entropy_fix_moves_the_roe_flux_towards_godunovs_at_a_transonic_r
     (rl, ul, pl, El), (rr, ur, pr, Er), alphas, lams, vecs, _ = _roe_waves(lt, rt, 1.4)
     assert abs(float(lams[0])) < 0.01  # transonic
     unfixed = 0.5 * (_euler_flux(rl, ul, pl, El) + _euler_flux(rr, ur, pr, Er)) - 0.5 * sum(
-        (a * lam.abs()).unsqueeze(-2) * r for a, lam, r in zip(alphas, lams, vecs))
+        (a * lam.abs()).unsqueeze(-2) * r for a, lam, r in zip(alphas, lams, vecs)
+    )
     err_fixed = np.abs(roe(lt, rt)[:, 0].numpy() - godunov).max()
     err_unfixed = np.abs(unfixed[:, 0].numpy() - godunov).max()
     assert err_fixed < 0.7 * err_unfixed, (err_fixed, err_unfixed)

@@ -1,4 +1,5 @@
 """FDTD validation against analytic electromagnetics (numbers in ../shared/REFERENCES.md)."""
+
 import math
 
 import numpy as np
@@ -6,8 +7,20 @@ import pytest
 import torch
 
 from physics.maxwell import C0, GaussianPulse, Materials, ModulatedGaussian, PlaneSource, PointSource
-from solvers.fdtd import (DFTMonitor, Probe, YeeGrid, coefficients, divergence_b, energy, init_state, poynting_flux,
-                          reflection_db, resonances, run, step)
+from solvers.fdtd import (
+    DFTMonitor,
+    Probe,
+    YeeGrid,
+    coefficients,
+    divergence_b,
+    energy,
+    init_state,
+    poynting_flux,
+    reflection_db,
+    resonances,
+    run,
+    step,
+)
 from solvers.fdtd.yee import FDTDState
 
 
@@ -64,7 +77,7 @@ def test_fresnel_reflection_at_normal_incidence(float64):
     dt = g.time_step
     freqs = np.array([0.7, 0.85, 1.0]) * f0  # >= 30 cells per wavelength in n2 (the error is O(dx^2): 0.9 % at 30)
     t = np.arange(1, steps + 1) * dt
-    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))
     r = (dft(e_ref) / dft(e_inc)) ** 2
     exact = ((n1 - n2) / (n1 + n2)) ** 2
     assert np.all(np.abs(r - exact) / exact < 0.01), (r, exact)
@@ -107,8 +120,13 @@ def test_gradient_wrt_permittivity_matches_central_differences(float64):
 
     def objective(eps):
         co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
-        r = run(co, 60, [PointSource((8, 10, 0), ModulatedGaussian(f0, 0.5 * f0))], [Probe((16, 12, 0))],
-                checkpoint_every=20)
+        r = run(
+            co,
+            60,
+            [PointSource((8, 10, 0), ModulatedGaussian(f0, 0.5 * f0))],
+            [Probe((16, 12, 0))],
+            checkpoint_every=20,
+        )
         return (r.probes["probe"] ** 2).sum() * 1e6
 
     gen = torch.Generator().manual_seed(1)
@@ -156,7 +174,7 @@ def test_drude_half_space_reflection_matches_analytic(float64):
     e_ref = probe(metal) - e_inc
     t = np.arange(1, steps + 1) * g.time_step
     freqs = np.array([0.6, 0.8, 1.0, 1.3, 1.6]) * f0
-    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))
     r = (dft(e_ref) / dft(e_inc)) ** 2
     w = 2 * np.pi * freqs
     n = np.sqrt(1 - wp**2 / (w**2 + 1j * gam * w))
@@ -178,15 +196,16 @@ def test_lorentz_half_space_reflection_matches_analytic(float64):
         de_map = torch.zeros(nx, 1, 1, dtype=torch.float64)
         if medium:
             eps[600:], de_map[600:] = einf, de
-        co = coefficients(g, Materials(eps_r=eps, lorentz_delta_eps=de_map, lorentz_omega0=w0, lorentz_gamma=gam),
-                          dtype=torch.float64)
+        co = coefficients(
+            g, Materials(eps_r=eps, lorentz_delta_eps=de_map, lorentz_omega0=w0, lorentz_gamma=gam), dtype=torch.float64
+        )
         return run(co, steps, [src], [Probe((300, 0, 0), "ez")]).probes["probe"].numpy()
 
     e_inc = probe(False)
     e_ref = probe(True) - e_inc
     t = np.arange(1, steps + 1) * g.time_step
     freqs = np.array([0.5, 0.7, 1.3, 1.6]) * f0
-    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))  # noqa: E731
+    dft = lambda s: np.abs((s[None, :] * np.exp(-2j * np.pi * freqs[:, None] * t[None, :])).sum(1))
     r = (dft(e_ref) / dft(e_inc)) ** 2
     w = 2 * np.pi * freqs
     n = np.sqrt(einf + de * w0**2 / (w0**2 - w**2 - 1j * gam * w))
@@ -209,7 +228,7 @@ def test_pmc_reflects_totally_with_the_opposite_sign_of_pec(float64):
 
     inc = probe()
     pec, pmc = probe(pec=wall) - inc, probe(pmc=wall) - inc
-    energy_ratio = lambda e: (e**2).sum() / (inc**2).sum()  # noqa: E731
+    energy_ratio = lambda e: (e**2).sum() / (inc**2).sum()
     assert abs(energy_ratio(pec) - 1) < 0.02 and abs(energy_ratio(pmc) - 1) < 0.02
     assert np.corrcoef(pec, pmc)[0, 1] < -0.95  # E reflects with r = −1 at PEC and +1 at PMC
 
@@ -241,7 +260,7 @@ def oblique_reflectance(pol, scale=1.5, n2=1.5, steps=None, dx=1e-3):
     for medium in (False, True):
         eps = torch.ones(nx, ny, 1)
         if medium:
-            eps[:, int(180 * scale):] = n2**2
+            eps[:, int(180 * scale) :] = n2**2
         co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
         dft.append(run(co, steps or int(3000 * scale), [src], [mon]).dft["line"])
     inc, tot = dft
@@ -273,8 +292,10 @@ def test_s_parameters_of_a_dielectric_slab_match_the_airy_formula(float64):
     for slab in (False, True):
         eps = torch.ones(nx, 1, 1)
         if slab:
-            eps[700:700 + d] = n**2
-        out.append(run(coefficients(g, Materials(eps_r=eps), dtype=torch.float64), steps, [src], [ports]).dft["ports"]["ez"])
+            eps[700 : 700 + d] = n**2
+        out.append(
+            run(coefficients(g, Materials(eps_r=eps), dtype=torch.float64), steps, [src], [ports]).dft["ports"]["ez"]
+        )
     inc, tot = out
     s = s_parameters(inc[:, 0], tot[:, 0] - inc[:, 0], tot[:, 1])
     R, T = (s["S11"].abs() ** 2).numpy(), (s["S21"].abs() ** 2).numpy()

@@ -1,4 +1,5 @@
 """FDTD on CUDA (skipped without it): the same run on GPU and CPU agrees, and gradients flow on the GPU."""
+
 import pytest
 import torch
 

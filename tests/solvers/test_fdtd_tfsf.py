@@ -1,5 +1,6 @@
 """TFSF plane waves in 2-D: the scattered-field region stays dark without a scatterer (to round-off along an
 axis, below −54 dB at 30° with matched dispersion), and a PEC cylinder scatters as the analytic Bessel series."""
+
 import math
 
 import numpy as np
@@ -15,8 +16,9 @@ def _leakage(pol, angle, cells_per_wavelength, bandwidth, steps):
     dx = 1e-3
     g = YeeGrid((160, 140, 1), dx, ("pml", "pml", "periodic"), pml_cells=15)
     f0 = C0 / (cells_per_wavelength * dx)
-    src = tfsf_plane_wave(g, ((40, 120), (40, 100)), angle, ModulatedGaussian(f0, bandwidth * f0), pol,
-                          dtype=torch.float64)
+    src = tfsf_plane_wave(
+        g, ((40, 120), (40, 100)), angle, ModulatedGaussian(f0, bandwidth * f0), pol, dtype=torch.float64
+    )
     comp = "ez" if pol == "tm" else "hz"
     snaps = run(coefficients(g, Materials(), dtype=torch.float64), steps, [src], [Snapshots(10, (comp,))])
     S = snaps.snapshots["snapshots"][comp][..., 0].abs()
@@ -48,10 +50,20 @@ def test_pec_cylinder_scattering_matches_the_bessel_series(float64):
     k, orders = 2 * math.pi / lam, np.arange(-40, 41)
     for i, j in ((138, c), (22, c), (c, 138), (c, 22)):  # forward, back and sideways, in the scattered-field region
         r, phi = math.hypot(i - c, j - c), math.atan2(j - c, i - c)
-        exact = -np.sum(1j ** (-orders) * jv(orders, k * a) / hankel2(orders, k * a) * hankel2(orders, k * r)
-                        * np.exp(1j * orders * phi))
+        exact = -np.sum(
+            1j ** (-orders)
+            * jv(orders, k * a)
+            / hankel2(orders, k * a)
+            * hankel2(orders, k * r)
+            * np.exp(1j * orders * phi)
+        )
         # staircased circle (O(Δx/a) geometry error): within 10 % in magnitude
-        assert abs(abs(complex(tot[i, j]) / e0) / abs(exact) - 1) < 0.10, (i, j, abs(complex(tot[i, j]) / e0), abs(exact))
+        assert abs(abs(complex(tot[i, j]) / e0) / abs(exact) - 1) < 0.10, (
+            i,
+            j,
+            abs(complex(tot[i, j]) / e0),
+            abs(exact),
+        )
 
 
 def test_tfsf_box_must_avoid_the_cpml():

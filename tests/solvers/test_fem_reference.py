@@ -1,4 +1,5 @@
 """P1 FEM reference: second-order convergence to an exact solution on the L-shape; the shipped mesh loads."""
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +10,8 @@ from solvers.reference import LShapeFEMReference, lshape_mesh, solve_poisson_p1
 
 def test_p1_fem_converges_at_second_order():
     pde = PoissonManufactured()
-    ex = lambda p: pde.exact(torch.as_tensor(p)).numpy()[:, 0]  # noqa: E731
-    f = lambda p: pde.source(torch.as_tensor(p)).numpy()  # noqa: E731
+    ex = lambda p: pde.exact(torch.as_tensor(p)).numpy()[:, 0]
+    f = lambda p: pde.source(torch.as_tensor(p)).numpy()
     errs = []
     for n in (4, 8, 16):
         pts, tri = lshape_mesh(n)

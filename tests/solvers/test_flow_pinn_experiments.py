@@ -1,4 +1,5 @@
 """The flow PINN experiments run end to end at toy sizes and report their specific metrics."""
+
 import json
 
 from sciml.cli.main import main as cli
@@ -6,31 +7,76 @@ from sciml.cli.main import main as cli
 
 def _run(tmp_path, name, *overrides):
     out = tmp_path / name
-    code = cli(["run", f"experiment={name}", "trainer.progress_bar=false", "trainer.tensorboard=false",
-                f"hydra.run.dir={out}", *overrides])
+    code = cli(
+        [
+            "run",
+            f"experiment={name}",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            f"hydra.run.dir={out}",
+            *overrides,
+        ]
+    )
     assert code == 0
     return json.loads((out / "metrics.json").read_text()), out
 
 
 def test_allen_cahn_runs(tmp_path):
-    m, out = _run(tmp_path, "allen_cahn", "optimizer.steps=3", "optimizer.lbfgs_steps=0", "sampling.n_interior=64",
-                  "+evaluation.n=64", "+evaluation.dt=0.01", "evaluation.nx=32", "evaluation.nt=11")
+    m, out = _run(
+        tmp_path,
+        "allen_cahn",
+        "optimizer.steps=3",
+        "optimizer.lbfgs_steps=0",
+        "sampling.n_interior=64",
+        "+evaluation.n=64",
+        "+evaluation.dt=0.01",
+        "evaluation.nx=32",
+        "evaluation.nt=11",
+    )
     assert 0 < m["rel_l2"] < 2 and (out / "solution.png").exists()
 
 
 def test_cavity_pinn_reports_ghia_error(tmp_path):
-    m, out = _run(tmp_path, "cavity_re100_pinn", "optimizer.steps=3", "optimizer.lbfgs_steps=0",
-                  "sampling.n_interior=64", "sampling.n_boundary=32", "evaluation.n=16")
+    m, out = _run(
+        tmp_path,
+        "cavity_re100_pinn",
+        "optimizer.steps=3",
+        "optimizer.lbfgs_steps=0",
+        "sampling.n_interior=64",
+        "sampling.n_boundary=32",
+        "evaluation.n=16",
+    )
     assert {"ghia_max_abs_error", "ghia_rel_l2", "rel_l2"} <= set(m)
     assert (out / "solution.vtu").exists()
 
 
 def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path):
     snap = tmp_path / "snap.h5"
-    small = [f"+inverse.generator.{k}={v}" for k, v in (("nx", 64), ("ny", 32), ("dt", 0.02), ("spinup", 2.0),
-                                                        ("duration", 1.0), ("every", 0.2), ("progress", False))]
-    m, _ = _run(tmp_path, "cylinder_wake", "optimizer.steps=3", "optimizer.lbfgs_steps=0", "sampling.n_interior=64",
-                f"inverse.observations={tmp_path / 'obs.csv'}", "inverse.generate_if_missing=true", "inverse.generator.n=100",
-                f"inverse.generator.snapshots={snap}", f"evaluation.snapshots={snap}", "+evaluation.stride_t=2", *small)
+    small = [
+        f"+inverse.generator.{k}={v}"
+        for k, v in (
+            ("nx", 64),
+            ("ny", 32),
+            ("dt", 0.02),
+            ("spinup", 2.0),
+            ("duration", 1.0),
+            ("every", 0.2),
+            ("progress", False),
+        )
+    ]
+    m, _ = _run(
+        tmp_path,
+        "cylinder_wake",
+        "optimizer.steps=3",
+        "optimizer.lbfgs_steps=0",
+        "sampling.n_interior=64",
+        f"inverse.observations={tmp_path / 'obs.csv'}",
+        "inverse.generate_if_missing=true",
+        "inverse.generator.n=100",
+        f"inverse.generator.snapshots={snap}",
+        f"evaluation.snapshots={snap}",
+        "+evaluation.stride_t=2",
+        *small,
+    )
     assert set(m["identified"]) == {"lambda1", "lambda2"} and m["observations"]["count"] == 100
     assert snap.exists()

@@ -1,11 +1,12 @@
 """References for the flow PINN cases: Allen–Cahn ETDRK4, the penalised cylinder-wake solver, the cavity table."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from solvers.grid.navier_stokes.cylinder_wake import WakeDomain, WakeState, advance, project, step, strouhal, velocity
+from solvers.grid.navier_stokes.cylinder_wake import WakeDomain, WakeState, advance, project, strouhal, velocity
 from solvers.reference import AllenCahnSpectral, CavityReference, allen_cahn_spectral
 
 
@@ -44,7 +45,9 @@ def _taylor_green(d: WakeDomain, m: int = 2):
 
 
 def test_wake_solver_without_body_decays_taylor_green_exactly():
-    d = WakeDomain(nx=32, ny=16, length=4.0, width=2.0, diameter=0.0, fringe=(3.0, 4.0), fringe_rate=0.0, nu=0.05, inflow=0.0)
+    d = WakeDomain(
+        nx=32, ny=16, length=4.0, width=2.0, diameter=0.0, fringe=(3.0, 4.0), fringe_rate=0.0, nu=0.05, inflow=0.0
+    )
     u, v, k2 = _taylor_green(d)
     uh, vh = project(torch.fft.rfft2(u), torch.fft.rfft2(v), d)
     s = advance(WakeState(uh, vh), d, 0.01, 100)
@@ -56,8 +59,13 @@ def test_wake_solver_without_body_decays_taylor_green_exactly():
 
 def test_wake_solver_enforces_no_slip_and_stays_divergence_free():
     d = WakeDomain(nx=64, ny=32, length=8.0, width=4.0, centre=(2.0, 0.0), fringe=(6.0, 8.0))
-    s = WakeState(*project(torch.fft.rfft2(torch.ones(64, 32, dtype=torch.float64)),
-                           torch.fft.rfft2(torch.zeros(64, 32, dtype=torch.float64)), d))
+    s = WakeState(
+        *project(
+            torch.fft.rfft2(torch.ones(64, 32, dtype=torch.float64)),
+            torch.fft.rfft2(torch.zeros(64, 32, dtype=torch.float64)),
+            d,
+        )
+    )
     s = advance(s, d, 0.02, 50)
     u, v = velocity(s, d)
     x, y = d.coordinates()

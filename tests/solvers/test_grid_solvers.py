@@ -1,4 +1,5 @@
 """Grid solvers against exact solutions, with fitted orders; diffusion methods cross-checked."""
+
 import math
 
 import numpy as np
@@ -124,8 +125,9 @@ def test_bad_grid_inputs():
 
 
 GHIA_Y = np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625])
-GHIA_U = np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,
-                   -0.06434, -0.04192])  # Ghia, Ghia & Shin (1982) Table I, Re = 100 (REFERENCES.md)
+GHIA_U = np.array(
+    [1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150, -0.06434, -0.04192]
+)  # Ghia, Ghia & Shin (1982) Table I, Re = 100 (REFERENCES.md)
 
 
 def test_cavity_re100_matches_ghia_and_is_divergence_free():

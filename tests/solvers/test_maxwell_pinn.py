@@ -1,5 +1,6 @@
 """The 2-D TE Maxwell PINN problem: residuals and Mur conditions against exact plane waves; the FDTD reference
 converges to the exact open-domain solution (Hankel transforms) at second order."""
+
 import numpy as np
 import torch
 
@@ -34,8 +35,8 @@ def test_exact_solution_satisfies_maxwell_with_the_source_and_causality(float64)
     rng = np.random.default_rng(0)
     x = np.column_stack([rng.uniform(0.3, 0.7, 40), rng.uniform(0.3, 0.7, 40), np.repeat([0.25, 0.45, 0.6, 0.8], 10)])
     h = 1e-4
-    f = lambda d: point_source_fields(pde, x + d)  # noqa: E731
-    dd = lambda a: (f(a) - f(-a)) / (2 * h)  # noqa: E731  (central differences)
+    f = lambda d: point_source_fields(pde, x + d)
+    dd = lambda a: (f(a) - f(-a)) / (2 * h)
     dx, dy, dt = dd(np.array([h, 0, 0])), dd(np.array([0, h, 0])), dd(np.array([0, 0, h]))
     m = pde.source(torch.as_tensor(x)).numpy()
     scale = np.abs(dt).max()
@@ -91,7 +92,9 @@ def test_exact_solution_equals_a_fourier_series_evaluation(float64):
     dx = box / n
     xs = pde.x0 - box / 2 + dx * np.arange(n)
     X, Y = np.meshgrid(xs, xs, indexing="ij")
-    s_hat = np.fft.fft2(np.exp(-((X - pde.x0) ** 2 + (Y - pde.y0) ** 2) / (2 * pde.width**2)) / (2 * np.pi * pde.width**2))
+    s_hat = np.fft.fft2(
+        np.exp(-((X - pde.x0) ** 2 + (Y - pde.y0) ** 2) / (2 * pde.width**2)) / (2 * np.pi * pde.width**2)
+    )
     k1 = 2 * np.pi * np.fft.fftfreq(n, dx)
     KX, KY = np.meshgrid(k1, k1, indexing="ij")
     K = np.hypot(KX, KY)

@@ -1,5 +1,6 @@
 """MD engine: neighbour lists equal dense sums, NVE conservation and reversibility, thermostat statistics,
 differentiability through a trajectory."""
+
 import math
 
 import numpy as np
@@ -7,8 +8,19 @@ import pytest
 import torch
 
 from physics.forcefields import energy_and_forces, fcc, kinetic_energy, lennard_jones_neighbor_list, lennard_jones_pair
-from solvers.md import (NeighborListOverflow, berendsen, csvr, fire, langevin, maxwell_boltzmann, minimize,
-                        neighbor_list, nhc_conserved, nose_hoover_chain, nve)
+from solvers.md import (
+    NeighborListOverflow,
+    berendsen,
+    csvr,
+    fire,
+    langevin,
+    maxwell_boltzmann,
+    minimize,
+    neighbor_list,
+    nhc_conserved,
+    nose_hoover_chain,
+    nve,
+)
 
 
 def _liquid(cells=3, density=0.8442, seed=0):
@@ -220,8 +232,9 @@ def test_berendsen_barostat_relaxes_to_the_target_pressure(float64):
 
     R, box = _liquid(3, density=0.75)
     U = lennard_jones_pair(box=None, cutoff=2.5, switch=(2.0,))  # the box comes from the state at every call
-    init, step = berendsen_npt(U, 0.004, kT=1.5, target_pressure=2.0, box=box, tau_T=0.1, tau_P=0.5,
-                               compressibility=0.05)
+    init, step = berendsen_npt(
+        U, 0.004, kT=1.5, target_pressure=2.0, box=box, tau_T=0.1, tau_P=0.5, compressibility=0.05
+    )
     s = init(R, maxwell_boltzmann(len(R), 1.5, seed=1))
     p, L = [], []
     for k in range(1600):

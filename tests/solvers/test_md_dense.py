@@ -1,10 +1,19 @@
 """The fast MD path: dense neighbour lists (native and torch builds) and the fused force kernel, checked
 against the all-pairs sums, autograd, LAMMPS's step-0 numbers and the pair-format trajectory."""
+
 import pytest
 import torch
 
-from physics.forcefields import (energy_and_forces, fcc, lennard_jones_neighbor_list, lennard_jones_pair, morse_pair,
-                                 pair_energy_fn, pressure, virial_stress)
+from physics.forcefields import (
+    energy_and_forces,
+    fcc,
+    lennard_jones_neighbor_list,
+    lennard_jones_pair,
+    morse_pair,
+    pair_energy_fn,
+    pressure,
+    virial_stress,
+)
 from physics.forcefields.pair import morse
 from solvers.md import NeighborListOverflow, maxwell_boltzmann, native, neighbor_list, nve
 from solvers.md.dense_neighbors import DenseNeighborFn
@@ -58,13 +67,15 @@ def test_native_and_torch_builds_agree_in_float32():
 def test_fast_forces_equal_autograd_and_all_pairs(float64, potential):
     R, box = _liquid(4)
     if potential == "morse":
-        dense = pair_energy_fn(lambda r: morse(r, D=0.7, a=1.3, r0=1.1), box, 2.5, neighbor_list=True, format="dense",
-                               compile=False)
+        dense = pair_energy_fn(
+            lambda r: morse(r, D=0.7, a=1.3, r0=1.1), box, 2.5, neighbor_list=True, format="dense", compile=False
+        )
         ref = morse_pair(box=box, cutoff=2.5, D=0.7, a=1.3, r0=1.1)
     else:
         kw = {"lj": {}, "lj_shifted": {"shift": True}, "lj_switched": {"switch": (2.0,)}}[potential]
-        dense = lennard_jones_neighbor_list(box=box, cutoff=2.5, format="dense", compile=False, sigma=1.05, epsilon=0.9,
-                                            **kw)
+        dense = lennard_jones_neighbor_list(
+            box=box, cutoff=2.5, format="dense", compile=False, sigma=1.05, epsilon=0.9, **kw
+        )
         ref = lennard_jones_pair(box=box, cutoff=2.5, sigma=1.05, epsilon=0.9, **kw)
         assert (dense.radial_r2 is None) == (potential == "lj_switched")  # closed form unless switched
     nbrs = neighbor_list(box, 2.5, 0.3, format="dense").allocate(R)

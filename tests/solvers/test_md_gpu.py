@@ -1,5 +1,6 @@
 """MD fast path on CUDA (skipped without it): the compiled torch neighbour build and force kernel agree
 with the CPU (native) path, and a short NVE run conserves energy."""
+
 import pytest
 import torch
 

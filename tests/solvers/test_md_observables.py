@@ -1,5 +1,6 @@
 """Observables: g(r) of an ideal gas is 1, lattice coordination shells count exactly (fcc 12; rock salt 6 unlike
 and 12 like neighbours), MSD of ballistic motion."""
+
 import math
 
 import numpy as np

@@ -1,5 +1,6 @@
 """Relative-entropy fitting: the RDF integral equals the direct pair sum, and the Gauss–Newton step is the
 exact Newton step of S_rel for harmonic oscillators (a closed-form case), converging to the target."""
+
 import numpy as np
 import pytest
 import torch
@@ -23,8 +24,14 @@ def test_rdf_average_equals_the_direct_pair_sum(float64):
     th = theta.clone().requires_grad_(True)
     Ut = lennard_jones_pair(box=box, cutoff=2.5, sigma=th[0], epsilon=th[1])
     direct_d = np.mean([torch.stack(torch.autograd.grad(Ut(f), th)).detach().numpy() for f in frames], 0)
-    d = rdf_average(r, gr, len(R0), float(box.prod()), pair_parameter_derivatives(lambda rr, s, e: lennard_jones(rr, s, e),
-                                                                                   theta), 2.5)
+    d = rdf_average(
+        r,
+        gr,
+        len(R0),
+        float(box.prod()),
+        pair_parameter_derivatives(lambda rr, s, e: lennard_jones(rr, s, e), theta),
+        2.5,
+    )
     assert np.allclose(d.numpy(), direct_d, rtol=5e-3)
 
 
@@ -35,8 +42,14 @@ def test_newton_step_is_exact_for_harmonic_oscillators(float64):
     g = torch.Generator().manual_seed(1)
     for _ in range(8):
         x = torch.randn(400_000, generator=g, dtype=torch.float64) / np.sqrt(k)
-        step = newton_step(torch.tensor([1 / (2 * k_target)]), torch.tensor([1 / (2 * k)]), (0.5 * x * x)[:, None], 1.0,
-                           max_relative_step=10.0, theta=torch.tensor([k]))
+        step = newton_step(
+            torch.tensor([1 / (2 * k_target)]),
+            torch.tensor([1 / (2 * k)]),
+            (0.5 * x * x)[:, None],
+            1.0,
+            max_relative_step=10.0,
+            theta=torch.tensor([k]),
+        )
         exact = (1 / (2 * k) - 1 / (2 * k_target)) * 2 * k * k
         assert float(step) == pytest.approx(exact, rel=0.02, abs=1e-3)
         k = k + float(step)
@@ -44,6 +57,12 @@ def test_newton_step_is_exact_for_harmonic_oscillators(float64):
 
 
 def test_trust_region_caps_the_step(float64):
-    step = newton_step(torch.tensor([0.0]), torch.tensor([1.0]), torch.randn(100, 1, dtype=torch.float64) * 1e-3, 1.0,
-                       max_relative_step=0.1, theta=torch.tensor([2.0]))
+    step = newton_step(
+        torch.tensor([0.0]),
+        torch.tensor([1.0]),
+        torch.randn(100, 1, dtype=torch.float64) * 1e-3,
+        1.0,
+        max_relative_step=0.1,
+        theta=torch.tensor([2.0]),
+    )
     assert abs(float(step)) == pytest.approx(0.2)

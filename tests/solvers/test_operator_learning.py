@@ -1,4 +1,5 @@
 """Operator learning: mini-batch training through the Trainer, rollout, windows and the experiment runner."""
+
 import json
 import math
 
@@ -38,7 +39,7 @@ def test_windows_and_rollout_of_an_exact_one_step_map():
     x, y = windows(traj, 3)
     assert x.shape == (2 * 5, 3, 4, 4) and y.shape == (2 * 5, 1, 4, 4)
     torch.testing.assert_close(y[0, 0], 0.9**3 * torch.ones(4, 4))
-    model = lambda frames: 0.9 * frames[:, -1:]  # noqa: E731
+    model = lambda frames: 0.9 * frames[:, -1:]
     pred = rollout(model, traj[:, :3], 5)
     torch.testing.assert_close(pred, traj[:, 3:])
     err = rollout_error(model, traj, 3)
@@ -47,18 +48,51 @@ def test_windows_and_rollout_of_an_exact_one_step_map():
     assert all(b > a for a, b in zip(drift, drift[1:]))  # errors compound along the rollout
 
 
-@pytest.mark.parametrize("experiment,extra", [
-    ("fno_darcy", ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "operator.network.kwargs.width=8"]),
-    ("deeponet_darcy", ["dataset.params.resolution=17", "operator.sensor_stride=2"]),
-    ("fno_darcy", ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "operator.in_memory=false",
-                   "operator.workers=2"]),
-    ("fno_burgers", ["dataset.params.resolution=64", "dataset.params.solve_resolution=128", "operator.network.kwargs.modes=[8]"]),
-])
+@pytest.mark.parametrize(
+    "experiment,extra",
+    [
+        (
+            "fno_darcy",
+            ["dataset.params.resolution=17", "operator.network.kwargs.modes=[4,4]", "operator.network.kwargs.width=8"],
+        ),
+        ("deeponet_darcy", ["dataset.params.resolution=17", "operator.sensor_stride=2"]),
+        (
+            "fno_darcy",
+            [
+                "dataset.params.resolution=17",
+                "operator.network.kwargs.modes=[4,4]",
+                "operator.in_memory=false",
+                "operator.workers=2",
+            ],
+        ),
+        (
+            "fno_burgers",
+            [
+                "dataset.params.resolution=64",
+                "dataset.params.solve_resolution=128",
+                "operator.network.kwargs.modes=[8]",
+            ],
+        ),
+    ],
+)
 def test_operator_experiment_runs_end_to_end(tmp_path, experiment, extra):
     out = tmp_path / "run"
-    code = cli(["run", f"experiment={experiment}", f"dataset.path={tmp_path / 'data'}", "dataset.samples=12",
-                "dataset.processes=1", "operator.n_train=8", "operator.n_test=4", "operator.epochs=2",
-                "operator.batch_size=4", "trainer.progress_bar=false", f"hydra.run.dir={out}", *extra])
+    code = cli(
+        [
+            "run",
+            f"experiment={experiment}",
+            f"dataset.path={tmp_path / 'data'}",
+            "dataset.samples=12",
+            "dataset.processes=1",
+            "operator.n_train=8",
+            "operator.n_test=4",
+            "operator.epochs=2",
+            "operator.batch_size=4",
+            "trainer.progress_bar=false",
+            f"hydra.run.dir={out}",
+            *extra,
+        ]
+    )
     assert code == 0
     m = json.loads((out / "metrics.json").read_text())
     assert math.isfinite(m["rel_l2"]) and m["n_train"] == 8 and m["steps"] == 4
@@ -68,26 +102,61 @@ def test_operator_experiment_runs_end_to_end(tmp_path, experiment, extra):
 
 def test_ns2d_experiment_reports_rollout_error(tmp_path):
     out = tmp_path / "run"
-    code = cli(["run", "experiment=fno_ns2d", f"dataset.path={tmp_path / 'data'}", "dataset.samples=4",
-                "dataset.processes=1", "dataset.params.resolution=16", "dataset.params.t_final=6", "operator.window=3",
-                "operator.n_train=2", "operator.n_test=2", "operator.epochs=1", "operator.network.kwargs.in_channels=3",
-                "operator.network.kwargs.modes=[4,4]", "trainer.progress_bar=false", f"hydra.run.dir={out}"])
+    code = cli(
+        [
+            "run",
+            "experiment=fno_ns2d",
+            f"dataset.path={tmp_path / 'data'}",
+            "dataset.samples=4",
+            "dataset.processes=1",
+            "dataset.params.resolution=16",
+            "dataset.params.t_final=6",
+            "operator.window=3",
+            "operator.n_train=2",
+            "operator.n_test=2",
+            "operator.epochs=1",
+            "operator.network.kwargs.in_channels=3",
+            "operator.network.kwargs.modes=[4,4]",
+            "trainer.progress_bar=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
     assert code == 0
     m = json.loads((out / "metrics.json").read_text())
     assert m["rollout_steps"] == 4 and len(m["rel_l2_per_step"]) == 4 and math.isfinite(m["rel_l2"])
 
 
 def test_too_few_samples_is_a_clear_error(tmp_path):
-    code = cli(["run", "experiment=fno_darcy", f"dataset.path={tmp_path / 'data'}", "dataset.samples=4",
-                "dataset.params.resolution=9", "operator.n_train=8", "operator.n_test=4",
-                f"hydra.run.dir={tmp_path / 'run'}"])
+    code = cli(
+        [
+            "run",
+            "experiment=fno_darcy",
+            f"dataset.path={tmp_path / 'data'}",
+            "dataset.samples=4",
+            "dataset.params.resolution=9",
+            "operator.n_train=8",
+            "operator.n_test=4",
+            f"hydra.run.dir={tmp_path / 'run'}",
+        ]
+    )
     assert code == 2
     assert "exceeds the 4 samples" in (tmp_path / "run" / "FAILED.txt").read_text()
 
 
 def test_generate_cli(tmp_path, capsys):
-    assert cli(["generate", "dataset=darcy", f"dataset.path={tmp_path / 'd'}", "dataset.samples=3",
-                "dataset.processes=1", "dataset.params.resolution=9"]) == 0
+    assert (
+        cli(
+            [
+                "generate",
+                "dataset=darcy",
+                f"dataset.path={tmp_path / 'd'}",
+                "dataset.samples=3",
+                "dataset.processes=1",
+                "dataset.params.resolution=9",
+            ]
+        )
+        == 0
+    )
     assert "dataset ready" in capsys.readouterr().out
     assert cli(["data", "verify", str(tmp_path / "d")]) == 0
     assert cli(["generate"]) == 2

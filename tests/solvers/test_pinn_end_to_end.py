@@ -1,9 +1,9 @@
 """`sciml run` end to end (short), the Python and compose APIs, and bad input at the CLI."""
+
 import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -11,15 +11,26 @@ from sciml.config import compose
 from solvers.pinn import solver_from_config
 from solvers.reference import BurgersColeHopf
 
-SHORT = ["mode=pynative", "optimizer.steps=60", "optimizer.lbfgs_steps=10", "sampling.n_interior=300", "model.width=8",
-         "model.depth=2", "trainer=quiet", "trainer.checkpoint.save_checkpoint_steps=30", "evaluation.nx=32",
-         "evaluation.nt=10", "trainer.plots=true"]
+SHORT = [
+    "mode=pynative",
+    "optimizer.steps=60",
+    "optimizer.lbfgs_steps=10",
+    "sampling.n_interior=300",
+    "model.width=8",
+    "model.depth=2",
+    "trainer=quiet",
+    "trainer.checkpoint.save_checkpoint_steps=30",
+    "evaluation.nx=32",
+    "evaluation.nt=10",
+    "trainer.plots=true",
+]
 
 
 def sciml(args, cwd):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "sciml.cli.main", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sciml.cli.main", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def _run_dir(tmp_path):
@@ -45,11 +56,14 @@ def test_sciml_run_writes_all_outputs(tmp_path):
     assert json.loads((runs[-1] / "metrics.json").read_text())["steps"] == 80
 
 
-@pytest.mark.parametrize("args,code,message", [
-    (["device=gpux"], 2, "expected one of [auto, cpu, gpu, ascend]"),
-    (["model.widht=3"], 2, "Valid keys under 'model'"),
-    (["problem.nu=1e38"], 2, "Loss became inf at step 1"),
-])
+@pytest.mark.parametrize(
+    "args,code,message",
+    [
+        (["device=gpux"], 2, "expected one of [auto, cpu, gpu, ascend]"),
+        (["model.widht=3"], 2, "Valid keys under 'model'"),
+        (["problem.nu=1e38"], 2, "Loss became inf at step 1"),
+    ],
+)
 def test_bad_input_gives_clear_error_and_no_results(tmp_path, args, code, message):
     r = sciml(["run", *SHORT, *args], tmp_path)
     assert r.returncode == code

@@ -1,4 +1,5 @@
 """Inverse PINNs: observation files (CSV/HDF5) with clear errors, and coefficient identification."""
+
 import math
 
 import h5py
@@ -51,13 +52,28 @@ class _ExactHeat(torch.nn.Module):
 def test_heat_diffusivity_is_identified(float64):
     """With the field known exactly, minimising the residual over α recovers α = 0.1 from α₀ = 0.5."""
     geo = SpaceTime(Interval(0, 1), TimeDomain(0, 1))
-    s = PINNSolver(Heat1D(0.5), geo, _ExactHeat(), [Phase("adam", 100, 0.05), Phase("lbfgs", 10)], Sampling(500, 20, 20),
-                   hard_constraints=False, dtype="float64", unknowns={"alpha": {"initial": 0.5, "positive": True}})
+    s = PINNSolver(
+        Heat1D(0.5),
+        geo,
+        _ExactHeat(),
+        [Phase("adam", 100, 0.05), Phase("lbfgs", 10)],
+        Sampling(500, 20, 20),
+        hard_constraints=False,
+        dtype="float64",
+        unknowns={"alpha": {"initial": 0.5, "positive": True}},
+    )
     s.fit()
     assert abs(s.identified()["alpha"] - 0.1) < 1e-6
     with pytest.raises(ValueError, match=r"\['kappa'\] are not coefficients"):
-        PINNSolver(Heat1D(0.5), geo, _ExactHeat(), [Phase("adam", 1)], Sampling(10, 0, 0), hard_constraints=False,
-                   unknowns={"kappa": {"initial": 1.0}})
+        PINNSolver(
+            Heat1D(0.5),
+            geo,
+            _ExactHeat(),
+            [Phase("adam", 1)],
+            Sampling(10, 0, 0),
+            hard_constraints=False,
+            unknowns={"kappa": {"initial": 1.0}},
+        )
 
 
 def test_inverse_experiment_reports_parameter_error(tmp_path):
@@ -66,14 +82,26 @@ def test_inverse_experiment_reports_parameter_error(tmp_path):
     from sciml.cli.main import main as cli
 
     out = tmp_path / "run"
-    code = cli(["run", "experiment=burgers_inverse", f"inverse.observations={tmp_path / 'obs.csv'}",
-                "inverse.generate_if_missing=true",
-                "inverse.generator.n=200", "optimizer.steps=5", "optimizer.lbfgs_steps=0", "sampling.n_interior=200",
-                "trainer.progress_bar=false", f"hydra.run.dir={out}"])
+    code = cli(
+        [
+            "run",
+            "experiment=burgers_inverse",
+            f"inverse.observations={tmp_path / 'obs.csv'}",
+            "inverse.generate_if_missing=true",
+            "inverse.generator.n=200",
+            "optimizer.steps=5",
+            "optimizer.lbfgs_steps=0",
+            "sampling.n_interior=200",
+            "trainer.progress_bar=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
     assert code == 0
     m = json.loads((out / "metrics.json").read_text())
     assert set(m["identified"]) == {"nu"} and m["observations"]["count"] == 200
-    assert m["parameter_rel_error"]["nu"] == pytest.approx(abs(m["identified"]["nu"] - 0.01 / math.pi) / (0.01 / math.pi))
+    assert m["parameter_rel_error"]["nu"] == pytest.approx(
+        abs(m["identified"]["nu"] - 0.01 / math.pi) / (0.01 / math.pi)
+    )
 
 
 def test_a_misspelt_observation_path_fails_naming_it_instead_of_inventing_data(tmp_path):
@@ -81,7 +109,16 @@ def test_a_misspelt_observation_path_fails_naming_it_instead_of_inventing_data(t
 
     out = tmp_path / "run"
     typo = tmp_path / "typo.csv"
-    code = cli(["run", "experiment=burgers_inverse", f"inverse.observations={typo}", "optimizer.steps=2",
-                "optimizer.lbfgs_steps=0", "trainer.progress_bar=false", f"hydra.run.dir={out}"])
+    code = cli(
+        [
+            "run",
+            "experiment=burgers_inverse",
+            f"inverse.observations={typo}",
+            "optimizer.steps=2",
+            "optimizer.lbfgs_steps=0",
+            "trainer.progress_bar=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
     assert code == 2 and not typo.exists() and not (out / "metrics.json").exists()
     assert f"observation file {typo} (inverse.observations) does not exist" in (out / "FAILED.txt").read_text()

@@ -1,4 +1,5 @@
 """PINN methods: sympy residuals, loss weighting, causal training, RAR, self-adaptive weights, ADF hard BCs."""
+
 import dataclasses
 import math
 
@@ -15,9 +16,8 @@ from sciml.geometry.distance import PolygonDistance, polygon_adf
 from sciml.networks import MLP
 from sciml.training import LearningRateAnnealing, LossWeights, Phase, ReLoBRaLo
 from solvers.pinn import PINNMethods, PINNSolver, Sampling, solver_from_config
-from solvers.pinn.loss import derivatives_at
 from solvers.pinn.adaptivity import causal_loss, causal_weights
-
+from solvers.pinn.loss import derivatives_at
 
 METHOD_KEYS = {f.name for f in dataclasses.fields(PINNMethods)}
 
@@ -28,8 +28,17 @@ def _burgers_solver(**kw):
     phases = kw.pop("phases", [Phase("adam", 20, 1e-3)])
     sampling = kw.pop("sampling", Sampling(256, 32, 32))
     methods = PINNMethods(**{k: kw.pop(k) for k in list(kw) if k in METHOD_KEYS})
-    return PINNSolver(Burgers(0.01 / math.pi), geo, MLP(2, 1, 16, 2), phases, sampling, methods,
-                      hard_constraints=kw.pop("hard_constraints", False), dtype="float64", **kw)
+    return PINNSolver(
+        Burgers(0.01 / math.pi),
+        geo,
+        MLP(2, 1, 16, 2),
+        phases,
+        sampling,
+        methods,
+        hard_constraints=kw.pop("hard_constraints", False),
+        dtype="float64",
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("engine", ["autograd", "taylor"])
@@ -40,8 +49,9 @@ def test_sympy_residual_equals_python_residual(float64, engine):
     assert pde.second_dims == ("x",)
     net, pts = MLP(2, 1, 16, 3), torch.rand(64, 2)
     d = derivatives(net, pts, engine, second_dims=(0,), input_names=("x", "t"), output_names=("u",))
-    torch.testing.assert_close(pde.residual(d, pts)["pde"], Burgers(0.01 / math.pi).residual(d, pts)["pde"],
-                               rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(
+        pde.residual(d, pts)["pde"], Burgers(0.01 / math.pi).residual(d, pts)["pde"], rtol=1e-13, atol=1e-13
+    )
 
 
 def test_sympy_pde_errors_are_clear():
@@ -60,8 +70,14 @@ def test_pinn_refuses_a_network_that_lacks_the_pde_outputs():
     u, v = sympy.Function("u")(x, t), sympy.Function("v")(x, t)
     pde = SympyPDE({"pde": u.diff(t) + v.diff(x)}, ("x", "t"), ("u", "v"))
     with pytest.raises(ValueError, match=r"outputs \('u', 'v'\).*1 features"):
-        PINNSolver(pde, SpaceTime(Interval(-1, 1), TimeDomain(0, 1)), MLP(2, 1, 8, 2), [Phase("adam", 1)],
-                   Sampling(16, 0, 0), hard_constraints=False)
+        PINNSolver(
+            pde,
+            SpaceTime(Interval(-1, 1), TimeDomain(0, 1)),
+            MLP(2, 1, 8, 2),
+            [Phase("adam", 1)],
+            Sampling(16, 0, 0),
+            hard_constraints=False,
+        )
 
 
 def test_lr_annealing_follows_its_formula_and_direction():
@@ -129,8 +145,8 @@ def test_polygon_adf_hard_constraint_is_exact_on_the_boundary(float64):
     b, _ = poly.sample_boundary(400, "random", 0)
     inside = poly.sample_interior(400, "random", 1)
     net = MLP(2, 1, 16, 2).double()
-    g = lambda x: x[:, 0:1] ** 2 - x[:, 1:2]  # noqa: E731  Dirichlet data
-    transform = lambda x: g(x) + polygon_adf(x, pent) * net(x)  # noqa: E731
+    g = lambda x: x[:, 0:1] ** 2 - x[:, 1:2]
+    transform = lambda x: g(x) + polygon_adf(x, pent) * net(x)
     xb = torch.as_tensor(b)
     with torch.no_grad():
         assert float((transform(xb) - g(xb)).abs().max()) < 1e-10
@@ -148,16 +164,26 @@ def test_burgers_trains_with_causal_weighting_and_balancing(float64, weighting):
     h = s.fit().history
     assert h[-1] < h[0] and all(math.isfinite(v) for v in h)
     assert set(s.weights.values()) != {1.0}
-    with pytest.raises(ValueError, match=r"weighting = 'gradnorm' is not one of \['fixed', 'lr_annealing', 'relobralo'\]"):
+    with pytest.raises(
+        ValueError, match=r"weighting = 'gradnorm' is not one of \['fixed', 'lr_annealing', 'relobralo'\]"
+    ):
         _burgers_solver(weighting="gradnorm")
 
 
 def test_methods_are_selectable_in_config():
     from sciml.config import ConfigError, compose
-    from solvers.pinn import PINNSolver
 
-    cfg = compose(["methods.weighting=relobralo", "methods.causal_bins=16", "sampling.n_interior=64",
-                   "sampling.n_boundary=8", "sampling.n_initial=8", "hard_constraints=false", "mode=pynative"])
+    cfg = compose(
+        [
+            "methods.weighting=relobralo",
+            "methods.causal_bins=16",
+            "sampling.n_interior=64",
+            "sampling.n_boundary=8",
+            "sampling.n_initial=8",
+            "hard_constraints=false",
+            "mode=pynative",
+        ]
+    )
     s = solver_from_config(cfg)
     assert s.methods.weighting == "relobralo" and s.methods.causal_bins == 16
     with pytest.raises(ConfigError):
@@ -172,9 +198,23 @@ def test_pinn_case_writes_plots_and_a_paraview_point_cloud(tmp_path):
     from sciml.cli.main import main as cli
 
     out = tmp_path / "run"
-    assert cli(["run", "experiment=poisson_triangle", "optimizer.steps=3", "optimizer.lbfgs_steps=0", "mode=pynative",
-                "sampling.n_interior=64", "sampling.n_boundary=16", "evaluation.n=256", "trainer.progress_bar=false",
-                f"hydra.run.dir={out}"]) == 0
+    assert (
+        cli(
+            [
+                "run",
+                "experiment=poisson_triangle",
+                "optimizer.steps=3",
+                "optimizer.lbfgs_steps=0",
+                "mode=pynative",
+                "sampling.n_interior=64",
+                "sampling.n_boundary=16",
+                "evaluation.n=256",
+                "trainer.progress_bar=false",
+                f"hydra.run.dir={out}",
+            ]
+        )
+        == 0
+    )
     m = json.loads((out / "metrics.json").read_text())
     vtu = meshio.read(out / "solution.vtu")
     assert len(vtu.points) == 256 and {"u", "u_reference", "u_error"} <= set(vtu.point_data)
@@ -188,20 +228,36 @@ def test_loss_weights_accept_the_problems_own_term_names():
     from sciml.geometry import Rectangle
 
     geo = Rectangle([-0.5, -0.5], [1.0, 1.5])
-    s = PINNSolver(Kovasznay(20.0), geo, MLP(2, 3, 8, 2), [Phase("adam", 1)], Sampling(32, 16, 0),
-                   hard_constraints=False, loss_weights={"continuity": 2.0, "bc": 10.0})
+    s = PINNSolver(
+        Kovasznay(20.0),
+        geo,
+        MLP(2, 3, 8, 2),
+        [Phase("adam", 1)],
+        Sampling(32, 16, 0),
+        hard_constraints=False,
+        loss_weights={"continuity": 2.0, "bc": 10.0},
+    )
     assert s.weights.values()["continuity"] == 2.0
     with pytest.raises(ValueError, match=r"unknown terms \['pde'\]; terms are \['momentum_x'"):
-        PINNSolver(Kovasznay(20.0), geo, MLP(2, 3, 8, 2), [Phase("adam", 1)], Sampling(32, 16, 0),
-                   hard_constraints=False, loss_weights={"pde": 2.0})
+        PINNSolver(
+            Kovasznay(20.0),
+            geo,
+            MLP(2, 3, 8, 2),
+            [Phase("adam", 1)],
+            Sampling(32, 16, 0),
+            hard_constraints=False,
+            loss_weights={"pde": 2.0},
+        )
 
 
 def test_points_are_redrawn_during_adam_but_frozen_for_lbfgs():
     """A new draw under L-BFGS's curvature memory sent the default run's line search to NaN at step 4002."""
     from sciml.training import Callback
 
-    s = _burgers_solver(phases=[Phase("adam", 12, 1e-3), Phase("lbfgs", 8, 1.0)],
-                        sampling=Sampling(n_interior=64, n_boundary=8, n_initial=8, resample_every=4))
+    s = _burgers_solver(
+        phases=[Phase("adam", 12, 1e-3), Phase("lbfgs", 8, 1.0)],
+        sampling=Sampling(n_interior=64, n_boundary=8, n_initial=8, resample_every=4),
+    )
     seen = []
 
     class Watch(Callback):

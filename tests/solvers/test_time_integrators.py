@@ -1,12 +1,21 @@
 """Time integrators: fitted orders (Euler 1 … RK4 4, ETDRK4 4), checkpointed rollouts, CFL warnings."""
+
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from solvers.time_integrators import (CFLWarning, NonFiniteStateError, check_cfl, etdrk4_coefficients, etdrk4_step,
-                                      get_tableau, rk_step, rollout)
+from solvers.time_integrators import (
+    CFLWarning,
+    NonFiniteStateError,
+    check_cfl,
+    etdrk4_coefficients,
+    etdrk4_step,
+    get_tableau,
+    rk_step,
+    rollout,
+)
 
 
 def _fit(dts, errs):
@@ -15,7 +24,7 @@ def _fit(dts, errs):
 
 @pytest.mark.parametrize("method,order", [("euler", 1), ("heun", 2), ("ssprk3", 3), ("rk4", 4)])
 def test_runge_kutta_orders(method, order, float64):
-    rhs = lambda t, y: y * math.cos(t)  # noqa: E731  exact y = exp(sin t)
+    rhs = lambda t, y: y * math.cos(t)
     dts, errs = [0.1, 0.05, 0.025, 0.0125], []
     for dt in dts:
         y, t = torch.tensor(1.0), 0.0
@@ -27,7 +36,7 @@ def test_runge_kutta_orders(method, order, float64):
 
 
 def test_rk_on_tuple_states(float64):
-    rhs = lambda t, s: (s[1], -s[0])  # noqa: E731  harmonic oscillator
+    rhs = lambda t, s: (s[1], -s[0])
     s = (torch.tensor(1.0), torch.tensor(0.0))
     for k in range(100):
         s = rk_step(rhs, s, k * 0.01, 0.01)
@@ -50,7 +59,7 @@ def test_etdrk4_is_fourth_order(lam, dts, float64):
 
 def test_checkpointed_rollout_gives_identical_gradients(float64):
     w = torch.tensor([0.3, -0.2], requires_grad=True)
-    step = lambda y: y + 0.01 * torch.tanh(y * w)  # noqa: E731
+    step = lambda y: y + 0.01 * torch.tanh(y * w)
     y0 = torch.tensor([1.0, 2.0])
     g_plain = torch.autograd.grad(rollout(step, y0, 200).sum(), w)[0]
     g_ckpt = torch.autograd.grad(rollout(step, y0, 200, checkpoint_every=20).sum(), w)[0]
@@ -59,7 +68,7 @@ def test_checkpointed_rollout_gives_identical_gradients(float64):
 
 def test_rollout_stops_on_non_finite_state_keeping_last_snapshot():
     seen = []
-    step = lambda y: y * 10.0  # noqa: E731
+    step = lambda y: y * 10.0
     with pytest.raises(NonFiniteStateError, match="non-finite by step"):
         rollout(step, torch.tensor([1e30]), 50, snapshot_every=1, on_snapshot=lambda k, s: seen.append((k, float(s))))
     assert seen and np.isfinite(seen[-1][1])

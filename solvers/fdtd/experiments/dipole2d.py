@@ -5,10 +5,10 @@ The dipole run writes ``snapshots.png`` (Ez at four times), ``dipole.gif`` (anim
 ``snapshots.h5`` (all frames, HDF5), ``ez_final.vtu`` (the last frame for ParaView, via meshio)
 and ``metrics.json`` (including the far-field check ``|E|²(r)/|E|²(2r)``, which should be near 2).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from sciml.config import check_range, settings
 from sciml.data import SnapshotWriter
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_fields, save_animation, start_run
-from solvers.fdtd import DFTMonitor, Snapshots, YeeGrid, coefficients, run as fdtd_run
+from solvers.fdtd import DFTMonitor, Snapshots, YeeGrid, coefficients
+from solvers.fdtd import run as fdtd_run
 from solvers.fdtd.experiments.settings import FDTDDomainSettings
 
 
@@ -31,13 +32,20 @@ class DipoleSettings:
     bandwidth: float = 0.3
     eps_r: float = 1.0
     snapshot_every: int = 10
-    far_field_cells: Optional[int] = None
+    far_field_cells: int | None = None
     animation: bool = True
 
     def __post_init__(self):
-        check_range("cells_per_wavelength", self.cells_per_wavelength, low=5, meaning="below ~5 cells per "
-                    "wavelength the Yee scheme's numerical dispersion ruins the wave; 10-20 is usual")
-        check_range("bandwidth", self.bandwidth, low=0, high=2, low_open=True, meaning="relative to the centre frequency")
+        check_range(
+            "cells_per_wavelength",
+            self.cells_per_wavelength,
+            low=5,
+            meaning="below ~5 cells per "
+            "wavelength the Yee scheme's numerical dispersion ruins the wave; 10-20 is usual",
+        )
+        check_range(
+            "bandwidth", self.bandwidth, low=0, high=2, low_open=True, meaning="relative to the centre frequency"
+        )
         check_range("eps_r", self.eps_r, low=1, meaning="relative permittivity")
         check_range("snapshot_every", self.snapshot_every, low=1, integer=True)
         if self.far_field_cells is not None:
@@ -61,23 +69,43 @@ def run(cfg, out_dir="."):
     res = fdtd_run(co, steps, [src], mon, progress=bool(cfg.trainer.progress_bar))
     frames = res.snapshots["snapshots"]["ez"][..., 0].numpy()
     times = res.snapshots["snapshots"]["t"].numpy()
-    with SnapshotWriter(out / "snapshots.h5", {"solver": "solvers.fdtd", "dx": dx, "dt": grid.time_step,
-                                              "frequency": f0, "shape": list(grid.shape)}) as w:
+    with SnapshotWriter(
+        out / "snapshots.h5",
+        {"solver": "solvers.fdtd", "dx": dx, "dt": grid.time_step, "frequency": f0, "shape": list(grid.shape)},
+    ) as w:
         for t, fr in zip(times, frames):
             w.append(float(t), ez=fr)
     pick = np.linspace(0, len(frames) - 1, 4).round().astype(int)
     vmax = float(np.abs(frames).max()) * 0.5
-    plot_fields(out / "snapshots.png", {f"Ez, t = {times[k] * 1e9:.2f} ns": np.clip(frames[k], -vmax, vmax) for k in pick},
-                extent=[0, n * dx * 1e3, 0, n * dx * 1e3], suptitle=f"2-D TM point source, f0 = {f0 / 1e9:.2f} GHz (mm axes)")
+    plot_fields(
+        out / "snapshots.png",
+        {f"Ez, t = {times[k] * 1e9:.2f} ns": np.clip(frames[k], -vmax, vmax) for k in pick},
+        extent=[0, n * dx * 1e3, 0, n * dx * 1e3],
+        suptitle=f"2-D TM point source, f0 = {f0 / 1e9:.2f} GHz (mm axes)",
+    )
     if p.animation:
-        save_animation(out / "dipole.gif", [np.clip(f, -vmax, vmax) for f in frames], [float(t) * 1e9 for t in times],
-                       "Ez (t in ns)")
+        save_animation(
+            out / "dipole.gif",
+            [np.clip(f, -vmax, vmax) for f in frames],
+            [float(t) * 1e9 for t in times],
+            "Ez (t in ns)",
+        )
     _write_vtu(out / "ez_final.vtu", frames[-1], dx)
     e2 = res.dft["dft"]["ez"][0].abs().numpy() ** 2
     r1 = p.far_field_cells or int(2 * cells_per_wl)
-    ratios = [e2[c + r1, c] / e2[c + 2 * r1, c], e2[c, c + r1] / e2[c, c + 2 * r1]] if c + 2 * r1 < n - grid.pml_cells else []
-    metrics = {"frequency_hz": f0, "dt_s": grid.time_step, "steps": steps, "cells": grid.cells,
-               "far_field_ratio_r_2r": float(np.mean(ratios)) if ratios else None, "meep_band": [1.88, 2.12]}
+    ratios = (
+        [e2[c + r1, c] / e2[c + 2 * r1, c], e2[c, c + r1] / e2[c, c + 2 * r1]]
+        if c + 2 * r1 < n - grid.pml_cells
+        else []
+    )
+    metrics = {
+        "frequency_hz": f0,
+        "dt_s": grid.time_step,
+        "steps": steps,
+        "cells": grid.cells,
+        "far_field_ratio_r_2r": float(np.mean(ratios)) if ratios else None,
+        "meep_band": [1.88, 2.12],
+    }
     return finish_run(out, cfg, t0, metrics)
 
 
@@ -93,7 +121,10 @@ def _write_vtu(path, field: np.ndarray, dx: float) -> None:
     meshio.write(path, meshio.Mesh(pts, [("quad", quads)], cell_data={"ez": [field.ravel().astype(np.float64)]}))
 
 
-EXPERIMENT = Experiment(run=run, nodes={"fdtd": FDTDDomainSettings, "dipole": DipoleSettings},
-                        description="2-D FDTD point source in a CPML box: snapshots, GIF, VTU, far-field check")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"fdtd": FDTDDomainSettings, "dipole": DipoleSettings},
+    description="2-D FDTD point source in a CPML box: snapshots, GIF, VTU, far-field check",
+)
 
 __all__ = ["run", "DipoleSettings", "EXPERIMENT"]

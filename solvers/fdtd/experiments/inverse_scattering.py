@@ -11,10 +11,10 @@ circles delay the wave by more than half a period), and ``grid.tv_weight`` adds 
 regularisation. Reported: PSNR and SSIM of the εr image against the truth
 (MindElec: 27.84 dB and 0.964), the misfit history (``loss.png``) and the images (``permittivity.png``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import torch
@@ -25,7 +25,8 @@ from sciml.config import check_range, settings
 from sciml.fields import psnr, ssim
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_fields, plot_lines, start_run
-from solvers.fdtd import Probe, YeeGrid, coefficients, run as fdtd_run
+from solvers.fdtd import Probe, YeeGrid, coefficients
+from solvers.fdtd import run as fdtd_run
 from solvers.fdtd.experiments.settings import FDTDDomainSettings
 
 
@@ -37,7 +38,7 @@ class InverseScatteringSettings:
     recomputes chunks of that many steps in the backward pass (less memory, about 1.3× the time)."""
 
     frequency_hz: float = 1.0e9
-    frequency_stages: Optional[tuple[float, ...]] = None
+    frequency_stages: tuple[float, ...] | None = None
     tv_weight: float = 0.0
     bandwidth: float = 0.8
     eps_circle: float = 4.0
@@ -64,7 +65,7 @@ def true_permittivity(n: int, eps_circle: float = 4.0) -> torch.Tensor:
     c = (torch.arange(n, dtype=torch.float64) + 0.5) / n
     x, y = torch.meshgrid(c, c, indexing="ij")
     eps = torch.ones(n, n, dtype=torch.float64)
-    for (cx, cy, r) in ((0.42, 0.58, 0.09), (0.59, 0.41, 0.07)):
+    for cx, cy, r in ((0.42, 0.58, 0.09), (0.59, 0.41, 0.07)):
         eps = torch.where((x - cx) ** 2 + (y - cy) ** 2 <= r * r, torch.full_like(eps, eps_circle), eps)
     return eps
 
@@ -73,8 +74,16 @@ def transceivers(n: int, pml: int):
     """4 sources at the mid-sides and 8 receivers around the square, inside the physical region: cell indices."""
     lo, hi, mid = pml + 3, pml + n - 4, pml + n // 2
     sources = [(lo, mid), (hi, mid), (mid, lo), (mid, hi)]
-    receivers = [(lo, lo), (lo, hi), (hi, lo), (hi, hi), (lo, mid + n // 4), (hi, mid - n // 4),
-                 (mid - n // 4, lo), (mid + n // 4, hi)]
+    receivers = [
+        (lo, lo),
+        (lo, hi),
+        (hi, lo),
+        (hi, hi),
+        (lo, mid + n // 4),
+        (hi, mid - n // 4),
+        (mid - n // 4, lo),
+        (mid + n // 4, hi),
+    ]
     return sources, receivers
 
 
@@ -105,9 +114,13 @@ def run(cfg, out_dir="."):
         co = coefficients(grid, Materials(eps_r=embed(eps_phys)), dtype=dtype)
         out_t = []
         for s in srcs:
-            r = fdtd_run(co, steps, [PointSource((*s, 0), profile, "ez")],
-                         [Probe((*q, 0), "ez", f"r{k}") for k, q in enumerate(recs)],
-                         checkpoint_every=p.checkpoint_every)
+            r = fdtd_run(
+                co,
+                steps,
+                [PointSource((*s, 0), profile, "ez")],
+                [Probe((*q, 0), "ez", f"r{k}") for k, q in enumerate(recs)],
+                checkpoint_every=p.checkpoint_every,
+            )
             out_t.append(torch.stack([r.probes[f"r{k}"] for k in range(len(recs))]))
         return torch.stack(out_t)  # [sources, receivers, steps]
 
@@ -145,17 +158,35 @@ def run(cfg, out_dir="."):
     with torch.no_grad():
         rec = image()
     r = eps_max - 1.0  # εr lies in [1, eps_max]
-    metrics = {"psnr_db": psnr(rec, eps_true, data_range=r), "ssim": ssim(rec, eps_true, data_range=r),
-               "mindelec_psnr_db": 27.84, "mindelec_ssim": 0.964, "iterations": iters, "initial_misfit": history[0], "final_misfit": history[-1],
-               "grid": [n, n], "steps": steps, "sources": len(srcs), "receivers": len(recs), "frequency_stages_hz": stages}
-    plot_fields(out / "permittivity.png", {"true εr": eps_true.numpy(), "reconstructed εr": rec.numpy(),
-                                           "|error|": (rec - eps_true).abs().numpy()}, extent=[0, 1, 0, 1], cmap="viridis")
+    metrics = {
+        "psnr_db": psnr(rec, eps_true, data_range=r),
+        "ssim": ssim(rec, eps_true, data_range=r),
+        "mindelec_psnr_db": 27.84,
+        "mindelec_ssim": 0.964,
+        "iterations": iters,
+        "initial_misfit": history[0],
+        "final_misfit": history[-1],
+        "grid": [n, n],
+        "steps": steps,
+        "sources": len(srcs),
+        "receivers": len(recs),
+        "frequency_stages_hz": stages,
+    }
+    plot_fields(
+        out / "permittivity.png",
+        {"true εr": eps_true.numpy(), "reconstructed εr": rec.numpy(), "|error|": (rec - eps_true).abs().numpy()},
+        extent=[0, 1, 0, 1],
+        cmap="viridis",
+    )
     plot_lines(out / "loss.png", np.arange(1, iters + 1), {"misfit": np.log10(history)}, "iteration", "log10 misfit")
     np.save(out / "permittivity.npy", rec.numpy())
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"fdtd": FDTDDomainSettings, "inverse_scattering": InverseScatteringSettings},
-                        description="permittivity imaging by differentiating through FDTD (MindElec's AD-FDTD case)")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"fdtd": FDTDDomainSettings, "inverse_scattering": InverseScatteringSettings},
+    description="permittivity imaging by differentiating through FDTD (MindElec's AD-FDTD case)",
+)
 
 __all__ = ["run", "true_permittivity", "transceivers", "InverseScatteringSettings", "EXPERIMENT"]

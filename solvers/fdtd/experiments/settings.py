@@ -3,6 +3,7 @@
 ``n`` counts the physical cells per side; the PML (``pml_cells`` on each side) comes on top, so
 the grid has ``n + 2·pml_cells`` cells per side in every FDTD experiment.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,8 +26,13 @@ class FDTDDomainSettings:
 
     def __post_init__(self):
         check_range("n", self.n, low=8, integer=True, meaning="physical cells per side, PML excluded")
-        check_range("pml_cells", self.pml_cells, low=4, integer=True, meaning="CPML layers per side; 10 keeps "
-                    "reflections below -40 dB")
+        check_range(
+            "pml_cells",
+            self.pml_cells,
+            low=4,
+            integer=True,
+            meaning="CPML layers per side; 10 keeps reflections below -40 dB",
+        )
         check_range("cell_size", self.cell_size, low=0, low_open=True, meaning="metres")
         check_range("steps", self.steps, low=1, integer=True)
         check_choice("dtype", self.dtype, ("float32", "float64"))
@@ -38,6 +44,7 @@ class FDTDDomainSettings:
 
     @property
     def torch_dtype(self) -> torch.dtype:
+        """The torch dtype named by ``dtype``."""
         return {"float32": torch.float32, "float64": torch.float64}[self.dtype]
 
 

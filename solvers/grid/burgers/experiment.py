@@ -3,11 +3,11 @@
 Settings: the ``burgers`` config node (:class:`BurgersSpectralSettings`). Writes ``snapshots.h5``,
 ``solution.png`` and ``metrics.json`` (relative L2 error against the exact solution).
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import torch
@@ -33,7 +33,7 @@ class BurgersSpectralSettings:
     nu: float = 0.01 / math.pi
     dt: float = 2.0e-4
     t_end: float = 1.0
-    snapshot_every: Optional[int] = None
+    snapshot_every: int | None = None
 
     def __post_init__(self):
         check_range("n", self.n, low=8, integer=True, meaning="grid points")
@@ -70,11 +70,29 @@ def run(cfg, out_dir="."):
     xx = np.broadcast_to(x.numpy()[None], field.shape)
     exact = burgers_cole_hopf(xx, tt, sb.nu)
     rel = float(np.linalg.norm(field - exact) / np.linalg.norm(exact))
-    plot_fields(out / "solution.png", {"spectral u(x, t)": field.T, "Cole–Hopf": exact.T, "|error|": np.abs(field - exact).T},
-                extent=[0, times[-1], -1, 1], suptitle=f"relative L2 error {rel:.2e}")
-    return finish_run(out, cfg, t0, {"rel_l2": rel, "max_abs_error": float(np.abs(field - exact).max()), "n": sb.n,
-                                 "steps": n_steps, "nu": sb.nu, "dt": sb.dt})
+    plot_fields(
+        out / "solution.png",
+        {"spectral u(x, t)": field.T, "Cole–Hopf": exact.T, "|error|": np.abs(field - exact).T},
+        extent=[0, times[-1], -1, 1],
+        suptitle=f"relative L2 error {rel:.2e}",
+    )
+    return finish_run(
+        out,
+        cfg,
+        t0,
+        {
+            "rel_l2": rel,
+            "max_abs_error": float(np.abs(field - exact).max()),
+            "n": sb.n,
+            "steps": n_steps,
+            "nu": sb.nu,
+            "dt": sb.dt,
+        },
+    )
 
 
-EXPERIMENT = Experiment(run=run, nodes={"burgers": BurgersSpectralSettings},
-                        description="1-D Burgers, Fourier pseudo-spectral + ETDRK4, against Cole–Hopf")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"burgers": BurgersSpectralSettings},
+    description="1-D Burgers, Fourier pseudo-spectral + ETDRK4, against Cole–Hopf",
+)

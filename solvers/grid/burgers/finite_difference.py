@@ -5,6 +5,7 @@ cell-centred values ``x_j = a + (j + ½) h``; derivatives by :func:`sciml.fields
 (4th-order stencils, ghost cells from the wall data). ``dt`` is passed explicitly; the step
 warns (CFL) past the advective/diffusive stability limit of RK4.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from solvers.time_integrators import check_cfl, rk_step
 
 @dataclass(frozen=True)
 class DirichletBurgers:
+    """Burgers' equation on ``[a, b]`` with ``u = 0`` at both ends: ``n`` cells, 4th-order differences."""
+
     n: int
     nu: float
     a: float = -1.0
@@ -27,9 +30,11 @@ class DirichletBurgers:
 
     @property
     def dx(self) -> float:
+        """Cell width."""
         return (self.b - self.a) / self.n
 
     def x(self, dtype=torch.float64) -> Tensor:
+        """Cell centres ``[n]``."""
         return self.a + (torch.arange(self.n, dtype=dtype) + 0.5) * self.dx
 
     def rhs(self, u: Tensor, nu=None) -> Tensor:
@@ -42,6 +47,12 @@ class DirichletBurgers:
 
     def step(self, u: Tensor, dt: float, nu=None, method: str = "rk4") -> Tensor:
         """Advance ``u`` ``[batch, n]`` by ``dt`` (pure)."""
-        check_cfl(float(u.detach().abs().max()), self.dx, dt, limit=1.4, diffusivity=float(self.nu if nu is None else nu),
-                  scheme=f"{method} with order-{self.order} differences")
+        check_cfl(
+            float(u.detach().abs().max()),
+            self.dx,
+            dt,
+            limit=1.4,
+            diffusivity=float(self.nu if nu is None else nu),
+            scheme=f"{method} with order-{self.order} differences",
+        )
         return rk_step(lambda t, v: self.rhs(v, nu), u, 0.0, dt, method)

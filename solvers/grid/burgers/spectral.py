@@ -5,6 +5,7 @@ integrated exactly by ETDRK4 (Kassam & Trefethen 2005) and the flux is dealiased
 Odd initial data on ``[-1, 1)`` (period 2), such as ``-sin(πx)``, keep ``u(±1, t) = 0``, so
 this solver also reproduces the Dirichlet benchmark of Raissi et al. (2019).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -52,6 +53,7 @@ class SpectralBurgers:
         object.__setattr__(self, "_co", etdrk4_coefficients(-self.nu * k**2, self.dt))
 
     def x(self) -> Tensor:
+        """Grid points ``[n]`` on the periodic interval."""
         return self.x0 + torch.arange(self.n, dtype=self.dtype) * (self.length / self.n)
 
     def init(self, u0: Tensor) -> BurgersState:
@@ -59,6 +61,7 @@ class SpectralBurgers:
         return BurgersState(torch.fft.rfft(u0))
 
     def physical(self, state: BurgersState) -> Tensor:
+        """Physical values ``[batch, n]`` of a state."""
         return torch.fft.irfft(state.u_hat, n=self.n)
 
     def _flux(self, u_hat: Tensor) -> Tensor:

@@ -3,6 +3,7 @@
 Settings: the ``cavity`` config node (:class:`CavitySettings`). Writes ``snapshots.h5``,
 ``centreline.png``, ``velocity.png`` and ``metrics.json``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,9 +17,12 @@ from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_fields, plot_lines, start_run
 from solvers.grid.cavity import centreline_u, solve_steady
 
-GHIA_RE100 = (np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625]),
-              np.array([1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150,
-                        -0.06434, -0.04192]))
+GHIA_RE100 = (
+    np.array([1.0, 0.9766, 0.9531, 0.8516, 0.7344, 0.6172, 0.5, 0.4531, 0.2813, 0.1719, 0.1016, 0.0625]),
+    np.array(
+        [1.0, 0.84123, 0.68717, 0.23151, 0.00332, -0.13641, -0.20581, -0.21090, -0.15662, -0.10150, -0.06434, -0.04192]
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ def run(cfg, out_dir="."):
     bar = tqdm(desc=f"cavity Re={re:g}", unit="step", disable=not cfg.trainer.progress_bar)
     every = p.snapshot_every
     with SnapshotWriter(out / "snapshots.h5", {"solver": "cavity_mac_projection", "re": re, "n": n}) as w:
+
         def cb(k, s, change):
             bar.update(1)
             if k % 100 == 0:
@@ -60,20 +65,34 @@ def run(cfg, out_dir="."):
     bar.close()
     y = np.linspace(0, 1, 201)
     prof = centreline_u(s, y)
-    metrics = {"n": n, "re": re, "t_steady": s.t, "centreline_u_min": float(prof.min()),
-               "centreline_u_min_y": float(y[int(np.argmin(prof))])}
+    metrics = {
+        "n": n,
+        "re": re,
+        "t_steady": s.t,
+        "centreline_u_min": float(prof.min()),
+        "centreline_u_min_y": float(y[int(np.argmin(prof))]),
+    }
     markers = {}
     if abs(re - 100) < 1e-9:
         gy, gu = GHIA_RE100
         metrics["ghia_max_abs_error"] = float(np.abs(centreline_u(s, gy) - gu).max())
         markers = {"Ghia et al. 1982": (gy, gu)}
-    plot_lines(out / "centreline.png", y, {"sciml": centreline_u(s, y), **{k: v[1] for k, v in markers.items()}},
-               "y", "u(0.5, y)", markers=markers)
+    plot_lines(
+        out / "centreline.png",
+        y,
+        {"sciml": centreline_u(s, y), **{k: v[1] for k, v in markers.items()}},
+        "y",
+        "u(0.5, y)",
+        markers=markers,
+    )
     uc = 0.5 * (s.u[1:] + s.u[:-1]).numpy()
     vc = 0.5 * (s.v[:, 1:] + s.v[:, :-1]).numpy()
     plot_fields(out / "velocity.png", {"u": uc, "v": vc, "|u|": np.hypot(uc, vc)}, extent=[0, 1, 0, 1])
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"cavity": CavitySettings},
-                        description="lid-driven cavity, MAC projection, against Ghia et al. (1982)")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"cavity": CavitySettings},
+    description="lid-driven cavity, MAC projection, against Ghia et al. (1982)",
+)

@@ -9,6 +9,7 @@ then a pressure Poisson solve with zero-flux walls (exact DCT solver, :func:`sci
 and the projection ``u ← u* - dt ∇p`` (Chorin 1968; Harlow & Welch 1965).
 Validated against Ghia, Ghia & Shin (1982), Table I.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -23,6 +24,8 @@ from solvers.time_integrators import check_cfl
 
 @dataclass(frozen=True)
 class CavityState:
+    """MAC-grid velocities ``u [n+1, n]``, ``v [n, n+1]``, pressure ``p [n, n]`` and time ``t``."""
+
     u: Tensor  # [n+1, n]
     v: Tensor  # [n, n+1]
     p: Tensor  # [n, n]
@@ -33,7 +36,9 @@ def initial_state(n: int, dtype=torch.float64) -> CavityState:
     """Fluid at rest on ``n × n`` cells."""
     if n < 8:
         raise ValueError(f"cavity grid needs at least 8 cells per side, got n={n}.")
-    return CavityState(torch.zeros(n + 1, n, dtype=dtype), torch.zeros(n, n + 1, dtype=dtype), torch.zeros(n, n, dtype=dtype))
+    return CavityState(
+        torch.zeros(n + 1, n, dtype=dtype), torch.zeros(n, n + 1, dtype=dtype), torch.zeros(n, n, dtype=dtype)
+    )
 
 
 def _pad_u(u: Tensor, lid: float) -> Tensor:
@@ -87,8 +92,9 @@ def stable_dt(n: int, re: float, lid: float = 1.0, safety: float = 0.8) -> float
     return safety * min(h / abs(lid), re * h * h / 4)
 
 
-def solve_steady(n: int, re: float, *, tol: float = 1e-6, max_steps: int = 200_000, dt: float | None = None,
-                 callback=None) -> CavityState:
+def solve_steady(
+    n: int, re: float, *, tol: float = 1e-6, max_steps: int = 200_000, dt: float | None = None, callback=None
+) -> CavityState:
     """March to steady state: stop when ``max|Δu|/dt < tol``."""
     dt = stable_dt(n, re) if dt is None else dt
     check_cfl(1.0, 1.0 / n, dt, diffusivity=1.0 / re, ndim=2, scheme="the explicit cavity predictor")
@@ -103,7 +109,9 @@ def solve_steady(n: int, re: float, *, tol: float = 1e-6, max_steps: int = 200_0
             callback(k, s, change)
         if change < tol:
             return s
-    raise RuntimeError(f"cavity did not reach steady state (max|du/dt| = {change:.2e} > tol={tol:g}) in {max_steps} steps.")
+    raise RuntimeError(
+        f"cavity did not reach steady state (max|du/dt| = {change:.2e} > tol={tol:g}) in {max_steps} steps."
+    )
 
 
 def centreline_u(state: CavityState, y: np.ndarray, lid: float = 1.0) -> np.ndarray:

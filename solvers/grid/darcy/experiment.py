@@ -1,4 +1,5 @@
 """``sciml run experiment=darcy_fv``: Darcy flow with a thresholded random permeability (operator-learning data)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from solvers.grid import darcy
 
 @dataclass(frozen=True)
 class DarcySettings:
-    """``-∇·(a ∇u) = 1`` on ``[0,1]²`` with ``u = 0`` on the boundary: ``samples`` random permeabilities on ``n × n``."""
+    """``-∇·(a ∇u) = 1`` on ``[0,1]²`` with ``u = 0`` on the boundary: ``samples`` random permeabilities on
+    ``n × n`` cells."""
 
     n: int = 85
     samples: int = 4
@@ -28,7 +30,9 @@ def random_permeability(n: int, rng: np.random.Generator, lo: float = 3.0, hi: f
     """Piecewise-constant field from a thresholded smooth Gaussian random field (Li et al. 2021 use 12 / 3)."""
     k = np.fft.fftfreq(n, d=1.0 / n)
     k2 = k[:, None] ** 2 + k[None, :] ** 2
-    noise = np.fft.ifft2(np.fft.fft2(rng.standard_normal((n, n))) * np.exp(-0.5 * k2 * (2 * np.pi * length) ** 2 / 4)).real
+    noise = np.fft.ifft2(
+        np.fft.fft2(rng.standard_normal((n, n))) * np.exp(-0.5 * k2 * (2 * np.pi * length) ** 2 / 4)
+    ).real
     return np.where(noise > 0, hi, lo)
 
 
@@ -47,5 +51,6 @@ def run(cfg, out_dir="."):
     return finish_run(out, cfg, t0, {"n": n, "samples": count, "pressure_max_last": float(u.max())})
 
 
-EXPERIMENT = Experiment(run=run, nodes={"darcy": DarcySettings},
-                        description="Darcy flow by finite volumes on random permeabilities")
+EXPERIMENT = Experiment(
+    run=run, nodes={"darcy": DarcySettings}, description="Darcy flow by finite volumes on random permeabilities"
+)

@@ -6,6 +6,7 @@ means of the neighbouring cells' ``a``; a wall face uses the cell's ``a`` and th
 Second-order accurate for smooth ``a`` (tests fit the order). This generates the Darcy data of
 Li et al. (2021), *Fourier neural operator for parametric PDEs*.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """``sciml run experiment=heat_methods``: periodic heat equation by explicit, implicit and Fourier steps,
 each compared with the exact decay of a two-mode initial field."""
+
 from __future__ import annotations
 
 import math
@@ -48,13 +49,25 @@ def run(cfg, out_dir="."):
             if k % max(1, steps // 10) == 0 or k == steps:
                 w.append(k * dt, explicit=ue[0, 0], implicit=ui[0, 0], fourier=uf[0, 0])
     t = steps * dt
-    exact = (torch.sin(X) * torch.cos(2 * Y) * math.exp(-5 * nu * t) + 0.5 * torch.cos(3 * X) * math.exp(-9 * nu * t))
-    errs = {name: float((u[0, 0] - exact).abs().max()) for name, u in (("explicit_rk4_fd4", ue), ("implicit_euler_cg", ui),
-                                                                        ("fourier_exact", uf))}
-    plot_fields(out / "heat.png", {"exact": exact.numpy(), "explicit − exact": (ue[0, 0] - exact).numpy(),
-                                   "implicit − exact": (ui[0, 0] - exact).numpy()}, extent=[0, 2 * math.pi, 0, 2 * math.pi])
+    exact = torch.sin(X) * torch.cos(2 * Y) * math.exp(-5 * nu * t) + 0.5 * torch.cos(3 * X) * math.exp(-9 * nu * t)
+    errs = {
+        name: float((u[0, 0] - exact).abs().max())
+        for name, u in (("explicit_rk4_fd4", ue), ("implicit_euler_cg", ui), ("fourier_exact", uf))
+    }
+    plot_fields(
+        out / "heat.png",
+        {
+            "exact": exact.numpy(),
+            "explicit − exact": (ue[0, 0] - exact).numpy(),
+            "implicit − exact": (ui[0, 0] - exact).numpy(),
+        },
+        extent=[0, 2 * math.pi, 0, 2 * math.pi],
+    )
     return finish_run(out, cfg, t0, {"t_end": t, "n": n, **{f"max_error_{k}": v for k, v in errs.items()}})
 
 
-EXPERIMENT = Experiment(run=run, nodes={"diffusion": DiffusionSettings},
-                        description="periodic heat equation: explicit, implicit (CG) and Fourier steps vs exact")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"diffusion": DiffusionSettings},
+    description="periodic heat equation: explicit, implicit (CG) and Fourier steps vs exact",
+)

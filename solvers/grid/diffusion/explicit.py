@@ -3,6 +3,7 @@
 Stable for ``ν dt / dx² ≤ 1 / (2 ndim)`` (2nd-order stencil); :func:`step` warns past it.
 Fields ``[batch, channels, *grid]``; boundaries as in :func:`sciml.fields.laplacian`.
 """
+
 from __future__ import annotations
 
 from sciml.fields import laplacian

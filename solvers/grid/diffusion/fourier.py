@@ -2,6 +2,7 @@
 
 The continuous operator (``|k|²``), so it is exact in time and spectrally accurate in space.
 """
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ The linear system is symmetric positive-definite and solved by conjugate gradien
 implicit adjoint (:func:`sciml.fields.cg_solve`), so gradients with respect to ``u`` and ``ν``
 do not store CG iterations.
 """
+
 from __future__ import annotations
 
 import torch

@@ -4,6 +4,7 @@ Settings: the ``euler`` config node (:class:`RiemannSettings`): grid, flux, CFL 
 states. Writes ``snapshots.h5``, ``density.png``, ``velocity.png``, ``pressure.png`` and
 ``metrics.json`` (L1 errors against the exact solution, the star-region pressure and velocity).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,7 +39,9 @@ class RiemannSettings:
         check_range("n", self.n, low=10, integer=True, meaning="cells")
         check_range("t_end", self.t_end, low=0, low_open=True)
         check_choice("flux", self.flux, sorted(FLUXES))
-        check_range("cfl", self.cfl, low=0, high=1, low_open=True, meaning="Courant number; SSPRK3 + WENO5 needs <~ 0.5")
+        check_range(
+            "cfl", self.cfl, low=0, high=1, low_open=True, meaning="Courant number; SSPRK3 + WENO5 needs <~ 0.5"
+        )
         check_range("x0", self.x0, low=0, high=1, low_open=True, high_open=True)
         check_range("gamma", self.gamma, low=1, low_open=True, meaning="ratio of specific heats")
         for side in ("left", "right"):
@@ -82,13 +85,23 @@ def run(cfg, out_dir="."):
     plateau = _star_region(ex[2], star.p)
     for i, name in enumerate(("density", "velocity", "pressure")):
         plot_lines(out / f"{name}.png", x, {"exact": ex[i], f"WENO5-{p.flux}": W[i]}, "x", name)
-    metrics = {"n": p.n, "flux": p.flux, "steps": s.steps, "l1_density_error": float(np.abs(W[0] - ex[0]).mean()),
-               "l1_velocity_error": float(np.abs(W[1] - ex[1]).mean()),
-               "l1_pressure_error": float(np.abs(W[2] - ex[2]).mean()), "p_star_exact": star.p, "u_star_exact": star.u}
+    metrics = {
+        "n": p.n,
+        "flux": p.flux,
+        "steps": s.steps,
+        "l1_density_error": float(np.abs(W[0] - ex[0]).mean()),
+        "l1_velocity_error": float(np.abs(W[1] - ex[1]).mean()),
+        "l1_pressure_error": float(np.abs(W[2] - ex[2]).mean()),
+        "p_star_exact": star.p,
+        "u_star_exact": star.u,
+    }
     if plateau.any():
         metrics.update(p_star=float(W[2][plateau].mean()), u_star=float(W[1][plateau].mean()))
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"euler": RiemannSettings},
-                        description="1-D Euler Riemann problem (Sod by default), WENO5 + HLLC/HLLE/Roe, vs exact")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"euler": RiemannSettings},
+    description="1-D Euler Riemann problem (Sod by default), WENO5 + HLLC/HLLE/Roe, vs exact",
+)

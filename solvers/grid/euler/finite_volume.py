@@ -10,6 +10,7 @@ averages (first order), the usual positivity safeguard (Zhang & Shu 2010 in spir
 and :func:`max_stable_dt` refuse a state with a non-finite value or a non-positive density or
 pressure, naming the cell and the step (:class:`NonPhysicalStateError`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -59,17 +60,22 @@ def check_physical(U: Tensor, step: int, dx: float | None = None, gamma: float =
         return
     b, i = [int(v) for v in torch.nonzero(~ok)[0]]
     rho, u, p = (float(v) for v in W[b, :, i])
-    where = f"cell {i}" + (f" (x = {(i + 0.5) * dx:.4g})" if dx is not None else "") + (f", batch {b}" if U.shape[0] > 1 else "")
+    where = (
+        f"cell {i}"
+        + (f" (x = {(i + 0.5) * dx:.4g})" if dx is not None else "")
+        + (f", batch {b}" if U.shape[0] > 1 else "")
+    )
     raise NonPhysicalStateError(
         f"Euler state is not physical at {where} after step {step}: ρ = {rho:.4g}, u = {u:.4g}, p = {p:.4g}. "
-        + (hint or "Use a positivity-preserving flux (flux=hlle or hllc, or roe_hlle instead of roe) or a smaller cfl."))
+        + (hint or "Use a positivity-preserving flux (flux=hlle or hllc, or roe_hlle instead of roe) or a smaller cfl.")
+    )
 
 
 def _positive_faces(wl: Tensor, wr: Tensor, Wp: Tensor) -> tuple[Tensor, Tensor]:
     """First-order faces where WENO5's face states have ``ρ ≤ 0`` or ``p ≤ 0`` (face k is between padded cells
     ``k + 2`` and ``k + 3``)."""
     n_faces = wl.shape[-1]
-    left_cell, right_cell = Wp[..., 2:2 + n_faces], Wp[..., 3:3 + n_faces]
+    left_cell, right_cell = Wp[..., 2 : 2 + n_faces], Wp[..., 3 : 3 + n_faces]
     bad_l = ~((wl[..., 0:1, :] > 0) & (wl[..., 2:3, :] > 0))
     bad_r = ~((wr[..., 0:1, :] > 0) & (wr[..., 2:3, :] > 0))
     return torch.where(bad_l, left_cell, wl), torch.where(bad_r, right_cell, wr)
@@ -106,8 +112,9 @@ def step(state: EulerState, dt: float, dx: float, flux: str = "hllc", gamma: flo
     return replace(state, U=U, t=state.t + dt, steps=state.steps + 1)
 
 
-def riemann_initial(n: int, left: Sequence[float], right: Sequence[float], x0: float = 0.5, gamma: float = 1.4,
-                    dtype=torch.float64) -> tuple[Tensor, float]:
+def riemann_initial(
+    n: int, left: Sequence[float], right: Sequence[float], x0: float = 0.5, gamma: float = 1.4, dtype=torch.float64
+) -> tuple[Tensor, float]:
     """A Riemann problem on ``[0, 1]``: primitive ``(ρ, u, p)`` = ``left`` for ``x < x0``, ``right`` beyond.
 
     Returns ``U [1, 3, n]`` and ``dx``.
@@ -118,8 +125,10 @@ def riemann_initial(n: int, left: Sequence[float], right: Sequence[float], x0: f
     dx = 1.0 / n
     x = (torch.arange(n, dtype=dtype) + 0.5) * dx
     is_left = x < x0
-    W = torch.stack([torch.where(is_left, torch.full_like(x, float(a)), torch.full_like(x, float(b)))
-                     for a, b in zip(left, right)], 0)
+    W = torch.stack(
+        [torch.where(is_left, torch.full_like(x, float(a)), torch.full_like(x, float(b))) for a, b in zip(left, right)],
+        0,
+    )
     return conserved(W, gamma)[None], dx
 
 

@@ -11,6 +11,7 @@ Inputs are primitive states ``(ρ, u, p)`` stacked as ``[..., 3, m]``; outputs a
   and the scheme produces NaN (Einfeldt et al. 1991). :func:`roe_hlle` uses HLLE at exactly those
   interfaces and Roe elsewhere.
 """
+
 from __future__ import annotations
 
 import torch
@@ -45,7 +46,7 @@ def hllc(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
     ur_c = torch.stack([rr, rr * ur, Er], -2)
     f_star_l = fl + sl.unsqueeze(-2) * (star(rl, ul, pl, El, sl) - ul_c)
     f_star_r = fr + sr.unsqueeze(-2) * (star(rr, ur, pr, Er, sr) - ur_c)
-    w = lambda c: c.unsqueeze(-2)  # noqa: E731
+    w = lambda c: c.unsqueeze(-2)
     return torch.where(w(sl >= 0), fl, torch.where(w(s_star >= 0), f_star_l, torch.where(w(sr > 0), f_star_r, fr)))
 
 
@@ -68,8 +69,11 @@ def _roe_waves(left: Tensor, right: Tensor, gamma: float):
     alphas = ((dp - rho * a * du) / (2 * a * a), dr - dp / (a * a), (dp + rho * a * du) / (2 * a * a))
     lams = (u - a, u, u + a)
     one = torch.ones_like(u)
-    vecs = (torch.stack([one, u - a, h - u * a], -2), torch.stack([one, u, 0.5 * u * u], -2),
-            torch.stack([one, u + a, h + u * a], -2))
+    vecs = (
+        torch.stack([one, u - a, h - u * a], -2),
+        torch.stack([one, u, 0.5 * u * u], -2),
+        torch.stack([one, u + a, h + u * a], -2),
+    )
     return (rl, ul, pl, El), (rr, ur, pr, Er), alphas, lams, vecs, a
 
 
@@ -103,7 +107,7 @@ def hlle(left: Tensor, right: Tensor, gamma: float = 1.4) -> Tensor:
     s_r = torch.maximum(torch.maximum(ur + ar, u + a), torch.zeros_like(u))
     fl, fr = _euler_flux(rl, ul, pl, El), _euler_flux(rr, ur, pr, Er)
     jump = torch.stack([rr - rl, rr * ur - rl * ul, Er - El], -2)
-    w = lambda c: c.unsqueeze(-2)  # noqa: E731
+    w = lambda c: c.unsqueeze(-2)
     return (w(s_r) * fl - w(s_l) * fr + w(s_r * s_l) * jump) / w(s_r - s_l)
 
 

@@ -4,6 +4,7 @@ Given cell averages ``q`` ``[..., n + 6]`` (3 ghost cells each side), returns th
 states at the ``n + 1`` interfaces of the ``n`` interior cells: ``q_L`` from the cell to the left,
 ``q_R`` from the cell to the right, each ``[..., n + 1]``.
 """
+
 from __future__ import annotations
 
 from torch import Tensor
@@ -27,9 +28,7 @@ def _weno_minus(v0, v1, v2, v3, v4):
 def reconstruct(q: Tensor) -> tuple[Tensor, Tensor]:
     """``(q_L, q_R)`` at interfaces ``i + ½`` for ``i = 2 … n+2`` of the padded array."""
     m = q.shape[-1]
-    s = lambda k: q[..., k : m - 5 + k]  # noqa: E731  windows for interfaces between cells 2+j and 3+j
+    s = lambda k: q[..., k : m - 5 + k]
     q_l = _weno_minus(s(0), s(1), s(2), s(3), s(4))
     q_r = _weno_minus(s(5), s(4), s(3), s(2), s(1))
     return q_l, q_r
-
-

@@ -14,6 +14,7 @@ convection, Leray projection), then the implicit penalisation ``u ← (u + dt c 
 in physical space with ``c = χ/η``, then a projection. Fields are ``[nx, ny]``, axis 0 = x.
 Units: lengths in cylinder diameters ``D``, velocities in ``U``, times in ``D/U``; ``Re = U D / ν``.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,18 +62,29 @@ class WakeDomain:
         x, y = self.coordinates()
         r = torch.hypot(x - self.centre[0], y - self.centre[1])
         h = self.length / self.nx
-        inside = 0.5 * (1 - torch.tanh((r - self.diameter / 2) / h)) if self.diameter > 0 else torch.zeros_like(r)  # smoothed over about one cell (less Gibbs)
+        inside = (
+            0.5 * (1 - torch.tanh((r - self.diameter / 2) / h)) if self.diameter > 0 else torch.zeros_like(r)
+        )  # smoothed over about one cell (less Gibbs)
         a, b = self.fringe
         s = ((x - a) / (b - a)).clamp(0, 1)
         band = torch.sin(math.pi * s) ** 2  # smooth on/off
         rate = inside / self.eta + band * self.fringe_rate
-        target = torch.where(rate > 0, self.inflow * band * self.fringe_rate / rate.clamp_min(1e-300), torch.zeros_like(rate))  # u_s = 0 in the body, U in the fringe
-        for name, val in (("kx", kx), ("ky", ky), ("k2", kx**2 + ky**2), ("dealias", keep.to(self.dtype)),
-                          ("rate", rate), ("target_u", target)):
+        target = torch.where(
+            rate > 0, self.inflow * band * self.fringe_rate / rate.clamp_min(1e-300), torch.zeros_like(rate)
+        )  # u_s = 0 in the body, U in the fringe
+        for name, val in (
+            ("kx", kx),
+            ("ky", ky),
+            ("k2", kx**2 + ky**2),
+            ("dealias", keep.to(self.dtype)),
+            ("rate", rate),
+            ("target_u", target),
+        ):
             object.__setattr__(self, name, val)
 
     @property
     def reynolds(self) -> float:
+        """``Re = U D / ν``."""
         return self.inflow * self.diameter / self.nu
 
     def coordinates(self) -> tuple[Tensor, Tensor]:
@@ -199,5 +211,15 @@ def advance(s: WakeState, d: WakeDomain, dt: float, steps: int) -> WakeState:
     return s
 
 
-__all__ = ["WakeDomain", "WakeState", "initial_state", "step", "advance", "velocity", "pressure", "project",
-           "lift_signal", "strouhal"]
+__all__ = [
+    "WakeDomain",
+    "WakeState",
+    "initial_state",
+    "step",
+    "advance",
+    "velocity",
+    "pressure",
+    "project",
+    "lift_signal",
+    "strouhal",
+]

@@ -3,11 +3,11 @@
 Writes ``snapshots.h5`` (vorticity), ``vorticity.png``, ``vorticity.gif`` and ``metrics.json``
 (for Taylor–Green: the max error against the exact solution at ``t_end``).
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
 
 import torch
 from tqdm.auto import tqdm
@@ -37,7 +37,7 @@ class NavierStokesSettings:
     initial: str = "taylor_green"
     forcing_amplitude: float = 1.0
     forcing_k: int = 4
-    snapshot_every: Optional[int] = None
+    snapshot_every: int | None = None
     animation: bool = True
 
     def __post_init__(self):
@@ -78,14 +78,16 @@ def run(cfg, out_dir="."):
             if k % every == 0 or k == n_steps:
                 field = g.to_physical(s.w_hat)[0]
                 if not bool(torch.isfinite(field).all()):
-                    raise FloatingPointError(f"vorticity became non-finite at step {k} (t={s.t:.4g}); the last good "
-                                             f"snapshot is in {w.partial}. Reduce navier_stokes.dt.")
+                    raise FloatingPointError(
+                        f"vorticity became non-finite at step {k} (t={s.t:.4g}); the last good "
+                        f"snapshot is in {w.partial}. Reduce navier_stokes.dt."
+                    )
                 w.append(s.t, vorticity=field)
                 frames.append(field.cpu().numpy())
                 times.append(s.t)
     final = g.to_physical(s.w_hat)[0]
     metrics = {"steps": n_steps, "n": g.n, "nu": nu, "dt": dt, "t_end": s.t, "device": str(device)}
-    panels = {"vorticity t=%.3g" % s.t: final.cpu().numpy()}
+    panels = {f"vorticity t={s.t:.3g}": final.cpu().numpy()}
     if case == "taylor_green":
         exact = taylor_green_vorticity(g, s.t, nu)
         metrics["max_abs_error"] = float((final - exact).abs().max())
@@ -97,6 +99,8 @@ def run(cfg, out_dir="."):
     return finish_run(out, cfg, t0, metrics)
 
 
-
-EXPERIMENT = Experiment(run=run, nodes={"navier_stokes": NavierStokesSettings},
-                        description="2-D periodic Navier–Stokes, pseudo-spectral vorticity (Taylor–Green, Kolmogorov)")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"navier_stokes": NavierStokesSettings},
+    description="2-D periodic Navier–Stokes, pseudo-spectral vorticity (Taylor–Green, Kolmogorov)",
+)

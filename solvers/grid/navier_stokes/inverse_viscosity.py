@@ -1,5 +1,6 @@
 """``sciml run experiment=ns2d_inverse_viscosity``: recover ν of a 2-D Navier–Stokes run from its final
 vorticity, by differentiating through the whole simulation (L-BFGS on log ν, checkpointed rollouts)."""
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,12 @@ def run(cfg, out_dir="."):
     dt, n_steps = p.dt, p.steps
 
     def final(nu):
-        s = rollout(lambda st: step(st, dt, g, nu), NSState(g.to_spectral(w0)[None]), n_steps,
-                    checkpoint_every=p.checkpoint_every)
+        s = rollout(
+            lambda st: step(st, dt, g, nu),
+            NSState(g.to_spectral(w0)[None]),
+            n_steps,
+            checkpoint_every=p.checkpoint_every,
+        )
         return g.to_physical(s.w_hat)[0]
 
     nu_true = p.nu_true
@@ -67,15 +72,37 @@ def run(cfg, out_dir="."):
 
     opt.step(closure)
     nu_fit = float(log_nu.detach().exp())
-    plot_lines(out / "loss.png", torch.arange(1, len(history) + 1).numpy(), {"misfit": torch.tensor(history).log10().numpy()},
-               "function evaluation", "log10 mean-square misfit")
+    plot_lines(
+        out / "loss.png",
+        torch.arange(1, len(history) + 1).numpy(),
+        {"misfit": torch.tensor(history).log10().numpy()},
+        "function evaluation",
+        "log10 mean-square misfit",
+    )
     with torch.no_grad():
-        plot_fields(out / "fields.png", {"target ω(T)": target.numpy(), "fitted ω(T)": final(torch.tensor(nu_fit)).numpy()},
-                    extent=[0, 2 * math.pi, 0, 2 * math.pi])
-    return finish_run(out, cfg, t0, {"nu_true": nu_true, "nu_initial": p.nu_initial, "nu_recovered": nu_fit,
-                                 "relative_error": abs(nu_fit - nu_true) / nu_true, "evaluations": len(history),
-                                 "steps_per_rollout": n_steps, "n": g.n})
+        plot_fields(
+            out / "fields.png",
+            {"target ω(T)": target.numpy(), "fitted ω(T)": final(torch.tensor(nu_fit)).numpy()},
+            extent=[0, 2 * math.pi, 0, 2 * math.pi],
+        )
+    return finish_run(
+        out,
+        cfg,
+        t0,
+        {
+            "nu_true": nu_true,
+            "nu_initial": p.nu_initial,
+            "nu_recovered": nu_fit,
+            "relative_error": abs(nu_fit - nu_true) / nu_true,
+            "evaluations": len(history),
+            "steps_per_rollout": n_steps,
+            "n": g.n,
+        },
+    )
 
 
-EXPERIMENT = Experiment(run=run, nodes={"viscosity_inverse": ViscosityInverseSettings},
-                        description="recover the viscosity of a 2-D Navier–Stokes run through the whole simulation")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"viscosity_inverse": ViscosityInverseSettings},
+    description="recover the viscosity of a 2-D Navier–Stokes run through the whole simulation",
+)

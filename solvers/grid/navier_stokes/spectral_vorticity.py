@@ -8,6 +8,7 @@ classic RK4 (or any tableau) with ``dt`` passed explicitly. Optional Kolmogorov 
 (body force ``f_x = A sin(k_f y)``, i.e. ``-A k_f cos(k_f y)`` on vorticity).
 Fields are ``[batch, n, n]`` with axis 1 = x, axis 2 = y.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,6 +46,7 @@ class NSGrid:
 
     @property
     def dx(self) -> float:
+        """Grid spacing."""
         return self.length / self.n
 
     def coordinates(self) -> tuple[Tensor, Tensor]:
@@ -53,9 +55,11 @@ class NSGrid:
         return torch.meshgrid(x, x, indexing="ij")
 
     def to_spectral(self, w: Tensor) -> Tensor:
+        """``rfft2`` of a physical field ``[..., n, n]``."""
         return torch.fft.rfft2(w)
 
     def to_physical(self, w_hat: Tensor) -> Tensor:
+        """Physical field ``[..., n, n]`` of spectral coefficients."""
         return torch.fft.irfft2(w_hat, s=(self.n, self.n))
 
     def velocity(self, w_hat: Tensor) -> tuple[Tensor, Tensor]:
@@ -91,7 +95,9 @@ def kolmogorov_forcing(grid: NSGrid, amplitude: float = 1.0, k_f: int = 4) -> Te
     return grid.to_spectral(-amplitude * k_f * torch.cos(k_f * y))
 
 
-def step(state: NSState, dt: float, grid: NSGrid, nu, forcing_hat: Tensor | None = None, method: str = "rk4") -> NSState:
+def step(
+    state: NSState, dt: float, grid: NSGrid, nu, forcing_hat: Tensor | None = None, method: str = "rk4"
+) -> NSState:
     """Advance one ``dt`` (pure: returns a new state)."""
     w = rk_step(lambda t, w: vorticity_rhs(grid, w, nu, forcing_hat), state.w_hat, state.t, dt, method)
     return replace(state, w_hat=w, t=state.t + dt)

@@ -11,6 +11,7 @@ equations from sparse velocity samples of the wake behind a cylinder at Re = 100
 ``.partial`` file renamed on success. ``wake_observations(path, n)`` samples ``n`` random
 space-time points of it into a CSV ``x,y,t,u,v`` (optionally with noise).
 """
+
 from __future__ import annotations
 
 import os
@@ -20,13 +21,31 @@ import h5py
 import numpy as np
 from tqdm.auto import tqdm
 
-from solvers.grid.navier_stokes.cylinder_wake import WakeDomain, initial_state, lift_signal, pressure, step, strouhal, velocity
+from solvers.grid.navier_stokes.cylinder_wake import (
+    WakeDomain,
+    initial_state,
+    lift_signal,
+    pressure,
+    step,
+    strouhal,
+    velocity,
+)
 
 WINDOW = ((1.0, 8.0), (-2.0, 2.0))  # relative to the cylinder centre (Raissi et al. 2019)
 
 
-def wake_snapshots(path: str | os.PathLike, *, nu: float = 0.01, nx: int = 256, ny: int = 128, dt: float = 0.01,
-                   spinup: float = 100.0, duration: float = 20.0, every: float = 0.1, progress: bool = True) -> Path:
+def wake_snapshots(
+    path: str | os.PathLike,
+    *,
+    nu: float = 0.01,
+    nx: int = 256,
+    ny: int = 128,
+    dt: float = 0.01,
+    spinup: float = 100.0,
+    duration: float = 20.0,
+    every: float = 0.1,
+    progress: bool = True,
+) -> Path:
     """Run the wake to ``spinup + duration`` and record the window every ``every`` time units. Returns ``path``."""
     path = Path(path)
     d = WakeDomain(nx=nx, ny=ny, nu=nu)
@@ -66,9 +85,19 @@ def wake_snapshots(path: str | os.PathLike, *, nu: float = 0.01, nx: int = 256, 
         f["t"] = np.arange(len(snaps["u"])) * every
         for name, arr in snaps.items():
             f.create_dataset(name, data=np.stack(arr), compression="gzip", shuffle=True, fletcher32=True)
-        f.attrs.update({"nu": nu, "re": d.reynolds, "strouhal": st, "dt": dt, "spinup": spinup, "nx": nx, "ny": ny,
-                        "solver": "solvers.grid.navier_stokes.cylinder_wake (volume penalisation, pseudo-spectral)",
-                        "complete": True})
+        f.attrs.update(
+            {
+                "nu": nu,
+                "re": d.reynolds,
+                "strouhal": st,
+                "dt": dt,
+                "spinup": spinup,
+                "nx": nx,
+                "ny": ny,
+                "solver": "solvers.grid.navier_stokes.cylinder_wake (volume penalisation, pseudo-spectral)",
+                "complete": True,
+            }
+        )
     os.replace(partial, path)
     return path
 
@@ -84,8 +113,14 @@ def read_wake(path: str | os.PathLike) -> dict:
         return {k: f[k][...] for k in ("x", "y", "t", "u", "v", "p")} | {"attrs": dict(f.attrs)}
 
 
-def wake_observations(path: str | os.PathLike, n: int = 5000, noise: float = 0.0, seed: int = 0,
-                      snapshots: str | os.PathLike | None = None, **solver) -> Path:
+def wake_observations(
+    path: str | os.PathLike,
+    n: int = 5000,
+    noise: float = 0.0,
+    seed: int = 0,
+    snapshots: str | os.PathLike | None = None,
+    **solver,
+) -> Path:
     """``n`` random samples ``x,y,t,u,v`` of the wake (window coordinates) as CSV; snapshots are made if missing.
 
     ``u_obs = u + noise·std(u)·ξ`` (and likewise ``v``), ``ξ ~ N(0, 1)``.
@@ -103,7 +138,8 @@ def wake_observations(path: str | os.PathLike, n: int = 5000, noise: float = 0.0
     u, v = w["u"][k, i, j].astype(float), w["v"][k, i, j].astype(float)
     u = u + noise * u.std() * rng.standard_normal(n)
     v = v + noise * v.std() * rng.standard_normal(n)
-    rows = "\n".join(f"{a:.9g},{b:.9g},{c:.9g},{e:.9g},{g:.9g}" for a, b, c, e, g in
-                     zip(w["x"][i], w["y"][j], w["t"][k], u, v))
+    rows = "\n".join(
+        f"{a:.9g},{b:.9g},{c:.9g},{e:.9g},{g:.9g}" for a, b, c, e, g in zip(w["x"][i], w["y"][j], w["t"][k], u, v)
+    )
     atomic_write_text(path, f"x,y,t,u,v\n{rows}\n")
     return path

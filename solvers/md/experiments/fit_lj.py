@@ -14,6 +14,7 @@
 Writes ``fit.png`` (σ and ε per iteration), ``rdf.png`` (target, initial and fitted g(r)),
 ``history.json`` and ``metrics.json`` (fitted values and relative errors).
 """
+
 from __future__ import annotations
 
 import json
@@ -66,13 +67,26 @@ class LJFitSettings:
             check_range(key, getattr(self, key), low=1, integer=True)
         for key in ("target_burn_in", "burn_in"):
             check_range(key, getattr(self, key), low=0, integer=True)
-        for key in ("density", "kT", "dt", "gamma", "cutoff", "target_sigma", "target_epsilon", "init_sigma",
-                    "init_epsilon", "late_damping", "max_relative_step"):
+        for key in (
+            "density",
+            "kT",
+            "dt",
+            "gamma",
+            "cutoff",
+            "target_sigma",
+            "target_epsilon",
+            "init_sigma",
+            "init_epsilon",
+            "late_damping",
+            "max_relative_step",
+        ):
             check_range(key, getattr(self, key), low=0, low_open=True)
         check_range("skin", self.skin, low=0)
         if self.model_steps < self.sample_every:
-            raise ValueError(f"model_steps = {self.model_steps} < sample_every = {self.sample_every}: no frame would "
-                             "be sampled. Raise model_steps.")
+            raise ValueError(
+                f"model_steps = {self.model_steps} < sample_every = {self.sample_every}: no frame would "
+                "be sampled. Raise model_steps."
+            )
 
 
 def sample(R, box, sigma: float, epsilon: float, p: LJFitSettings, seed: int, steps: int, every: int, burn: int):
@@ -116,8 +130,9 @@ def run(cfg, out_dir="."):
     n_iter = p.iterations
     bar = tqdm(range(n_iter), desc="relative-entropy fit", disable=not cfg.trainer.progress_bar)
     for it in bar:
-        frames, R_model = sample(R_model, box, float(theta[0]), float(theta[1]), p, int(cfg.seed) + 1 + it,
-                                 p.model_steps, every, burn)
+        frames, R_model = sample(
+            R_model, box, float(theta[0]), float(theta[1]), p, int(cfg.seed) + 1 + it, p.model_steps, every, burn
+        )
         r, g_model = rdf(list(frames), box, r_max, bins)
         if g_init is None:
             g_init = g_model
@@ -128,39 +143,74 @@ def run(cfg, out_dir="."):
         U = lennard_jones_pair(box=box, cutoff=rc, sigma=th[0], epsilon=th[1])
         per_frame = torch.stack([torch.stack(torch.autograd.grad(U(f), th)) for f in frames]).reshape(len(frames), -1)
         late = it >= n_iter // 2  # second half: damped steps, and the reported estimate averages these iterates
-        step = newton_step(target_mean, model_mean, per_frame, kT, p.late_damping if late else 1.0,
-                           p.max_relative_step, theta)
-        history.append({"iteration": it, "sigma": float(theta[0]), "epsilon": float(theta[1]),
-                        "grad_sigma": float((target_mean - model_mean)[0] / kT),
-                        "grad_epsilon": float((target_mean - model_mean)[1] / kT),
-                        "rdf_l2_to_target": float(np.sqrt(np.mean((g_model - g_target) ** 2)))})
+        step = newton_step(
+            target_mean, model_mean, per_frame, kT, p.late_damping if late else 1.0, p.max_relative_step, theta
+        )
+        history.append(
+            {
+                "iteration": it,
+                "sigma": float(theta[0]),
+                "epsilon": float(theta[1]),
+                "grad_sigma": float((target_mean - model_mean)[0] / kT),
+                "grad_epsilon": float((target_mean - model_mean)[1] / kT),
+                "rdf_l2_to_target": float(np.sqrt(np.mean((g_model - g_target) ** 2))),
+            }
+        )
         theta = theta + step
         if late:
             averaged.append(theta.clone())
         bar.set_postfix(sigma=f"{float(theta[0]):.4f}", epsilon=f"{float(theta[1]):.4f}", refresh=False)
     last = theta
     theta = torch.stack(averaged).mean(0) if averaged else theta  # Polyak–Ruppert average of the damped iterates
-    frames, _ = sample(R_model, box, float(theta[0]), float(theta[1]), p, int(cfg.seed) + 999, p.target_steps,
-                       every, burn)
+    frames, _ = sample(
+        R_model, box, float(theta[0]), float(theta[1]), p, int(cfg.seed) + 999, p.target_steps, every, burn
+    )
     r, g_fit = rdf(list(frames), box, r_max, bins)
-    history.append({"iteration": len(history), "sigma": float(theta[0]), "epsilon": float(theta[1]),
-                    "rdf_l2_to_target": float(np.sqrt(np.mean((g_fit - g_target) ** 2)))})
+    history.append(
+        {
+            "iteration": len(history),
+            "sigma": float(theta[0]),
+            "epsilon": float(theta[1]),
+            "rdf_l2_to_target": float(np.sqrt(np.mean((g_fit - g_target) ** 2))),
+        }
+    )
     atomic_write_text(out / "history.json", json.dumps(history, indent=1))
     its = np.array([h["iteration"] for h in history])
-    plot_lines(out / "fit.png", its, {"σ / σ*": np.array([h["sigma"] for h in history]) / true[0],
-                                      "ε / ε*": np.array([h["epsilon"] for h in history]) / true[1]},
-               "iteration", "parameter / true value")
+    plot_lines(
+        out / "fit.png",
+        its,
+        {
+            "σ / σ*": np.array([h["sigma"] for h in history]) / true[0],
+            "ε / ε*": np.array([h["epsilon"] for h in history]) / true[1],
+        },
+        "iteration",
+        "parameter / true value",
+    )
     plot_lines(out / "rdf.png", r, {"target": g_target, "initial guess": g_init, "fitted": g_fit}, "r (σ*)", "g(r)")
-    metrics = {"atoms": n, "density": p.density, "kT": kT, "target_sigma": true[0], "target_epsilon": true[1],
-               "init_sigma": p.init_sigma, "init_epsilon": p.init_epsilon,
-               "fitted_sigma": float(theta[0]), "fitted_epsilon": float(theta[1]),
-               "sigma_relative_error": abs(float(theta[0]) - true[0]) / true[0],
-               "epsilon_relative_error": abs(float(theta[1]) - true[1]) / true[1],
-               "last_iterate_sigma": float(last[0]), "last_iterate_epsilon": float(last[1]),
-               "rdf_rms_initial": history[0]["rdf_l2_to_target"], "rdf_rms_fitted": history[-1]["rdf_l2_to_target"],
-               "iterations": n_iter, "averaged_iterates": len(averaged)}
+    metrics = {
+        "atoms": n,
+        "density": p.density,
+        "kT": kT,
+        "target_sigma": true[0],
+        "target_epsilon": true[1],
+        "init_sigma": p.init_sigma,
+        "init_epsilon": p.init_epsilon,
+        "fitted_sigma": float(theta[0]),
+        "fitted_epsilon": float(theta[1]),
+        "sigma_relative_error": abs(float(theta[0]) - true[0]) / true[0],
+        "epsilon_relative_error": abs(float(theta[1]) - true[1]) / true[1],
+        "last_iterate_sigma": float(last[0]),
+        "last_iterate_epsilon": float(last[1]),
+        "rdf_rms_initial": history[0]["rdf_l2_to_target"],
+        "rdf_rms_fitted": history[-1]["rdf_l2_to_target"],
+        "iterations": n_iter,
+        "averaged_iterates": len(averaged),
+    }
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"lj_fit": LJFitSettings},
-                        description="recover Lennard-Jones σ and ε from a target RDF by relative-entropy minimisation")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"lj_fit": LJFitSettings},
+    description="recover Lennard-Jones σ and ε from a target RDF by relative-entropy minimisation",
+)

@@ -10,11 +10,11 @@ potential, total or NHC-conserved energy against time), ``rdf.png`` and ``metric
 temperature, energy drift, pressure, steps per second and τ/day). Progress bar shows τ/day (the
 reduced-unit analogue of ns/day).
 """
+
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 import torch
@@ -24,12 +24,25 @@ from physics.forcefields import degrees_of_freedom, fcc, kinetic_energy, lennard
 from sciml.config import check_choice, check_range, settings
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_lines, start_run
-from solvers.md import (check_state, langevin, maxwell_boltzmann, neighbor_list, nhc_conserved, nose_hoover_chain,
-                        nve, update_or_reallocate)
-from solvers.md.observables import rdf
-from solvers.md.stability import (SimulationBlowUp, StabilityLimits, check_stability, check_time_step,
-                                  lennard_jones_period)
+from solvers.md import (
+    check_state,
+    langevin,
+    maxwell_boltzmann,
+    neighbor_list,
+    nhc_conserved,
+    nose_hoover_chain,
+    nve,
+    update_or_reallocate,
+)
 from solvers.md.integrators import NonFiniteState
+from solvers.md.observables import rdf
+from solvers.md.stability import (
+    SimulationBlowUp,
+    StabilityLimits,
+    check_stability,
+    check_time_step,
+    lennard_jones_period,
+)
 from solvers.md.trajectory_io import ExtXYZWriter, H5MDWriter
 
 ENSEMBLES = ("nve", "nvt_langevin", "nvt_nose_hoover")
@@ -49,7 +62,7 @@ class LJFluidSettings:
     dt: float = 0.005
     steps: int = 5000
     cutoff: float = 2.5
-    switch_on: Optional[float] = None
+    switch_on: float | None = None
     skin: float = 0.3
     ensemble: str = "nve"
     gamma: float = 1.0
@@ -109,8 +122,9 @@ def run(cfg, out_dir="."):
     ke0 = float(kinetic_energy(s.V))
     e0 = ke0 + float(s.energy)
     last_good = s
-    limits = StabilityLimits(p.max_temperature_factor * max(kT, 2 * ke0 / n_dof),
-                             p.max_energy_drift if ensemble == "nve" else None)
+    limits = StabilityLimits(
+        p.max_temperature_factor * max(kT, 2 * ke0 / n_dof), p.max_energy_drift if ensemble == "nve" else None
+    )
     syms = ["Ar"] * len(R)
     rows, frames = [], []
     bar = tqdm(total=steps, desc=f"MD {ensemble}", unit="step", disable=not cfg.trainer.progress_bar)
@@ -123,8 +137,15 @@ def run(cfg, out_dir="."):
                 check_state(s_next)
                 if k % every == 0 or k == steps:
                     ke = float(kinetic_energy(s_next.V))
-                    check_stability(k, 2 * ke / n_dof, ke + float(s_next.energy), e0, ke0, limits,
-                                    hint=f"reduce md.dt (now {dt:g}; 0.005 is usual)")
+                    check_stability(
+                        k,
+                        2 * ke / n_dof,
+                        ke + float(s_next.energy),
+                        e0,
+                        ke0,
+                        limits,
+                        hint=f"reduce md.dt (now {dt:g}; 0.005 is usual)",
+                    )
             except (NonFiniteState, SimulationBlowUp):
                 with ExtXYZWriter(out / "last_good.xyz", syms, box) as w:  # keep the last checked frame on disk
                     w.append(last_good.R, last_good.V, last_good.energy, step=last_good.step, time=last_good.step * dt)
@@ -146,18 +167,34 @@ def run(cfg, out_dir="."):
     T = 2 * a[:, 1] / n_dof
     half = len(a) // 2
     label = "NHC conserved" if ensemble == "nvt_nose_hoover" else "total"
-    plot_lines(out / "energy.png", a[:, 0], {"kinetic": a[:, 1] / len(R), "potential": a[:, 2] / len(R),
-                                             label: a[:, 3] / len(R)}, "time (τ)", "energy per atom (ε)")
+    plot_lines(
+        out / "energy.png",
+        a[:, 0],
+        {"kinetic": a[:, 1] / len(R), "potential": a[:, 2] / len(R), label: a[:, 3] / len(R)},
+        "time (τ)",
+        "energy per atom (ε)",
+    )
     r, g = rdf(frames[half:], box, min(3.0, float(box.min()) / 2), 120)
     plot_lines(out / "rdf.png", r, {"g(r)": g}, "r (σ)", "g(r)")
-    metrics = {"atoms": len(R), "ensemble": ensemble, "steps": steps, "dt": dt,
-               "mean_temperature_second_half": float(T[half:].mean()), "target_kT": kT,
-               "relative_drift_" + label.replace(" ", "_").lower(): float(abs(a[-1, 3] - a[0, 3]) / abs(a[0, 3])),
-               "pressure_final": float(pressure(U, s.R, box, s.V, 1.0, *listed(nbrs).values())),
-               "steps_per_second": steps / wall, "tau_per_day": steps / wall * dt * 86400,
-               "neighbor_rebuilds": nbrs.rebuilds, "rdf_first_peak_r": float(r[int(np.argmax(g))])}
+    metrics = {
+        "atoms": len(R),
+        "ensemble": ensemble,
+        "steps": steps,
+        "dt": dt,
+        "mean_temperature_second_half": float(T[half:].mean()),
+        "target_kT": kT,
+        "relative_drift_" + label.replace(" ", "_").lower(): float(abs(a[-1, 3] - a[0, 3]) / abs(a[0, 3])),
+        "pressure_final": float(pressure(U, s.R, box, s.V, 1.0, *listed(nbrs).values())),
+        "steps_per_second": steps / wall,
+        "tau_per_day": steps / wall * dt * 86400,
+        "neighbor_rebuilds": nbrs.rebuilds,
+        "rdf_first_peak_r": float(r[int(np.argmax(g))]),
+    }
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"md": LJFluidSettings},
-                        description="Lennard-Jones fluid (NVE, Langevin or Nosé–Hoover): trajectory, energies, RDF")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"md": LJFluidSettings},
+    description="Lennard-Jones fluid (NVE, Langevin or Nosé–Hoover): trajectory, energies, RDF",
+)

@@ -19,6 +19,7 @@ ASE-readable), ``trajectory.h5`` (H5MD), ``energy.png``, ``rdf.png`` (Na–Cl, N
 ``metrics.json`` (lattice energies, mean temperature, NVE drift, RDF peaks and the Na–Cl coordination
 number, ns/day). The progress bar shows ns/day. A NaN stops the run with ``last_good.xyz`` on disk.
 """
+
 from __future__ import annotations
 
 import math
@@ -34,8 +35,8 @@ from sciml.config import check_range, settings
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_lines, start_run
 from solvers.md import NonFiniteState, check_state, langevin, maxwell_boltzmann, nve
-from solvers.md.stability import SimulationBlowUp, StabilityLimits, check_stability
 from solvers.md.observables import coordination_number, rdf
+from solvers.md.stability import SimulationBlowUp, StabilityLimits, check_stability
 from solvers.md.trajectory_io import ExtXYZWriter, H5MDWriter
 
 MADELUNG_NACL = 1.747565
@@ -64,14 +65,25 @@ class NaClSettings:
     max_energy_drift: float = 0.5
 
     def __post_init__(self):
-        check_range("cells", self.cells, low=2, integer=True, meaning="conventional cells per side; with one, no "
-                    "ion pair lies inside the half-box cutoff")
+        check_range(
+            "cells",
+            self.cells,
+            low=2,
+            integer=True,
+            meaning="conventional cells per side; with one, no ion pair lies inside the half-box cutoff",
+        )
         check_range("lattice_constant", self.lattice_constant, low=0, low_open=True, meaning="Å")
         check_range("born_exponent", self.born_exponent, low=2, integer=True)
         check_range("kmax", self.kmax, low=1, integer=True)
         check_range("temperature_K", self.temperature_K, low=0, low_open=True)
-        check_range("dt_fs", self.dt_fs, low=0, high=10, low_open=True, meaning="femtoseconds; the Na–Cl lattice "
-                    "vibrations have periods of ~200 fs, so dt <= 10 fs")
+        check_range(
+            "dt_fs",
+            self.dt_fs,
+            low=0,
+            high=10,
+            low_open=True,
+            meaning="femtoseconds; the Na–Cl lattice vibrations have periods of ~200 fs, so dt <= 10 fs",
+        )
         check_range("gamma_per_ps", self.gamma_per_ps, low=0, low_open=True)
         check_range("equilibrate_steps", self.equilibrate_steps, low=0, integer=True)
         check_range("production_steps", self.production_steps, low=1, integer=True)
@@ -80,8 +92,9 @@ class NaClSettings:
         check_range("max_energy_drift", self.max_energy_drift, low=0, low_open=True)
 
 
-def born_mayer_model(cells: int, a: float, n_born: int = 8, ewald_accuracy: float = 3.2, kmax: int = 7,
-                     B: float | None = None):
+def born_mayer_model(
+    cells: int, a: float, n_born: int = 8, ewald_accuracy: float = 3.2, kmax: int = 7, B: float | None = None
+):
     """``(R, charges, box, energy_fn, B)`` for rock-salt NaCl with lattice constant ``a`` (Å), energies in eV;
     ``B`` (eV Å⁸) is fitted to make ``a`` the 0 K equilibrium unless given."""
     R, q, box = rock_salt(cells, a=a)
@@ -132,7 +145,10 @@ def run(cfg, out_dir="."):
     rows, frames = [], []
     bar = tqdm(total=n_eq + n_prod, desc="NaCl NVT→NVE", unit="step", disable=not cfg.trainer.progress_bar)
     t_start = time.perf_counter()
-    with ExtXYZWriter(out / "trajectory.xyz", symbols, box) as xyz, H5MDWriter(out / "trajectory.h5", symbols, box) as h5:
+    with (
+        ExtXYZWriter(out / "trajectory.xyz", symbols, box) as xyz,
+        H5MDWriter(out / "trajectory.h5", symbols, box) as h5,
+    ):
         for k in range(1, n_eq + n_prod + 1):
             last_good = s
             s = (step_t if k <= n_eq else step_e)(s)
@@ -144,8 +160,15 @@ def run(cfg, out_dir="."):
                         e_nve = (ke + float(s.energy), ke)
                     lim = limits if k <= n_eq else StabilityLimits(limits.max_temperature, p.max_energy_drift)
                     ref = e_nve or (ke + float(s.energy), ke)
-                    check_stability(k, 2 * ke / n_dof, ke + float(s.energy), ref[0], ref[1], lim,
-                                    hint=f"reduce nacl.dt_fs (now {p.dt_fs:g})")
+                    check_stability(
+                        k,
+                        2 * ke / n_dof,
+                        ke + float(s.energy),
+                        ref[0],
+                        ref[1],
+                        lim,
+                        hint=f"reduce nacl.dt_fs (now {p.dt_fs:g})",
+                    )
             except (NonFiniteState, SimulationBlowUp):
                 with ExtXYZWriter(out / "last_good.xyz", symbols, box) as w:
                     w.append(last_good.R, last_good.V, last_good.energy, step=last_good.step)
@@ -166,8 +189,13 @@ def run(cfg, out_dir="."):
     arr = np.array(rows)
     prod = arr[arr[:, 4] > 0]
     temps = 2 * prod[:, 1] / (n_dof * METAL.kB)
-    plot_lines(out / "energy.png", arr[:, 0], {"kinetic": arr[:, 1] / n, "potential − E₀": (arr[:, 2] - e0) / n,
-                                               "total − E₀": (arr[:, 3] - e0) / n}, "time (ps)", "energy per ion (eV)")
+    plot_lines(
+        out / "energy.png",
+        arr[:, 0],
+        {"kinetic": arr[:, 1] / n, "potential − E₀": (arr[:, 2] - e0) / n, "total − E₀": (arr[:, 3] - e0) / n},
+        "time (ps)",
+        "energy per ion (eV)",
+    )
     na, cl = q > 0, q < 0
     r_max = min(8.0, float(box.min()) / 2)
     curves, peaks = {}, {}
@@ -178,19 +206,31 @@ def run(cfg, out_dir="."):
     plot_lines(out / "rdf.png", r, curves, "r (Å)", "g(r)")
     r, g = rdf(frames, box, r_max, 160, select=(na, cl))
     first_min = 0.5 * (a / 2 + a * math.sqrt(3) / 2)  # between the 1st (a/2) and 3rd (a√3/2) Na–Cl shells
-    metrics = {"ions": n, "lattice_constant_A": a, "born_exponent": n_born, "fitted_B_eV_A8": B,
-               "lattice_energy_kj_mol": lattice_kj, "born_lande_kj_mol": born_lande_kj,
-               "lattice_energy_vs_born_lande_rel": abs(lattice_kj - born_lande_kj) / abs(born_lande_kj),
-               "born_haber_experiment_kj_mol": BORN_HABER_NACL_KJ_MOL,
-               "dlnE_dlna_at_a0": (e_plus - e_minus) / (2 * h) / abs(e0),  # 0 at the fitted equilibrium
-               "target_temperature_K": T, "mean_temperature_nve_K": float(temps.mean()),
-               "nve_relative_drift": float(abs(prod[-1, 3] - prod[0, 3]) / abs(prod[0, 3])),
-               "nve_total_energy_std_per_ion_eV": float(prod[:, 3].std() / n),
-               "rdf_peak_na_cl_A": peaks["Na–Cl"], "rdf_peak_na_na_A": peaks["Na–Na"], "rdf_peak_cl_cl_A": peaks["Cl–Cl"],
-               "coordination_na_cl": coordination_number(r, g, int(cl.sum()) / float(box.prod()), first_min),
-               "ns_per_day": (n_eq + n_prod) * p.dt_fs * 1e-6 / wall * 86400}
+    metrics = {
+        "ions": n,
+        "lattice_constant_A": a,
+        "born_exponent": n_born,
+        "fitted_B_eV_A8": B,
+        "lattice_energy_kj_mol": lattice_kj,
+        "born_lande_kj_mol": born_lande_kj,
+        "lattice_energy_vs_born_lande_rel": abs(lattice_kj - born_lande_kj) / abs(born_lande_kj),
+        "born_haber_experiment_kj_mol": BORN_HABER_NACL_KJ_MOL,
+        "dlnE_dlna_at_a0": (e_plus - e_minus) / (2 * h) / abs(e0),  # 0 at the fitted equilibrium
+        "target_temperature_K": T,
+        "mean_temperature_nve_K": float(temps.mean()),
+        "nve_relative_drift": float(abs(prod[-1, 3] - prod[0, 3]) / abs(prod[0, 3])),
+        "nve_total_energy_std_per_ion_eV": float(prod[:, 3].std() / n),
+        "rdf_peak_na_cl_A": peaks["Na–Cl"],
+        "rdf_peak_na_na_A": peaks["Na–Na"],
+        "rdf_peak_cl_cl_A": peaks["Cl–Cl"],
+        "coordination_na_cl": coordination_number(r, g, int(cl.sum()) / float(box.prod()), first_min),
+        "ns_per_day": (n_eq + n_prod) * p.dt_fs * 1e-6 / wall * 86400,
+    }
     return finish_run(out, cfg, t0, metrics)
 
 
-EXPERIMENT = Experiment(run=run, nodes={"nacl": NaClSettings},
-                        description="rock-salt NaCl (Ewald + Born repulsion), lattice energy checks, NVT → NVE")
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"nacl": NaClSettings},
+    description="rock-salt NaCl (Ewald + Born repulsion), lattice energy checks, NVT → NVE",
+)

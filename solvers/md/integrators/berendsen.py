@@ -1,13 +1,16 @@
 """Berendsen weak-coupling thermostat (Berendsen et al. 1984) around velocity Verlet: relaxes ``T`` to ``kT``
 with time constant ``tau`` but does not sample the canonical ensemble."""
+
 from __future__ import annotations
 
-import torch
 from dataclasses import replace
+
+import torch
 
 from physics.forcefields.quantities import degrees_of_freedom, kinetic_energy
 from solvers.md.integrators.state import MDState
 from solvers.md.integrators.verlet import nve, verlet_step
+
 
 def berendsen(energy_fn, dt: float, kT: float, tau: float = 0.1, box=None, dof: int | None = None):
     """Velocity Verlet with Berendsen rescaling ``λ² = 1 + (dt/τ)(T₀/T − 1)`` (does not sample NVT exactly)."""

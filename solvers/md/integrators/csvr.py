@@ -1,4 +1,5 @@
 """Canonical stochastic velocity rescaling (Bussi, Donadio & Parrinello 2007, eq. A7) around velocity Verlet."""
+
 from __future__ import annotations
 
 import math
@@ -9,6 +10,7 @@ import torch
 from physics.forcefields.quantities import degrees_of_freedom, kinetic_energy
 from solvers.md.integrators.state import MDState
 from solvers.md.integrators.verlet import nve, verlet_step
+
 
 def csvr(energy_fn, dt: float, kT: float, tau: float = 0.1, box=None, seed: int = 0, dof: int | None = None):
     """Velocity Verlet with canonical stochastic velocity rescaling (Bussi et al. 2007, eq. A7)."""

@@ -2,6 +2,7 @@
 
 :func:`nhc_conserved` gives the extended energy that an exact trajectory conserves.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ from physics.forcefields.quantities import degrees_of_freedom, kinetic_energy
 from solvers.md.integrators.state import MDState, make_init
 from solvers.md.integrators.verlet import verlet_step
 
+
 @dataclass(frozen=True)
 class ChainState:
     """Positions ``xi``, momenta ``p`` and masses ``Q`` of the ``M`` chained thermostats."""
@@ -22,8 +24,16 @@ class ChainState:
     Q: Tensor  # masses [M]
 
 
-def nose_hoover_chain(energy_fn, dt: float, kT: float, tau: float = 0.5, chain: int = 3, box=None,
-                      dof: int | None = None, differentiable: bool = False):
+def nose_hoover_chain(
+    energy_fn,
+    dt: float,
+    kT: float,
+    tau: float = 0.5,
+    chain: int = 3,
+    box=None,
+    dof: int | None = None,
+    differentiable: bool = False,
+):
     """Nosé–Hoover chain NVT (``Q₁ = N_dof kT τ²``, ``Q_j = kT τ²``). Returns ``(init, step)``."""
     base_init = make_init(energy_fn, differentiable, box)
 
@@ -71,5 +81,10 @@ def nhc_conserved(state: MDState, kT: float, dof: int | None = None) -> Tensor:
     """``KE + U + Σ p²/2Q + N_dof kT ξ₁ + kT Σ_{j>1} ξ_j``: constant along an exact NHC trajectory."""
     c = state.thermostat
     nd = degrees_of_freedom(state.R.shape[0], dof)
-    return (kinetic_energy(state.V, state.mass) + state.energy + (c.p**2 / (2 * c.Q)).sum()
-            + nd * kT * c.xi[0] + kT * c.xi[1:].sum())
+    return (
+        kinetic_energy(state.V, state.mass)
+        + state.energy
+        + (c.p**2 / (2 * c.Q)).sum()
+        + nd * kT * c.xi[0]
+        + kT * c.xi[1:].sum()
+    )

@@ -6,6 +6,7 @@ of trajectories with respect to positions, velocities and force-field parameters
 forces are detached, which is faster. :func:`make_init` builds the ``init`` half of every
 ``(init, step)`` pair.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,8 +70,10 @@ def check_state(state: MDState) -> MDState:
         bad = ~torch.isfinite(t).all(-1)
         if bool(bad.any()):
             atom = int(torch.nonzero(bad)[0])
-            raise NonFiniteState(f"non-finite {dict(R='position', V='velocity', F='force')[name]} of atom {atom} at "
-                                 f"step {state.step}; reduce dt or check the initial configuration for overlaps.")
+            raise NonFiniteState(
+                f"non-finite {dict(R='position', V='velocity', F='force')[name]} of atom {atom} at "
+                f"step {state.step}; reduce dt or check the initial configuration for overlaps."
+            )
     if not bool(torch.isfinite(state.energy)):
         raise NonFiniteState(f"non-finite potential energy at step {state.step}.")
     return state
@@ -88,6 +91,7 @@ def _closest_pair(R: Tensor, box) -> tuple[int, int, float]:
 
 def make_init(energy_fn, differentiable: bool, box=None):
     """``init(R, V=None, mass=1.0, thermostat=None, **energy_kwargs) -> MDState`` with checked inputs."""
+
     def init(R: Tensor, V: Tensor | None = None, mass=1.0, thermostat=None, **kw) -> MDState:
         if R.ndim != 2 or R.shape[1] != 3:
             raise ValueError(f"positions must be [N, 3], got {tuple(R.shape)}.")
@@ -99,8 +103,11 @@ def make_init(energy_fn, differentiable: bool, box=None):
             if bool(outside.any()):
                 import warnings
 
-                warnings.warn(f"{int(outside.sum())} atoms (first: atom {int(torch.nonzero(outside)[0])}) lie outside the "
-                              "periodic box; they were wrapped into it.", stacklevel=2)
+                warnings.warn(
+                    f"{int(outside.sum())} atoms (first: atom {int(torch.nonzero(outside)[0])}) lie outside the "
+                    "periodic box; they were wrapped into it.",
+                    stacklevel=2,
+                )
                 R = wrap(R, b)
         V = torch.zeros_like(R) if V is None else V
         if V.shape != R.shape:
@@ -109,11 +116,11 @@ def make_init(energy_fn, differentiable: bool, box=None):
         if not bool(torch.isfinite(e)) or not bool(torch.isfinite(f).all()):
             if R.shape[0] > 1 and R.shape[0] <= 20000:
                 i, j, r = _closest_pair(R.detach(), torch.as_tensor(box).to(R) if box is not None else None)
-                raise ValueError(f"the initial energy is not finite: atoms {i} and {j} are {r:.3g} apart (overlapping). "
-                                 "Separate them (e.g. minimise with FIRE using a soft potential first).")
+                raise ValueError(
+                    f"the initial energy is not finite: atoms {i} and {j} are {r:.3g} apart (overlapping). "
+                    "Separate them (e.g. minimise with FIRE using a soft potential first)."
+                )
             raise ValueError("the initial energy or forces are not finite; check for overlapping atoms.")
         return MDState(R, V, f, e, positive_mass(mass, R), 0, thermostat)
 
     return init
-
-

@@ -1,10 +1,12 @@
 """Initial velocities: Maxwell–Boltzmann at exactly ``kT`` with zero total momentum."""
+
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
 from physics.forcefields.quantities import degrees_of_freedom, kinetic_energy
+
 
 def maxwell_boltzmann(n: int, kT: float, mass=1.0, seed: int = 0, dtype=torch.float64, device=None) -> Tensor:
     """Velocities ``[n, 3]`` at exactly ``kT`` (``N_dof = 3n − 3``) with zero total momentum."""

@@ -1,15 +1,17 @@
 """Velocity Verlet (Swope et al. 1982): time-reversible and symplectic; the NVE integrator.
 
-    init, step = nve(energy_fn, dt, box=box)
-    state = init(R, V, mass=1.0, neighbors=nbrs.idx)
-    state = step(state, neighbors=nbrs.idx)      # keyword arguments go to energy_fn
+init, step = nve(energy_fn, dt, box=box)
+state = init(R, V, mass=1.0, neighbors=nbrs.idx)
+state = step(state, neighbors=nbrs.idx)      # keyword arguments go to energy_fn
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 from physics.forcefields.space import wrap
 from solvers.md.integrators.state import MDState, energy_and_forces, make_init
+
 
 def verlet_step(state: MDState, energy_fn, dt: float, box, differentiable: bool, kw: dict) -> MDState:
     """One velocity-Verlet step: half kick, drift (wrapped into ``box``), new forces, half kick."""

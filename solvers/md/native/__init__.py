@@ -8,6 +8,7 @@ built (``<name>.so.sha256``); a library whose bytes do not match its record (pla
 that is not a regular file, is rebuilt before anything loads it. Without a compiler :func:`available`
 is False and callers fall back to the pure-torch path.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -61,8 +62,18 @@ def _compile() -> ctypes.CDLL:
     for name in ("cell_list_f32", "cell_list_f64"):
         fn = getattr(lib, name)
         fn.restype = None
-        fn.argtypes = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double,
-                       ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+        fn.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_double,
+            ctypes.c_int64,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
     return lib
 
 
@@ -121,6 +132,16 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     idx = torch.full((n, capacity), n, dtype=torch.int32)
     count = torch.empty(n, dtype=torch.int32)
     fn = _LIB.cell_list_f32 if Rc.dtype == torch.float32 else _LIB.cell_list_f64
-    fn(Rc.data_ptr(), n, b.data_ptr(), nc.data_ptr(), float(reach), capacity, idx.data_ptr(), count.data_ptr(),
-       torch.get_num_threads(), stencil)
+    fn(
+        Rc.data_ptr(),
+        n,
+        b.data_ptr(),
+        nc.data_ptr(),
+        float(reach),
+        capacity,
+        idx.data_ptr(),
+        count.data_ptr(),
+        torch.get_num_threads(),
+        stencil,
+    )
     return idx, count

@@ -6,6 +6,7 @@
 Solved with our pseudo-spectral RK4 solver at ``resolution`` (64) with step ``dt``; the
 vorticity is recorded every ``record_every`` time units (``T / record_every`` frames).
 """
+
 from __future__ import annotations
 
 import math
@@ -13,28 +14,47 @@ import math
 import numpy as np
 import torch
 
-from sciml.plugins import DatasetGenerator
 from sciml.data import FieldSpec, Schema
-from solvers.operators.datasets.random_fields import gaussian_random_field
+from sciml.plugins import DatasetGenerator
 from solvers.grid.navier_stokes import NSGrid, NSState, step
+from solvers.operators.datasets.random_fields import gaussian_random_field
 
 
 def schema(resolution: int, nu: float, t_final: float, record_every: float, **_) -> Schema:
     """Schema for the resolved generator parameters: ``t_final / record_every`` recorded frames."""
     frames = int(round(t_final / record_every))
-    return Schema((FieldSpec("w0", (resolution, resolution), "float32", "1/s", "vorticity at t = 0"),
-                   FieldSpec("vorticity", (frames, resolution, resolution), "float32", "1/s", "ω at t = 1, 2, …, T")),
-                  metadata=("seed_index",), description=f"2-D Navier-Stokes vorticity, periodic unit square, nu={nu}",
-                  attrs={"pde": "navier_stokes_2d", "nu": nu})
+    return Schema(
+        (
+            FieldSpec("w0", (resolution, resolution), "float32", "1/s", "vorticity at t = 0"),
+            FieldSpec("vorticity", (frames, resolution, resolution), "float32", "1/s", "ω at t = 1, 2, …, T"),
+        ),
+        metadata=("seed_index",),
+        description=f"2-D Navier-Stokes vorticity, periodic unit square, nu={nu}",
+        attrs={"pde": "navier_stokes_2d", "nu": nu},
+    )
 
 
-def samples(indices: list[int], seed: int, resolution: int = 64, nu: float = 1e-3, t_final: float = 50.0,
-            record_every: float = 1.0, dt: float = 1e-2) -> dict[str, np.ndarray]:
+def samples(
+    indices: list[int],
+    seed: int,
+    resolution: int = 64,
+    nu: float = 1e-3,
+    t_final: float = 50.0,
+    record_every: float = 1.0,
+    dt: float = 1e-2,
+) -> dict[str, np.ndarray]:
+    """Vorticity trajectories ``[T, n, n]`` for ``indices`` (random initial fields, fixed forcing)."""
     grid = NSGrid(resolution, length=1.0)
     x, y = grid.coordinates()
     forcing = grid.to_spectral(0.1 * (torch.sin(2 * math.pi * (x + y)) + torch.cos(2 * math.pi * (x + y))))
-    w0 = np.stack([gaussian_random_field((resolution, resolution), np.random.default_rng([seed, i]), alpha=2.5,
-                                         tau=7.0, sigma=7.0**1.5) for i in indices])
+    w0 = np.stack(
+        [
+            gaussian_random_field(
+                (resolution, resolution), np.random.default_rng([seed, i]), alpha=2.5, tau=7.0, sigma=7.0**1.5
+            )
+            for i in indices
+        ]
+    )
     state = NSState(grid.to_spectral(torch.from_numpy(w0)))
     per_frame = int(round(record_every / dt))
     frames = []
@@ -48,4 +68,8 @@ def samples(indices: list[int], seed: int, resolution: int = 64, nu: float = 1e-
     return {"w0": w0, "vorticity": np.stack(frames, axis=1), "seed_index": np.asarray(indices, float)}
 
 
-GENERATOR = DatasetGenerator(schema=schema, samples=samples, description="2-D Navier-Stokes vorticity trajectories on the periodic unit square (Li et al. 2021)")
+GENERATOR = DatasetGenerator(
+    schema=schema,
+    samples=samples,
+    description="2-D Navier-Stokes vorticity trajectories on the periodic unit square (Li et al. 2021)",
+)

@@ -6,6 +6,7 @@ Fourier modes on ``[0, 1)^d`` (``n`` points, ``x_j = j/n``); ``"neumann"`` uses 
 ``cos(π k x)`` on ``[0, 1]^d`` sampled at the ``n`` cell centres (Li et al.'s Darcy inputs).
 The zero mode is dropped for periodic fields (zero mean), as in the FNO data.
 """
+
 from __future__ import annotations
 
 from typing import Sequence
@@ -14,8 +15,14 @@ import numpy as np
 import scipy.fft
 
 
-def gaussian_random_field(shape: Sequence[int], rng: np.random.Generator, alpha: float = 2.0, tau: float = 3.0,
-                          sigma: float | None = None, boundary: str = "periodic") -> np.ndarray:
+def gaussian_random_field(
+    shape: Sequence[int],
+    rng: np.random.Generator,
+    alpha: float = 2.0,
+    tau: float = 3.0,
+    sigma: float | None = None,
+    boundary: str = "periodic",
+) -> np.ndarray:
     """One sample of shape ``shape`` (1-D to 3-D). ``sigma`` defaults to ``τ^{α - d/2}`` (Li et al.)."""
     shape = tuple(int(n) for n in shape)
     d = len(shape)

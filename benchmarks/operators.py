@@ -148,9 +148,8 @@ def _models(case: str):
 
 
 def _data(case: str, n_train: int, n_test: int):
-    from sciml.data import ShardedDataset
+    from sciml.data import ShardedDataset, ensure_dataset
     from solvers.operators import Task
-    from sciml.data import ensure_dataset
 
     spec = {
         "darcy": {"name": "darcy", "folder": "darcy_r85", "samples": 1200, "params": {"resolution": 85}},

@@ -18,8 +18,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from sciml.checkpoint.atomic import atomic_write_text
-from sciml.zoo.packaging import _final_checkpoint
 from sciml.config import instantiate
+from sciml.zoo.packaging import _final_checkpoint
 from solvers.pinn import predictor_from_checkpoint
 
 

@@ -75,30 +75,31 @@ EXPERIMENT = Experiment(run=run, nodes={"fail": FailSettings}, description="fail
 '''
 
 
-@pytest.fixture
-def failing_plugin(tmp_path):
-    """``run(*args)``: ``sciml`` in a subprocess with a fake installed plug-in ``fail`` (runner=fail)."""
+def make_distribution(tmp_path, package: str, source: str, experiment: str, node_yaml: str):
+    """Install-free third-party package ``package`` in ``tmp_path/site``: its module, an experiment YAML under
+    ``<package>/configs/experiment/<experiment>.yaml``, and a ``.dist-info`` registering ``EXPERIMENT`` as the
+    runner ``experiment``. Returns ``run(*args)``, which calls ``sciml`` in a subprocess that sees the package
+    (``run.env`` is its environment); after ``run`` it adds the package's config folder and ``experiment=``."""
     import os
     import subprocess
     import sys
 
     site = tmp_path / "site"
-    (site / "fail_sim" / "configs" / "experiment").mkdir(parents=True)
-    (site / "fail_sim" / "__init__.py").write_text(FAILING_EXPERIMENT)
-    (site / "fail_sim" / "configs" / "__init__.py").write_text("")
-    (site / "fail_sim" / "configs" / "experiment" / "fail.yaml").write_text(
-        "# @package _global_\nexperiment: fail\nrunner: fail\nfail:\n  kind: ok\n"
+    (site / package / "configs" / "experiment").mkdir(parents=True)
+    (site / package / "__init__.py").write_text(source)
+    (site / package / "configs" / "__init__.py").write_text("")
+    (site / package / "configs" / "experiment" / f"{experiment}.yaml").write_text(
+        f"# @package _global_\nexperiment: {experiment}\nrunner: {experiment}\n{node_yaml}"
     )
-    dist = site / "fail_sim-0.1.dist-info"
+    dist = site / f"{package}-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: fail-sim\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[sciml.experiments]\nfail = fail_sim:EXPERIMENT\n")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package.replace('_', '-')}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[sciml.experiments]\n{experiment} = {package}:EXPERIMENT\n")
     env = {**os.environ, "PYTHONPATH": str(site) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
     def run(*args, cwd=tmp_path):
-        """``sciml <args>``; after ``run``, the plug-in's config folder and ``experiment=fail`` come first."""
         if args and args[0] == "run":
-            args = ("run", "hydra.searchpath=[pkg://fail_sim.configs]", "experiment=fail", *args[1:])
+            args = ("run", f"hydra.searchpath=[pkg://{package}.configs]", f"experiment={experiment}", *args[1:])
         return subprocess.run(
             [sys.executable, "-m", "sciml.cli.main", *args],
             cwd=cwd,
@@ -110,3 +111,15 @@ def failing_plugin(tmp_path):
 
     run.env = env
     return run
+
+
+@pytest.fixture
+def failing_plugin(tmp_path):
+    """``run(*args)``: ``sciml`` in a subprocess with a fake installed plug-in ``fail`` (``experiment=fail``)."""
+    return make_distribution(tmp_path, "fail_sim", FAILING_EXPERIMENT, "fail", "fail:\n  kind: ok\n")
+
+
+@pytest.fixture
+def fake_distribution():
+    """:func:`make_distribution`, for tests that ship their own plug-in."""
+    return make_distribution

@@ -29,6 +29,7 @@ from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.records import StepRecord, TrainResult
 from sciml.training.recovery import NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
+from sciml.training.train_state import check_train_state
 
 log = logging.getLogger("sciml.train")
 LossFn = Callable[..., "tuple[Tensor, dict[str, Tensor]]"]
@@ -359,7 +360,7 @@ class Trainer:
         st = load_train_state(path)
         if st is None:
             raise ValueError(f"Checkpoint {path} holds weights only (no training state); it cannot be resumed.")
-        _check_train_state(st, path, len(self.phases))
+        check_train_state(st, path, len(self.phases))
         self.step = int(st["step"])
         if self.step >= self.total_steps:
             where = "the end" if self.step == self.total_steps else "beyond the end"
@@ -377,35 +378,3 @@ class Trainer:
             self._pending_sched_state = st["scheduler"]
         self._phase_index = -1
         self.last_checkpoint = Path(path)
-
-
-def _check_train_state(st: Any, path, n_phases: int) -> None:
-    """Refuse a training state whose fields are missing or out of range (tampered, foreign or corrupt)."""
-
-    def bad(field: str, why: str):
-        return ValueError(
-            f"Checkpoint {path}: train_state field {field!r} {why}; the file was tampered with or "
-            "comes from another program. Resume from another checkpoint."
-        )
-
-    if not isinstance(st, dict):
-        raise bad("<root>", f"is a {type(st).__name__}, not a mapping")
-    for key in ("step", "phase_index", "history", "term_history", "torch_rng", "optimizer", "scheduler"):
-        if key not in st:
-            raise bad(key, "is missing")
-    step = st["step"]
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        raise bad("step", f"is {step!r}, not an integer >= 0")
-    phase = st["phase_index"]
-    if isinstance(phase, bool) or not isinstance(phase, int) or not -1 <= phase < n_phases:
-        raise bad("phase_index", f"is {phase!r}, not in [-1, {n_phases - 1}]")
-    hist = st["history"]
-    if not isinstance(hist, torch.Tensor) or hist.ndim != 1 or len(hist) > step:
-        raise bad("history", f"must be a 1-D tensor of at most step = {step} losses")
-    if not isinstance(st["term_history"], dict) or any(
-        not isinstance(v, torch.Tensor) or v.ndim != 1 for v in st["term_history"].values()
-    ):
-        raise bad("term_history", "must map term names to 1-D tensors")
-    rng = st["torch_rng"]
-    if not isinstance(rng, torch.Tensor) or rng.dtype != torch.uint8 or rng.ndim != 1:
-        raise bad("torch_rng", "must be a 1-D uint8 tensor (torch.get_rng_state())")

@@ -1,9 +1,6 @@
 """Plug-ins by entry points: a third-party package adds an experiment exactly as sciml's own solvers do."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -41,46 +38,22 @@ EXPERIMENT = Experiment(run=run, nodes={"toy": ToySettings}, description="toy de
 
 
 @pytest.fixture
-def third_party(tmp_path):
+def third_party(tmp_path, fake_distribution):
     """A fake installed distribution ``toy-sim``: a package, its experiment YAML and its entry point."""
-    site = tmp_path / "site"
-    (site / "toy_sim" / "configs" / "experiment").mkdir(parents=True)
-    (site / "toy_sim" / "__init__.py").write_text(TOY)
-    (site / "toy_sim" / "configs" / "__init__.py").write_text("")
-    (site / "toy_sim" / "configs" / "experiment" / "toy.yaml").write_text(
-        "# @package _global_\nexperiment: toy\nrunner: toy\ntoy:\n  steps: 4\n"
-    )
-    dist = site / "toy_sim-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-sim\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[sciml.experiments]\ntoy = toy_sim:EXPERIMENT\n")
-    env = {**os.environ, "PYTHONPATH": str(site) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-
-    def sciml(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "sciml.cli.main", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    return sciml, tmp_path
+    return fake_distribution(tmp_path, "toy_sim", TOY, "toy", "toy:\n  steps: 4\n"), tmp_path
 
 
 def test_a_third_party_experiment_registers_composes_validates_and_runs(third_party):
     sciml, tmp = third_party
     listed = sciml("list")
     assert listed.returncode == 0 and "toy" in listed.stdout and "toy decay" in listed.stdout
-    search = "hydra.searchpath=[pkg://toy_sim.configs]"
-    r = sciml("run", search, "experiment=toy", "toy.steps=3", f"hydra.run.dir={tmp / 'run'}")
+    r = sciml("run", "toy.steps=3", f"hydra.run.dir={tmp / 'run'}")
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((tmp / "run" / "metrics.json").read_text())["value"] == 0.5**3
-    bad = sciml("run", search, "experiment=toy", "toy.stepz=3", f"hydra.run.dir={tmp / 'bad'}")
+    bad = sciml("run", "toy.stepz=3", f"hydra.run.dir={tmp / 'bad'}")
     assert bad.returncode == 2 and "Valid keys under 'toy': ['rate', 'steps']" in bad.stderr
     assert not (tmp / "bad").exists()  # refused before any folder was made
-    zero = sciml("run", search, "experiment=toy", "toy.steps=0", f"hydra.run.dir={tmp / 'zero'}")
+    zero = sciml("run", "toy.steps=0", f"hydra.run.dir={tmp / 'zero'}")
     assert zero.returncode == 2 and "toy.steps = 0 is out of range" in zero.stderr
 
 

@@ -142,6 +142,8 @@ def pair_energy_fn(
 
 
 def _ladder(phi, closed_form=None):
+    """The ``<name>_pair`` and ``<name>_neighbor_list`` rungs of the naming ladder for the pair potential ``phi``."""
+
     def pair(box=None, cutoff=None, shift=False, switch=None, **params):
         return pair_energy_fn(partial(phi, **params), box, cutoff, shift, switch)
 
@@ -161,6 +163,18 @@ def _ladder(phi, closed_form=None):
             radial_r2=radial,
         )
 
+    name = phi.__name__
+    pair.__name__, neighbor.__name__ = f"{name}_pair", f"{name}_neighbor_list"
+    pair.__doc__ = (
+        f"Energy function ``U(R, box=..., strain=...)`` summing :func:`{name}` over all pairs (minimum image in "
+        "``box``; optional ``cutoff``, energy ``shift`` at the cutoff and CHARMM ``switch=(r_on,)``). "
+        f"Keyword ``params`` go to :func:`{name}`."
+    )
+    neighbor.__doc__ = (
+        f"Energy function summing :func:`{name}` over a neighbour list: ``U(R, pairs=...)`` "
+        "(``format='pairs'``) or ``U(R, neighbors=...)`` (``format='dense'``, the fused fast path; "
+        "``compile`` compiles it). Other arguments as for the ``_pair`` rung."
+    )
     return pair, neighbor
 
 

@@ -16,6 +16,7 @@ with a segmentation fault at exit, h5py issue #914). ``resume=True`` continues a
 (``samples_written`` says where), with the streaming statistics restored; ``.partial`` shards left by older
 versions are dropped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,10 @@ def load_stats(folder: Path, schema: Schema) -> dict[str, RunningMoments]:
     if not path.exists():
         return {f.name: RunningMoments.empty(f.shape) for f in schema.fields}
     t = load(path.read_bytes())
-    return {f.name: RunningMoments(int(t[f"{f.name}.count"][0]), t[f"{f.name}.mean"], t[f"{f.name}.m2"])
-            for f in schema.fields}
+    return {
+        f.name: RunningMoments(int(t[f"{f.name}.count"][0]), t[f"{f.name}.mean"], t[f"{f.name}.m2"])
+        for f in schema.fields
+    }
 
 
 class DatasetWriter:
@@ -91,13 +94,22 @@ class DatasetWriter:
     resumable. ``compression`` is ``None`` (fastest reads), ``"lzf"`` or ``"gzip"``.
     """
 
-    def __init__(self, path: str | os.PathLike, schema: Schema, max_shard_bytes: int = 256 << 20,
-                 compression: str | None = None, resume: bool = False, overwrite: bool = False):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        schema: Schema,
+        max_shard_bytes: int = 256 << 20,
+        compression: str | None = None,
+        resume: bool = False,
+        overwrite: bool = False,
+    ):
         if compression not in COMPRESSIONS:
             raise DatasetError(f"compression={compression!r} is not supported; use one of {COMPRESSIONS}.")
         if max_shard_bytes < schema.sample_nbytes:
-            raise DatasetError(f"max_shard_bytes={max_shard_bytes} is smaller than one sample "
-                               f"({schema.sample_nbytes} bytes); raise it.")
+            raise DatasetError(
+                f"max_shard_bytes={max_shard_bytes} is smaller than one sample "
+                f"({schema.sample_nbytes} bytes); raise it."
+            )
         self.path = Path(path)
         self.schema = schema
         self.compression = compression
@@ -110,8 +122,10 @@ class DatasetWriter:
             self._resume(json.loads(manifest.read_text()))
         elif self.path.exists() and any(self.path.iterdir()):
             if not overwrite:
-                raise DatasetError(f"{self.path} already exists and is not empty. Pass resume=True to continue an "
-                                   "interrupted write, overwrite=True to replace it, or choose another path.")
+                raise DatasetError(
+                    f"{self.path} already exists and is not empty. Pass resume=True to continue an "
+                    "interrupted write, overwrite=True to replace it, or choose another path."
+                )
             for p in self.path.iterdir():
                 if p.name.startswith("shard-") or p.name in (MANIFEST, STATS):
                     p.unlink()
@@ -127,15 +141,32 @@ class DatasetWriter:
     def _resume(self, manifest: dict[str, Any]) -> None:
         old = Schema.from_dict(manifest["schema"])
         if old.to_dict() != self.schema.to_dict():
-            raise DatasetError(f"cannot resume {self.path}: its schema differs from the one given. "
-                               f"On disk: {old.to_json()}; given: {self.schema.to_json()}.")
+            raise DatasetError(
+                f"cannot resume {self.path}: its schema differs from the one given. "
+                f"On disk: {old.to_json()}; given: {self.schema.to_json()}."
+            )
         if manifest.get("complete"):
             raise DatasetError(f"{self.path} is already complete ({manifest['samples']} samples); nothing to resume.")
         self.shards = list(manifest["shards"])
         for torn in sorted(self.path.glob("shard-*.h5.partial")):
             log.warning("dropping torn shard %s left by an interrupted write", torn)
             torn.unlink()
-        self.moments = load_stats(self.path, self.schema)
+        stats = self.path / STATS
+        if stats.exists() and sha256_file(stats) == manifest.get("stats_sha256"):
+            self.moments = load_stats(self.path, self.schema)
+        else:  # killed between writing the statistics and the manifest: rebuild them from the committed shards
+            log.warning("statistics in %s do not match the manifest; recomputing them from the committed shards", stats)
+            self.moments = self._moments_of_shards()
+
+    def _moments_of_shards(self) -> dict[str, RunningMoments]:
+        moments = {f.name: RunningMoments.empty(f.shape) for f in self.schema.fields}
+        for rec in self.shards:
+            with h5py.File(self.path / rec["file"], "r") as f:
+                for spec in self.schema.fields:
+                    ds = f[f"fields/{spec.name}"]
+                    for start in range(0, rec["samples"], 256):
+                        moments[spec.name].update(ds[start : min(start + 256, rec["samples"])])
+        return moments
 
     @property
     def samples_written(self) -> int:
@@ -152,9 +183,15 @@ class DatasetWriter:
         f.attrs["complete"] = False
         f.attrs["shard"] = index
         for spec in self.schema.fields:
-            f.create_dataset(f"fields/{spec.name}", shape=(self.capacity, *spec.shape), dtype=spec.dtype,
-                             chunks=(min(self.capacity, _chunk_rows(spec.nbytes)), *spec.shape),
-                             maxshape=(None, *spec.shape), compression=self.compression, fletcher32=True)
+            f.create_dataset(
+                f"fields/{spec.name}",
+                shape=(self.capacity, *spec.shape),
+                dtype=spec.dtype,
+                chunks=(min(self.capacity, _chunk_rows(spec.nbytes)), *spec.shape),
+                maxshape=(None, *spec.shape),
+                compression=self.compression,
+                fletcher32=True,
+            )
         for key in self.schema.metadata:
             f.create_dataset(f"meta/{key}", shape=(self.capacity,), maxshape=(None,), dtype="f8")
         self._file, self._count = f, 0
@@ -162,8 +199,10 @@ class DatasetWriter:
 
     def append(self, sample: Mapping[str, Any], metadata: Mapping[str, float] | None = None) -> None:
         """Write one sample; raises :class:`DatasetError` naming the sample and field on any mismatch."""
-        self.extend({k: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)[None] for k, v in sample.items()},
-                    {k: [v] for k, v in (metadata or {}).items()})
+        self.extend(
+            {k: np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v)[None] for k, v in sample.items()},
+            {k: [v] for k, v in (metadata or {}).items()},
+        )
 
     def extend(self, batch: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
         """Write ``k`` samples given as ``[k, *shape]`` arrays (and ``[k]`` metadata)."""
@@ -172,8 +211,10 @@ class DatasetWriter:
         metadata = dict(metadata or {})
         ks = {np.shape(v)[0] if np.ndim(v) else -1 for v in batch.values()}
         if len(ks) != 1 or -1 in ks:
-            raise DatasetError(f"extend() needs [k, ...] arrays with the same k for every field, got shapes "
-                               f"{ {n: np.shape(v) for n, v in batch.items()} }.")
+            raise DatasetError(
+                f"extend() needs [k, ...] arrays with the same k for every field, got shapes "
+                f"{ {n: np.shape(v) for n, v in batch.items()} }."
+            )
         k = ks.pop()
         first = self.samples_written
         if k == 0:
@@ -183,8 +224,10 @@ class DatasetWriter:
         for spec in self.schema.fields:
             arr = np.asarray(batch[spec.name])
             if arr.shape[1:] != spec.shape:
-                raise DatasetError(f"samples {first}..{first + k - 1}, field {spec.name!r}: shape {arr.shape[1:]} "
-                                   f"but the schema says {spec.shape}.")
+                raise DatasetError(
+                    f"samples {first}..{first + k - 1}, field {spec.name!r}: shape {arr.shape[1:]} "
+                    f"but the schema says {spec.shape}."
+                )
             if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
                 bad = first + int(np.argmax(~np.isfinite(arr.reshape(k, -1)).all(axis=1)))
                 raise DatasetError(f"sample {bad}, field {spec.name!r} holds NaN or Inf; it was not written.")
@@ -196,11 +239,11 @@ class DatasetWriter:
                 self._open_shard()
             take = min(k - done, self.capacity - self._count)
             for name, arr in arrays.items():
-                block = arr[done:done + take]
-                self._file[f"fields/{name}"][self._count:self._count + take] = block
+                block = arr[done : done + take]
+                self._file[f"fields/{name}"][self._count : self._count + take] = block
                 self._shard_moments[name].update(block)
             for key, vals in meta.items():
-                self._file[f"meta/{key}"][self._count:self._count + take] = vals[done:done + take]
+                self._file[f"meta/{key}"][self._count : self._count + take] = vals[done : done + take]
             self._count += take
             done += take
             if self._count == self.capacity:
@@ -222,8 +265,9 @@ class DatasetWriter:
         atomic_write_bytes(final, data)  # ENOSPC here is a plain OSError; nothing half-written stays
         for name, m in self._shard_moments.items():
             self.moments[name].merge(m)
-        self.shards.append({"file": final.name, "samples": n, "bytes": len(data),
-                            "sha256": hashlib.sha256(data).hexdigest()})
+        self.shards.append(
+            {"file": final.name, "samples": n, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        )
         self._write_manifest(complete=False)
 
     def _write_manifest(self, complete: bool) -> None:
@@ -233,9 +277,16 @@ class DatasetWriter:
             mean, std = m.scalar()
             stats[name] = {"mean": mean, "std": std, "min_pointwise_std": float(m.std.min()) if m.count else None}
         manifest = {
-            "format": FORMAT, "version": 1, "schema": self.schema.to_dict(), "complete": complete,
-            "samples": sum(s["samples"] for s in self.shards), "shards": self.shards, "stats": stats,
-            "stats_sha256": stats_sha, "max_shard_bytes": self.max_shard_bytes, "compression": self.compression,
+            "format": FORMAT,
+            "version": 1,
+            "schema": self.schema.to_dict(),
+            "complete": complete,
+            "samples": sum(s["samples"] for s in self.shards),
+            "shards": self.shards,
+            "stats": stats,
+            "stats_sha256": stats_sha,
+            "max_shard_bytes": self.max_shard_bytes,
+            "compression": self.compression,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
         }
         atomic_write_text(self.path / MANIFEST, json.dumps(manifest, indent=1))

@@ -232,3 +232,24 @@ def test_mesh_fields_round_trip_through_meshio(tmp_path):
         read_mesh(tmp_path / "none.msh")
     with pytest.raises(DatasetError, match="no point data"):
         sample_from_mesh(m, ["p"])
+
+
+def test_resume_after_a_kill_between_statistics_and_manifest_rebuilds_the_statistics(tmp_path):
+    """The writer commits a shard, then its statistics, then the manifest; killed between the last two, the
+    statistics on disk describe a shard the manifest does not list. Resume notices (hash) and recomputes them."""
+    from sciml.data.writer import save_stats
+
+    a, u, nu = _arrays(30)
+    path = tmp_path / "d"
+    w = DatasetWriter(path, SCHEMA, max_shard_bytes=SCHEMA.sample_nbytes * 7)
+    w.extend({"a": a[:14], "u": u[:14]}, {"nu": nu[:14]})  # two committed shards
+    extra = {k: m.__class__.empty(m.mean.shape) for k, m in w.moments.items()}
+    for k in extra:
+        extra[k].update(np.ones((3, 6, 5)))
+    save_stats(path, extra)  # statistics of an uncommitted state, as if killed before the manifest was written
+    w.abandon()
+    with DatasetWriter(path, SCHEMA, max_shard_bytes=SCHEMA.sample_nbytes * 7, resume=True) as w2:
+        w2.extend({"a": a[14:], "u": u[14:]}, {"nu": nu[14:]})
+    stats = ShardedDataset(path).statistics()
+    np.testing.assert_allclose(stats["u"].mean, u.mean(0), atol=1e-12)
+    np.testing.assert_allclose(stats["a"].mean, a.astype(np.float64).mean(0), atol=1e-6)

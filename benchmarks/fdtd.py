@@ -1,23 +1,27 @@
-"""FDTD throughput: million cell-updates per second for a 3-D vacuum box with CPML, float32.
+"""FDTD throughput: million cell-updates per second for a 3-D vacuum box with CPML, at equal precision.
 
-    python benchmarks/fdtd.py --json benchmarks/results/fdtd.json [--n 64] [--steps 200] [--device cpu|cuda]
+    python benchmarks/fdtd.py --threads 1 --json benchmarks/results/fdtd_64_1thread.json [--n 64] [--steps 200]
+    python benchmarks/fdtd.py --threads 2 --json benchmarks/results/fdtd_64_2threads.json
 
-Rows (same grid, same steps, same CPML thickness, each timed after a warm-up):
-- ``sciml_eager``: :func:`solvers.fdtd.step` in a Python loop;
-- ``sciml_compiled``: the same step under ``torch.compile`` (compile time reported separately);
-- ``fdtd_pkg``: the ``fdtd`` PyPI package (0.3.5) with its torch backend, in a subprocess (it changes
-  torch's global defaults on import);
-- ``meep``: Meep (Debian's python3-meep, the system Python), serial, in a subprocess, where it imports.
+Rows (same grid, same steps, same CPML thickness, each timed after a warm-up; threads pinned in this script):
+- ``sciml_eager`` / ``sciml_compiled``: :func:`solvers.fdtd.step` in a Python loop, eager or under
+  ``torch.compile`` (its compile time is its own column), in float64 and in float32;
+- ``fdtd_pkg``: the ``fdtd`` PyPI package (0.3.5) with its torch backend at the same precision, in a subprocess;
+- ``meep``: Debian's Meep 1.25, which computes in double precision only: serial at one thread, its MPI build on as
+  many processes as threads otherwise (``--meep-mpi-prefix``: where ``python3-meep-mpi-default`` and its library are
+  unpacked, since the package conflicts with the serial one; see benchmarks/README.md).
 
-``ratio_to`` gives each sciml row's speed over the peer. The memory-bandwidth figure divides the
-minimal traffic of a Yee update (6 field components read and written once: 48 B per cell in float32)
-times the rate by a STREAM-like triad bandwidth measured in the same run.
+Ratios compare equal precision only: our float64 rows against Meep and ``fdtd_pkg`` in float64; our float32 rows
+against ``fdtd_pkg`` in float32 (Meep has no float32 build). The memory-bandwidth figure divides the minimal
+traffic of a Yee update (6 field components read and written once: 48 B per cell in float32, 96 in float64) times
+the rate by a STREAM-like triad bandwidth measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -26,12 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peer_rows, write_json
+from _common import LoadGuard, cold_compile_cache, package_version, peer_rows, pin_threads, write_json
 
 FDTD_PKG = r"""
 import json, sys, time
 import fdtd
 n, steps, pml, backend = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+import torch; torch.set_num_threads(int(sys.argv[5]))
 fdtd.set_backend(backend)
 g = fdtd.Grid((n, n, n), grid_spacing=1e-3, permittivity=1.0, permeability=1.0)
 g[0:pml, :, :] = fdtd.PML(name="xlow"); g[-pml:, :, :] = fdtd.PML(name="xhigh")
@@ -54,12 +59,15 @@ sim = mp.Simulation(cell_size=mp.Vector3(n, n, n), resolution=1, boundary_layers
 sim.init_sim()
 sim.run(until=5 * sim.fields.dt)
 t = time.perf_counter(); sim.run(until=steps * sim.fields.dt); dt = time.perf_counter() - t
-print(json.dumps({"seconds": dt, "grid": [sim.fields.gv.nx(), sim.fields.gv.ny(), sim.fields.gv.nz()]}))
+if mp.am_master():
+    print(json.dumps({"seconds": dt, "grid": [sim.fields.gv.nx(), sim.fields.gv.ny(), sim.fields.gv.nz()],
+                      "processes": mp.count_processors(), "single_precision": mp.is_single_precision(),
+                      "version": mp.__version__}))
 """
 
 
 def triad_bandwidth(device: str, n: int = 1 << 25) -> float:
-    """Best-of-5 ``a = b + s·c`` in float32: bytes per second (3 arrays × 4 B per element)."""
+    """Best-of-5 ``a = b + s·c`` in float32: bytes per second (3 arrays × 4 B per element), at the pinned threads."""
     import torch
 
     b, c = torch.rand(n, device=device), torch.rand(n, device=device)
@@ -81,20 +89,23 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def sciml_rate(n: int, steps: int, pml: int, device: str, compiled: bool) -> dict:
+def sciml_rate(n: int, steps: int, pml: int, device: str, compiled: bool, precision: str = "float32") -> dict:
+    """Our Yee step's rate on an ``n³`` vacuum box, eager or compiled, in ``precision``."""
     import torch
 
+    dtype = getattr(torch, precision)
     from physics.maxwell import GaussianPulse, Materials, PointSource
     from solvers.fdtd import YeeGrid, coefficients, init_state, step
 
     g = YeeGrid((n, n, n), 1e-3, ("pml", "pml", "pml"), pml_cells=pml)
-    co = coefficients(g, Materials(), dtype=torch.float32, device=device)
+    co = coefficients(g, Materials(), dtype=dtype, device=device)
     src = [PointSource((n // 2, n // 2, n // 2), GaussianPulse(width=10 * g.time_step))]
     fn = lambda s: step(s, co, src)
     compile_s = 0.0
     with torch.no_grad():
-        s = init_state(co, torch.float32, device)
+        s = init_state(co, dtype, device)
         if compiled:
+            cold_compile_cache()  # compile_seconds: cold, as a new user pays it
             fn = torch.compile(fn, dynamic=False)
             t = time.perf_counter()
             s = fn(s)
@@ -113,9 +124,10 @@ def sciml_rate(n: int, steps: int, pml: int, device: str, compiled: bool) -> dic
     return {"mcells_per_s": n**3 * steps / dt / 1e6, "seconds": dt, "compile_seconds": compile_s}
 
 
-def subprocess_rate(python: str, code: str, args: list[str], cells: int, steps: int) -> dict:
+def subprocess_rate(command: list[str], code: str, args: list[str], cells: int, steps: int, env=None) -> dict:
+    """A peer's rate from ``command -c code args`` (its last JSON line), or ``{"error": ...}``."""
     try:
-        r = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, timeout=1800)
+        r = subprocess.run([*command, "-c", code, *args], capture_output=True, text=True, timeout=1800, env=env)
     except (OSError, subprocess.TimeoutExpired) as err:
         return {"error": str(err)}
     if r.returncode != 0:
@@ -129,45 +141,117 @@ def subprocess_rate(python: str, code: str, args: list[str], cells: int, steps: 
     return {"mcells_per_s": cells * steps / out["seconds"] / 1e6, "seconds": out["seconds"], **out}
 
 
+def meep_command(threads: int, python: str, mpi_prefix: str, mpirun: str) -> tuple[list[str], dict | None, str]:
+    """The command that runs Meep on ``threads`` cores: serial Meep, or its MPI build on that many processes."""
+    if threads == 1:
+        return [python], None, "serial"
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{mpi_prefix}/usr/lib/python3/dist-packages",
+        "LD_LIBRARY_PATH": f"{mpi_prefix}/usr/lib/x86_64-linux-gnu",
+        "OMP_NUM_THREADS": "1",
+    }
+    cmd = [
+        mpirun,
+        "--allow-run-as-root",
+        "--oversubscribe",
+        "-x",
+        "PYTHONPATH",
+        "-x",
+        "LD_LIBRARY_PATH",
+        "-x",
+        "OMP_NUM_THREADS",
+        "-np",
+        str(threads),
+        python,
+    ]
+    return cmd, env, f"MPI, {threads} processes"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--json", default="benchmarks/results/fdtd.json")
+    ap.add_argument("--json", default="benchmarks/results/fdtd_64_1thread.json")
     ap.add_argument("--n", type=int, default=64)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--pml", type=int, default=10)
+    ap.add_argument("--threads", type=int, default=1, help="threads for us and fdtd_pkg; Meep processes")
+    ap.add_argument("--precisions", default="float64,float32")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--skip-peers", action="store_true")
     ap.add_argument("--meep-python", default="/usr/bin/python3")
+    ap.add_argument("--meep-mpi-prefix", default="/opt/meep-mpi")
+    ap.add_argument("--mpirun", default="mpirun")
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
+    guard = LoadGuard(args.force)
+    pin_threads(args.threads)
     n, steps = args.n, args.steps
-    case = f"vacuum {n}^3, CPML {args.pml}, {steps} steps, float32, {args.device}"
     bw = triad_bandwidth(args.device)
     rows = []
-    ours = {}
-    for variant, compiled in (("sciml_eager", False), ("sciml_compiled", True)):
-        r = sciml_rate(n, steps, args.pml, args.device, compiled)
-        ours[variant] = r["mcells_per_s"]
-        rows.append(
-            {
-                "case": case,
-                "variant": variant,
-                "value": round(r["mcells_per_s"], 2),
-                "unit": "Mcells/s",
-                "ratio_to": None,
-                "compile_seconds": round(r["compile_seconds"], 1),
-                "bandwidth_fraction": round(48 * r["mcells_per_s"] * 1e6 / bw, 3),
-            }
+    fdtd_version = package_version("fdtd")
+    meep_cmd, meep_env, meep_mode = meep_command(args.threads, args.meep_python, args.meep_mpi_prefix, args.mpirun)
+    meep_result = None
+    for precision in args.precisions.split(","):
+        case = f"vacuum {n}^3, CPML {args.pml}, {steps} steps, {args.device}"
+        base = {"threads": args.threads, "precision": precision}
+        ours = {}
+        for variant, compiled in (("sciml_eager", False), ("sciml_compiled", True)):
+            r = sciml_rate(n, steps, args.pml, args.device, compiled, precision)
+            ours[variant] = r["mcells_per_s"]
+            nbytes = 48 if precision == "float32" else 96
+            rows.append(
+                {
+                    "case": case,
+                    "variant": variant,
+                    "value": round(r["mcells_per_s"], 2),
+                    "unit": "Mcells/s",
+                    "ratio_to": None,
+                    **base,
+                    "compile_seconds": round(r["compile_seconds"], 1),
+                    "bandwidth_fraction": round(nbytes * r["mcells_per_s"] * 1e6 / bw, 3),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+        if args.skip_peers:
+            continue
+        res = subprocess_rate(
+            [sys.executable],
+            FDTD_PKG,
+            [str(n), str(steps), str(args.pml), f"torch.{precision}", str(args.threads)],
+            n**3,
+            steps,
         )
-        print(json.dumps(rows[-1]), flush=True)
-    peers = {}
-    if not args.skip_peers:
-        peers["fdtd_pkg"] = subprocess_rate(
-            sys.executable, FDTD_PKG, [str(n), str(steps), str(args.pml), "torch.float32"], n**3, steps
+        rows += peer_rows(
+            case,
+            "fdtd_pkg",
+            res,
+            "mcells_per_s",
+            "Mcells/s",
+            ours,
+            conditions={**base, "version": fdtd_version, "settings": "torch backend, PML 10 cells"},
         )
-        peers["meep"] = subprocess_rate(args.meep_python, MEEP, [str(n), str(steps), str(args.pml)], n**3, steps)
-    for name, r in peers.items():
-        rows += peer_rows(case, name, r, "mcells_per_s", "Mcells/s", ours)
-    write_json(args.json, rows, {"triad_bandwidth_GBps": round(bw / 1e9, 2), "bytes_per_cell_update": 48})
+        if precision == "float64":  # Meep computes in double only: compare equal precision
+            meep_result = subprocess_rate(meep_cmd, MEEP, [str(n), str(steps), str(args.pml)], n**3, steps, meep_env)
+            version = meep_result.get("version", "?")
+            rows += peer_rows(
+                case,
+                "meep",
+                meep_result,
+                "mcells_per_s",
+                "Mcells/s",
+                ours,
+                conditions={
+                    **base,
+                    "version": f"{version} (Debian, double precision, {meep_mode})",
+                    "settings": "resolution 1, PML 10 cells, one Gaussian Ez source",
+                },
+            )
+    write_json(
+        args.json,
+        rows,
+        {"triad_bandwidth_GBps": round(bw / 1e9, 2), "bytes_per_cell_update": {"float32": 48, "float64": 96}},
+        guard=guard,
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""Render benchmarks/results/*.json as Markdown: every table into docs/results.md, the headline ratios into README.md.
+"""Render benchmarks/results/*.json as Markdown: every table into docs/results.md, the peer comparisons into README.md.
 
     python benchmarks/make_tables.py     # rewrites the blocks between the BENCHMARKS markers of both files
 
-The README's headline table lists each row that compares sciml with a peer (``ratio`` and ``ratio_to`` set), with
-the conditions the JSON records; the full tables, every row and machine, are on the results page.
+The README's table lists each speed comparison of sciml with a peer measured in the same script run, with the
+conditions its JSON records (threads, precision, the peer's version and settings, the load) and the goal where an
+issue set one; a row below its goal says so and keeps the goal. The full tables, every row and machine, are on the
+results page. Files written before the conditions were recorded (no load figures) are marked † and left out of the
+README table.
 """
 
 from __future__ import annotations
@@ -14,50 +17,108 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- BENCHMARKS:BEGIN -->", "<!-- BENCHMARKS:END -->"
 
+# (benchmark file prefix, peer) -> (goal on the speed ratio sciml/peer, where the goal was set)
+GOALS = {
+    ("pinn_step", "deepxde"): (3.0, "issue 21: ≥ 3× DeepXDE"),
+    ("pinn_step", "jax_jit"): (1.0, "issue 21: ≥ 1× JAX"),
+    ("fdtd_64", "meep"): (1.0, "issue 19: at or above Meep at 64³"),
+    ("fdtd", "fdtd_pkg"): (3.0, "≥ 3× the fdtd package"),
+}
+SPEED_UNITS = {"Mcells/s", "steps/s", "samples/s", "atom-steps/s", "ms/step", "speed ratio"}
+
 
 def _machine(data: dict) -> str:
     m = data["machine"]
-    return f"{m.get('gpu') or m.get('cpu', '?')}, {m.get('torch_threads', '?')} threads, torch {m.get('torch', '?')}"
+    text = f"{m.get('gpu') or m.get('cpu', '?')}, {m.get('cpu_count', '?')} cores, torch {m.get('torch', '?')}"
+    if "load_before" in m:
+        text += f", load {m['load_before']} before / {m['load_after']} after" + (" (forced)" if m.get("forced") else "")
+    return text
+
+
+def _recorded(data: dict) -> bool:
+    return "load_before" in data["machine"]
+
+
+def _conditions(r: dict) -> str:
+    parts = [f"{r['threads']} thr" if "threads" in r else "", r.get("precision", "")]
+    for key, label in (("compile_seconds", "compile"), ("first_step_seconds", "first step")):
+        if r.get(key):
+            parts.append(f"{label} {r[key]:.3g} s")
+    return ", ".join(p for p in parts if p)
 
 
 def table(path: Path) -> str:
     """One results file as a Markdown table, headed by its machine and note."""
     data = json.loads(path.read_text())
+    mark = "" if _recorded(data) else " †"
     lines = [
-        f"**{path.stem}** — {_machine(data)}" + (f"; {data['note']}" if data.get("note") else ""),
+        f"**{path.stem}**{mark} — {_machine(data)}" + (f"; {data['note']}" if data.get("note") else ""),
         "",
-        "| case | variant | value | unit | range | ratio |",
-        "|---|---|---|---|---|---|",
+        "| case | variant | value | unit | conditions | ratio | peer version, settings |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in data["rows"]:
+        peer = ", ".join(str(r[k]) for k in ("version", "settings") if r.get(k))
         if r.get("value") is None:
-            lines.append(f"| {r['case']} | {r['variant']} | — | {r['unit']} | skipped: {r.get('skipped', '')} | |")
+            lines.append(
+                f"| {r['case']} | {r['variant']} | — | {r['unit']} | {_conditions(r)} | skipped: "
+                f"{r.get('skipped', '')} | {peer} |"
+            )
             continue
-        rng = f"{r['min']:.3g}–{r['max']:.3g}" if "min" in r else ""
-        ratio = f"{r['ratio']:.2f}× vs {r['ratio_to']}" if r.get("ratio") is not None else ""
-        lines.append(f"| {r['case']} | {r['variant']} | {r['value']:.4g} | {r['unit']} | {rng} | {ratio} |")
+        ratio = f"{r['ratio']:.3g}× vs {r['ratio_to']}" if r.get("ratio") is not None else ""
+        value = r["value"] if isinstance(r["value"], str) else f"{r['value']:.4g}"
+        lines.append(f"| {r['case']} | {r['variant']} | {value} | {r['unit']} | {_conditions(r)} | {ratio} | {peer} |")
     return "\n".join(lines)
 
 
+def _peer_settings(rows: list[dict], case: str, peer: str) -> str:
+    for r in rows:
+        if r["case"] == case and r["variant"] == peer:
+            return "; ".join(str(r[k]) for k in ("version", "settings") if r.get(k))
+    return ""
+
+
+def _goal(stem: str, peer: str, ratio: float) -> str:
+    for (prefix, name), (goal, source) in GOALS.items():
+        if stem.startswith(prefix) and peer.startswith(name):
+            return f"{source}: **met**" if ratio >= goal else f"{source}: **not met** (gap {goal / ratio:.2f}×)"
+    return ""
+
+
 def headline(files: list[Path]) -> str:
-    """sciml's rows that carry a ratio to a peer, one line each, with the file they come from."""
-    lines = ["| benchmark | case | sciml variant | value | ratio to the peer | machine |", "|---|---|---|---|---|---|"]
+    """sciml's speed ratios to a peer, one line each, with conditions, the peer's settings and the goal."""
+    lines = [
+        "| benchmark | case | sciml variant | ratio to the peer | conditions | peer (version; settings) | goal |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for path in files:
         data = json.loads(path.read_text())
+        if not _recorded(data):
+            continue
         for r in data["rows"]:
             variant = str(r.get("variant", ""))
-            if r.get("value") is None or not variant.startswith("sciml"):
+            if r.get("value") is None or not variant.startswith("sciml") or r.get("unit") not in SPEED_UNITS:
                 continue
-            if r.get("ratio") is not None:
-                ratio = f"{r['ratio']:.2f}× {r['ratio_to']}"
+            if r["unit"] == "ms/step":  # times: against every peer timed in the same case
+                pairs = [
+                    (p["value"] / r["value"], p["variant"])
+                    for p in data["rows"]
+                    if p["case"] == r["case"] and p.get("value") and not p["variant"].startswith("sciml")
+                ]
+            elif r.get("ratio") is not None and r.get("ratio_to"):
+                pairs = [(r["ratio"], str(r["ratio_to"]))]
             elif "/" in variant:  # a ratio row of its own: "sciml_x/peer"
-                ratio = f"{r['value']:.2f}× {variant.split('/', 1)[1]}"
+                pairs = [(r["value"], variant.split("/", 1)[1])]
             else:
                 continue
-            value = "" if "/" in variant else f"{r['value']:.4g} {r['unit']}"
-            lines.append(
-                f"| {path.stem} | {r['case']} | {variant.split('/', 1)[0]} | {value} | {ratio} | {_machine(data)} |"
-            )
+            for ratio, peer in pairs:
+                if peer == variant:
+                    continue
+                lines.append(
+                    f"| {path.stem} | {r['case']} | {variant.split('/', 1)[0]} | {ratio:.2f}× {peer} | "
+                    f"{_conditions(r)} | {_peer_settings(data['rows'], r['case'], peer)} | "
+                    f"{_goal(path.stem, peer, ratio)} |"
+                )
     return "\n".join(lines)
 
 
@@ -73,7 +134,8 @@ def splice(path: Path, block: str) -> None:
 
 def main() -> None:
     files = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
-    splice(ROOT / "docs" / "results.md", "\n\n".join(table(f) for f in files) or "_no results yet_")
+    legend = "† measured before threads, load and peer settings were recorded per row (kept for the record)."
+    splice(ROOT / "docs" / "results.md", "\n\n".join([*(table(f) for f in files), legend]) or "_no results yet_")
     splice(ROOT / "README.md", headline(files))
 
 

@@ -7,9 +7,12 @@ Rows: ``sciml_float32`` / ``sciml_float64`` (our engine's fast path: dense Verle
 built by the native cell-list kernel, forces from the fused compiled kernel), and
 ``sciml_autograd_pairs_float32`` (pair-format list, autograd forces: the fully differentiable path; small N
 only), each with the time split between neighbour-list work (displacement checks and rebuilds) and
-force evaluation plus integration; ``lammps`` (Debian's ``lmp``
-on the same input, ``mpirun -np <threads>``), and ``ase`` (VelocityVerlet with its LennardJones
-calculator, small N only). ``ratio_to`` rows give our rate over each peer's.
+force evaluation plus integration. Peers, each at its best on the same input: ``lammps_opt`` (Debian's ``lmp``
+with ``-sf opt``, the optimised ``lj/cut/opt`` pair style, on ``mpirun -np <threads>``), ``lammps_omp`` (``-sf omp
+-pk omp <threads>``, one process), and ``ase`` (VelocityVerlet with its LennardJones calculator, small N only).
+LAMMPS and ASE compute in double precision, so the ``ratio_to`` rows compare our float64 rows only; our float32
+rows are reported beside them, labelled, without a ratio. Threads are pinned in this script
+(``--threads``) and recorded per row.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peer_rows, write_json
+from _common import LoadGuard, package_version, peer_rows, pin_threads, write_json
 
 LAMMPS_INPUT = """units lj
 atom_style atomic
@@ -107,22 +110,30 @@ def sciml_rate(n: int, steps: int, dtype_name: str, device: str = "cpu", fmt: st
     }
 
 
-def lammps_rate(n: int, steps: int, procs: int) -> dict:
+def lammps_rate(n: int, steps: int, threads: int, accel: str = "opt") -> dict:
+    """LAMMPS on in.lj with an accelerator package: ``opt`` on ``threads`` MPI ranks, or ``omp`` with ``threads``
+    OpenMP threads in one rank."""
     lmp = shutil.which("lmp") or shutil.which("lmp_serial") or shutil.which("lmp_mpi")
     if lmp is None:
         return {"error": "LAMMPS (lmp) not found; apt-get install lammps"}
+    if accel == "omp" and "OPENMP" not in lammps_packages():
+        return {"error": "this lmp was built without the OPENMP package, so -sf omp is unavailable (Debian's is)"}
     with tempfile.TemporaryDirectory() as d:
         Path(d, "in.lj").write_text(LAMMPS_INPUT.format(c=cells_for(n), steps=steps))
-        cmd = [lmp, "-in", "in.lj", "-log", "none"]
-        if procs > 1 and shutil.which("mpirun"):
-            cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(procs), *cmd]
+        cmd = [lmp, "-in", "in.lj", "-log", "none", "-sf", accel]
+        omp = "1"
+        if accel == "omp":
+            cmd += ["-pk", "omp", str(threads)]
+            omp = str(threads)
+        elif threads > 1 and shutil.which("mpirun"):
+            cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(threads), *cmd]
         r = subprocess.run(
-            cmd, cwd=d, capture_output=True, text=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": "1"}
+            cmd, cwd=d, capture_output=True, text=True, timeout=1800, env={**os.environ, "OMP_NUM_THREADS": omp}
         )
     m = re.search(r"Loop time of ([0-9.eE+-]+) on", r.stdout)
     if r.returncode != 0 or not m:
         return {"error": (r.stderr.strip().splitlines() or r.stdout.strip().splitlines() or ["failed"])[-1]}
-    return {"atom_steps_per_s": n * steps / float(m.group(1)), "procs": procs}
+    return {"atom_steps_per_s": n * steps / float(m.group(1))}
 
 
 def ase_rate(n: int, steps: int) -> dict:
@@ -149,29 +160,53 @@ def ase_rate(n: int, steps: int) -> dict:
     return {"atom_steps_per_s": n * steps / (time.perf_counter() - t)}
 
 
+def lammps_version() -> str | None:
+    """The version line LAMMPS prints (``lmp -h``)."""
+    lmp = shutil.which("lmp")
+    if lmp is None:
+        return None
+    r = subprocess.run([lmp, "-h"], capture_output=True, text=True)
+    m = re.search(r"Simulator - (.+)", r.stdout)
+    return m.group(1).strip() if m else "unknown"
+
+
+def lammps_packages() -> set[str]:
+    """The packages this ``lmp`` was built with (the "Installed packages" block of ``lmp -h``)."""
+    lmp = shutil.which("lmp")
+    if lmp is None:
+        return set()
+    out = subprocess.run([lmp, "-h"], capture_output=True, text=True).stdout
+    block = out.split("Installed packages:", 1)[-1].split("List of individual style", 1)[0]
+    return set(block.split())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default="benchmarks/results/md.json")
     ap.add_argument("--sizes", default="4000,32000")
     ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ase-max", type=int, default=4000)
     ap.add_argument("--autograd-max", type=int, default=4000, help="largest N for the autograd pair-format row")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
-    import torch
-
-    threads = torch.get_num_threads()
+    guard = LoadGuard(args.force)
+    pin_threads(args.threads)
     rows = []
+    versions = {"lammps": lammps_version(), "ase": package_version("ase")}
     for n in (int(x) for x in args.sizes.split(",")):
-        case = f"LJ in.lj N={n}, {args.steps} steps, " + (f"{threads} threads" if args.device == "cpu" else args.device)
+        case = f"LJ in.lj N={n}, {args.steps} steps, {args.device}"
         ours = {}
         variants = [("float32", "dense", "sciml_float32"), ("float64", "dense", "sciml_float64")]
         if n <= args.autograd_max:
             variants.append(("float32", "pairs", "sciml_autograd_pairs_float32"))
         for dt, fmt, name in variants:
             r = sciml_rate(n, args.steps, dt, args.device, fmt)
-            ours[name] = r["atom_steps_per_s"]
+            if dt == "float64":
+                ours[name] = r["atom_steps_per_s"]  # the peers compute in double: ratios at equal precision
+            total = r["neighbor_seconds"] + r["force_integrate_seconds"]
             rows.append(
                 {
                     "case": case,
@@ -179,20 +214,42 @@ def main() -> None:
                     "value": round(r["atom_steps_per_s"]),
                     "unit": "atom-steps/s",
                     "ratio_to": None,
-                    "neighbor_fraction": round(
-                        r["neighbor_seconds"] / (r["neighbor_seconds"] + r["force_integrate_seconds"]), 3
-                    ),
+                    "threads": args.threads,
+                    "precision": dt,
+                    "neighbor_fraction": round(r["neighbor_seconds"] / total, 3),
                     "first_build_seconds": round(r["first_build_seconds"], 2),
                     "rebuilds": r["rebuilds"],
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
-        peers = {} if args.skip_peers else {"lammps": lammps_rate(n, args.steps, threads)}
-        if n <= args.ase_max and not args.skip_peers:
-            peers["ase"] = ase_rate(n, max(5, args.steps // 10))
-        for name, r in peers.items():
-            rows += peer_rows(case, name, r, "atom_steps_per_s", "atom-steps/s", ours, 0)
-    write_json(args.json, rows)
+        if args.skip_peers:
+            continue
+        peers = [
+            (
+                f"lammps_{accel}",
+                lambda a=accel, n=n: lammps_rate(n, args.steps, args.threads, a),
+                versions["lammps"],
+                how + ", neighbor 0.3 bin",
+            )
+            for accel, how in (
+                ("opt", f"-sf opt (lj/cut/opt), mpirun -np {args.threads}"),
+                ("omp", f"-sf omp -pk omp {args.threads}, 1 process"),
+            )
+        ]
+        if n <= args.ase_max:
+            peers.append(
+                (
+                    "ase",
+                    lambda n=n: ase_rate(n, max(5, args.steps // 10)),
+                    versions["ase"],
+                    "VelocityVerlet + LennardJones(rc=2.5, smooth=False), no neighbour-list reuse (ASE's "
+                    "calculator rebuilds every step)",
+                )
+            )
+        for name, measure, version, settings in peers:
+            conditions = {"threads": args.threads, "precision": "float64", "version": version, "settings": settings}
+            rows += peer_rows(case, name, measure(), "atom_steps_per_s", "atom-steps/s", ours, 0, conditions=conditions)
+    write_json(args.json, rows, guard=guard)
 
 
 if __name__ == "__main__":

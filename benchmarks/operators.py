@@ -12,7 +12,11 @@ Parts (``--parts``, default all):
   data        write/read throughput (MB/s) of our sharded HDF5 datasets against np.save/np.load of
               the same arrays, and per-sample random-access reads.
 
-    python benchmarks/operators.py --json benchmarks/results/operators.json
+    python benchmarks/operators.py --json benchmarks/results/operators.json [--threads 1]
+
+Threads are pinned in this script (``--threads``, default 1) and recorded in every throughput row, with the
+precision (float32 for both libraries) and neuraloperator's version. Rows of parts not rerun are kept from the
+existing file (the accuracy part trains every operator experiment, hours on two cores).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json
+from _common import LoadGuard, package_version, pin_threads, write_json
 
 PUBLISHED = {
     "darcy": ("Li et al. 2021, Darcy s=85", 0.0108),
@@ -167,7 +171,7 @@ def _data(case: str, n_train: int, n_test: int):
     return (*task.pairs(tr), *task.pairs(te)), task
 
 
-def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: int) -> list[dict]:
+def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: int, threads: int) -> list[dict]:
     import torch
 
     from sciml.networks import count_parameters
@@ -224,6 +228,11 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
                     "batch": batch,
                     "timed_steps": steps,
                     "rounds": 3,
+                    "threads": threads,
+                    "precision": "float32",
+                    "version": f"neuraloperator {package_version('neuraloperator')}, torch {package_version('torch')}",
+                    "settings": "same modes, width, layers, lifting/projection, batch, data, loss, optimiser and "
+                    "normalisers; eager; best of 3 alternating rounds",
                 }
             )
         for name in ("sciml", "neuraloperator"):
@@ -236,6 +245,8 @@ def throughput(cases: list[str], steps: int, epochs: int, n_train: int, n_test: 
                     "ratio_to": "neuraloperator",
                     "ratio": errors[name][0] / errors["neuraloperator"][0],
                     "epoch_samples_per_second": errors[name][1],
+                    "threads": threads,
+                    "precision": "float32",
                 }
             )
     return rows
@@ -321,7 +332,11 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--n-train", type=int, default=200)
     ap.add_argument("--n-test", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=1, help="threads for both libraries (pinned here)")
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
+    env = pin_threads(args.threads)
+    guard = LoadGuard(args.force)
     parts = args.parts.split(",")
     out = Path(args.json)
     old = json.loads(out.read_text())["rows"] if out.exists() else []
@@ -334,13 +349,13 @@ def main() -> None:
     if "throughput" in parts:
         rows += [
             dict(r, part="throughput")
-            for r in throughput(["darcy", "burgers"], args.steps, args.epochs, args.n_train, args.n_test)
+            for r in throughput(["darcy", "burgers"], args.steps, args.epochs, args.n_train, args.n_test, args.threads)
         ]
     if "data" in parts:
-        rows += [dict(r, part="data") for r in data_path(1000, 85)]
+        rows += [dict(r, part="data", threads=args.threads) for r in data_path(1000, 85)]
     fresh = {(r["part"], r["case"], r["variant"]) for r in rows}
     kept = [r for r in old if (r.get("part"), r.get("case"), r.get("variant")) not in fresh]
-    write_json(out, kept + rows)
+    write_json(out, kept + rows, {"thread_environment": env}, guard=guard)
     for r in rows:
         print(json.dumps(r))
 

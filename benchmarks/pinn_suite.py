@@ -4,7 +4,8 @@
 
 Each case runs ``sciml run experiment=<case>`` in a subprocess (its own output folder under
 ``benchmarks/runs/pinn_suite``) and reports the relative L2 error against its reference (exact
-solution or Cole–Hopf), the wall time and the steps, next to the published bar where one exists.
+solution or Cole–Hopf), the wall time and the steps, next to the published bar where one exists. Threads are
+pinned (``--threads``, passed to each run as ``threads=``) and recorded per row; precision is each config's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json
+from _common import LoadGuard, pin_threads, write_json
 
 # case -> (bar to beat, its source); None where the issue names no bar
 CASES = {
@@ -43,7 +44,7 @@ MINDELEC_MAXWELL = {"Ex": 0.0356, "Ey": 0.0343, "Hz": 0.0230}
 COMPONENT_BARS = {"maxwell2d_pinn": MINDELEC_MAXWELL, "maxwell2d_pinn_sharp": MINDELEC_MAXWELL}
 
 
-def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
+def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: int) -> dict:
     out = runs / case
     if not (reuse and (out / "metrics.json").exists()):
         cmd = [
@@ -55,6 +56,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
             f"hydra.run.dir={out}",
             "trainer.progress_bar=false",
             "trainer.tensorboard=false",
+            f"threads={threads}",
             *overrides,
         ]
         print("+", " ".join(cmd), flush=True)
@@ -104,6 +106,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str]) -> dict:
         "bar": bar,
         "wall_seconds": round(m["wall_seconds"], 1),
         "steps": m["steps"],
+        "threads": threads,
         "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""),
         **extra,
     }
@@ -116,12 +119,16 @@ def main() -> None:
     ap.add_argument("--runs", default="benchmarks/runs/pinn_suite")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--override", action="append", default=[])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
+    env = pin_threads(args.threads)
+    guard = LoadGuard(args.force)
     out = Path(args.json)
     old = json.loads(out.read_text())["rows"] if out.exists() else []
-    rows = [run_case(c, ROOT / args.runs, args.reuse, args.override) for c in args.cases.split(",")]
+    rows = [run_case(c, ROOT / args.runs, args.reuse, args.override, args.threads) for c in args.cases.split(",")]
     done = {r["case"] for r in rows}
-    write_json(out, [r for r in old if r["case"] not in done] + rows)
+    write_json(out, [r for r in old if r["case"] not in done] + rows, {"thread_environment": env}, guard=guard)
     for r in rows:
         print(json.dumps(r))
 

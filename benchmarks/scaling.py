@@ -30,7 +30,7 @@ import torch.multiprocessing as mp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json
+from _common import LoadGuard, write_json
 
 
 def _worker(rank, world, port, points, steps, warmup, out):
@@ -92,7 +92,9 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=16000)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
+    guard = LoadGuard(args.force)
     import tempfile
 
     with tempfile.TemporaryDirectory() as d:
@@ -118,8 +120,9 @@ def main() -> None:
         },
     ]
     for r in rows:
+        r.update(threads_per_process=1, precision="float32")
         print(json.dumps(r))
-    write_json(args.json, rows)
+    write_json(args.json, rows, guard=guard)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json
+from _common import LoadGuard, pin_threads, write_json
 
 WORKER = r"""
 import json, sys, time
@@ -50,7 +50,11 @@ print(json.dumps({"import": t_import, "load": t_load, "predict": t_pred}))
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default="benchmarks/results/zoo.json")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
+    pin_threads(args.threads)  # the workers inherit OMP_NUM_THREADS
+    guard = LoadGuard(args.force)
     import sciml.zoo as zoo
 
     rows = []
@@ -81,10 +85,11 @@ def main() -> None:
                 "predict_s": round(t["predict"], 3),
                 "imports_s": round(t["import"], 2),
                 "points": "1e4 points" if kind == "pinn" else "10 fields",
+                "threads": args.threads,
             }
         )
         print(json.dumps(rows[-1]), flush=True)
-    write_json(args.json, rows)
+    write_json(args.json, rows, guard=guard)
 
 
 if __name__ == "__main__":

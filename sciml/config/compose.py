@@ -34,6 +34,14 @@ def _check_typed(node, path: str) -> None:
         if not OmegaConf.is_missing(node, key) and isinstance(node._get_node(key), DictConfig):
             _check_typed(node[key], f"{path}.{key}" if path else str(key))
     obj_type = OmegaConf.get_type(node)
+    if not path and obj_type is not None and dataclasses.is_dataclass(obj_type):
+        valid = [f.name for f in dataclasses.fields(obj_type)]
+        extra = [k for k in node.keys() if k not in valid and k != "hydra"]
+        if extra:  # '+node.key=value' can add a node no runner reads: refuse it rather than ignore it
+            used = sorted(k for k in valid if node.get(k) is not None)
+            raise ConfigError(
+                f"Unknown config node '{extra[0]}'. This experiment's keys are {used}; every top-level key: {valid}."
+            )
     if not path and obj_type is not None and hasattr(obj_type, "__post_init__"):
         try:  # the top level's own checks (threads); its nodes were checked above
             obj_type.__post_init__(node)

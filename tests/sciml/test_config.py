@@ -102,6 +102,12 @@ def test_adding_an_unknown_key_to_a_typed_node_fails_too():
         compose(["experiment=euler_sod", "+euler.lefty=[1,0,1]"])
 
 
+def test_adding_a_node_no_runner_reads_fails():
+    """``+grid.left=3`` on euler_sod (the probe of the issue, verbatim) adds a top-level node nothing reads."""
+    with pytest.raises(ConfigError, match=r"Unknown config node 'grid'\. This experiment's keys are \[.*'euler'"):
+        compose(["experiment=euler_sod", "+grid.left=3"])
+
+
 def test_defaults_live_in_the_settings_dataclass():
     """Keys an experiment's YAML leaves out come from its settings class (euler_sod.yaml sets no x0 or gamma)."""
     from solvers.grid.euler.experiment import RiemannSettings

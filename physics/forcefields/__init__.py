@@ -43,7 +43,7 @@ from physics.forcefields.quantities import (
     virial_stress,
 )
 from physics.forcefields.space import check_box, displacement, volume, wrap
-from physics.forcefields.units import LJ, METAL, REAL, UnitSystem, unit_system
+from physics.forcefields.units import LJ, MD, METAL, REAL, UnitSystem, unit_system
 
 __all__ = [
     "degrees_of_freedom",
@@ -53,6 +53,7 @@ __all__ = [
     "LJ",
     "METAL",
     "REAL",
+    "MD",
     "Topology",
     "BondedParameters",
     "bonded_energy_fn",

@@ -7,6 +7,9 @@ Every engine routine works in one consistent set (length, energy, mass → a der
     lj      σ       ε          m       τ = σ √(m/ε)                   1                   1
     metal   Å       eV         amu     √(amu Å²/eV) = 10.180506 fs    8.617333e-5 eV/K    14.399645 eV Å/e²
     real    Å       kcal/mol   g/mol   √(g Å²/kcal) = 48.888213 fs    1.9872043e-3 kcal/mol/K  332.06371 kcal Å/mol/e²
+    md      nm      kJ/mol     g/mol   √(g nm²/kJ) = 1 ps             8.3144626e-3 kJ/mol/K    138.93546 kJ nm/mol/e²
+
+``md`` is the set of OpenMM and GROMACS, used by the biomolecular force fields.
 
 (CODATA 2018 constants; the tests recompute the time units and k_e from ``scipy.constants``.)
 Use ``units.time(2.0)`` for a 2 fs step, ``units.kT(300)`` for k_B·300 K, and ``units.ke`` for Coulomb.
@@ -43,11 +46,12 @@ class UnitSystem:
 LJ = UnitSystem("lj", "σ", "ε", "m", None, 1.0, 1.0)
 METAL = UnitSystem("metal", "Å", "eV", "amu", 10.180505717871192, 8.617333262145179e-05, 14.399645468667813)
 REAL = UnitSystem("real", "Å", "kcal/mol", "g/mol", 48.888212908396156, 0.0019872042586408316, 332.06371307417066)
-UNITS = {u.name: u for u in (LJ, METAL, REAL)}
+MD = UnitSystem("md", "nm", "kJ/mol", "g/mol", 1000.0, 0.00831446261815324, 138.93545755023302)
+UNITS = {u.name: u for u in (LJ, METAL, REAL, MD)}
 
 
 def unit_system(name: str) -> UnitSystem:
-    """``"lj"``, ``"metal"`` or ``"real"``."""
+    """``"lj"``, ``"metal"``, ``"real"`` or ``"md"``."""
     if name not in UNITS:
         raise ValueError(f"unknown unit system {name!r}; choose one of {sorted(UNITS)}.")
     return UNITS[name]

@@ -1,0 +1,41 @@
+"""Biomolecular force fields: a parameterised :class:`MolecularSystem` (AMBER-style terms as tensors), its
+energy term by term, and conversion from OpenMM's parameter assignment (AMBER files, PDB + force-field XML).
+
+Units are OpenMM's: nm, kJ/mol, g/mol, e, ps (:data:`physics.forcefields.MD`).
+"""
+
+from physics.forcefields.biomolecular.energy import TERMS, MolecularEnergy, molecular_energy_fn
+from physics.forcefields.biomolecular.from_openmm import data_file, from_openmm, load_amber, load_pdb
+from physics.forcefields.biomolecular.nonbonded import dispersion_correction, non_excepted_pairs
+from physics.forcefields.biomolecular.system import (
+    AtomLabel,
+    Constraints,
+    HarmonicAngles,
+    HarmonicBonds,
+    MolecularSystem,
+    NonbondedExceptions,
+    NonbondedParticles,
+    NonbondedSettings,
+    PeriodicTorsions,
+)
+
+__all__ = [
+    "MolecularSystem",
+    "AtomLabel",
+    "HarmonicBonds",
+    "HarmonicAngles",
+    "PeriodicTorsions",
+    "NonbondedParticles",
+    "NonbondedExceptions",
+    "NonbondedSettings",
+    "Constraints",
+    "MolecularEnergy",
+    "molecular_energy_fn",
+    "TERMS",
+    "from_openmm",
+    "load_amber",
+    "load_pdb",
+    "data_file",
+    "dispersion_correction",
+    "non_excepted_pairs",
+]

@@ -1,0 +1,64 @@
+"""The potential energy of a :class:`MolecularSystem`, term by term; forces come from autograd.
+
+    U(R) = Σ_bonds ½ k (r − r0)² + Σ_angles ½ k (θ − θ0)² + Σ_torsions k [1 + cos(n φ − φ0)]
+         + E_LJ + E_coulomb                                     (see :mod:`.nonbonded`)
+
+``R`` ``[N, 3]`` in nm, energies in kJ/mol. Angles and the IUPAC dihedral come from
+:mod:`physics.forcefields.bonded` (``atan2`` forms, smooth at 0 and π). The same function serves float32
+and float64 and is differentiable with respect to positions, the box (``strain``, for the virial) and, by
+rebuilding the system with tensors that require grad, the force-field parameters themselves.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from physics.forcefields.biomolecular.nonbonded import nonbonded_energy_fn
+from physics.forcefields.biomolecular.system import MolecularSystem
+from physics.forcefields.bonded import bond_angles, bond_lengths, dihedral_angles
+
+TERMS = ("bonds", "angles", "torsions", "lennard_jones", "coulomb")
+
+
+class MolecularEnergy:
+    """``U(R, box=None, strain=None) -> Tensor`` for one system; :meth:`terms` gives the parts.
+
+    Holds only the (immutable) system and its pair list; no simulation state.
+    """
+
+    def __init__(self, system: MolecularSystem):
+        self.system = system
+        self._nonbonded = nonbonded_energy_fn(system)
+
+    def terms(self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None) -> dict[str, Tensor]:
+        """Each term of :data:`TERMS` as a 0-d tensor (kJ/mol)."""
+        if R.ndim != 2 or R.shape != (self.system.n_atoms, 3):
+            raise ValueError(
+                f"positions have shape {tuple(R.shape)}; this system has {self.system.n_atoms} atoms, so "
+                f"expected ({self.system.n_atoms}, 3) in nm."
+            )
+        s = self.system
+        b = s.box if box is None else box
+        b = b.to(R) if b is not None else None
+        out = {}
+        bonds = s.bonds
+        r = bond_lengths(R, bonds.index.to(R.device), b, strain)
+        out["bonds"] = (0.5 * bonds.k.to(R) * (r - bonds.r0.to(R)) ** 2).sum()
+        ang = s.angles
+        th = bond_angles(R, ang.index.to(R.device), b, strain)
+        out["angles"] = (0.5 * ang.k.to(R) * (th - ang.theta0.to(R)) ** 2).sum()
+        tor = s.torsions
+        phi = dihedral_angles(R, tor.index.to(R.device), b, strain)
+        out["torsions"] = (tor.k.to(R) * (1 + torch.cos(tor.periodicity.to(R) * phi - tor.phase.to(R)))).sum()
+        out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain)
+        return out
+
+    def __call__(self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None) -> Tensor:
+        """The total potential energy (0-d tensor, kJ/mol)."""
+        return sum(self.terms(R, box, strain).values())
+
+
+def molecular_energy_fn(system: MolecularSystem) -> MolecularEnergy:
+    """The energy function of ``system`` (a callable ``U(R, box=None, strain=None)`` with ``.terms``)."""
+    return MolecularEnergy(system)

@@ -31,8 +31,10 @@ class MolecularEnergy:
         self.system = system
         self._nonbonded = nonbonded_energy_fn(system)
 
-    def terms(self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None) -> dict[str, Tensor]:
-        """Each term of :data:`TERMS` as a 0-d tensor (kJ/mol)."""
+    def terms(
+        self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None
+    ) -> dict[str, Tensor]:
+        """Each term of :data:`TERMS` as a 0-d tensor (kJ/mol); ``pairs``: neighbour-list candidates [P, 2]."""
         if R.ndim != 2 or R.shape != (self.system.n_atoms, 3):
             raise ValueError(
                 f"positions have shape {tuple(R.shape)}; this system has {self.system.n_atoms} atoms, so "
@@ -51,12 +53,14 @@ class MolecularEnergy:
         tor = s.torsions
         phi = dihedral_angles(R, tor.index.to(R.device), b, strain)
         out["torsions"] = (tor.k.to(R) * (1 + torch.cos(tor.periodicity.to(R) * phi - tor.phase.to(R)))).sum()
-        out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain)
+        out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain, pairs)
         return out
 
-    def __call__(self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None) -> Tensor:
+    def __call__(
+        self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None
+    ) -> Tensor:
         """The total potential energy (0-d tensor, kJ/mol)."""
-        return sum(self.terms(R, box, strain).values())
+        return sum(self.terms(R, box, strain, pairs).values())
 
 
 def molecular_energy_fn(system: MolecularSystem) -> MolecularEnergy:

@@ -9,8 +9,8 @@ OpenMM (Eastman et al., PLoS Comput. Biol. 13, e1005659, 2017) is an optional de
     from_openmm(openmm_system, topology)                   -> system
 
 Supported forces: HarmonicBondForce, HarmonicAngleForce, PeriodicTorsionForce, NonbondedForce (NoCutoff,
-CutoffNonPeriodic, CutoffPeriodic), CMMotionRemover (ignored: our integrators remove drift themselves).
-Anything else (CMAP, custom forces, implicit solvent, PME) is refused by name rather than dropped.
+CutoffNonPeriodic, CutoffPeriodic, PME), CMMotionRemover (ignored: our integrators remove drift themselves).
+Anything else (CMAP, custom forces, implicit solvent, Ewald, LJPME) is refused by name rather than dropped.
 """
 
 from __future__ import annotations
@@ -124,23 +124,30 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
         mm.NonbondedForce.NoCutoff: "none",
         mm.NonbondedForce.CutoffNonPeriodic: "cutoff",
         mm.NonbondedForce.CutoffPeriodic: "cutoff",
+        mm.NonbondedForce.PME: "pme",
     }
     method = nonbonded.getNonbondedMethod()
     if method not in methods:
-        name = {mm.NonbondedForce.Ewald: "Ewald", mm.NonbondedForce.PME: "PME", mm.NonbondedForce.LJPME: "LJPME"}
+        name = {mm.NonbondedForce.Ewald: "Ewald", mm.NonbondedForce.LJPME: "LJPME"}
         raise ValueError(
-            f"nonbondedMethod {name.get(method, method)} is not implemented yet; create the System with "
-            "nonbondedMethod=app.NoCutoff (vacuum) or app.CutoffPeriodic / app.CutoffNonPeriodic (reaction field)."
+            f"nonbondedMethod {name.get(method, method)} is not implemented; create the System with "
+            "nonbondedMethod=app.PME, app.NoCutoff (vacuum) or app.CutoffPeriodic / app.CutoffNonPeriodic."
         )
+    periodic = method in (mm.NonbondedForce.CutoffPeriodic, mm.NonbondedForce.PME)
+    cut = methods[method] != "none"
+    alpha, *grid = nonbonded.getPMEParameters()
+    alpha = _value(alpha, u.nanometer**-1)
     settings = NonbondedSettings(
         method=methods[method],
-        cutoff=_value(nonbonded.getCutoffDistance(), u.nanometer) if methods[method] == "cutoff" else None,
+        cutoff=_value(nonbonded.getCutoffDistance(), u.nanometer) if cut else None,
         switch_distance=_value(nonbonded.getSwitchingDistance(), u.nanometer)
-        if nonbonded.getUseSwitchingFunction() and methods[method] == "cutoff"
+        if nonbonded.getUseSwitchingFunction() and cut
         else None,
         reaction_field_dielectric=nonbonded.getReactionFieldDielectric(),
-        dispersion_correction=bool(nonbonded.getUseDispersionCorrection())
-        and method == mm.NonbondedForce.CutoffPeriodic,
+        dispersion_correction=bool(nonbonded.getUseDispersionCorrection()) and periodic,
+        ewald_tolerance=nonbonded.getEwaldErrorTolerance(),
+        pme_alpha=alpha if alpha > 0 else None,
+        pme_grid=tuple(int(g) for g in grid) if alpha > 0 else None,
     )
     charge, sigma, epsilon = [], [], []
     for i in range(n):
@@ -159,7 +166,7 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
         i, j, d = system.getConstraintParameters(c)
         constraints.append((i, j, _value(d, u.nanometer)))
     box = None
-    if method == mm.NonbondedForce.CutoffPeriodic:
+    if periodic:
         a, b, c = (_value(v, u.nanometer) for v in system.getDefaultPeriodicBoxVectors())
         if any(abs(x) > 1e-12 for x in (a[1], a[2], b[0], b[2], c[0], c[1])):
             raise ValueError("the periodic box is triclinic; only rectangular boxes are supported yet.")

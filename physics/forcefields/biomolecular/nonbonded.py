@@ -19,22 +19,25 @@ the cutoff is added too. References: the reaction field
 of Tironi et al., J. Chem. Phys. 102, 5451 (1995); OpenMM's user guide, "NonbondedForce".
 
 The pair list is every non-excepted pair (``O(N²)`` memory in blocks): right for molecules in vacuum and
-for systems of a few thousand atoms; neighbour lists for solvated proteins are not implemented yet.
+for systems of a few thousand atoms. Larger systems pass ``pairs`` from a neighbour list.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from physics.forcefields.biomolecular.pme import net_charge_energy, pme_parameters, reciprocal_energy, self_energy
 from physics.forcefields.biomolecular.system import MolecularSystem
 from physics.forcefields.space import displacement
 from physics.forcefields.units import MD
 
 _PAIR_BLOCK = 4_000_000  # pairs evaluated at once: bounds memory for a few thousand atoms
+_ALL_PAIRS_LIMIT = 12_000  # above this many atoms, summing every pair needs a neighbour list instead
 
 
 def non_excepted_pairs(n_atoms: int, exceptions: Tensor) -> Tensor:
@@ -87,50 +90,99 @@ def dispersion_correction(system: MolecularSystem, box: Tensor) -> Tensor:
     return 8 * math.pi * n * n / box.prod() * tail
 
 
-def nonbonded_energy_fn(system: MolecularSystem):
-    """``U(R, box=None, strain=None) -> (E_LJ, E_coulomb)`` in kJ/mol for positions ``R`` ``[N, 3]`` nm."""
-    s = system.nonbonded
-    pairs = non_excepted_pairs(system.n_atoms, system.exceptions.index)
-    exc = system.exceptions
-    active = (exc.charge_product != 0) | (exc.epsilon != 0)
-    e_index, e_qq, e_sig, e_eps = exc.index[active], exc.charge_product[active], exc.sigma[active], exc.epsilon[active]
-    cutoff = s.cutoff if s.method == "cutoff" else None
-    if cutoff is not None:
+def _pair_coulomb(method: str, cutoff, s, alpha):
+    """``f(r, qq)``: the direct-space Coulomb of a normal pair (divided by ``k_e``) for each method."""
+    if method == "none":
+        return lambda r, qq: qq / r
+    if method == "cutoff":
         eps_rf = s.reaction_field_dielectric
         k_rf = (eps_rf - 1) / ((2 * eps_rf + 1) * cutoff**3)
         c_rf = 3 * eps_rf / ((2 * eps_rf + 1) * cutoff)
-    if s.dispersion_correction and (cutoff is None or system.box is None):
-        raise ValueError("dispersion_correction needs a periodic box and method 'cutoff'; turn it off for vacuum.")
+        return lambda r, qq: qq * (1 / r + k_rf * r * r - c_rf)
+    return lambda r, qq: qq * torch.erfc(alpha * r) / r
 
-    def energy(R: Tensor, box: Tensor | None = None, strain: Tensor | None = None) -> tuple[Tensor, Tensor]:
+
+def nonbonded_energy_fn(system: MolecularSystem):
+    """``U(R, box=None, strain=None, pairs=None) -> (E_LJ, E_coulomb)`` in kJ/mol for ``R`` ``[N, 3]`` nm.
+
+    ``pairs`` ``[P, 2]`` (optional, ``−1`` rows are padding) are candidate pairs from a neighbour list
+    (:func:`solvers.md.neighbor_list` with ``cutoff``): exceptions among them are dropped here. Without it,
+    every non-excepted pair is summed.
+    """
+    s = system.nonbonded
+    derived: dict[str, Tensor] = {}  # the all-pairs list, built on first use (a constant of the system)
+
+    def all_pairs() -> Tensor:
+        if "pairs" not in derived:
+            if system.n_atoms > _ALL_PAIRS_LIMIT:
+                raise ValueError(
+                    f"{system.n_atoms} atoms are too many to sum every pair ({system.n_atoms**2 // 2:.3g} pairs); "
+                    "pass pairs= from a neighbour list (solvers.md.neighbor_list(box, cutoff)) instead."
+                )
+            derived["pairs"] = non_excepted_pairs(system.n_atoms, system.exceptions.index)
+        return derived["pairs"]
+
+    exc = system.exceptions
+    exc_keys = exc.index.min(1).values * system.n_atoms + exc.index.max(1).values
+    active = (exc.charge_product != 0) | (exc.epsilon != 0)
+    e_index, e_qq, e_sig, e_eps = exc.index[active], exc.charge_product[active], exc.sigma[active], exc.epsilon[active]
+    cutoff = s.cutoff if s.method != "none" else None
+    if s.dispersion_correction and (cutoff is None or system.box is None):
+        raise ValueError("dispersion_correction needs a periodic box and a cutoff; turn it off for vacuum.")
+    alpha, grid = None, None
+    if s.method == "pme":
+        alpha, grid = pme_parameters(cutoff, system.box.tolist(), s.ewald_tolerance)
+        alpha, grid = s.pme_alpha or alpha, s.pme_grid or grid
+    coulomb = _pair_coulomb(s.method, cutoff, s, alpha)
+    net = float(system.particles.charge.sum())
+    if s.method == "pme" and abs(net) > 1e-3:
+        warnings.warn(
+            f"the system carries a net charge of {net:+.3f} e under PME; a uniform neutralising background is "
+            "added (as OpenMM does), which can bias free energies. Add counter-ions to neutralise it.",
+            stacklevel=2,
+        )
+
+    def vectors(R, i, j, b, strain):
+        d = displacement(R[i], R[j], b)
+        return d + d @ strain.T if strain is not None else d
+
+    def energy(R: Tensor, box=None, strain=None, pairs: Tensor | None = None) -> tuple[Tensor, Tensor]:
         b = system.box if box is None else box
         b = b.to(R) if b is not None and cutoff is not None else None
+        if s.method == "pme" and strain is not None:
+            raise NotImplementedError("the PME virial (strain) is not implemented; the MC barostat needs none.")
         p = system.particles
         q, sig, eps = p.charge.to(R), p.sigma.to(R), p.epsilon.to(R)
         e_lj, e_coul = R.new_zeros(()), R.new_zeros(())
-        for start in range(0, len(pairs), _PAIR_BLOCK):
-            i, j = pairs[start : start + _PAIR_BLOCK].to(R.device).unbind(1)
-            d = displacement(R[i], R[j], b)
-            if strain is not None:
-                d = d + d @ strain.T
-            r = torch.linalg.norm(d, dim=-1)
+        if pairs is None:
+            every = all_pairs()
+            blocks = [every[k : k + _PAIR_BLOCK] for k in range(0, len(every), _PAIR_BLOCK)]
+        else:
+            pairs = pairs[pairs[:, 0] >= 0]
+            a, c = pairs.min(1).values, pairs.max(1).values
+            blocks = [torch.stack([a, c], 1)[~torch.isin(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
+        for block in blocks:
+            i, j = block.to(R.device).unbind(1)
+            r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
             lj = _lj(r, 0.5 * (sig[i] + sig[j]), torch.sqrt(eps[i] * eps[j]))
-            if cutoff is None:
-                coul = q[i] * q[j] / r
-            else:
+            coul = coulomb(r, q[i] * q[j])
+            if cutoff is not None:
                 inside = r < cutoff
                 sw = _switch(r, s.switch_distance, cutoff)
                 lj = torch.where(inside, lj if sw is None else lj * sw, torch.zeros_like(lj))
-                coul = torch.where(inside, q[i] * q[j] * (1 / r + k_rf * r * r - c_rf), torch.zeros_like(r))
+                coul = torch.where(inside, coul, torch.zeros_like(coul))
             e_lj, e_coul = e_lj + lj.sum(), e_coul + coul.sum()
-        if len(e_index):
+        if len(e_index):  # exceptions: their own parameters, plain Coulomb, no cutoff
             i, j = e_index.to(R.device).unbind(1)
-            d = displacement(R[i], R[j], b)
-            if strain is not None:
-                d = d + d @ strain.T
-            r = torch.linalg.norm(d, dim=-1)
+            r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
             e_lj = e_lj + _lj(r, e_sig.to(R), e_eps.to(R)).sum()
             e_coul = e_coul + (e_qq.to(R) / r).sum()
+        if s.method == "pme":
+            i, j = exc.index.to(R.device).unbind(1)  # the reciprocal sum counted every excepted pair: remove it
+            r = torch.linalg.norm(vectors(R, i, j, b, None), dim=-1)
+            e_coul = e_coul - (q[i] * q[j] * torch.erf(alpha * r) / r).sum()
+            e_coul = e_coul + reciprocal_energy(R, q, b, alpha, grid) + self_energy(q, alpha)
+            e_coul = e_coul + net_charge_energy(q, b, alpha)
         if s.dispersion_correction:
             bb = b if strain is None else b * (1 + torch.diagonal(strain))
             e_lj = e_lj + dispersion_correction(system, bb.to(R)).to(R)

@@ -92,11 +92,12 @@ class NonbondedExceptions:
 class NonbondedSettings:
     """How the non-bonded sum is cut off.
 
-    ``method``: ``"none"`` (every pair, vacuum) or ``"cutoff"`` (pairs beyond ``cutoff`` nm ignored, Coulomb
+    ``method``: ``"none"`` (every pair, vacuum), ``"cutoff"`` (pairs beyond ``cutoff`` nm ignored, Coulomb
     with a reaction field of dielectric ``reaction_field_dielectric``, OpenMM's default 78.3; minimum image
-    when the system has a box). ``switch_distance`` (nm, optional) switches LJ smoothly to zero between it
-    and the cutoff, as OpenMM does. ``dispersion_correction`` adds the homogeneous LJ tail beyond the cutoff
-    (periodic systems only; Allen & Tildesley §2.8).
+    when the system has a box) or ``"pme"`` (smooth particle-mesh Ewald in a periodic box, α and grid from
+    ``ewald_tolerance`` unless ``pme_alpha`` and ``pme_grid`` are given). ``switch_distance`` (nm, optional)
+    switches LJ smoothly to zero between it and the cutoff, as OpenMM does. ``dispersion_correction`` adds
+    the homogeneous LJ tail beyond the cutoff (periodic systems only; Allen & Tildesley §2.8).
     """
 
     method: str = "none"
@@ -104,6 +105,9 @@ class NonbondedSettings:
     switch_distance: float | None = None
     reaction_field_dielectric: float = 78.3
     dispersion_correction: bool = False
+    ewald_tolerance: float = 5e-4
+    pme_alpha: float | None = None  # 1/nm; None: chosen from ewald_tolerance (see .pme.pme_parameters)
+    pme_grid: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,14 +153,18 @@ class MolecularSystem:
                 row = int(torch.nonzero((idx < 0) | (idx >= n))[0, 0])
                 raise ValueError(f"{term} row {row} {idx[row].tolist()} refers to an atom outside 0..{n - 1}.")
         s = self.nonbonded
-        if s.method not in ("none", "cutoff"):
+        if s.method not in ("none", "cutoff", "pme"):
             raise ValueError(
-                f"nonbonded.method = {s.method!r} is not supported; choose 'none' (vacuum, every pair) or "
-                "'cutoff' (reaction field). PME is not implemented yet."
+                f"nonbonded.method = {s.method!r} is not supported; choose 'none' (vacuum, every pair), "
+                "'cutoff' (reaction field) or 'pme' (particle-mesh Ewald, periodic)."
             )
-        if s.method == "cutoff" and (s.cutoff is None or s.cutoff <= 0):
-            raise ValueError(f"nonbonded.cutoff = {s.cutoff} must be a positive distance in nm with method 'cutoff'.")
-        if s.method == "cutoff" and self.box is not None and 2 * s.cutoff > float(self.box.min()):
+        if s.method != "none" and (s.cutoff is None or s.cutoff <= 0):
+            raise ValueError(
+                f"nonbonded.cutoff = {s.cutoff} must be a positive distance in nm with method {s.method!r}."
+            )
+        if s.method == "pme" and self.box is None:
+            raise ValueError("PME needs a periodic box; give MolecularSystem(box=...) or use method 'none' for vacuum.")
+        if s.method != "none" and self.box is not None and 2 * s.cutoff > float(self.box.min()):
             raise ValueError(
                 f"the box {[round(float(b), 4) for b in self.box]} nm is smaller than twice the cutoff "
                 f"{s.cutoff} nm; use a larger box (more solvent) or a shorter cutoff."

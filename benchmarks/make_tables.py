@@ -23,8 +23,9 @@ GOALS = {
     ("pinn_step", "jax_jit"): (1.0, "issue 21: ≥ 1× JAX"),
     ("fdtd_64", "meep"): (1.0, "issue 19: at or above Meep at 64³"),
     ("fdtd", "fdtd_pkg"): (3.0, "≥ 3× the fdtd package"),
+    ("md_bio", "openmm_cpu"): (0.5, "issue 18: ≥ 0.5× OpenMM CPU"),
 }
-SPEED_UNITS = {"Mcells/s", "steps/s", "samples/s", "atom-steps/s", "ms/step", "speed ratio"}
+SPEED_UNITS = {"Mcells/s", "steps/s", "samples/s", "atom-steps/s", "ms/step", "speed ratio", "ns/day"}
 
 
 def _machine(data: dict) -> str:

@@ -10,6 +10,7 @@ $PY benchmarks/fdtd.py --threads 1 --n 64 --json $R/fdtd_64_1thread.json
 $PY benchmarks/fdtd.py --threads 1 --n 128 --json $R/fdtd_128_1thread.json
 $PY benchmarks/fdtd.py --threads 2 --n 128 --json $R/fdtd_128_2threads.json
 $PY benchmarks/md.py --threads 2 --json $R/md.json
+$PY benchmarks/md_bio.py --threads 2 --json $R/md_bio.json
 $PY benchmarks/pinn_step.py --threads 1 --json $R/pinn_step.json
 $PY benchmarks/grid_solvers.py --threads 1 --json $R/grid_solvers.json
 $PY benchmarks/operators.py --threads 1 --parts throughput,data --json $R/operators.json

@@ -110,7 +110,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
     every non-excepted pair is summed.
     """
     s = system.nonbonded
-    derived: dict[str, Tensor] = {}  # the all-pairs list, built on first use (a constant of the system)
+    derived: dict[str, Tensor] = {}  # constants derived on first use: all pairs, the last neighbour list filtered
 
     def all_pairs() -> Tensor:
         if "pairs" not in derived:
@@ -157,10 +157,13 @@ def nonbonded_energy_fn(system: MolecularSystem):
         if pairs is None:
             every = all_pairs()
             blocks = [every[k : k + _PAIR_BLOCK] for k in range(0, len(every), _PAIR_BLOCK)]
+        elif derived.get("list_in") is pairs:  # the same neighbour list as last step: reuse its filtering
+            blocks = [derived["list_out"]]
         else:
-            pairs = pairs[pairs[:, 0] >= 0]
-            a, c = pairs.min(1).values, pairs.max(1).values
+            kept = pairs[pairs[:, 0] >= 0]
+            a, c = kept.min(1).values, kept.max(1).values
             blocks = [torch.stack([a, c], 1)[~torch.isin(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
+            derived["list_in"], derived["list_out"] = pairs, blocks[0]
         for block in blocks:
             i, j = block.to(R.device).unbind(1)
             r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)

@@ -1,0 +1,132 @@
+"""Dynamics of a :class:`~physics.forcefields.biomolecular.MolecularSystem`: Langevin (constrained BAOAB) or
+velocity Verlet (RATTLE), with its constraints, a Verlet neighbour list for cut-off and PME systems, and the
+checks that stop a blown-up run.
+
+    dynamics = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=0.002, temperature_K=300))
+    state, pairs = dynamics.start(R, seed=1)                 # Maxwell–Boltzmann velocities, constrained
+    state, pairs = dynamics.advance(state, pairs, steps=500)
+
+Units are OpenMM's (nm, ps, kJ/mol, g/mol). The temperature counts ``3N − N_c`` degrees of freedom (Langevin
+conserves no momentum). BAOAB's on-step velocities read the temperature low by ``O(ω²dt²)`` for the fastest
+unconstrained vibrations (about 4 % for alanine dipeptide at 2 fs with bonds to hydrogen constrained; 0.5 %
+at 0.5 fs); configurational averages are unaffected (Leimkuhler & Matthews 2013).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from physics.forcefields import MD, kinetic_energy, wrap
+from physics.forcefields.biomolecular import MolecularEnergy, MolecularSystem, molecular_energy_fn
+from sciml.config import check_range
+from solvers.md.constraints import DistanceConstraints, constrained_dof
+from solvers.md.integrators import MDState, check_state, langevin, maxwell_boltzmann, nve
+from solvers.md.integrators.state import positive_mass
+from solvers.md.neighbor_lists import neighbor_list
+from solvers.md.skin import update_or_reallocate
+from solvers.md.stability import SimulationBlowUp
+
+
+@dataclass(frozen=True)
+class BiomolecularSettings:
+    """Step ``dt_ps`` (ps), ``temperature_K``, Langevin ``friction_per_ps`` (0 → NVE with RATTLE), neighbour
+    list ``skin_nm``, and the blow-up limit ``max_temperature_factor`` × the target temperature."""
+
+    dt_ps: float = 0.002
+    temperature_K: float = 300.0
+    friction_per_ps: float = 1.0
+    skin_nm: float = 0.15
+    max_temperature_factor: float = 5.0
+
+    def __post_init__(self):
+        check_range("dt_ps", self.dt_ps, low=0, high=0.01, low_open=True, meaning="ps; 0.002 with HBonds")
+        check_range("temperature_K", self.temperature_K, low=0, low_open=True)
+        check_range("friction_per_ps", self.friction_per_ps, low=0)
+        check_range("skin_nm", self.skin_nm, low=0)
+        check_range("max_temperature_factor", self.max_temperature_factor, low=1, low_open=True)
+
+
+@dataclass(frozen=True)
+class MolecularDynamics:
+    """The pieces of one simulation, built once: energy, constraints, neighbour list, integrator."""
+
+    system: MolecularSystem
+    settings: BiomolecularSettings
+    energy: MolecularEnergy
+    constraints: DistanceConstraints | None
+    neighbors: object | None
+    init: object
+    step: object
+    dof: int
+
+    @staticmethod
+    def build(system: MolecularSystem, settings: BiomolecularSettings, seed: int = 0) -> MolecularDynamics:
+        """Energy, constraints (with atom names for errors), neighbour list and integrator for ``system``."""
+        if settings.dt_ps > 0.002 and system.constraints.index.numel() == 0:
+            import warnings
+
+            warnings.warn(
+                f"dt = {settings.dt_ps * 1000:g} fs without constraints: bonds to hydrogen vibrate with a ~10 fs "
+                "period, so 0.5–1 fs is the stable step; constrain HBonds for 2 fs.",
+                stacklevel=2,
+            )
+        c = None
+        if system.constraints.index.numel():
+            labels = tuple(str(a) for a in system.atoms)
+            c = DistanceConstraints(system.constraints.index, system.constraints.distance, labels=labels)
+        energy = molecular_energy_fn(system)
+        nbrs = None
+        if system.nonbonded.method != "none" and system.box is not None:
+            nbrs = neighbor_list(system.box, system.nonbonded.cutoff, skin=settings.skin_nm)
+        kT = MD.kT(settings.temperature_K)
+        if settings.friction_per_ps > 0:
+            init, step = langevin(
+                energy, settings.dt_ps, kT, settings.friction_per_ps, box=system.box, seed=seed, constraints=c
+            )
+        else:
+            init, step = nve(energy, settings.dt_ps, box=system.box, constraints=c)
+        n_c = 0 if c is None else len(c.index)
+        dof = constrained_dof(system.n_atoms, n_c, remove_com=settings.friction_per_ps == 0)
+        return MolecularDynamics(system, settings, energy, c, nbrs, init, step, dof)
+
+    def temperature(self, state: MDState) -> float:
+        """Kinetic temperature (K) over the constrained degrees of freedom."""
+        return float(2 * kinetic_energy(state.V, state.mass) / (self.dof * MD.kB))
+
+    def start(self, R: Tensor, V: Tensor | None = None, seed: int = 0):
+        """``(state, pairs)`` at ``R``; velocities drawn at the target temperature when not given, constrained."""
+        mass = positive_mass(self.system.masses.to(R), R)
+        R = wrap(R, self.system.box.to(R)) if self.system.box is not None else R  # molecules may straddle the box
+        pairs = self.neighbors.allocate(R) if self.neighbors is not None else None
+        if V is None:
+            V = maxwell_boltzmann(R.shape[0], MD.kT(self.settings.temperature_K), mass=mass.flatten(), seed=seed)
+            V = V.to(R)
+        if self.constraints is not None:
+            from solvers.md.constraints import rattle
+
+            V = rattle(self.constraints, R, V, mass, self.system.box)
+        kw = {"pairs": pairs.pairs} if pairs is not None else {}
+        return self.init(R, V, mass=mass, **kw), pairs
+
+    def advance(self, state: MDState, pairs, steps: int):
+        """``steps`` steps; raises :class:`SimulationBlowUp` (naming the step and the hottest atom) or
+        :class:`~solvers.md.integrators.NonFiniteState` on a blow-up."""
+        limit = self.settings.max_temperature_factor * self.settings.temperature_K
+        for _ in range(steps):
+            if pairs is not None:
+                pairs = update_or_reallocate(self.neighbors, state.R, pairs)
+            state = self.step(state, **({"pairs": pairs.pairs} if pairs is not None else {}))
+            check_state(state)
+            if state.step % 10 == 0:
+                T = self.temperature(state)
+                if not T <= limit:
+                    hot = int(torch.argmax((state.mass * state.V * state.V).sum(-1)))
+                    raise SimulationBlowUp(
+                        f"the simulation blew up at step {state.step}: T = {T:.4g} K > {limit:.4g} K; the hottest "
+                        f"atom is {self.system.describe(hot)}. Reduce dt (now {self.settings.dt_ps} ps), "
+                        "constrain bonds to hydrogen, or minimise first."
+                    )
+        return state, pairs

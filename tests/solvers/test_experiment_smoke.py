@@ -128,6 +128,12 @@ TOY = {
     "kovasznay": PINN + EXACT,
     "maxwell2d_pinn": PINN + ["evaluation.cells=40", "evaluation.stride=4"],
     "maxwell2d_pinn_sharp": PINN + ["evaluation.cells=40", "evaluation.stride=4"],
+    "md_alanine_dipeptide": [
+        "bio.minimize_iterations=3",
+        "bio.equilibrate_steps=2",
+        "bio.production_steps=4",
+        "bio.report_every=2",
+    ],
     "md_fit_lj": [
         "lj_fit.cells=2",
         "lj_fit.skin=0.05",

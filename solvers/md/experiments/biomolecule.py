@@ -1,0 +1,208 @@
+"""``sciml run experiment=md_alanine_dipeptide``: a molecule in water from AMBER or PDB files, minimised, then
+Langevin dynamics with constraints, like OpenMM's "simulate a PDB" recipe.
+
+Parameters come from OpenMM's ``app`` layer (``pip install 'sciml[bio]'``); the simulation is ours
+(:class:`solvers.md.biomolecular.MolecularDynamics`). Inputs (node ``bio``): either ``prmtop`` + ``coordinates``
+(AMBER) or ``pdb`` + ``forcefield`` (OpenMM XML names); a path may start with ``openmmtools:`` or ``openmm:`` to
+name a file shipped inside that package (nothing is downloaded). Steps: L-BFGS minimisation to
+``minimize_tolerance`` kJ/mol/nm, ``equilibrate_steps`` then ``production_steps`` of Langevin at
+``temperature_K``. Writes ``energy.csv`` (step, time, potential, kinetic, total energy, temperature, speed: the
+columns of OpenMM's StateDataReporter), ``energy.png``, ``trajectory.dcd`` (mdtraj, every ``report_every``
+steps), ``minimized.pdb``, ``final.pdb`` and ``metrics.json`` (energies, mean temperature, ns/day). A blow-up
+stops the run naming the step and the atom, with ``last_good.pdb`` on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from physics.forcefields import MD, kinetic_energy
+from sciml.config import check_range, settings
+from sciml.plugins import Experiment
+from sciml.runs import finish_run, plot_lines, start_run
+from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
+from solvers.md.integrators import NonFiniteState
+from solvers.md.minimize_lbfgs import minimize_lbfgs
+from solvers.md.stability import SimulationBlowUp
+
+NONBONDED = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "PME")
+CONSTRAINTS = ("none", "HBonds", "AllBonds", "HAngles")
+
+
+@dataclass(frozen=True)
+class BioSettings:
+    """Inputs, force-field options and the schedule (see the module docstring); lengths in nm, times in fs."""
+
+    prmtop: str | None = "openmmtools:alanine-dipeptide-explicit/alanine-dipeptide.prmtop"
+    coordinates: str | None = "openmmtools:alanine-dipeptide-explicit/alanine-dipeptide.crd"
+    pdb: str | None = None
+    forcefield: tuple[str, ...] = ("amber14-all.xml", "amber14/tip3p.xml")
+    nonbonded_method: str = "PME"
+    cutoff_nm: float = 0.9
+    constraints: str = "HBonds"
+    rigid_water: bool = True
+    dtype: str = "float64"
+    minimize_tolerance: float = 10.0
+    minimize_iterations: int = 500
+    dt_fs: float = 2.0
+    temperature_K: float = 300.0
+    friction_per_ps: float = 1.0
+    equilibrate_steps: int = 100
+    production_steps: int = 200
+    report_every: int = 10
+
+    def __post_init__(self):
+        if (self.prmtop is None) == (self.pdb is None):
+            raise ValueError("give either bio.prmtop (+ bio.coordinates) or bio.pdb (+ bio.forcefield), not both.")
+        for key, value, allowed in (
+            ("nonbonded_method", self.nonbonded_method, NONBONDED),
+            ("constraints", self.constraints, CONSTRAINTS),
+            ("dtype", self.dtype, ("float32", "float64")),
+        ):
+            if value not in allowed:
+                raise ValueError(f"bio.{key} = {value!r}; choose one of {list(allowed)}.")
+        check_range("cutoff_nm", self.cutoff_nm, low=0, low_open=True, meaning="nm")
+        check_range("minimize_tolerance", self.minimize_tolerance, low=0, low_open=True, meaning="kJ/mol/nm")
+        check_range("minimize_iterations", self.minimize_iterations, low=0, integer=True)
+        check_range("dt_fs", self.dt_fs, low=0, high=10, low_open=True, meaning="fs; 2 with HBonds")
+        check_range("temperature_K", self.temperature_K, low=0, low_open=True)
+        check_range("friction_per_ps", self.friction_per_ps, low=0, low_open=True)
+        check_range("equilibrate_steps", self.equilibrate_steps, low=0, integer=True)
+        check_range("production_steps", self.production_steps, low=1, integer=True)
+        check_range("report_every", self.report_every, low=1, integer=True)
+
+
+def _path(spec: str):
+    from physics.forcefields.biomolecular import data_file
+
+    if ":" in spec and spec.split(":", 1)[0] in ("openmmtools", "openmm"):
+        package, relative = spec.split(":", 1)
+        return data_file(package, relative if package == "openmmtools" else f"app/data/{relative}")
+    from pathlib import Path
+
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"{spec} does not exist; give a file path or 'openmmtools:<file in its data folder>'.")
+    return path
+
+
+def load_inputs(p: BioSettings):
+    """``(system, positions, openmm topology)`` from the settings."""
+    import openmm.app as app
+    import openmm.unit as unit
+
+    from physics.forcefields.biomolecular import load_amber, load_pdb
+
+    kw = dict(
+        nonbondedMethod=getattr(app, p.nonbonded_method),
+        constraints=None if p.constraints == "none" else getattr(app, p.constraints),
+        rigidWater=p.rigid_water,
+    )
+    if p.nonbonded_method != "NoCutoff":
+        kw["nonbondedCutoff"] = p.cutoff_nm * unit.nanometer
+    dtype = getattr(torch, p.dtype)
+    if p.prmtop is not None:
+        prmtop = _path(p.prmtop)
+        system, R = load_amber(prmtop, _path(p.coordinates), dtype=dtype, **kw)
+        return system, R, app.AmberPrmtopFile(str(prmtop)).topology
+    pdb = _path(p.pdb)
+    system, R = load_pdb(pdb, list(p.forcefield), dtype=dtype, **kw)
+    return system, R, app.PDBFile(str(pdb)).topology
+
+
+def _write_pdb(path, topology, R) -> None:
+    import openmm.app as app
+    import openmm.unit as unit
+
+    tmp = path.with_suffix(".pdb.partial")
+    with open(tmp, "w") as fh:
+        app.PDBFile.writeFile(topology, R.detach().double().numpy() * unit.nanometer, fh)
+    tmp.replace(path)
+
+
+def run(cfg, out_dir="."):
+    """Minimise, equilibrate, produce; returns energies, mean temperature and ns/day."""
+    import mdtraj
+
+    p = settings(cfg.bio, BioSettings)
+    out, t0 = start_run(cfg, out_dir)
+    system, R, topology = load_inputs(p)
+    dt_ps = p.dt_fs / 1000
+    md = MolecularDynamics.build(
+        system,
+        BiomolecularSettings(dt_ps=dt_ps, temperature_K=p.temperature_K, friction_per_ps=p.friction_per_ps),
+        seed=int(cfg.seed),
+    )
+    e_start = float(md.energy(R, pairs=md.neighbors.allocate(R).pairs if md.neighbors else None))
+    pair_list = md.neighbors.allocate(R).pairs if md.neighbors else None
+    result = minimize_lbfgs(
+        lambda X: md.energy(X, pairs=pair_list),
+        R,
+        force_tolerance=p.minimize_tolerance,
+        max_iterations=p.minimize_iterations,
+        constraints=md.constraints,
+        mass=system.masses,
+        box=system.box,
+    )
+    _write_pdb(out / "minimized.pdb", topology, result.R)
+    state, pairs = md.start(result.R, seed=int(cfg.seed))
+    md_top = mdtraj.Topology.from_openmm(topology)
+    frames, rows = [], []
+    total = p.equilibrate_steps + p.production_steps
+    bar = tqdm(total=total, desc="MD", unit="step", disable=not cfg.trainer.progress_bar)
+    t_start = time.perf_counter()
+    while state.step < total:
+        chunk = min(p.report_every, total - state.step)
+        last_good = state
+        try:
+            state, pairs = md.advance(state, pairs, chunk)
+        except (SimulationBlowUp, NonFiniteState):
+            _write_pdb(out / "last_good.pdb", topology, last_good.R)
+            raise
+        ke, pe = float(kinetic_energy(state.V, state.mass)), float(state.energy)
+        ns_day = state.step * dt_ps * 1e-3 / (time.perf_counter() - t_start) * 86400
+        rows.append((state.step, state.step * dt_ps, pe, ke, pe + ke, md.temperature(state), ns_day))
+        if state.step > p.equilibrate_steps:
+            frames.append(state.R.detach().double().numpy())
+        bar.set_postfix(T=f"{rows[-1][5]:.0f}K", ns_per_day=f"{ns_day:.3g}", refresh=False)
+        bar.update(chunk)
+    bar.close()
+    wall = time.perf_counter() - t_start
+    header = ["step", "time_ps", "potential_kj_mol", "kinetic_kj_mol", "total_kj_mol", "temperature_K", "ns_per_day"]
+    with open(out / "energy.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    arr = np.array(rows)
+    plot_lines(out / "energy.png", arr[:, 1], {"potential": arr[:, 2], "total": arr[:, 4]}, "time (ps)", "kJ/mol")
+    box = None if system.box is None else np.tile(system.box.double().numpy(), (len(frames), 1))
+    traj = mdtraj.Trajectory(np.stack(frames), md_top, unitcell_lengths=box, unitcell_angles=None)
+    if box is not None:
+        traj.unitcell_angles = np.full((len(frames), 3), 90.0)
+    traj.save_dcd(str(out / "trajectory.dcd"))
+    _write_pdb(out / "final.pdb", topology, state.R)
+    production = arr[arr[:, 0] > p.equilibrate_steps]
+    metrics = {
+        "atoms": system.n_atoms,
+        "constraints": 0 if md.constraints is None else len(md.constraints.index),
+        "initial_energy_kj_mol": e_start,
+        "minimized_energy_kj_mol": result.energy,
+        "minimization_converged": result.converged,
+        "mean_temperature_K": float(production[:, 5].mean()),
+        "target_temperature_K": p.temperature_K,
+        "final_potential_kj_mol": float(state.energy),
+        "ns_per_day": total * dt_ps * 1e-3 / wall * 86400,
+        "kB_kj_mol_K": MD.kB,
+    }
+    return finish_run(out, cfg, t0, metrics)
+
+
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"bio": BioSettings},
+    description="a molecule in water from AMBER/PDB files (OpenMM assigns parameters): minimise, Langevin MD",
+)

@@ -134,12 +134,12 @@ def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) 
     R = R_new
     # the floor a precision can hold: |r|² of a bond of length d between atoms at |R| carries ~4 ε |R| / d
     eps = torch.finfo(R.dtype).eps
-    tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R.abs().max()) / float(c.distance.min()))
+    tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R.detach().abs().max()) / float(c.distance.min()))
     for _ in range(c.max_iterations):
         r = displacement(R[i], R[j], box)
         sigma = d2 - (r * r).sum(-1)
         rel = sigma.abs() / d2
-        if float(rel.max()) < tolerance:
+        if float(rel.detach().max()) < tolerance:
             return R
         for rows, C in coupling:
             ra, sb = r[rows], s[rows]  # [n, k, 3]

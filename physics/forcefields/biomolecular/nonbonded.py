@@ -58,6 +58,13 @@ def _switch(r: Tensor, r_switch: float | None, cutoff: float | None) -> Tensor |
     return 1 - x**3 * (10 - 15 * x + 6 * x * x)
 
 
+def _geometric_mean(a: Tensor, b: Tensor) -> Tensor:
+    """``√(a b)`` with a zero (not NaN) gradient where a product is 0, as for TIP3P's hydrogens (ε = 0)."""
+    ab = a * b
+    positive = ab > 0
+    return torch.where(positive, torch.sqrt(torch.where(positive, ab, torch.ones_like(ab))), torch.zeros_like(ab))
+
+
 def _lj(r: Tensor, sigma: Tensor, epsilon: Tensor) -> Tensor:
     s6 = (sigma / r) ** 6
     return 4 * epsilon * (s6 * s6 - s6)
@@ -72,7 +79,7 @@ def dispersion_correction(system: MolecularSystem, box: Tensor) -> Tensor:
     p = system.particles
     classes, counts = torch.unique(torch.stack([p.sigma, p.epsilon], 1), dim=0, return_counts=True)
     sig = 0.5 * (classes[:, None, 0] + classes[None, :, 0])
-    eps = torch.sqrt(classes[:, None, 1] * classes[None, :, 1])
+    eps = _geometric_mean(classes[:, None, 1], classes[None, :, 1])
     c = counts.to(sig.dtype)
     # over all N(N+1)/2 pairs: a class with itself n(n+1)/2 times, two classes n_a n_b times
     count = torch.triu(c[:, None] * c[None, :], 1) + torch.diag(c * (c + 1) / 2)
@@ -167,7 +174,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
         for block in blocks:
             i, j = block.to(R.device).unbind(1)
             r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
-            lj = _lj(r, 0.5 * (sig[i] + sig[j]), torch.sqrt(eps[i] * eps[j]))
+            lj = _lj(r, 0.5 * (sig[i] + sig[j]), _geometric_mean(eps[i], eps[j]))
             coul = coulomb(r, q[i] * q[j])
             if cutoff is not None:
                 inside = r < cutoff

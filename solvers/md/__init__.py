@@ -1,6 +1,9 @@
-"""Molecular dynamics: neighbour lists, integrators as ``(init, step)`` pairs, minimisers."""
+"""Molecular dynamics: neighbour lists, integrators as ``(init, step)`` pairs, constraints, minimisers,
+biomolecular dynamics and well-tempered metadynamics."""
 
 from solvers.md.barostat import berendsen_npt
+from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
+from solvers.md.constraints import ConstraintFailure, DistanceConstraints, constrained_dof, rattle, shake
 from solvers.md.dense_neighbors import DenseNeighborFn, DenseNeighborList
 from solvers.md.integrators import (
     ChainState,
@@ -15,7 +18,16 @@ from solvers.md.integrators import (
     nose_hoover_chain,
     nve,
 )
+from solvers.md.metadynamics import (
+    MetadynamicsSettings,
+    MetadynamicsState,
+    bias_potential,
+    deposit,
+    empty_bias,
+    free_energy,
+)
 from solvers.md.minimize import MinState, fire, minimize, steepest_descent
+from solvers.md.minimize_lbfgs import MinimizationResult, minimize_lbfgs
 from solvers.md.neighbor_lists import neighbor_list
 from solvers.md.pair_neighbors import NeighborFn, NeighborList, cell_list_candidates
 from solvers.md.skin import NeighborListOverflow, moved_past_half_skin, update_or_reallocate
@@ -46,4 +58,19 @@ __all__ = [
     "update_or_reallocate",
     "moved_past_half_skin",
     "cell_list_candidates",
+    "DistanceConstraints",
+    "ConstraintFailure",
+    "shake",
+    "rattle",
+    "constrained_dof",
+    "minimize_lbfgs",
+    "MinimizationResult",
+    "MolecularDynamics",
+    "BiomolecularSettings",
+    "MetadynamicsSettings",
+    "MetadynamicsState",
+    "empty_bias",
+    "deposit",
+    "bias_potential",
+    "free_energy",
 ]

@@ -49,6 +49,33 @@ class BiomolecularSettings:
         check_range("max_temperature_factor", self.max_temperature_factor, low=1, low_open=True)
 
 
+class TimeStepWarning(UserWarning):
+    """The step is larger than the fastest motion left unconstrained allows."""
+
+
+def _check_time_step(system: MolecularSystem, dt_ps: float) -> None:
+    """Warn above 1 fs without constraints, and above 2 fs with them unless hydrogens are heavy (HMR)."""
+    import warnings
+
+    hydrogen = torch.tensor([a.element == "H" for a in system.atoms])
+    light = bool(hydrogen.any()) and float(system.masses[hydrogen].min()) < 2.0
+    constrained = system.constraints.index.numel() > 0
+    if not constrained and light and dt_ps > 0.001:
+        warnings.warn(
+            f"dt = {dt_ps * 1000:g} fs without constraints: bonds to hydrogen vibrate with a ~10 fs period, so 0.5-1 "
+            "fs is the stable step; constrain HBonds (constraints=app.HBonds) for 2 fs.",
+            TimeStepWarning,
+            stacklevel=3,
+        )
+    elif constrained and light and dt_ps > 0.002:
+        warnings.warn(
+            f"dt = {dt_ps * 1000:g} fs with hydrogens of normal mass: above 2 fs the angles involving hydrogen go "
+            "unstable; repartition hydrogen mass (createSystem(hydrogenMass=4*amu), bio.hydrogen_mass=4) for 4 fs.",
+            TimeStepWarning,
+            stacklevel=3,
+        )
+
+
 @dataclass(frozen=True)
 class MolecularDynamics:
     """The pieces of one simulation, built once: energy, constraints, neighbour list, integrator."""
@@ -65,14 +92,7 @@ class MolecularDynamics:
     @staticmethod
     def build(system: MolecularSystem, settings: BiomolecularSettings, seed: int = 0) -> MolecularDynamics:
         """Energy, constraints (with atom names for errors), neighbour list and integrator for ``system``."""
-        if settings.dt_ps > 0.002 and system.constraints.index.numel() == 0:
-            import warnings
-
-            warnings.warn(
-                f"dt = {settings.dt_ps * 1000:g} fs without constraints: bonds to hydrogen vibrate with a ~10 fs "
-                "period, so 0.5–1 fs is the stable step; constrain HBonds for 2 fs.",
-                stacklevel=2,
-            )
+        _check_time_step(system, settings.dt_ps)
         c = None
         if system.constraints.index.numel():
             labels = tuple(str(a) for a in system.atoms)

@@ -146,3 +146,49 @@ def test_constrained_langevin_samples_the_target_temperature_with_constrained_do
     assert float(((d - c.distance) / c.distance).abs().max()) < 1e-8
     assert err < 3.0, err
     assert abs(mean - 300) < max(4 * err, 3.0), (mean, err)
+
+
+def test_hydrogen_mass_repartitioning_allows_4fs_like_openmm():
+    """OpenMM's createSystem(hydrogenMass=4 amu) moves mass from heavy atoms to their hydrogens; our RATTLE NVE at
+    4 fs then conserves energy like OpenMM's on the same start; without HMR a 4 fs step warns."""
+    mm = pytest.importorskip("openmm")
+    app = pytest.importorskip("openmm.app")
+    u = pytest.importorskip("openmm.unit")
+    from physics.forcefields.biomolecular import data_file, load_amber, molecular_energy_fn
+    from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics, TimeStepWarning
+
+    prmtop = data_file("openmmtools", "alanine-dipeptide-gbsa/alanine-dipeptide.prmtop")
+    crd = prmtop.with_suffix(".crd")
+    kw = dict(nonbondedMethod=app.NoCutoff, constraints=app.HBonds, hydrogenMass=4 * u.amu)
+    system, _ = load_amber(prmtop, crd, **kw)
+    hydrogen = torch.tensor([a.element == "H" for a in system.atoms])
+    assert torch.allclose(system.masses[hydrogen], torch.tensor(4.0, dtype=torch.float64))
+    dt = 0.004
+    omm = app.AmberPrmtopFile(str(prmtop)).createSystem(**kw)
+    integ = mm.VerletIntegrator(dt)
+    integ.setConstraintTolerance(1e-10)
+    ctx = mm.Context(omm, integ, mm.Platform.getPlatformByName("Reference"))
+    ctx.setPositions(app.AmberInpcrdFile(str(crd)).getPositions())
+    mm.LocalEnergyMinimizer.minimize(ctx, 1.0)
+    ctx.setVelocitiesToTemperature(300 * u.kelvin, 1)
+    ctx.applyConstraints(1e-10)
+    ctx.applyVelocityConstraints(1e-10)
+    st = ctx.getState(getPositions=True, getVelocities=True)
+    R = torch.tensor(st.getPositions(asNumpy=True).value_in_unit(u.nanometer))
+    V = torch.tensor(st.getVelocities(asNumpy=True).value_in_unit(u.nanometer / u.picosecond))
+    c = DistanceConstraints(system.constraints.index, system.constraints.distance)
+    init, step = nve(molecular_energy_fn(system), dt, constraints=c)
+    s = init(R, V, mass=system.masses)
+    ours = []
+    for _ in range(500):
+        s = step(s)
+        ours.append(float(s.energy + kinetic_energy(s.V, s.mass)))
+    theirs = []
+    for _ in range(500):
+        integ.step(1)
+        st = ctx.getState(getEnergy=True)
+        theirs.append((st.getPotentialEnergy() + st.getKineticEnergy()).value_in_unit(u.kilojoule_per_mole))
+    assert 0.5 < np.std(ours) / np.std(theirs) < 2.0, (np.std(ours), np.std(theirs))
+    plain, _ = load_amber(prmtop, crd, constraints=app.HBonds)
+    with pytest.warns(TimeStepWarning, match="repartition hydrogen mass"):
+        MolecularDynamics.build(plain, BiomolecularSettings(dt_ps=0.004))

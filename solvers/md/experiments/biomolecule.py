@@ -47,6 +47,7 @@ class BioSettings:
     cutoff_nm: float = 0.9
     constraints: str = "HBonds"
     rigid_water: bool = True
+    hydrogen_mass: float | None = None  # amu; 4 repartitions mass onto hydrogens (HMR) for 4 fs steps
     dtype: str = "float64"
     minimize_tolerance: float = 10.0
     minimize_iterations: int = 500
@@ -68,6 +69,8 @@ class BioSettings:
             if value not in allowed:
                 raise ValueError(f"bio.{key} = {value!r}; choose one of {list(allowed)}.")
         check_range("cutoff_nm", self.cutoff_nm, low=0, low_open=True, meaning="nm")
+        if self.hydrogen_mass is not None:
+            check_range("hydrogen_mass", self.hydrogen_mass, low=1, high=5, meaning="amu; 4 is the usual HMR choice")
         check_range("minimize_tolerance", self.minimize_tolerance, low=0, low_open=True, meaning="kJ/mol/nm")
         check_range("minimize_iterations", self.minimize_iterations, low=0, integer=True)
         check_range("dt_fs", self.dt_fs, low=0, high=10, low_open=True, meaning="fs; 2 with HBonds")
@@ -104,6 +107,8 @@ def load_inputs(p: BioSettings):
         constraints=None if p.constraints == "none" else getattr(app, p.constraints),
         rigidWater=p.rigid_water,
     )
+    if p.hydrogen_mass is not None:
+        kw["hydrogenMass"] = p.hydrogen_mass * unit.amu
     if p.nonbonded_method != "NoCutoff":
         kw["nonbondedCutoff"] = p.cutoff_nm * unit.nanometer
     dtype = getattr(torch, p.dtype)

@@ -134,6 +134,7 @@ TOY = {
         "bio.production_steps=4",
         "bio.report_every=2",
     ],
+    "md_alanine_metad": ["metad.steps=20", "metad.stride=5", "metad.grid=9"],
     "md_fit_lj": [
         "lj_fit.cells=2",
         "lj_fit.skin=0.05",

@@ -28,6 +28,7 @@ from solvers.md.metadynamics import (
 )
 from solvers.md.minimize import MinState, fire, minimize, steepest_descent
 from solvers.md.minimize_lbfgs import MinimizationResult, minimize_lbfgs
+from solvers.md.monte_carlo_barostat import BarostatSettings, BarostatState, barostat_move, molecule_index
 from solvers.md.neighbor_lists import neighbor_list
 from solvers.md.pair_neighbors import NeighborFn, NeighborList, cell_list_candidates
 from solvers.md.skin import NeighborListOverflow, moved_past_half_skin, update_or_reallocate
@@ -73,4 +74,8 @@ __all__ = [
     "deposit",
     "bias_potential",
     "free_energy",
+    "BarostatSettings",
+    "BarostatState",
+    "barostat_move",
+    "molecule_index",
 ]

@@ -49,6 +49,24 @@ class BiomolecularSettings:
         check_range("max_temperature_factor", self.max_temperature_factor, low=1, low_open=True)
 
 
+@dataclass(frozen=True)
+class PairList:
+    """A dense Verlet list (built by the native cell-list kernel) and its ``i < j`` pairs ``[P, 2]``, converted
+    once per rebuild so the energy can reuse its filtering of excepted pairs."""
+
+    dense: object
+    pairs: Tensor
+
+    @staticmethod
+    def of(dense) -> PairList:
+        """The pairs of a :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
+        idx = dense.idx.long()
+        n = idx.shape[0]
+        i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
+        keep = (idx < n) & (i < idx)
+        return PairList(dense, torch.stack([i[keep], idx[keep]], 1))
+
+
 class TimeStepWarning(UserWarning):
     """The step is larger than the fastest motion left unconstrained allows."""
 
@@ -100,7 +118,7 @@ class MolecularDynamics:
         energy = molecular_energy_fn(system)
         nbrs = None
         if system.nonbonded.method != "none" and system.box is not None:
-            nbrs = neighbor_list(system.box, system.nonbonded.cutoff, skin=settings.skin_nm)
+            nbrs = neighbor_list(system.box, system.nonbonded.cutoff, skin=settings.skin_nm, format="dense")
         kT = MD.kT(settings.temperature_K)
         if settings.friction_per_ps > 0:
             init, step = langevin(
@@ -120,7 +138,7 @@ class MolecularDynamics:
         """``(state, pairs)`` at ``R``; velocities drawn at the target temperature when not given, constrained."""
         mass = positive_mass(self.system.masses.to(R), R)
         R = wrap(R, self.system.box.to(R)) if self.system.box is not None else R  # molecules may straddle the box
-        pairs = self.neighbors.allocate(R) if self.neighbors is not None else None
+        pairs = PairList.of(self.neighbors.allocate(R)) if self.neighbors is not None else None
         if V is None:
             V = maxwell_boltzmann(R.shape[0], MD.kT(self.settings.temperature_K), mass=mass.flatten(), seed=seed)
             V = V.to(R)
@@ -137,7 +155,8 @@ class MolecularDynamics:
         limit = self.settings.max_temperature_factor * self.settings.temperature_K
         for _ in range(steps):
             if pairs is not None:
-                pairs = update_or_reallocate(self.neighbors, state.R, pairs)
+                dense = update_or_reallocate(self.neighbors, state.R, pairs.dense)
+                pairs = pairs if dense is pairs.dense else PairList.of(dense)
             state = self.step(state, **({"pairs": pairs.pairs} if pairs is not None else {}))
             check_state(state)
             if state.step % 10 == 0:

@@ -26,9 +26,10 @@ from physics.forcefields import MD, kinetic_energy
 from sciml.config import check_range, settings
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_lines, start_run
-from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
+from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics, PairList
 from solvers.md.integrators import NonFiniteState
 from solvers.md.minimize_lbfgs import minimize_lbfgs
+from solvers.md.skin import update_or_reallocate
 from solvers.md.stability import SimulationBlowUp
 
 NONBONDED = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "PME")
@@ -144,10 +145,21 @@ def run(cfg, out_dir="."):
         BiomolecularSettings(dt_ps=dt_ps, temperature_K=p.temperature_K, friction_per_ps=p.friction_per_ps),
         seed=int(cfg.seed),
     )
-    e_start = float(md.energy(R, pairs=md.neighbors.allocate(R).pairs if md.neighbors else None))
-    pair_list = md.neighbors.allocate(R).pairs if md.neighbors else None
+    lists = {"pairs": PairList.of(md.neighbors.allocate(R)) if md.neighbors else None}
+
+    def energy_for_minimization(X):  # the neighbour list follows the atoms while they move
+        current = lists["pairs"]
+        if current is None:
+            return md.energy(X)
+        dense = update_or_reallocate(md.neighbors, X.detach(), current.dense)
+        if dense is not current.dense:
+            lists["pairs"] = current = PairList.of(dense)
+        return md.energy(X, pairs=current.pairs)
+
+    with torch.no_grad():
+        e_start = float(energy_for_minimization(R))
     result = minimize_lbfgs(
-        lambda X: md.energy(X, pairs=pair_list),
+        energy_for_minimization,
         R,
         force_tolerance=p.minimize_tolerance,
         max_iterations=p.minimize_iterations,

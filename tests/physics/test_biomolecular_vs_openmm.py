@@ -286,3 +286,10 @@ def test_pme_energy_is_differentiable_in_the_box_and_in_float32():
         assert float(grad[d]) == pytest.approx(float(fd), rel=1e-5)
     e32 = molecular_energy_fn(system.to(torch.float32))(R.float())
     assert float(e32) == pytest.approx(float(molecular_energy_fn(system)(R)), rel=2e-5)
+
+
+def test_an_unknown_residue_is_named_with_the_fix(tmp_path):
+    path = _alanine_pdb(tmp_path)
+    path.write_text(path.read_text().replace(" ALA ", " XYZ "))
+    with pytest.raises(ValueError, match=r"chain #1 XYZ2 with atoms \[N, H, CA, HA, CB, .*pdbfixer"):
+        load_pdb(path, ["amber14-all.xml"])

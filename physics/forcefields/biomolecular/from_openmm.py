@@ -233,13 +233,15 @@ def load_pdb(pdb: str | Path, forcefield_files, dtype=torch.float64, **create_sy
     create_system.setdefault("constraints", None)
     unmatched = forcefield.getUnmatchedResidues(structure.topology)
     if unmatched:
-        r = unmatched[0]
-        atoms = ", ".join(a.name for a in r.atoms())
+        named = "; ".join(
+            f"chain {_chain(r.chain)} {r.name}{r.id} with atoms [{', '.join(a.name for a in r.atoms())}]"
+            for r in unmatched[:3]
+        )
         raise ValueError(
-            f"{len(unmatched)} residue(s) match no template in {list(forcefield_files)}; the first is chain "
-            f"{_chain(r.chain)} {r.name}{r.id} with atoms [{atoms}]. Missing atoms or hydrogens, or a residue the "
-            "force field does not define: run pdbfixer (findMissingAtoms, addMissingAtoms, addMissingHydrogens) "
-            "or add a force-field file that defines it."
+            f"{len(unmatched)} residue(s) match no template in {list(forcefield_files)}: {named}"
+            f"{' …' if len(unmatched) > 3 else ''}. Missing atoms or hydrogens, or a residue the force field does "
+            "not define: run pdbfixer (findMissingAtoms, addMissingAtoms, addMissingHydrogens) or add a "
+            "force-field file that defines it."
         )
     system = forcefield.createSystem(structure.topology, **create_system)
     return from_openmm(system, structure.topology, dtype), _positions(structure.getPositions(), dtype)

@@ -38,6 +38,7 @@ class Device(str, Enum):
 class Mode(str, Enum):
     pynative = "pynative"
     graph = "graph"
+    auto = "auto"
 
 
 class DType(str, Enum):

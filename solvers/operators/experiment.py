@@ -27,7 +27,7 @@ from sciml.distributed import from_config as dist_from_config
 from sciml.networks import NETWORKS, build_network, count_parameters
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, plot_fields, plot_lines, start_run
-from sciml.runtime import resolve_device, seed_everything
+from sciml.runtime import resolve_device, resolve_mode, seed_everything
 from sciml.training import LossMonitor, MetricsLogger, ProgressBar
 from sciml.training.losses import LOSSES
 from solvers.operators import (
@@ -169,7 +169,10 @@ def run(cfg, out_dir="."):
         loss=op.loss,
         workers=op.workers,
         seed=int(cfg.seed),
-        mode=str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode),
+        mode=resolve_mode(
+            str(cfg.mode.value if hasattr(cfg.mode, "value") else cfg.mode),
+            op.epochs * max(1, op.n_train // op.batch_size),  # optimiser steps of the run
+        ),
     )
     callbacks = (
         [

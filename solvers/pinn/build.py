@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from sciml.checkpoint import load_weights
 from sciml.config import instantiate, settings
 from sciml.networks import build_network, field_network_spec
+from sciml.runtime import resolve_mode
 from sciml.training import Phase, RecoveryPolicy
 from solvers.pinn.collocation import Sampling
 from solvers.pinn.inverse import InverseSettings, ensure_observations, load_observations
@@ -90,15 +91,16 @@ def solver_from_config(cfg: DictConfig, distributed=None) -> PINNSolver:
         unknowns = {
             k: {"initial": v["initial"], "positive": v.get("positive", True)} for k, v in inverse.unknowns.items()
         }
+    phases = phases_from_config(plain(cfg.optimizer))
     return PINNSolver(
         problem=problem,
         geometry=geometry,
         network=network,
-        phases=phases_from_config(plain(cfg.optimizer)),
+        phases=phases,
         sampling=settings(cfg.get("sampling"), Sampling),
         methods=settings(cfg.get("methods"), PINNMethods),
         engine=str(plain(cfg.derivatives)),
-        mode=str(plain(cfg.mode)),
+        mode=resolve_mode(str(plain(cfg.mode)), sum(p.steps for p in phases)),
         device=str(plain(cfg.device)),
         dtype=str(plain(cfg.dtype)),
         hard_constraints=bool(cfg.hard_constraints),

@@ -60,3 +60,35 @@ def test_seeding_is_reproducible():
     set_deterministic(True)
     assert torch.are_deterministic_algorithms_enabled()
     set_deterministic(False)
+
+
+def test_auto_mode_compiles_only_long_runs(tmp_path):
+    """``mode=auto`` resolves by the run's length; a short PINN run through the CLI records pynative."""
+    import json
+
+    from sciml.cli.main import main as cli
+    from sciml.runtime import AUTO_GRAPH_MIN_STEPS, resolve_mode
+
+    assert resolve_mode("auto", AUTO_GRAPH_MIN_STEPS) == "graph"
+    assert resolve_mode("auto", AUTO_GRAPH_MIN_STEPS - 1) == "pynative"
+    assert resolve_mode("graph", 1) == "graph"
+    with pytest.raises(ValueError, match="'auto' compiles long runs"):
+        resolve_mode("eager", 10)
+    out = tmp_path / "run"
+    code = cli(
+        [
+            "run",
+            "mode=auto",
+            "optimizer.steps=5",
+            "optimizer.lbfgs_steps=0",
+            "sampling.n_interior=64",
+            "evaluation.nx=16",
+            "evaluation.nt=8",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["mode"] == "pynative" and metrics["loss_compiled"] is False

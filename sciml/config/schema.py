@@ -203,6 +203,7 @@ CORE_FIELDS: list[tuple[str, Any, Any]] = [
     ("init_from", Optional[str], field(default=None)),
     ("resume_from", Optional[str], field(default=None)),
     ("distributed", bool, field(default=False)),  # data-parallel over torchrun/SLURM ranks; auto-on under torchrun
+    ("profile", bool, field(default=False)),  # torch.profiler trace + table of 10 steps in <run>/profile
 ]
 
 

@@ -13,11 +13,13 @@ from sciml.training.callbacks import (
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
+from sciml.training.profiling import StepProfiler
 from sciml.training.records import StepRecord, TrainerView, TrainResult
 from sciml.training.recovery import RecoveryPolicy
 from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [
+    "StepProfiler",
     "Trainer",
     "TrainResult",
     "StepRecord",

@@ -30,6 +30,7 @@ from sciml.training import (
     MetricsLogger,
     ModelCheckpoint,
     ProgressBar,
+    StepProfiler,
     TensorBoardLogger,
 )
 from solvers.pinn.build import plain, solver_from_config
@@ -83,6 +84,8 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         callbacks.append(ProgressBar())
     if tr["tensorboard"] and ctx.is_main:
         callbacks.append(TensorBoardLogger(str(out / "tb"), every=tr["metrics_every"]))
+    if cfg.get("profile", False) and ctx.is_main:
+        callbacks.append(StepProfiler(out / "profile"))
     if tr["early_stopping_patience"] > 0:  # on every rank: the loss it watches is the same everywhere
         callbacks.append(EarlyStopping(tr["early_stopping_patience"]))
     if cfg.init_from:

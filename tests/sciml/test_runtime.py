@@ -92,3 +92,34 @@ def test_auto_mode_compiles_only_long_runs(tmp_path):
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["mode"] == "pynative" and metrics["loss_compiled"] is False
+
+
+def test_profile_true_writes_a_trace_and_a_table(tmp_path):
+    """``sciml run profile=true``: a Chrome trace Perfetto opens, TensorBoard's trace, and the operator table."""
+    import json
+
+    from sciml.cli.main import main as cli
+
+    out = tmp_path / "run"
+    code = cli(
+        [
+            "run",
+            "profile=true",
+            "mode=pynative",
+            "optimizer.steps=20",
+            "optimizer.lbfgs_steps=0",
+            "sampling.n_interior=64",
+            "evaluation.nx=16",
+            "evaluation.nt=8",
+            "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
+            f"hydra.run.dir={out}",
+        ]
+    )
+    assert code == 0
+    trace = json.loads((out / "profile" / "trace.json").read_text())
+    names = {e.get("name", "") for e in trace["traceEvents"]}
+    assert any(n.startswith("aten::") for n in names)  # real operator events were recorded
+    table = (out / "profile" / "table.txt").read_text()
+    assert "10 training steps after 5 skipped" in table and "Self CPU" in table
+    assert list((out / "profile" / "tensorboard").glob("*.pt.trace.json"))

@@ -10,6 +10,7 @@ from sciml.training.callbacks import (
     ProgressBar,
     TensorBoardLogger,
 )
+from sciml.training.gradnorm import GradNorm
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
@@ -19,6 +20,7 @@ from sciml.training.recovery import RecoveryPolicy
 from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [
+    "GradNorm",
     "StepProfiler",
     "Trainer",
     "TrainResult",

@@ -1,7 +1,8 @@
 """The PINN training methods of one run, as one frozen value (the ``methods`` config node).
 
 - ``weighting``: how the loss terms are balanced: ``fixed`` (the ``loss_weights``), ``lr_annealing``
-  (Wang, Teng & Perdikaris 2021) or ``relobralo`` (Bischof & Kraus 2021), every ``weighting_every`` steps.
+  (Wang, Teng & Perdikaris 2021), ``relobralo`` (Bischof & Kraus 2021) or ``gradnorm`` (Chen et al. 2018),
+  every ``weighting_every`` steps.
 - ``causal_bins > 0``: causal training over that many time bins (Wang, Sankaran & Perdikaris 2022),
   with causality parameter ``causal_epsilon``.
 - ``rar_every > 0``: residual-based adaptive refinement (Lu et al. 2021): every ``rar_every`` steps add the
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from sciml.config import check_choice, check_range
 
-WEIGHTINGS = ("fixed", "lr_annealing", "relobralo")
+WEIGHTINGS = ("fixed", "lr_annealing", "relobralo", "gradnorm")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sciml.distributed import SINGLE
 from sciml.runtime import resolve_device, resolve_dtype, validate_mode
 from sciml.training import (
     Callback,
+    GradNorm,
     LearningRateAnnealing,
     LossWeights,
     Phase,
@@ -195,6 +196,9 @@ class PINNSolver:
             )
         elif m.weighting == "relobralo":
             cbs.append(ReLoBRaLo(self.weights, self.term_names))
+        elif m.weighting == "gradnorm":
+            last = [p for p in self.network.parameters() if p.requires_grad][-2:]  # the last layer: shared W
+            cbs.append(GradNorm(self.weights, self.loss_terms, last, every=m.weighting_every))
         if self.point_weights is not None:
             cbs.append(SelfAdaptiveWeights(self.point_weights, m.self_adaptive_lr))
         if m.rar_every > 0:

@@ -158,16 +158,16 @@ def test_polygon_adf_hard_constraint_is_exact_on_the_boundary(float64):
     torch.testing.assert_close(a.laplacian(0), c.laplacian(0), rtol=1e-8, atol=1e-8)
 
 
-@pytest.mark.parametrize("weighting", ["relobralo", "lr_annealing"])
+@pytest.mark.parametrize("weighting", ["relobralo", "lr_annealing", "gradnorm"])
 def test_burgers_trains_with_causal_weighting_and_balancing(float64, weighting):
     s = _burgers_solver(causal_bins=8, causal_epsilon=1.0, weighting=weighting, weighting_every=5)
     h = s.fit().history
     assert h[-1] < h[0] and all(math.isfinite(v) for v in h)
     assert set(s.weights.values()) != {1.0}
     with pytest.raises(
-        ValueError, match=r"weighting = 'gradnorm' is not one of \['fixed', 'lr_annealing', 'relobralo'\]"
+        ValueError, match=r"weighting = 'softadapt' is not one of \['fixed', 'lr_annealing', 'relobralo', 'gradnorm'\]"
     ):
-        _burgers_solver(weighting="gradnorm")
+        _burgers_solver(weighting="softadapt")
 
 
 def test_methods_are_selectable_in_config():
@@ -187,7 +187,7 @@ def test_methods_are_selectable_in_config():
     s = solver_from_config(cfg)
     assert s.methods.weighting == "relobralo" and s.methods.causal_bins == 16
     with pytest.raises(ConfigError):
-        compose(["methods.weighting=gradnorm"])
+        compose(["methods.weighting=softadapt"])
 
 
 def test_pinn_case_writes_plots_and_a_paraview_point_cloud(tmp_path):

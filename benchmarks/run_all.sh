@@ -12,6 +12,7 @@ $PY benchmarks/fdtd.py --threads 2 --n 128 --json $R/fdtd_128_2threads.json
 $PY benchmarks/md.py --threads 2 --json $R/md.json
 $PY benchmarks/md_bio.py --threads 2 --json $R/md_bio.json
 $PY benchmarks/pinn_step.py --threads 1 --json $R/pinn_step.json
+$PY benchmarks/pinn_time_to_accuracy.py --threads 2 --cap 400
 $PY benchmarks/grid_solvers.py --threads 1 --json $R/grid_solvers.json
 $PY benchmarks/operators.py --threads 1 --parts throughput,data --json $R/operators.json
 $PY benchmarks/scaling.py --json $R/scaling.json

@@ -1,0 +1,240 @@
+"""Time to accuracy on Burgers (ν = 0.01/π): wall time until the relative L2 error against Cole–Hopf falls to
+5e-3 and to 1e-3, for our default and accurate configs and for DeepXDE's documented Burgers example.
+
+    python benchmarks/pinn_time_to_accuracy.py --json benchmarks/results/pinn_time_to_accuracy.json \
+        [--threads 2] [--cap 600]
+
+Each run is evaluated every ``--every`` steps on a 256 × 100 grid (x × t); the evaluation time is excluded
+from the clock on both sides. Ours: ``sciml`` defaults (``burgers_pinn``: Adam then L-BFGS, graph mode) and
+``burgers_pinn_accurate``. DeepXDE 1.15, its Burgers example as documented (2540 domain / 80 boundary /
+160 initial points, 3×20 tanh net, Adam 1e-3 for 15 000 iterations, then L-BFGS), with L-BFGS options set
+so it runs rather than stopping at once (``set_LBFGS_options(maxiter=15000, ftol=0, gtol=1e-10)``, evaluated
+every ``--every`` L-BFGS iterations). Each run
+stops at its schedule's end or at ``--cap`` seconds. Rows give the time to each threshold or "not reached"
+with the best error; the plot (``--plot``) draws error against wall time for all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import LoadGuard, package_version, pin_threads, run_worker, write_json
+
+THRESHOLDS = (5e-3, 1e-3)
+NU = 0.01 / math.pi
+
+
+def _grid():
+    from solvers.reference import burgers_cole_hopf
+
+    x, t = np.meshgrid(np.linspace(-1, 1, 256), np.linspace(0, 0.99, 100), indexing="ij")
+    pts = np.stack([x.ravel(), t.ravel()], 1)
+    return pts, burgers_cole_hopf(pts[:, 0], pts[:, 1], NU)
+
+
+def worker_sciml(experiment: str, every: int, cap: float) -> dict:
+    """Our config through the Python API, with an evaluation callback that stops its own clock."""
+    from sciml.config import compose
+    from sciml.training import Callback
+    from solvers.pinn.build import solver_from_config
+
+    pts, ref = _grid()
+    cfg = compose([f"experiment={experiment}", "trainer.progress_bar=false", "trainer.tensorboard=false"])
+    solver = solver_from_config(cfg)
+    curve, clock = [], {"start": None, "paused": 0.0}
+
+    class Probe(Callback):
+        def on_train_begin(self, trainer):
+            clock["start"] = time.perf_counter()
+
+        def on_step_end(self, trainer, record):
+            if record.step % every:
+                return
+            t_eval = time.perf_counter()
+            u = solver.predict(pts)[:, 0]
+            err = float(np.linalg.norm(u - ref) / np.linalg.norm(ref))
+            elapsed = t_eval - clock["start"] - clock["paused"]
+            clock["paused"] += time.perf_counter() - t_eval
+            curve.append((elapsed, record.step, err))
+            if elapsed > cap:
+                trainer.request_stop(f"time cap {cap} s")
+
+    solver.fit([Probe()])
+    return {"curve": curve}
+
+
+def worker_deepxde(every: int, cap: float) -> dict:
+    """DeepXDE's documented Burgers example, evaluated the same way."""
+    import deepxde as dde
+
+    pts, ref = _grid()
+    geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
+
+    def pde(x, y):
+        y_x = dde.grad.jacobian(y, x, i=0, j=0)
+        y_t = dde.grad.jacobian(y, x, i=0, j=1)
+        y_xx = dde.grad.hessian(y, x, i=0, j=0)
+        return y_t + y * y_x - NU * y_xx
+
+    bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
+    ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
+    data = dde.data.TimePDE(geom, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
+    net = dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal")
+    model = dde.Model(data, net)
+    curve, clock = [], {"start": time.perf_counter(), "paused": 0.0, "step": 0}
+
+    class Probe(dde.callbacks.Callback):
+        def __init__(self, every_call: int):
+            super().__init__()
+            self.every_call = every_call
+
+        def on_epoch_end(self):  # Adam: once per iteration; L-BFGS: once per `iter_per_step` iterations
+            clock["step"] = self.model.train_state.epoch
+            self.calls = getattr(self, "calls", 0) + 1
+            if self.calls % self.every_call:
+                return
+            t_eval = time.perf_counter()
+            u = model.predict(pts)[:, 0]
+            err = float(np.linalg.norm(u - ref) / np.linalg.norm(ref))
+            elapsed = t_eval - clock["start"] - clock["paused"]
+            clock["paused"] += time.perf_counter() - t_eval
+            curve.append((elapsed, clock["step"], err))
+            if elapsed > cap:
+                self.model.stop_training = True
+
+    model.compile("adam", lr=1e-3)
+    model.train(iterations=15000, callbacks=[Probe(every)], display_every=100000, verbose=0)
+    if curve and curve[-1][0] > cap:
+        return {"curve": curve}
+    dde.optimizers.config.set_LBFGS_options(maxiter=15000, ftol=0, gtol=1e-10)
+    dde.optimizers.config.LBFGS_options["iter_per_step"] = every  # callbacks (our probe) every `every` iterations
+    model.compile("L-BFGS")
+    model.train(callbacks=[Probe(1)], display_every=100000, verbose=0)
+    return {"curve": curve}
+
+
+def _time_to(curve, threshold):
+    for elapsed, step, err in curve:
+        if err <= threshold:
+            return elapsed, step
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--json", default=str(ROOT / "benchmarks/results/pinn_time_to_accuracy.json"))
+    ap.add_argument("--plot", default=str(ROOT / "benchmarks/results/pinn_time_to_accuracy.png"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cap", type=float, default=600.0)
+    ap.add_argument("--every", type=int, default=250)
+    ap.add_argument("--variants", default="sciml_default,sciml_accurate,deepxde")
+    ap.add_argument("--force", action="store_true")
+    ap.add_argument("--worker", action="store_true")
+    ap.add_argument("--variant")
+    a = ap.parse_args()
+    pin_threads(a.threads)
+    if a.worker:
+        if a.variant == "deepxde":
+            out = worker_deepxde(a.every, a.cap)
+        else:
+            exp = {"sciml_default": "burgers_pinn", "sciml_accurate": "burgers_pinn_accurate"}[a.variant]
+            out = worker_sciml(exp, a.every, a.cap)
+        print(json.dumps(out))
+        return
+    guard = LoadGuard(a.force)
+    curves, failed = {}, []
+    for variant in a.variants.split(","):
+        r = run_worker(
+            __file__,
+            ["--variant", variant, "--threads", str(a.threads), "--cap", str(a.cap), "--every", str(a.every)],
+            timeout=a.cap * 3 + 600,
+        )
+        if "error" in r:
+            failed.append({"case": "burgers", "variant": variant, "value": None, "unit": "s", "skipped": r["error"]})
+        else:
+            curves[variant] = r["curve"]
+    rows = failed + rows_from_curves(curves, a.threads, a.cap)
+    plot_curves(curves, a.plot)
+    write_json(a.json, rows, extra={"curves": curves}, guard=guard)
+
+
+SETTINGS = {
+    "sciml_default": "configs/experiment/burgers_pinn.yaml",
+    "sciml_accurate": "configs/experiment/burgers_pinn_accurate.yaml",
+    "deepxde": "documented example; L-BFGS maxiter 15000, ftol 0, gtol 1e-10",
+}
+
+
+def rows_from_curves(curves: dict, threads: int, cap: float) -> list[dict]:
+    """Time to each threshold per variant (or "not reached" with the best error), and ours/DeepXDE ratios."""
+    rows = []
+    for variant, curve in curves.items():
+        best = min(e for _, _, e in curve)
+        for threshold in THRESHOLDS:
+            hit = _time_to(curve, threshold)
+            row = {
+                "case": f"burgers_rel_l2<={threshold:g}",
+                "variant": variant,
+                "value": round(hit[0], 2) if hit else None,
+                "unit": "s",
+                "ratio_to": None,
+                "threads": threads,
+                "steps": hit[1] if hit else None,
+                "best_rel_l2": best,
+                "settings": SETTINGS[variant],
+            }
+            if variant == "deepxde":
+                row["version"] = package_version("deepxde")
+            if not hit:
+                row["skipped"] = f"not reached within the run (cap {cap:g} s); best rel. L2 {best:.3g}"
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    for threshold in THRESHOLDS:
+        case = f"burgers_rel_l2<={threshold:g}"
+        peer = [r for r in rows if r["case"] == case and r["variant"] == "deepxde" and r.get("value")]
+        for r in [r for r in rows if r["case"] == case and r["variant"].startswith("sciml") and r.get("value")]:
+            if peer:
+                rows.append(
+                    {
+                        "case": case,
+                        "variant": f"{r['variant']}/deepxde",
+                        "value": round(peer[0]["value"] / r["value"], 3),
+                        "unit": "speed ratio",
+                        "ratio_to": "deepxde",
+                        "threads": threads,
+                    }
+                )
+    return rows
+
+
+def plot_curves(curves: dict, path: str) -> None:
+    """Error against wall time, every variant in one figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, curve in curves.items():
+        c = np.array(curve)
+        ax.semilogy(c[:, 0], c[:, 2], label=name)
+    for threshold in THRESHOLDS:
+        ax.axhline(threshold, color="grey", lw=0.6, ls="--")
+    ax.set(xlabel="wall time (s), evaluation excluded", ylabel="relative L2 vs Cole–Hopf", title="Burgers")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()

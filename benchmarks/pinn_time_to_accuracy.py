@@ -42,42 +42,50 @@ def _grid():
     return pts, burgers_cole_hopf(pts[:, 0], pts[:, 1], NU)
 
 
+class ErrorClock:
+    """Wall time with the evaluations taken out, and the error curve ``[(seconds, step, rel. L2)]``."""
+
+    def __init__(self):
+        self.pts, self.ref = _grid()
+        self.start, self.paused, self.curve = time.perf_counter(), 0.0, []
+
+    def record(self, step: int, predict) -> float:
+        """Evaluate ``predict(points) -> u [N]`` off the clock; returns the training seconds so far."""
+        t_eval = time.perf_counter()
+        u = predict(self.pts)
+        err = float(np.linalg.norm(u - self.ref) / np.linalg.norm(self.ref))
+        elapsed = t_eval - self.start - self.paused
+        self.paused += time.perf_counter() - t_eval
+        self.curve.append((elapsed, step, err))
+        return elapsed
+
+
 def worker_sciml(experiment: str, every: int, cap: float) -> dict:
     """Our config through the Python API, with an evaluation callback that stops its own clock."""
     from sciml.config import compose
     from sciml.training import Callback
     from solvers.pinn.build import solver_from_config
 
-    pts, ref = _grid()
     cfg = compose([f"experiment={experiment}", "trainer.progress_bar=false", "trainer.tensorboard=false"])
     solver = solver_from_config(cfg)
-    curve, clock = [], {"start": None, "paused": 0.0}
+    clock = ErrorClock()
 
     class Probe(Callback):
         def on_train_begin(self, trainer):
-            clock["start"] = time.perf_counter()
+            clock.start = time.perf_counter()
 
         def on_step_end(self, trainer, record):
-            if record.step % every:
-                return
-            t_eval = time.perf_counter()
-            u = solver.predict(pts)[:, 0]
-            err = float(np.linalg.norm(u - ref) / np.linalg.norm(ref))
-            elapsed = t_eval - clock["start"] - clock["paused"]
-            clock["paused"] += time.perf_counter() - t_eval
-            curve.append((elapsed, record.step, err))
-            if elapsed > cap:
+            if record.step % every == 0 and clock.record(record.step, lambda p: solver.predict(p)[:, 0]) > cap:
                 trainer.request_stop(f"time cap {cap} s")
 
     solver.fit([Probe()])
-    return {"curve": curve}
+    return {"curve": clock.curve}
 
 
 def worker_deepxde(every: int, cap: float) -> dict:
     """DeepXDE's documented Burgers example, evaluated the same way."""
     import deepxde as dde
 
-    pts, ref = _grid()
     geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
 
     def pde(x, y):
@@ -91,36 +99,29 @@ def worker_deepxde(every: int, cap: float) -> dict:
     data = dde.data.TimePDE(geom, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
     net = dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal")
     model = dde.Model(data, net)
-    curve, clock = [], {"start": time.perf_counter(), "paused": 0.0, "step": 0}
+    clock = ErrorClock()
 
     class Probe(dde.callbacks.Callback):
         def __init__(self, every_call: int):
             super().__init__()
-            self.every_call = every_call
+            self.every_call, self.calls = every_call, 0
 
         def on_epoch_end(self):  # Adam: once per iteration; L-BFGS: once per `iter_per_step` iterations
-            clock["step"] = self.model.train_state.epoch
-            self.calls = getattr(self, "calls", 0) + 1
+            self.calls += 1
             if self.calls % self.every_call:
                 return
-            t_eval = time.perf_counter()
-            u = model.predict(pts)[:, 0]
-            err = float(np.linalg.norm(u - ref) / np.linalg.norm(ref))
-            elapsed = t_eval - clock["start"] - clock["paused"]
-            clock["paused"] += time.perf_counter() - t_eval
-            curve.append((elapsed, clock["step"], err))
-            if elapsed > cap:
+            if clock.record(self.model.train_state.epoch, lambda p: model.predict(p)[:, 0]) > cap:
                 self.model.stop_training = True
 
     model.compile("adam", lr=1e-3)
     model.train(iterations=15000, callbacks=[Probe(every)], display_every=100000, verbose=0)
-    if curve and curve[-1][0] > cap:
-        return {"curve": curve}
+    if clock.curve and clock.curve[-1][0] > cap:
+        return {"curve": clock.curve}
     dde.optimizers.config.set_LBFGS_options(maxiter=15000, ftol=0, gtol=1e-10)
     dde.optimizers.config.LBFGS_options["iter_per_step"] = every  # callbacks (our probe) every `every` iterations
     model.compile("L-BFGS")
     model.train(callbacks=[Probe(1)], display_every=100000, verbose=0)
-    return {"curve": curve}
+    return {"curve": clock.curve}
 
 
 def _time_to(curve, threshold):

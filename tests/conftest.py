@@ -123,3 +123,17 @@ def failing_plugin(tmp_path):
 def fake_distribution():
     """:func:`make_distribution`, for tests that ship their own plug-in."""
     return make_distribution
+
+
+@pytest.fixture
+def toy_pinn_run(tmp_path):
+    """``run(*overrides) -> (exit code, folder)``: the default Burgers PINN through the CLI at toy size."""
+    from sciml.cli.main import main as cli
+
+    def run(*overrides):
+        out = tmp_path / "run"
+        toy = ["optimizer.lbfgs_steps=0", "sampling.n_interior=64", "evaluation.nx=16", "evaluation.nt=8"]
+        quiet = ["trainer.progress_bar=false", "trainer.tensorboard=false", f"hydra.run.dir={out}"]
+        return cli(["run", *toy, *overrides, *quiet]), out
+
+    return run

@@ -14,6 +14,7 @@ at 0.5 fs); configurational averages are unaffected (Leimkuhler & Matthews 2013)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -22,7 +23,7 @@ from torch import Tensor
 from physics.forcefields import MD, kinetic_energy, wrap
 from physics.forcefields.biomolecular import MolecularEnergy, MolecularSystem, molecular_energy_fn
 from sciml.config import check_range
-from solvers.md.constraints import DistanceConstraints, constrained_dof
+from solvers.md.constraints import DistanceConstraints, constrained_dof, rattle
 from solvers.md.integrators import MDState, check_state, langevin, maxwell_boltzmann, nve
 from solvers.md.integrators.state import positive_mass
 from solvers.md.neighbor_lists import neighbor_list
@@ -73,8 +74,6 @@ class TimeStepWarning(UserWarning):
 
 def _check_time_step(system: MolecularSystem, dt_ps: float) -> None:
     """Warn above 1 fs without constraints, and above 2 fs with them unless hydrogens are heavy (HMR)."""
-    import warnings
-
     hydrogen = torch.tensor([a.element == "H" for a in system.atoms])
     light = bool(hydrogen.any()) and float(system.masses[hydrogen].min()) < 2.0
     constrained = system.constraints.index.numel() > 0
@@ -143,8 +142,6 @@ class MolecularDynamics:
             V = maxwell_boltzmann(R.shape[0], MD.kT(self.settings.temperature_K), mass=mass.flatten(), seed=seed)
             V = V.to(R)
         if self.constraints is not None:
-            from solvers.md.constraints import rattle
-
             V = rattle(self.constraints, R, V, mass, self.system.box)
         kw = {"pairs": pairs.pairs} if pairs is not None else {}
         return self.init(R, V, mass=mass, **kw), pairs

@@ -83,21 +83,31 @@ class DistanceConstraints:
         )
 
 
-def _clusters(index: Tensor) -> list[list[int]]:
-    """Constraint rows grouped into connected clusters (rows sharing an atom, transitively)."""
-    parent: dict[int, int] = {}
+def connected_components(n_atoms: int, pairs: Tensor) -> Tensor:
+    """``[N]`` component number of every atom in the graph whose edges are ``pairs`` ``[P, 2]`` (union–find):
+    the molecules of a bond graph, the coupled clusters of a constraint graph."""
+    parent = list(range(n_atoms))
 
     def root(a: int) -> int:
-        while parent.setdefault(a, a) != a:
+        while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
         return a
 
-    for i, j in index.tolist():
+    for i, j in pairs.tolist():
         parent[root(i)] = root(j)
+    _, labels = torch.unique(torch.tensor([root(a) for a in range(n_atoms)], dtype=torch.int64), return_inverse=True)
+    return labels
+
+
+def _clusters(index: Tensor) -> list[list[int]]:
+    """Constraint rows grouped into connected clusters (rows sharing an atom, transitively)."""
+    if not index.numel():
+        return []
+    labels = connected_components(int(index.max()) + 1, index)[index[:, 0]]
     groups: dict[int, list[int]] = {}
-    for row, (i, _) in enumerate(index.tolist()):
-        groups.setdefault(root(i), []).append(row)
+    for row, label in enumerate(labels.tolist()):
+        groups.setdefault(label, []).append(row)
     return list(groups.values())
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
+from solvers.md.constraints import connected_components
+
 BAR_TO_KJ_MOL_NM3 = 0.060221408  # 1e5 Pa × 1e-27 m³ × N_A / 1000
 
 
@@ -49,19 +51,7 @@ class BarostatState:
 
 def molecule_index(n_atoms: int, bonds: Tensor) -> Tensor:
     """``[N]`` molecule number of every atom: connected components of the bond (or constraint) graph."""
-    parent = list(range(n_atoms))
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for i, j in bonds.tolist():
-        parent[root(i)] = root(j)
-    roots = [root(a) for a in range(n_atoms)]
-    _, index = torch.unique(torch.tensor(roots), return_inverse=True)
-    return index
+    return connected_components(n_atoms, bonds)
 
 
 def scale_molecules(R: Tensor, masses: Tensor, molecules: Tensor, scale: float) -> Tensor:

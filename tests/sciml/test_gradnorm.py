@@ -61,27 +61,11 @@ def test_the_slower_term_gains_weight():
     assert w["slow"] > 1.0 > w["fast"]
 
 
-def test_pinn_runs_with_gradnorm(tmp_path):
+def test_pinn_runs_with_gradnorm(toy_pinn_run):
     import json
 
-    from sciml.cli.main import main as cli
-
-    out = tmp_path / "run"
-    code = cli(
-        [
-            "run",
-            "methods.weighting=gradnorm",
-            "methods.weighting_every=2",
-            "mode=pynative",
-            "optimizer.steps=10",
-            "optimizer.lbfgs_steps=0",
-            "sampling.n_interior=64",
-            "evaluation.nx=16",
-            "evaluation.nt=8",
-            "trainer.progress_bar=false",
-            "trainer.tensorboard=false",
-            f"hydra.run.dir={out}",
-        ]
+    code, out = toy_pinn_run(
+        "methods.weighting=gradnorm", "methods.weighting_every=2", "mode=pynative", "optimizer.steps=10"
     )
     assert code == 0
     assert np.isfinite(json.loads((out / "metrics.json").read_text())["rel_l2"])

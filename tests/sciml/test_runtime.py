@@ -62,11 +62,10 @@ def test_seeding_is_reproducible():
     set_deterministic(False)
 
 
-def test_auto_mode_compiles_only_long_runs(tmp_path):
+def test_auto_mode_compiles_only_long_runs(toy_pinn_run):
     """``mode=auto`` resolves by the run's length; a short PINN run through the CLI records pynative."""
     import json
 
-    from sciml.cli.main import main as cli
     from sciml.runtime import AUTO_GRAPH_MIN_STEPS, resolve_mode
 
     assert resolve_mode("auto", AUTO_GRAPH_MIN_STEPS) == "graph"
@@ -74,48 +73,17 @@ def test_auto_mode_compiles_only_long_runs(tmp_path):
     assert resolve_mode("graph", 1) == "graph"
     with pytest.raises(ValueError, match="'auto' compiles long runs"):
         resolve_mode("eager", 10)
-    out = tmp_path / "run"
-    code = cli(
-        [
-            "run",
-            "mode=auto",
-            "optimizer.steps=5",
-            "optimizer.lbfgs_steps=0",
-            "sampling.n_interior=64",
-            "evaluation.nx=16",
-            "evaluation.nt=8",
-            "trainer.progress_bar=false",
-            "trainer.tensorboard=false",
-            f"hydra.run.dir={out}",
-        ]
-    )
+    code, out = toy_pinn_run("mode=auto", "optimizer.steps=5")
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["mode"] == "pynative" and metrics["loss_compiled"] is False
 
 
-def test_profile_true_writes_a_trace_and_a_table(tmp_path):
+def test_profile_true_writes_a_trace_and_a_table(toy_pinn_run):
     """``sciml run profile=true``: a Chrome trace Perfetto opens, TensorBoard's trace, and the operator table."""
     import json
 
-    from sciml.cli.main import main as cli
-
-    out = tmp_path / "run"
-    code = cli(
-        [
-            "run",
-            "profile=true",
-            "mode=pynative",
-            "optimizer.steps=20",
-            "optimizer.lbfgs_steps=0",
-            "sampling.n_interior=64",
-            "evaluation.nx=16",
-            "evaluation.nt=8",
-            "trainer.progress_bar=false",
-            "trainer.tensorboard=false",
-            f"hydra.run.dir={out}",
-        ]
-    )
+    code, out = toy_pinn_run("profile=true", "mode=pynative", "optimizer.steps=20")
     assert code == 0
     trace = json.loads((out / "profile" / "trace.json").read_text())
     names = {e.get("name", "") for e in trace["traceEvents"]}

@@ -38,19 +38,12 @@ def pme_parameters(cutoff: float, box, tolerance: float) -> tuple[float, tuple[i
     return alpha, grid
 
 
-def _bspline(x: Tensor, order: int) -> Tensor:
-    """Cardinal B-spline ``M_order(x)`` (support ``[0, order]``) by the Cox–de Boor recursion."""
-    if order == 2:
-        return (1 - (x - 1).abs()).clamp_min(0)
-    return (x * _bspline(x, order - 1) + (order - x) * _bspline(x - 1, order - 1)) / (order - 1)
-
-
 def _spline_weights(w: Tensor, order: int) -> Tensor:
     """``[..., order]``: ``M_order(w + k)`` for ``k = 0..order−1`` and fractional parts ``w ∈ [0, 1)``.
 
-    The recursion ``a_n[k] = ((w + k) a_{n−1}[k] + (n − w − k) a_{n−1}[k−1]) / (n − 1)`` is polynomial in
-    ``w``, so autograd's derivative is exact everywhere, on grid points too (the ``|x|``/``max`` form of
-    :func:`_bspline` has kinks there that give wrong subgradients for an atom sitting exactly on a grid plane).
+    The Cox–de Boor recursion ``a_n[k] = ((w + k) a_{n−1}[k] + (n − w − k) a_{n−1}[k−1]) / (n − 1)`` is
+    polynomial in ``w``, so autograd's derivative is exact everywhere, on grid points too (a ``|x|``/``max``
+    form of ``M_2`` has kinks there that give wrong subgradients for an atom sitting exactly on a grid plane).
     """
     a = [w, 1 - w]  # M_2(w), M_2(w + 1)
     for n in range(3, order + 1):
@@ -64,7 +57,7 @@ def _spline_weights(w: Tensor, order: int) -> Tensor:
 def _moduli(K: int, order: int, dtype) -> Tensor:
     """``|b(m)|²`` for ``m = 0..K−1`` (with OpenMM's repair where the denominator vanishes)."""
     k = torch.arange(order - 1, dtype=torch.float64)
-    spline = _bspline(k + 1, order)
+    spline = _spline_weights(torch.zeros((), dtype=torch.float64), order)[1:]  # M_p(1), …, M_p(p − 1)
     m = torch.arange(K, dtype=torch.float64)
     phase = 2 * math.pi * m[:, None] * k[None, :] / K
     denom = (spline * torch.cos(phase)).sum(1) ** 2 + (spline * torch.sin(phase)).sum(1) ** 2

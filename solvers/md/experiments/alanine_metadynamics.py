@@ -26,7 +26,7 @@ from physics.forcefields.biomolecular import dihedral, molecular_energy_fn
 from sciml.config import check_range, settings
 from sciml.plugins import Experiment
 from sciml.runs import finish_run, start_run
-from solvers.md.constraints import DistanceConstraints
+from solvers.md.constraints import DistanceConstraints, rattle
 from solvers.md.experiments.biomolecule import BioSettings, load_inputs
 from solvers.md.integrators import check_state, langevin, maxwell_boltzmann
 from solvers.md.metadynamics import MetadynamicsSettings, bias_potential, deposit, empty_bias, free_energy
@@ -109,8 +109,6 @@ def run(cfg, out_dir="."):
     bias = empty_bias(2)
     V0 = maxwell_boltzmann(n, kT, mass=system.masses, seed=int(cfg.seed))
     if c is not None:
-        from solvers.md.constraints import rattle
-
         V0 = rattle(c, R, V0, system.masses)
     state = init(R, V0, mass=system.masses, bias=bias)
     rows = []

@@ -1,6 +1,7 @@
-"""Maxwell's equations: units, materials and sources for the FDTD solver (``solvers.fdtd``), and the 2-D TE
+"""Maxwell's equations: units, materials, geometry and sources for the FDTD solver (``solvers.fdtd``), and the 2-D TE
 point-source problem posed for PINNs (:class:`Maxwell2DPointSource`)."""
 
+from physics.maxwell.geometry import Block, Cylinder, Ellipsoid, Prism, Sphere
 from physics.maxwell.materials import Materials, disk_mask
 from physics.maxwell.point_source_pde import Maxwell2DPointSource
 from physics.maxwell.sources import (
@@ -21,6 +22,11 @@ __all__ = [
     "NormalizedUnits",
     "Materials",
     "disk_mask",
+    "Block",
+    "Cylinder",
+    "Sphere",
+    "Ellipsoid",
+    "Prism",
     "GaussianPulse",
     "ModulatedGaussian",
     "PointSource",

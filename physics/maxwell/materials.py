@@ -16,7 +16,9 @@ from torch import Tensor
 
 @dataclass(frozen=True)
 class Materials:
-    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required; ε∞ in a dispersive medium), ``mu_r`` (> 0),
+    """``eps_r`` (≥ 1 for passive dielectrics, > 0 required; ε∞ in a dispersive medium; or a dict
+    ``{"ex", "ey", "ez"} → map`` of the diagonal permittivity each E component sees at its Yee position, as
+    :func:`solvers.fdtd.rasterize` returns), ``mu_r`` (> 0),
     ``sigma`` (S/m, ≥ 0), ``pec`` and ``pmc`` (bool masks: tangential E, respectively H, held at zero), and two
     dispersions, each solved with an auxiliary differential equation (Taflove & Hagness, ch. 9):
 
@@ -39,6 +41,16 @@ class Materials:
     def tensors(self, shape, dtype, device) -> dict[str, Tensor]:
         """Each map as a tensor of ``shape`` (validated: positive, finite)."""
         out = {}
+        if isinstance(self.eps_r, dict):
+            missing = {"ex", "ey", "ez"} - set(self.eps_r)
+            if missing:
+                raise ValueError(
+                    f"eps_r given per component lacks {sorted(missing)}; give maps for all of ex, ey, ez "
+                    "(solvers.fdtd.rasterize returns them) or a single map."
+                )
+            for c in ("ex", "ey", "ez"):
+                out[f"eps_r_{c}"] = Materials(eps_r=self.eps_r[c]).tensors(shape, dtype, device)["eps_r"]
+            out["eps_r"] = (out["eps_r_ex"] + out["eps_r_ey"] + out["eps_r_ez"]) / 3  # for isotropic uses
         for name in (
             "eps_r",
             "mu_r",
@@ -49,6 +61,8 @@ class Materials:
             "lorentz_omega0",
             "lorentz_gamma",
         ):
+            if name in out:
+                continue
             val = getattr(self, name)
             t = val if isinstance(val, Tensor) else torch.as_tensor(val, dtype=dtype)
             t = t.to(device=device, dtype=dtype)

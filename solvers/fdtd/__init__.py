@@ -2,7 +2,9 @@
 
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
 from solvers.fdtd.grid import YeeGrid
+from solvers.fdtd.harmonic_inversion import Resonance, harmonic_inversion
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
+from solvers.fdtd.rasterize import rasterize
 from solvers.fdtd.simulation import RunResult, run
 from solvers.fdtd.yee import Coefficients, FDTDState, coefficients, divergence_b, energy, init_state, step
 
@@ -25,4 +27,7 @@ __all__ = [
     "resonances",
     "s_parameters",
     "reflection_db",
+    "rasterize",
+    "harmonic_inversion",
+    "Resonance",
 ]

@@ -74,6 +74,7 @@ class Coefficients:
     drude: tuple | None = None  # (k_J, β_J) maps of the Drude current update, or None
     lorentz: tuple | None = None  # (k_J, β_E, β_P) maps of the Lorentz current update, or None
     keep_h: dict = field(default_factory=dict)  # component -> 0/1 mask (PMC objects)
+    anisotropic: dict = field(default_factory=dict)  # E component -> (ca, cb, ε) where ε differs per component
 
 
 def _shape_along(v: Tensor, axis: int) -> Tensor:
@@ -133,11 +134,17 @@ def coefficients(
         g = m["lorentz_gamma"] * dt / 2
         w2 = m["lorentz_omega0"] ** 2
         lorentz = ((1 - g) / (1 + g), EPS0 * m["lorentz_delta_eps"] * w2 * dt / (1 + g), w2 * dt / (1 + g))
+    anisotropic = {}
+    if "eps_r_ex" in m:  # a diagonal ε per E component (subpixel smoothing)
+        for c in ("ex", "ey", "ez"):
+            eps_c = EPS0 * m[f"eps_r_{c}"]
+            loss_c = m["sigma"] * dt / (2 * eps_c)
+            anisotropic[c] = ((1 - loss_c) / (1 + loss_c), (dt / eps_c) / (1 + loss_c), eps_c)
     keep_h = {}
     if "pmc" in m:
         for c in ("hx", "hy", "hz"):
             keep_h[c] = (~m["pmc"]).to(dtype)
-    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h, drude, lorentz, keep_h)
+    return Coefficients(grid, dt, ca, cb, dt / mu, eps, mu, keep, cpml_e, cpml_h, drude, lorentz, keep_h, anisotropic)
 
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
@@ -262,7 +269,8 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             ce[comp] = -j if ce[comp] is None else ce[comp] - j
     for comp in ("ex", "ey", "ez"):
         if ce[comp] is not None:
-            e = co.ca * f[comp] + co.cb * ce[comp]
+            ca, cb, _ = co.anisotropic.get(comp, (co.ca, co.cb, None))
+            e = ca * f[comp] + cb * ce[comp]
             new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
     new = _apply_sources(new, sources, "e", t_e, co.dt)
     return FDTDState(
@@ -305,7 +313,7 @@ def energy(before: FDTDState, after: FDTDState, co: Coefficients) -> Tensor:
     """The Yee scheme's conserved energy ``½ Σ (ε E^n·E^n + μ H^{n−½}·H^{n+½}) Δx³`` (J, per metre in 2-D/1-D)
     from the states before and after one step."""
     vol = co.grid.dx**co.grid.ndim
-    we = sum((co.eps * before.fields[c] ** 2).sum() for c in ("ex", "ey", "ez"))
+    we = sum((co.anisotropic.get(c, (None, None, co.eps))[2] * before.fields[c] ** 2).sum() for c in ("ex", "ey", "ez"))
     wh = sum((co.mu * before.fields[c] * after.fields[c]).sum() for c in ("hx", "hy", "hz"))
     return 0.5 * (we + wh) * vol
 

@@ -1,0 +1,121 @@
+"""Painting geometry onto the Yee grid, with subpixel smoothing (Farjadpour et al., Opt. Lett. 31, 2972 (2006)).
+
+Each E component sees the permittivity at its own Yee position (``Ex`` at ``((i+½)Δx, jΔx, kΔx)``, ``Ey`` at
+``(iΔx, (j+½)Δx, kΔx)``, ``Ez`` at ``(iΔx, jΔx, (k+½)Δx)``). Without smoothing that is the value at the point: a
+staircase, whose interfaces sit up to ``Δx/2`` off, so errors fall as ``O(Δx)``. With smoothing, the pixel (a cube
+of side ``Δx`` about the point) is integrated on ``S`` sub-samples per axis and the anisotropic average is taken
+(Kottke, Farjadpour & Johnson, PRE 77, 036611 (2008)), with ``n̂`` the interface normal in the pixel:
+
+    (ε⁻¹)_aa = n_a² ⟨ε⁻¹⟩ + (1 − n_a²) ⟨ε⟩⁻¹
+
+(the diagonal of the averaged inverse tensor, as in Meep). E parallel to an interface sees the mean ``⟨ε⟩``, E
+normal to it the harmonic mean; errors fall as ``O(Δx²)``. Each object's indicator is a smoothstep of its signed
+distance over two sub-sample spacings, so the result is continuously differentiable in shape parameters (a radius,
+a width): gradients reach them through :func:`solvers.fdtd.run`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from physics.maxwell.geometry import Prism
+from solvers.fdtd.grid import YeeGrid
+
+OFFSETS = {"ex": (0.5, 0.0, 0.0), "ey": (0.0, 0.5, 0.0), "ez": (0.0, 0.0, 0.5)}  # Yee positions, in cells
+DEFAULT_SUBSAMPLES = {0: 1, 1: 32, 2: 10, 3: 5}  # per axis, by the grid's dimension
+
+
+def _cut(obj, axis: int) -> float:
+    """Where a singleton grid axis cuts ``obj``: through its middle."""
+    if isinstance(obj, Prism):
+        if axis == 2:
+            finite = not (math.isinf(obj.z_min) or math.isinf(obj.z_max))
+            return (obj.z_min + obj.z_max) / 2 if finite else 0.0
+        return float(torch.as_tensor(obj.vertices, dtype=torch.float64)[:, axis].mean())
+    c = obj.center[axis]
+    return float(c.detach()) if isinstance(c, Tensor) else float(c)
+
+
+def _indicator(obj, points: Tensor, grid: YeeGrid, ramp: float | None) -> Tensor:
+    """``obj``'s (smoothed) indicator at ``points`` ``[..., 3]``: 1 inside, 0 outside, a ramp of width ``ramp``."""
+    p = points
+    singleton = [a for a in range(3) if grid.shape[a] == 1]
+    if singleton:
+        p = p.clone()
+        for a in singleton:
+            p[..., a] = _cut(obj, a)
+    d = obj.signed_distance(p)
+    if ramp is None:
+        return (d < 0).to(points.dtype)
+    u = (0.5 - d / ramp).clamp(0.0, 1.0)
+    return u * u * (3 - 2 * u)  # smoothstep: C¹ in the shape parameters, symmetric about the surface
+
+
+def _eps_at(objects, background, points, grid, ramp):
+    eps = torch.as_tensor(background, dtype=points.dtype, device=points.device).expand(points.shape[:-1])
+    for obj in objects:
+        h = _indicator(obj, points, grid, ramp)
+        eps = eps + h * (torch.as_tensor(obj.eps, dtype=points.dtype, device=points.device) - eps)
+    return eps
+
+
+def _positions(grid: YeeGrid, comp: str, dtype, device) -> Tensor:
+    axes = [(torch.arange(n, dtype=dtype, device=device) + o) * grid.dx for n, o in zip(grid.shape, OFFSETS[comp])]
+    return torch.stack(torch.meshgrid(*axes, indexing="ij"), -1)  # [nx, ny, nz, 3]
+
+
+def rasterize(
+    grid: YeeGrid,
+    objects,
+    background=1.0,
+    smoothing: bool = True,
+    subsamples: int | None = None,
+    dtype=torch.float64,
+    device="cpu",
+    chunk_points: int = 1 << 21,
+) -> dict[str, Tensor]:
+    """Relative permittivity of ``objects`` (later ones override earlier ones) over ``background``, per E
+    component at its Yee position: ``{"ex", "ey", "ez"} → [nx, ny, nz]``, for ``Materials(eps_r=...)``.
+
+    ``smoothing=False`` samples at the point (a staircase); ``subsamples`` (per axis, default 32/10/5 in
+    1/2/3-D) sets the pixel quadrature of the smoothed average. Differentiable in tensor shape parameters and
+    in ``eps`` of the objects.
+    """
+    for i, obj in enumerate(objects):
+        if not hasattr(obj, "signed_distance"):
+            raise TypeError(
+                f"object {i} ({type(obj).__name__}) has no signed_distance; use Block, Cylinder, Sphere, "
+                "Ellipsoid or Prism from physics.maxwell.geometry (or anything with signed_distance and eps)."
+            )
+    out = {}
+    live = [a for a in range(3) if grid.shape[a] > 1]
+    s = subsamples or DEFAULT_SUBSAMPLES[len(live)]
+    if s < 1:
+        raise ValueError(f"subsamples must be >= 1 per axis, got {s}.")
+    ticks = (torch.arange(s, dtype=dtype, device=device) + 0.5) / s - 0.5
+    grids = torch.meshgrid(*[ticks if a in live else ticks.new_zeros(1) for a in range(3)], indexing="ij")
+    offsets = torch.stack(grids, -1).reshape(-1, 3) * grid.dx  # [S^D, 3]
+    for comp in OFFSETS:
+        centres = _positions(grid, comp, dtype, device).reshape(-1, 3)
+        if not smoothing:
+            out[comp] = _eps_at(objects, background, centres, grid, None).reshape(grid.shape)
+            continue
+        rows, step = [], max(1, chunk_points // offsets.shape[0])
+        for start in range(0, centres.shape[0], step):
+            pts = centres[start : start + step, None, :] + offsets  # [N, S^D, 3]
+            eps = _eps_at(objects, background, pts, grid, 2 * grid.dx / s)
+            mean, mean_inv = eps.mean(1), (1 / eps).mean(1)
+            moment = (eps[..., None] * offsets).sum(1)  # ∝ ∇ε over the pixel: the interface normal
+            norm2 = moment.square().sum(-1, keepdim=True)
+            n2 = moment.square() / (norm2 + (1e-12 * grid.dx) ** 2)
+            a = "xyz".index(comp[1])
+            inv = n2[:, a] * mean_inv + (1 - n2[:, a]) / mean
+            rows.append(1 / inv)
+        out[comp] = torch.cat(rows).reshape(grid.shape)
+    return out
+
+
+__all__ = ["rasterize"]

@@ -3,6 +3,8 @@
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.harmonic_inversion import Resonance, harmonic_inversion
+from solvers.fdtd.mode_ports import ModePort, check_ports
+from solvers.fdtd.modes import WaveguideMode, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
 from solvers.fdtd.rasterize import rasterize
 from solvers.fdtd.simulation import RunResult, run
@@ -30,4 +32,8 @@ __all__ = [
     "rasterize",
     "harmonic_inversion",
     "Resonance",
+    "waveguide_modes",
+    "WaveguideMode",
+    "ModePort",
+    "check_ports",
 ]

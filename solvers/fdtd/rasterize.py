@@ -9,9 +9,10 @@ of side ``Δx`` about the point) is integrated on ``S`` sub-samples per axis and
     (ε⁻¹)_aa = n_a² ⟨ε⁻¹⟩ + (1 − n_a²) ⟨ε⟩⁻¹
 
 (the diagonal of the averaged inverse tensor, as in Meep). E parallel to an interface sees the mean ``⟨ε⟩``, E
-normal to it the harmonic mean; errors fall as ``O(Δx²)``. Each object's indicator is a smoothstep of its signed
-distance over two sub-sample spacings, so the result is continuously differentiable in shape parameters (a radius,
-a width): gradients reach them through :func:`solvers.fdtd.run`.
+normal to it the harmonic mean; errors fall as ``O(Δx²)``. Each object's indicator is a C¹ ramp of its signed
+distance over two sub-sample spacings (the integral of a hat, so the sub-sample sum across a plane is exact); the
+result is continuously differentiable in shape parameters (a radius, a width): gradients reach them through
+:func:`solvers.fdtd.run`.
 """
 
 from __future__ import annotations
@@ -50,16 +51,23 @@ def _indicator(obj, points: Tensor, grid: YeeGrid, ramp: float | None) -> Tensor
     d = obj.signed_distance(p)
     if ramp is None:
         return (d < 0).to(points.dtype)
-    u = (0.5 - d / ramp).clamp(0.0, 1.0)
-    return u * u * (3 - 2 * u)  # smoothstep: C¹ in the shape parameters, symmetric about the surface
+    # the integral of a hat of half-width ``ramp``: C¹ in the shape parameters, and since hats at the sub-sample
+    # spacing sum to one, the sub-sample sum of the indicator is exactly linear in a plane's offset
+    u = (-d / ramp).clamp(-1.0, 1.0)
+    return torch.where(u < 0, 0.5 * (1 + u) ** 2, 1 - 0.5 * (1 - u) ** 2)
 
 
 def _eps_at(objects, background, points, grid, ramp):
-    eps = torch.as_tensor(background, dtype=points.dtype, device=points.device).expand(points.shape[:-1])
+    """``ε`` and ``1/ε`` at ``points``, each blended linearly in the indicators: inside a ramp a sub-sample is
+    a mixture of materials, and the mixture's ``1/ε`` is the mixture of ``1/ε`` (not ``1/`` the mixed ``ε``),
+    so the harmonic mean keeps its second-order accuracy."""
+    bg = torch.as_tensor(background, dtype=points.dtype, device=points.device)
+    eps, inv = bg.expand(points.shape[:-1]), (1 / bg).expand(points.shape[:-1])
     for obj in objects:
         h = _indicator(obj, points, grid, ramp)
-        eps = eps + h * (torch.as_tensor(obj.eps, dtype=points.dtype, device=points.device) - eps)
-    return eps
+        value = torch.as_tensor(obj.eps, dtype=points.dtype, device=points.device)
+        eps, inv = eps + h * (value - eps), inv + h * (1 / value - inv)
+    return eps, inv
 
 
 def _positions(grid: YeeGrid, comp: str, dtype, device) -> Tensor:
@@ -101,13 +109,13 @@ def rasterize(
     for comp in OFFSETS:
         centres = _positions(grid, comp, dtype, device).reshape(-1, 3)
         if not smoothing:
-            out[comp] = _eps_at(objects, background, centres, grid, None).reshape(grid.shape)
+            out[comp] = _eps_at(objects, background, centres, grid, None)[0].reshape(grid.shape)
             continue
         rows, step = [], max(1, chunk_points // offsets.shape[0])
         for start in range(0, centres.shape[0], step):
             pts = centres[start : start + step, None, :] + offsets  # [N, S^D, 3]
-            eps = _eps_at(objects, background, pts, grid, 2 * grid.dx / s)
-            mean, mean_inv = eps.mean(1), (1 / eps).mean(1)
+            eps, inv_eps = _eps_at(objects, background, pts, grid, grid.dx / s)
+            mean, mean_inv = eps.mean(1), inv_eps.mean(1)
             moment = (eps[..., None] * offsets).sum(1)  # ∝ ∇ε over the pixel: the interface normal
             norm2 = moment.square().sum(-1, keepdim=True)
             n2 = moment.square() / (norm2 + (1e-12 * grid.dx) ** 2)

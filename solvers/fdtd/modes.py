@@ -1,0 +1,135 @@
+"""Waveguide modes of a 1-D cross-section (the role MPB plays for Meep), on the Yee grid's own staggering.
+
+A 2-D simulation in the xy-plane with a waveguide along x has modes ``F(y) e^{i(βx − ωt)}`` of two polarisations:
+
+- ``"ez"`` (E out of plane; TE in slab-waveguide language): ``d²Ez/dy² + k₀² ε(y) Ez = β² Ez``, with
+  ``Hx = Ez'/(iωμ₀)``, ``Hy = −β Ez/(ωμ₀)``;
+- ``"hz"`` (H out of plane; TM): ``ε_y d/dy(ε_x⁻¹ dHz/dy) + k₀² ε_y Hz = β² Hz``, with
+  ``Ey = β Hz/(ωε₀ε_y)``, ``Ex = −Hz'/(iωε₀ε_x)``.
+
+``y`` is discretised exactly as the FDTD discretises it (``Ez`` at ``jΔx``, ``Hz`` at ``(j+½)Δx``, ``ε_x`` and ``ε_y``
+at the positions of ``Ex`` and ``Ey``), so a mode launched into the FDTD is a mode of the FDTD up to the ``O(Δx²)``
+dispersion along ``x``. Both operators are symmetric tridiagonal after a diagonal similarity, solved by LAPACK's
+tridiagonal eigensolver. Fields vanish outside the cross-section (PEC ends): make it wider than the mode.
+
+Modes are normalised to unit power, ``½ ∫ Re(E × H*)·x̂ dy = 1`` (W per metre of z), so the amplitude of a
+mode coefficient squared is the power it carries. The group index ``n_g = c dβ/dω`` is a central difference in
+frequency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+
+from physics.maxwell import C0, EPS0, MU0
+
+POLARIZATIONS = ("ez", "hz")
+
+
+@dataclass(frozen=True)
+class WaveguideMode:
+    """One guided mode at ``frequency`` (Hz): ``n_eff = β/k₀``, ``n_group``, and the transverse fields on the
+    cross-section, unit power: ``ez``/``hy`` for ``"ez"`` (V/m, A/m, at ``jΔx``), ``hz``/``ey`` for ``"hz"`` (at
+    ``(j+½)Δx``). ``order`` counts from 0 (the fundamental)."""
+
+    frequency: float
+    polarization: str
+    order: int
+    n_eff: float
+    n_group: float
+    dx: float
+    e: np.ndarray  # the transverse E component across the section (Ez or Ey), [n]
+    h: np.ndarray  # the transverse H component (Hy or Hz), [n]
+
+    @property
+    def beta(self) -> float:
+        """Propagation constant β (rad/m)."""
+        return 2 * math.pi * self.frequency / C0 * self.n_eff
+
+
+def _operator(eps_e: np.ndarray, eps_h: np.ndarray, polarization: str, k0: float, dx: float):
+    """Diagonal and off-diagonal of the symmetric form of the operator, and the similarity scale."""
+    n = len(eps_e)
+    if polarization == "ez":  # D_b D_f + k0² ε: (f[j+1] − 2 f[j] + f[j−1])/dx²
+        return k0**2 * eps_e - 2 / dx**2, np.full(n - 1, 1 / dx**2), np.ones(n)
+    # ε_y D_f ε_x⁻¹ D_b + k0² ε_y on Hz[j] at (j+½): Ex at j between Hz[j−1] and Hz[j]
+    inv_x = 1 / eps_h  # ε at the Ex positions, [n]; Ex[0] sits on the wall
+    inv_next = np.append(inv_x[1:], inv_x[-1])  # Ex[j+1]; the last one outside
+    diag = eps_e * (k0**2 - (inv_x + inv_next) / dx**2)
+    off = np.sqrt(eps_e[:-1] * eps_e[1:]) * inv_x[1:] / dx**2
+    return diag, off, np.sqrt(eps_e)
+
+
+def _solve(eps_e, eps_h, polarization, frequency, dx, count):
+    k0 = 2 * math.pi * frequency / C0
+    diag, off, scale = _operator(eps_e, eps_h, polarization, k0, dx)
+    n = len(diag)
+    count = min(count, n)
+    beta2, vec = scipy.linalg.eigh_tridiagonal(diag, off, select="i", select_range=(n - count, n - 1))
+    order = np.argsort(-beta2)
+    return k0, beta2[order], vec[:, order] * scale[:, None]
+
+
+def waveguide_modes(
+    eps_section,
+    dx: float,
+    frequency: float,
+    polarization: str = "ez",
+    count: int = 1,
+    eps_x_section=None,
+) -> list[WaveguideMode]:
+    """The ``count`` highest-index guided modes of a cross-section at ``frequency`` (Hz).
+
+    ``eps_section``: relative permittivity ``[n]`` along the section at the transverse field's positions (the
+    ``Ez`` map's column for ``"ez"``, the ``Ey`` map's for ``"hz"``); ``eps_x_section``: for ``"hz"``, ε at the
+    ``Ex`` positions (default: the same). Raises ``ValueError`` when fewer than ``count`` modes are guided
+    (``n_eff`` above the larger edge index).
+    """
+    if polarization not in POLARIZATIONS:
+        raise ValueError(
+            f"polarization must be one of {POLARIZATIONS} (the out-of-plane component), got {polarization!r}."
+        )
+    eps_e = np.asarray(eps_section, dtype=np.float64).reshape(-1)
+    eps_h = eps_e if eps_x_section is None else np.asarray(eps_x_section, dtype=np.float64).reshape(-1)
+    if len(eps_e) < 3 or eps_h.shape != eps_e.shape:
+        raise ValueError(f"the cross-section needs at least 3 cells (and matching ε_x), got {len(eps_e)} cells.")
+    if not (frequency > 0 and dx > 0 and count >= 1):
+        raise ValueError(f"need frequency > 0, dx > 0 and count >= 1, got {frequency}, {dx}, {count}.")
+    k0, beta2, vec = _solve(eps_e, eps_h, polarization, frequency, dx, count)
+    edge = max(eps_e[0], eps_e[-1])
+    guided = beta2 > k0**2 * edge
+    if not guided.all():
+        found = int(guided.sum())
+        raise ValueError(
+            f"only {found} guided {polarization} mode(s) at {frequency:.6g} Hz where {count} were asked for: the "
+            f"section's ε reaches {eps_e.max():.4g} but the edges have {edge:.4g}, and a guided mode needs "
+            f"n_eff > {math.sqrt(edge):.4g}. Put the source across a waveguide core, raise the frequency, or ask "
+            "for fewer modes."
+        )
+    # group index: β at f(1 ± δ)
+    delta = 1e-4
+    up = _solve(eps_e, eps_h, polarization, frequency * (1 + delta), dx, count)
+    down = _solve(eps_e, eps_h, polarization, frequency * (1 - delta), dx, count)
+    omega = 2 * math.pi * frequency
+    modes = []
+    for m in range(count):
+        beta = math.sqrt(beta2[m])
+        d_beta = math.sqrt(up[1][m]) - math.sqrt(down[1][m])
+        n_group = C0 * d_beta / (2 * delta * omega)
+        f = vec[:, m]
+        f = f * np.sign(f[np.argmax(np.abs(f))])  # the largest lobe positive
+        if polarization == "ez":
+            e, h = f, -beta * f / (omega * MU0)
+        else:
+            h, e = f, beta * f / (omega * EPS0 * eps_e)
+        power = 0.5 * float(np.sum(e * -h if polarization == "ez" else e * h)) * dx
+        s = 1 / math.sqrt(power)
+        modes.append(WaveguideMode(frequency, polarization, m, beta / k0, n_group, dx, e * s, h * s))
+    return modes
+
+
+__all__ = ["waveguide_modes", "WaveguideMode", "POLARIZATIONS"]

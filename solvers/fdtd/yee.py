@@ -204,8 +204,10 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
                 p = b * psi[f"{comp}_{ax}"] + c * ds
                 new_psi[f"{comp}_{ax}"] = p
                 slab_terms.append((a, L, sign, ik1 * ds + p))
-            term = d if sign > 0 else -d
-            total = term if total is None else total + term
+            if total is None:
+                total = d if sign > 0 else -d
+            else:
+                total = total + d if sign > 0 else total - d
         for a, L, sign, extra in slab_terms:  # total is a fresh tensor: add the slab terms in place
             extra = extra if sign > 0 else -extra
             n = total.shape[a]
@@ -222,13 +224,16 @@ def _tfsf_correction(tfsf, inc: dict, table: dict, co: Coefficients, diff) -> di
     return {c: tfsf.masks[c] * full[c] - masked[c] for c in full if full[c] is not None}
 
 
-def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
+def step(state: FDTDState, co: Coefficients, sources=(), active=None) -> FDTDState:
     """Advance ``E^n, H^{n−½}`` to ``E^{n+1}, H^{n+½}`` (pure). ``sources``: see :mod:`physics.maxwell.sources`
-    and :mod:`.tfsf` (plane waves whose 1-D incident lines travel in ``state.tfsf``)."""
+    and :mod:`.tfsf` (plane waves whose 1-D incident lines travel in ``state.tfsf``). ``active``: the components
+    to advance (all by default); on a 2-D grid one polarisation (``ez, hx, hy`` or ``ex, ey, hz``) is closed, and
+    :func:`active_components` finds it."""
     f = state.fields
     n = state.n.to(co.ca.dtype)
     t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt  # the time levels of H^{n+½} and E^{n+1}
-    ch, psi_h = _curl(f, H_CURL, co.cpml_h, state.cpml, co, forward_diff)
+    src = f if active is None else {c: v for c, v in f.items() if c in active}
+    ch, psi_h = _curl(src, H_CURL, co.cpml_h, state.cpml, co, forward_diff)
     tfsf = [s for s in sources if isinstance(s, TFSFPlaneWave)]
     aux = {}
     for s in tfsf:
@@ -244,8 +249,10 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
         if ch[comp] is not None:
             h = f[comp] + co.db * ch[comp]
             new[comp] = h * co.keep_h[comp] if comp in co.keep_h else h
-    new = _apply_sources(new, sources, "h", t_h, co.dt)
-    ce, psi_e = _curl(new, E_CURL, co.cpml_e, state.cpml, co, backward_diff)
+    fresh = {c for c in ("hx", "hy", "hz") if ch[c] is not None}
+    new = _apply_sources(new, sources, "h", t_h, co.dt, fresh)
+    src = new if active is None else {c: v for c, v in new.items() if c in active}
+    ce, psi_e = _curl(src, E_CURL, co.cpml_e, state.cpml, co, backward_diff)
     lines, currents = {}, {}
     for s in tfsf:
         e1, h1 = aux[s.name]
@@ -272,14 +279,63 @@ def step(state: FDTDState, co: Coefficients, sources=()) -> FDTDState:
             ca, cb, _ = co.anisotropic.get(comp, (co.ca, co.cb, None))
             e = ca * f[comp] + cb * ce[comp]
             new[comp] = e * co.keep_e[comp] if comp in co.keep_e else e
-    new = _apply_sources(new, sources, "e", t_e, co.dt)
+    fresh = {c for c in ("ex", "ey", "ez") if ce[c] is not None}
+    new = _apply_sources(new, sources, "e", t_e, co.dt, fresh)
     return FDTDState(
         new, {**state.cpml, **psi_h, **psi_e}, {**state.dispersion, **currents}, {**state.tfsf, **lines}, state.n + 1
     )
 
 
-def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
+@dataclass(frozen=True)
+class PatchSource:
+    """A soft source on a box of the grid: ``field[box] += patch · profile(t)`` (what :func:`sparse_sources`
+    makes of a :class:`~physics.maxwell.DistributedSource` whose pattern is zero outside a small box)."""
+
+    box: tuple  # a slice per axis
+    patch: Tensor
+    profile: object
+    component: str
+
+
+def sparse_sources(sources) -> list:
+    """Each ``DistributedSource`` whose pattern is zero outside a box of at most half the grid, as a
+    :class:`PatchSource` on that box (the update then touches the box, not the grid)."""
+    out = []
+    for s in sources:
+        pattern = getattr(s, "pattern", None)
+        if isinstance(s, DistributedSource) and isinstance(pattern, Tensor) and pattern.ndim == 3:
+            nz = (pattern.detach() != 0).nonzero()
+            if len(nz) and nz.numel():
+                lo, hi = nz.min(0).values.tolist(), nz.max(0).values.tolist()
+                box = tuple(slice(a, b + 1) for a, b in zip(lo, hi))
+                if pattern[box].numel() * 2 <= pattern.numel():
+                    out.append(PatchSource(box, pattern[box], s.profile, s.component))
+                    continue
+        out.append(s)
+    return out
+
+
+def active_components(grid: YeeGrid, sources, state: FDTDState | None = None):
+    """The closed set of components a run must advance: on a grid with ``nz = 1`` and isotropic media, sources
+    on ``ez, hx, hy`` only (E out of plane) never excite ``ex, ey, hz`` and vice versa; otherwise all (None)."""
+    if grid.shape[2] != 1:
+        return None
+    comps = set()
+    for s in sources:
+        if not isinstance(s, (PointSource, PlaneSource, DistributedSource, PatchSource)):
+            return None  # e.g. a TFSF plane wave: advance everything
+        comps.add(s.component)
+    if state is not None:
+        comps |= {c for c, v in state.fields.items() if bool((v.detach() != 0).any())}
+    for group in (frozenset({"ez", "hx", "hy"}), frozenset({"ex", "ey", "hz"})):
+        if comps and comps <= group:
+            return group
+    return None
+
+
+def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt, fresh=frozenset()) -> dict:
     """Add soft sources, impose hard ones, on the ``kind`` ("e" or "h") fields just advanced to time ``t``.
+    ``fresh``: components computed this step (a :class:`PatchSource` adds to those in place).
 
     A soft source is a current integrated over the step that ends at ``t``: the update is centred at ``t − Δt/2``,
     so that is where its profile is sampled (sampling it at ``t`` would delay the whole radiated field by half a
@@ -300,6 +356,11 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt) -> dict:
             f = torch.select_scatter(f, f.select(s.axis, s.index) + val, s.axis, s.index)
         elif isinstance(s, DistributedSource):
             f = f + s.pattern * val
+        elif isinstance(s, PatchSource):
+            if s.component not in fresh:  # never write into the previous step's tensor
+                f = f.clone()
+                fresh = {*fresh, s.component}
+            f[s.box].add_(s.patch * val)
         else:
             raise TypeError(
                 f"unknown source type {type(s).__name__}; use PointSource, PlaneSource, DistributedSource "

@@ -15,7 +15,6 @@ from solvers.fdtd import (
     divergence_b,
     energy,
     init_state,
-    poynting_flux,
     reflection_db,
     resonances,
     run,
@@ -239,41 +238,15 @@ def _fresnel(pol, n1, n2, theta):
     return r * r
 
 
-def oblique_reflectance(pol, scale=1.5, n2=1.5, steps=None, dx=1e-3):
-    """|r|² at oblique incidence from DFT flux ratios: x periodic with period P, a line source ∝ cos(2πx/P)
-    launches, at each frequency, the plane waves with k_x = ±2π/P, so sin θ = λ/P (Meep's fixed-k_x method,
-    with a real pattern for the ±k_x pair, which reflects alike). Reflected fields = total − incident-only run."""
-    from physics.maxwell import DistributedSource
-
-    nx, ny = int(100 * scale), int(320 * scale)
-    lams = np.array([50.0, 55.0, 60.0]) * scale  # cells: θ = 30°, 33.4°, 36.9°
-    g = YeeGrid((nx, ny, 1), dx, ("periodic", "pml", "periodic"), pml_cells=20)
-    i = torch.arange(nx, dtype=torch.float64)
-    comp, comps = ("ez", ("ez", "hx")) if pol == "s" else ("hz", ("ex", "hz"))
-    x = i if comp == "ez" else i + 0.5  # Ez sits at x = i·dx, Hz at (i + ½)·dx
-    pattern = torch.zeros(nx, ny, 1)
-    pattern[:, int(50 * scale), 0] = torch.cos(2 * math.pi * x / nx)
-    f0 = C0 / (55 * scale * dx)  # narrow band: nothing near the grazing cutoff λ = P, which would ring for long
-    src = DistributedSource(pattern, ModulatedGaussian(f0, 0.15 * f0), comp)
-    mon = DFTMonitor(tuple(C0 / (lams * dx)), comps, (slice(None), int(110 * scale), slice(None)), "line")
-    dft = []
-    for medium in (False, True):
-        eps = torch.ones(nx, ny, 1)
-        if medium:
-            eps[:, int(180 * scale) :] = n2**2
-        co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
-        dft.append(run(co, steps or int(3000 * scale), [src], [mon]).dft["line"])
-    inc, tot = dft
-    reflected = {c: tot[c] - inc[c] for c in comps}
-    R = -(poynting_flux(reflected, 1, dx, 2) / poynting_flux(inc, 1, dx, 2)).numpy()
-    theta = np.arcsin(lams / nx)
-    return R, _fresnel(pol, 1.0, n2, theta)
-
-
 @pytest.mark.parametrize("pol", ["s", "p"])
 def test_fresnel_reflection_at_oblique_incidence(float64, pol):
     # errors are O(dx²): 0.6–1.6 % at 33 cells per wavelength in the glass, 0.15–0.4 % at 67 (measured)
-    R, exact = oblique_reflectance(pol)
+    from solvers.fdtd.layered_stack import oblique_stack_response
+
+    dx, scale = 1e-3, 1.5
+    lams = np.array([50.0, 55.0, 60.0]) * scale * dx  # P = 150 cells: θ = 30°, 33.4°, 36.9°
+    out = oblique_stack_response([], [], lams, 100 * scale * dx, dx, pol, n_out=1.5)
+    R, exact = out["R"], _fresnel(pol, 1.0, 1.5, out["angle"])
     assert np.all(np.abs(R / exact - 1) < 0.01), (R, exact)
 
 

@@ -1,0 +1,150 @@
+"""The device case shared by ``benchmarks/fdtd.py`` and ``tests/solvers/test_fdtd_vs_meep.py``: the 90° waveguide
+bend and the straight guide (Meep's bend-flux tutorial setting, with eigenmode sources), run in Meep and in our FDTD
+on the same structure, resolution, time step and duration.
+
+Meep's units: ``a = 1`` µm here, frequencies in ``c/a``. The cell is 16 × 16 with 1 of PML; an ε = 12 guide of
+width 1 runs along x at ``y = 4.5`` and, in the bent case, turns up along ``x = 11.5``. Coordinates below are from
+the cell's lower-left corner (ours); Meep's are centred, hence ``V``. Meep (Debian's ``python3-meep``) runs under
+``/usr/bin/python3`` only, so it runs in a subprocess and writes JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import torch
+
+from physics.maxwell import C0, Block, Materials
+from solvers.fdtd import ModePort, YeeGrid, coefficients, run
+from solvers.fdtd.rasterize import rasterize
+
+MEEP_PYTHON = os.environ.get("SCIML_MEEP_PYTHON", "/usr/bin/python3")
+SIZE, PML, WIDTH, EPS, Y_GUIDE, X_TURN = 16.0, 1.0, 1.0, 12.0, 4.5, 11.5
+F_CENTRE, F_WIDTH, DURATION = 0.15, 0.1, 400.0
+SOURCE_X, REFLECTION_X, OUT_POS, SPAN = 2.0, 4.0, 13.0, 4.0
+
+MEEP_BEND = """
+import json, sys, time
+import meep as mp
+res, bent, nfreq, out = int(sys.argv[1]), sys.argv[2] == "bent", int(sys.argv[3]), sys.argv[4]
+S, PML, W, EPS, YG, XT, FC, DF, T, XS, XR, OUTP, SPAN = [float(v) for v in sys.argv[5:18]]
+V = lambda x, y: mp.Vector3(x - S / 2, y - S / 2)
+glass = mp.Medium(epsilon=EPS)
+if bent:
+    geometry = [mp.Block(mp.Vector3(XT + W / 2, W, mp.inf), center=V((XT + W / 2) / 2, YG), material=glass),
+                mp.Block(mp.Vector3(W, S - YG + W / 2, mp.inf), center=V(XT, (S + YG - W / 2) / 2), material=glass)]
+    out_region = mp.FluxRegion(center=V(XT, OUTP), size=mp.Vector3(SPAN, 0))
+    out_mode = mp.ModeRegion(center=V(XT, OUTP), size=mp.Vector3(SPAN, 0))
+else:
+    geometry = [mp.Block(mp.Vector3(mp.inf, W, mp.inf), center=V(S / 2, YG), material=glass)]
+    out_region = mp.FluxRegion(center=V(OUTP, YG), size=mp.Vector3(0, SPAN))
+    out_mode = mp.ModeRegion(center=V(OUTP, YG), size=mp.Vector3(0, SPAN))
+source = mp.EigenModeSource(mp.GaussianSource(FC, fwidth=DF), center=V(XS, YG), size=mp.Vector3(0, SPAN),
+                            eig_band=1, eig_parity=mp.ODD_Z, eig_match_freq=True)
+sim = mp.Simulation(cell_size=mp.Vector3(S, S), resolution=res, geometry=geometry, sources=[source],
+                    boundary_layers=[mp.PML(PML)], Courant=0.5)
+out_flux = sim.add_flux(FC, DF, nfreq, out_region)
+refl = sim.add_mode_monitor(FC, DF, nfreq, mp.ModeRegion(center=V(XR, YG), size=mp.Vector3(0, SPAN)))
+out_modes = sim.add_mode_monitor(FC, DF, nfreq, out_mode)
+start = time.time()
+sim.run(until=T)
+elapsed = time.time() - start
+coef = sim.get_eigenmode_coefficients(refl, [1], eig_parity=mp.ODD_Z).alpha[0]
+out_coef = sim.get_eigenmode_coefficients(out_modes, [1], eig_parity=mp.ODD_Z).alpha[0]
+json.dump({"freqs": mp.get_flux_freqs(out_flux), "out": mp.get_fluxes(out_flux),
+           "out_mode": [abs(c) ** 2 for c in out_coef[:, 0]],
+           "forward": [abs(c) ** 2 for c in coef[:, 0]], "backward": [abs(c) ** 2 for c in coef[:, 1]],
+           "seconds": elapsed, "steps": round(sim.meep_time() / sim.fields.dt), "version": mp.__version__},
+          open(out, "w"))
+"""
+
+
+def meep_available() -> tuple[bool, str]:
+    """Whether Debian's Meep runs here, and if not why (for a clear skip)."""
+    try:
+        r = subprocess.run([MEEP_PYTHON, "-c", "import meep"], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, f"{MEEP_PYTHON} cannot run ({err}); install Debian's python3-meep (apt-get install python3-meep)"
+    if r.returncode != 0:
+        return False, f"{MEEP_PYTHON} cannot import meep; install Debian's python3-meep (apt-get install python3-meep)"
+    return True, ""
+
+
+def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
+    """Meep's run: flux out, mode powers at the reflection monitor, per frequency (``c/a``)."""
+    params = [
+        SIZE,
+        PML,
+        WIDTH,
+        EPS,
+        Y_GUIDE,
+        X_TURN,
+        F_CENTRE,
+        F_WIDTH,
+        DURATION,
+        SOURCE_X,
+        REFLECTION_X,
+        OUT_POS,
+        SPAN,
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "meep.json")
+        args = [str(resolution), "bent" if bent else "straight", str(nfreq), out, *map(str, params)]
+        r = subprocess.run([MEEP_PYTHON, "-c", MEEP_BEND, *args], capture_output=True, text=True, timeout=1800)
+        if r.returncode != 0:
+            raise RuntimeError(f"Meep failed:\n{r.stderr[-3000:]}")
+        return json.load(open(out))
+
+
+def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
+    """Our run of the same case: flux out and mode powers at the reflection port, at ``freqs`` (``c/a``)."""
+    a = 1e-6
+    n, dx = int(round(SIZE * resolution)), a / resolution
+    grid = YeeGrid((n, n, 1), dx, ("pml", "pml", "periodic"), pml_cells=int(PML * resolution), dt=0.5 * dx / C0)
+    if bent:
+        horizontal = Block(
+            ((X_TURN + WIDTH / 2) / 2 * a, Y_GUIDE * a, 0), ((X_TURN + WIDTH / 2) * a, WIDTH * a, math.inf), EPS
+        )
+        vertical = Block(
+            (X_TURN * a, (SIZE + Y_GUIDE - WIDTH / 2) / 2 * a, 0),
+            (WIDTH * a, (SIZE - Y_GUIDE + WIDTH / 2) * a, math.inf),
+            EPS,
+        )
+        objects = [horizontal, vertical]
+    else:
+        objects = [Block((SIZE / 2 * a, Y_GUIDE * a, 0), (math.inf, WIDTH * a, math.inf), EPS)]
+    eps = rasterize(grid, objects)
+
+    def cells(x):
+        return int(round(x * resolution))
+
+    across = (cells(Y_GUIDE - SPAN / 2), cells(Y_GUIDE + SPAN / 2))
+    source = ModePort(0, cells(SOURCE_X), across, "ez", "source")
+    reflection = ModePort(0, cells(REFLECTION_X), across, "ez", "reflection")
+    if bent:
+        out = ModePort(1, cells(OUT_POS), (cells(X_TURN - SPAN / 2), cells(X_TURN + SPAN / 2)), "ez", "out")
+    else:
+        out = ModePort(0, cells(OUT_POS), across, "ez", "out")
+    f_si = np.asarray(freqs) * C0 / a
+    from physics.maxwell import ModulatedGaussian
+
+    profile = ModulatedGaussian(F_CENTRE * C0 / a, F_WIDTH * C0 / a)
+    co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
+    steps = int(round(DURATION * a / C0 / grid.time_step))
+    r = run(
+        co, steps, source.source(eps, grid, profile, F_CENTRE * C0 / a), [reflection.monitor(f_si), out.monitor(f_si)]
+    )
+    c = reflection.coefficients(r.dft["reflection"], eps, grid, f_si)
+    c_out = out.coefficients(r.dft["out"], eps, grid, f_si)
+    return {
+        "out": out.flux(r.dft["out"], grid).numpy(),
+        "out_mode": (c_out["forward"].abs() ** 2).numpy(),
+        "forward": (c["forward"].abs() ** 2).numpy(),
+        "backward": (c["backward"].abs() ** 2).numpy(),
+        "steps": steps,
+    }

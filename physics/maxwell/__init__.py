@@ -12,6 +12,7 @@ from physics.maxwell.sources import (
     PlaneSource,
     PointSource,
 )
+from physics.maxwell.thin_films import thin_film_rt
 from physics.maxwell.units import C0, EPS0, ETA0, MU0, NormalizedUnits
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "Sphere",
     "Ellipsoid",
     "Prism",
+    "thin_film_rt",
     "GaussianPulse",
     "ModulatedGaussian",
     "PointSource",

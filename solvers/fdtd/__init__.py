@@ -1,11 +1,14 @@
 """Finite-difference time-domain Maxwell solver (Yee scheme, CPML), differentiable end to end."""
 
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
+from solvers.fdtd.dipole_power import dipole_power, source_current, source_monitor
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.harmonic_inversion import Resonance, harmonic_inversion
+from solvers.fdtd.layered_stack import oblique_stack_response
 from solvers.fdtd.mode_ports import ModePort, check_ports
 from solvers.fdtd.modes import WaveguideMode, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
+from solvers.fdtd.near_to_far import NearToFarBox
 from solvers.fdtd.rasterize import rasterize
 from solvers.fdtd.simulation import RunResult, run
 from solvers.fdtd.yee import Coefficients, FDTDState, coefficients, divergence_b, energy, init_state, step
@@ -36,4 +39,9 @@ __all__ = [
     "WaveguideMode",
     "ModePort",
     "check_ports",
+    "NearToFarBox",
+    "dipole_power",
+    "source_current",
+    "source_monitor",
+    "oblique_stack_response",
 ]

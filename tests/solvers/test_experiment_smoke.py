@@ -37,6 +37,12 @@ DATA = [
     "operator.batch_size=2",
 ]
 
+INVERSE_DESIGN_TOY = [
+    "inverse_design.betas=[4]",
+    "inverse_design.iterations_per_stage=1",
+    "inverse_design.steps=200",
+    "inverse_design.spectrum_points=2",
+]
 TOY = {
     "allen_cahn": PINN + ["+evaluation.n=64", "+evaluation.dt=0.01", "evaluation.nx=32", "evaluation.nt=11"],
     "burgers_inverse": PINN
@@ -98,6 +104,9 @@ TOY = {
         "inverse_scattering.iterations=2",
         "inverse_scattering.frequency_stages=null",
     ],
+    "fdtd_waveguide_bend": INVERSE_DESIGN_TOY,
+    "fdtd_mode_converter": INVERSE_DESIGN_TOY,
+    "fdtd_wavelength_demux": INVERSE_DESIGN_TOY,
     "fno_burgers": DATA
     + [
         "dataset.params.resolution=32",

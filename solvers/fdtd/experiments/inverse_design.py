@@ -1,0 +1,195 @@
+"""``sciml run experiment=fdtd_waveguide_bend | fdtd_mode_converter | fdtd_wavelength_demux``: topology optimisation
+of planar devices through the differentiable FDTD, on ceviche-challenges' device specifications.
+
+The device (``photonic_device`` node) is ceviche-challenges' description in cells: waveguide boxes, the design region
+(``x_min, y_min, x_max, y_max``), ports with mode order and direction, wavelengths; ``targets`` lists the
+``(output, wavelength index)`` transmissions whose mean is maximised. The optimiser (``inverse_design`` node) runs
+L-BFGS-B stages at increasing projection sharpness ``betas`` (:mod:`solvers.fdtd.inverse_design`), with gradients by
+autograd through the checkpointed FDTD. Reported: the transmissions of the final design thresholded to 0/1 (what
+would be fabricated), the objective history, the design after each stage (``designs.png``), the field at the centre
+wavelength (``field.png``) and the transmission spectra (``spectrum.png``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from sciml.config import check_range, settings
+from sciml.plugins import Experiment
+from sciml.runs import finish_run, plot_fields, plot_lines, start_run
+from solvers.fdtd.design_region import DesignRegion
+from solvers.fdtd.inverse_design import optimize_design
+from solvers.fdtd.planar_device import DevicePort, PlanarDevice
+
+NM = 1e-9
+
+
+@dataclass(frozen=True)
+class DeviceSettings:
+    """A planar device in cells (ceviche-challenges' layout; defaults: its 2 µm × 2 µm waveguide bend)."""
+
+    shape: tuple = (103, 103)
+    cell_size_nm: float = 50.0
+    pml_cells: int = 20
+    slab_eps: float = 12.25
+    cladding_eps: float = 1.0
+    waveguides: tuple = ((53, 57, 0, 35), (0, 35, 53, 57))  # (i0, i1, j0, j1) boxes of slab
+    design: tuple = (35, 35, 75, 75)  # x_min, y_min, x_max, y_max
+    filter_radius: float = 2.0  # cells: the conic filter (minimum length scale)
+    source: dict = field(
+        default_factory=lambda: {
+            "name": "in",
+            "axis": 0,
+            "index": 21,
+            "centre": 55,
+            "width": 34,
+            "mode": 0,
+            "direction": 1,
+        }
+    )
+    outputs: tuple = ({"name": "out", "axis": 1, "index": 21, "centre": 55, "width": 34, "mode": 0, "direction": -1},)
+    wavelengths_nm: tuple = (1550.0,)
+    targets: tuple = (("out", 0),)  # (output name, wavelength index): their mean transmission is maximised
+
+    def __post_init__(self):
+        check_range("cell_size_nm", self.cell_size_nm, low=0, low_open=True)
+        check_range("filter_radius", self.filter_radius, low=0)
+        if len(self.design) != 4:
+            raise ValueError(f"photonic_device.design must be [x_min, y_min, x_max, y_max] in cells, got {self.design}.")
+        if not self.outputs:
+            raise ValueError("photonic_device.outputs must name at least one port (see configs/experiment/fdtd_*.yaml).")
+        names = {o["name"] for o in self.outputs}
+        for name, k in self.targets:
+            if name not in names or not 0 <= int(k) < len(self.wavelengths_nm):
+                raise ValueError(
+                    f"photonic_device.targets entry ({name}, {k}) names no output among {sorted(names)} or no wavelength "
+                    f"index in 0..{len(self.wavelengths_nm) - 1}."
+                )
+
+    def build(self) -> PlanarDevice:
+        """The :class:`PlanarDevice` this describes."""
+        x0, y0, x1, y1 = (int(v) for v in self.design)
+        region = DesignRegion((x0, y0), (x1 - x0, y1 - y0), self.cladding_eps, self.slab_eps, self.filter_radius)
+        return PlanarDevice(
+            tuple(int(v) for v in self.shape),
+            self.cell_size_nm * NM,
+            int(self.pml_cells),
+            self.slab_eps,
+            self.cladding_eps,
+            tuple(tuple(int(v) for v in w) for w in self.waveguides),
+            region,
+            DevicePort(**self.source),
+            tuple(DevicePort(**o) for o in self.outputs),
+            tuple(w * NM for w in self.wavelengths_nm),
+        )
+
+
+@dataclass(frozen=True)
+class DesignOptimizationSettings:
+    """L-BFGS-B stages at ``betas`` of ``iterations_per_stage`` iterations from the uniform density ``initial``;
+    FDTD ``steps`` per evaluation (0: the pulse plus two transits), ``checkpoint_every`` steps recomputed in the
+    backward pass; the final spectrum at ``spectrum_points`` wavelengths over ``spectrum_span`` (relative)."""
+
+    betas: tuple = (4.0, 8.0, 16.0, 32.0)
+    iterations_per_stage: int = 10
+    initial: float = 0.5
+    steps: int = 0
+    checkpoint_every: int = 100
+    spectrum_points: int = 21
+    spectrum_span: float = 0.1
+
+    def __post_init__(self):
+        for b in self.betas:
+            check_range("betas[i]", b, low=0, low_open=True)
+        check_range("iterations_per_stage", self.iterations_per_stage, low=1, integer=True)
+        check_range("initial", self.initial, low=0, high=1)
+        check_range("steps", self.steps, low=0, integer=True, meaning="0 picks the pulse plus two transits")
+        check_range("checkpoint_every", self.checkpoint_every, low=0, integer=True)
+        check_range("spectrum_points", self.spectrum_points, low=2, integer=True)
+        check_range("spectrum_span", self.spectrum_span, low=0, high=1, low_open=True)
+
+
+def run(cfg, out_dir="."):
+    """Optimise the device; returns the thresholded design's transmissions, the history and the wall time."""
+    spec = settings(cfg.photonic_device, DeviceSettings)
+    opt = settings(cfg.inverse_design, DesignOptimizationSettings)
+    out, t0 = start_run(cfg, out_dir)
+    device = spec.build()
+    device.check()
+    steps = opt.steps or None
+    targets = [(name, int(k)) for name, k in spec.targets]
+
+    def objective(x, beta):
+        t = device.transmissions(device.permittivity(x, beta), steps, opt.checkpoint_every)
+        return torch.stack([t[name][k] for name, k in targets]).mean()
+
+    shape = device.design.shape
+    bar = tqdm(
+        total=len(opt.betas) * opt.iterations_per_stage, desc="inverse design", disable=not cfg.trainer.progress_bar
+    )
+    hist = optimize_design(
+        objective,
+        np.full(shape, opt.initial),
+        opt.betas,
+        opt.iterations_per_stage,
+        callback=lambda n, beta, v: bar.set_postfix(beta=beta, objective=f"{v:.4f}"),
+    )
+    bar.close()
+    x = torch.tensor(hist.x)
+    with torch.no_grad():
+        final = device.transmissions(device.permittivity(x, float("inf")), steps, 0)
+        lam0 = np.mean(spec.wavelengths_nm)
+        span = np.linspace(1 - opt.spectrum_span / 2, 1 + opt.spectrum_span / 2, opt.spectrum_points) * lam0
+        wide = PlanarDevice(**{**device.__dict__, "wavelengths": tuple(span * NM)})
+        spectrum = wide.transmissions(wide.permittivity(x, float("inf")), steps, 0, bandwidth=1.5 * opt.spectrum_span)
+    efficiency = {f"T_{name}_{spec.wavelengths_nm[k]:g}nm": float(final[name][k]) for name, k in targets}
+    metrics = {
+        "objective_thresholded": float(np.mean(list(efficiency.values()))),
+        **efficiency,
+        "reflection": [float(v) for v in final["reflection"]],
+        "objective_history": hist.objective,
+        "evaluations": len(hist.objective),
+        "recoveries": hist.recoveries,
+        "optimization_seconds": hist.seconds,
+        "gradient": "autograd through the FDTD (reverse mode = the adjoint method), checkpointed",
+    }
+    (x0, y0, x1, y1) = spec.design
+    plot_fields(
+        out / "designs.png",
+        {f"β = {b:g}": device.design.density(torch.tensor(xs), b).numpy() for b, xs in hist.stage_designs},
+        cmap="Greys",
+        suptitle="design density after each stage (projected)",
+    )
+    plot_lines(
+        out / "objective.png",
+        np.arange(1, len(hist.objective) + 1),
+        {"objective": np.array(hist.objective)},
+        "evaluation",
+        "mean target transmission",
+    )
+    plot_lines(
+        out / "spectrum.png", span, {k: v.numpy() for k, v in spectrum.items()}, "wavelength (nm)", "transmission"
+    )
+    with torch.no_grad():
+        eps_final = device.permittivity(x, float("inf"))
+        ez = device.field(eps_final, device.frequencies[0], steps)
+    plot_fields(
+        out / "field.png",
+        {"εr (thresholded design)": eps_final["ez"][..., 0].numpy(), f"|Ez| at {spec.wavelengths_nm[0]:g} nm": ez},
+        cmap="magma",
+    )
+    np.save(out / "design.npy", hist.x)
+    return finish_run(out, cfg, t0, metrics)
+
+
+EXPERIMENT = Experiment(
+    run=run,
+    nodes={"photonic_device": DeviceSettings, "inverse_design": DesignOptimizationSettings},
+    description="topology optimisation of a planar device (ceviche-challenges' specs) through the FDTD",
+)
+
+__all__ = ["run", "DeviceSettings", "DesignOptimizationSettings", "EXPERIMENT"]

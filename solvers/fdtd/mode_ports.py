@@ -170,7 +170,8 @@ class ModePort:
 
     def _fields(self, dft: dict):
         e_name, h_name, _ = PAIRS[(self.axis, self.polarization)]
-        e, h = dft[e_name], dft[h_name]  # [nf, 2, span] or [nf, span, 2]
+        # complex128: in SI units the products below (~1e-42 W per Hz²) underflow single precision
+        e, h = dft[e_name].to(torch.complex128), dft[h_name].to(torch.complex128)  # [nf, 2, span] or [nf, span, 2]
         if self.axis == 1:
             e, h = e.transpose(1, 2), h.transpose(1, 2)
         return 0.5 * (e[:, 0] + e[:, 1]), h[:, 0]  # both at index + ½

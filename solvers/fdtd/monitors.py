@@ -60,8 +60,11 @@ def poynting_flux(dft: dict, axis: int, dx: float, ndim: int) -> Tensor:
     """
     a, b = [(1, 2), (2, 0), (0, 1)][axis]
     names = "xyz"
-    ea, eb = dft.get(f"e{names[a]}"), dft.get(f"e{names[b]}")
-    ha, hb = dft.get(f"h{names[a]}"), dft.get(f"h{names[b]}")
+    # complex128: in SI units the products (~1e-42 W per Hz²) underflow single precision
+    ea, eb, ha, hb = (
+        None if (v := dft.get(f"{k}{names[i]}")) is None else v.to(torch.complex128)
+        for k, i in (("e", a), ("e", b), ("h", a), ("h", b))
+    )
     s = 0
     if ea is not None and hb is not None:
         s = s + (ea * hb.conj()).real

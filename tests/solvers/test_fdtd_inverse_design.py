@@ -47,7 +47,11 @@ def test_mode_converter_adjoint_gradient_matches_central_differences_on_ten_pixe
         down[i, j] -= h
         with torch.no_grad():
             fd = (objective(torch.tensor(up)) - objective(torch.tensor(down))) / (2 * h)
-        assert abs(float(grad[i, j]) - float(fd)) <= 1e-5 * abs(float(fd)) + 1e-12, ((i, j), float(grad[i, j]), float(fd))
+        assert abs(float(grad[i, j]) - float(fd)) <= 1e-5 * abs(float(fd)) + 1e-12, (
+            (i, j),
+            float(grad[i, j]),
+            float(fd),
+        )
 
 
 def test_the_optimiser_recovers_from_nan_evaluations():

@@ -79,14 +79,15 @@ def _straight_guide(pol, axis=0, res=10, width=12):
     return g, eps, span, 0.15 * C0 / a
 
 
-@pytest.mark.parametrize("pol", ["ez", "hz"])
-def test_straight_waveguide_mode_coefficient_equals_flux_and_power_is_conserved(float64, pol):
+@pytest.mark.parametrize("pol, dtype", [("ez", torch.float64), ("hz", torch.float64), ("ez", torch.float32)])
+def test_straight_waveguide_mode_coefficient_equals_flux_and_power_is_conserved(pol, dtype):
+    # float32 too: SI-unit mode powers (~1e-42) underflow single precision unless formed in double
     g, eps, span, f0 = _straight_guide(pol)
     res = 10
     src, behind = ModePort(0, 3 * res, span, pol, "src"), ModePort(0, 2 * res, span, pol, "behind")
     near, far = ModePort(0, 6 * res, span, pol, "near"), ModePort(0, 12 * res, span, pol, "far")
     check_ports(g, [src, behind, near, far])
-    co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
+    co = coefficients(g, Materials(eps_r=eps), dtype=dtype)
     steps = int(200e-6 / C0 / g.time_step)
     r = run(
         co,
@@ -99,7 +100,8 @@ def test_straight_waveguide_mode_coefficient_equals_flux_and_power_is_conserved(
     forward = c["forward"].abs() ** 2
     assert abs(float(forward / flux_near) - 1) < 1e-3  # measured 2e-6 (ez), 2.4e-6 (hz)
     assert abs(float(flux_far / flux_near) - 1) < 1e-3  # measured 4e-6, 2e-6
-    assert float(c["backward"].abs() ** 2 / forward) < 1e-4  # the CPML's reflection of the guided mode: 2e-5
+    reflected = float(c["backward"].abs() ** 2 / forward)
+    assert 1e-7 < reflected < 1e-4  # the CPML's reflection of the guided mode, 2e-5: small, but not lost to underflow
     leak = behind.coefficients(r.dft["behind"], eps, g, [f0])["backward"].abs() ** 2
     assert float(leak / forward) < 1e-5  # measured 8e-8, 2e-8: the Huygens sheet launches one way
 

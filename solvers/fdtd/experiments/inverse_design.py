@@ -59,9 +59,13 @@ class DeviceSettings:
         check_range("cell_size_nm", self.cell_size_nm, low=0, low_open=True)
         check_range("filter_radius", self.filter_radius, low=0)
         if len(self.design) != 4:
-            raise ValueError(f"photonic_device.design must be [x_min, y_min, x_max, y_max] in cells, got {self.design}.")
+            raise ValueError(
+                f"photonic_device.design must be [x_min, y_min, x_max, y_max] in cells, got {self.design}."
+            )
         if not self.outputs:
-            raise ValueError("photonic_device.outputs must name at least one port (see configs/experiment/fdtd_*.yaml).")
+            raise ValueError(
+                "photonic_device.outputs must name at least one port (see configs/experiment/fdtd_*.yaml)."
+            )
         names = {o["name"] for o in self.outputs}
         for name, k in self.targets:
             if name not in names or not 0 <= int(k) < len(self.wavelengths_nm):

@@ -1,0 +1,179 @@
+"""Inverse design on ceviche-challenges' specifications: our FDTD pipeline against ceviche's own FDFD solver.
+
+For each device (``bend``, ``mode_converter``, ``wdm``) this script
+
+1. reads our run of ``sciml run experiment=fdtd_<device>`` (``--ours outputs/<run>``: its ``design.npy`` and
+   ``metrics.json``), if given;
+2. optimises the same design variables with ceviche-challenges' model (its FDFD solver and its autograd gradient),
+   through the same pipeline: conic filter, tanh projection annealed over the same betas, L-BFGS-B stages of the
+   same length, the objective its S-parameters give (power into the target modes);
+3. scores both final designs, thresholded to 0/1, in ceviche's FDFD (one solver judging both), and ours also in
+   our FDTD (the run's own number).
+
+Writes the benchmark JSON (``benchmarks/results/inverse_design_ceviche_<device>.json`` by default). ceviche-challenges is a
+peer (``pip install ceviche-challenges``), never a dependency of the library.
+
+    python benchmarks/inverse_design_ceviche.py --device bend --ours outputs/fdtd_waveguide_bend
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.optimize
+from _common import write_json
+
+DEVICES = {
+    # name: (module, spec factory, params factory, targets as (excited port, output port, wavelength index))
+    "bend": ("waveguide_bend", "waveguide_bend_2umx2um_spec", "waveguide_bend_sim_params", [(0, 1, 0)]),
+    "mode_converter": ("mode_converter", "mode_converter_spec_12", "mode_converter_sim_params", [(0, 1, 0)]),
+    "wdm": ("wdm", "wdm_spec", "wdm_sim_params", [(0, 1, 0), (0, 2, 1)]),
+}
+EXPERIMENTS = {"bend": "fdtd_waveguide_bend", "mode_converter": "fdtd_mode_converter", "wdm": "fdtd_wavelength_demux"}
+MODEL_CLASSES = {"waveguide_bend": "WaveguideBendModel", "mode_converter": "ModeConverterModel", "wdm": "WdmModel"}
+
+
+def ceviche_model(device: str):
+    """The ceviche-challenges model of ``device`` at its default parameters."""
+    import importlib
+
+    module, spec_name, params_name, _ = DEVICES[device]
+    prefabs = importlib.import_module(f"ceviche_challenges.{module}.prefabs")
+    model_mod = importlib.import_module(f"ceviche_challenges.{module}.model")
+    cls = getattr(model_mod, MODEL_CLASSES[module])
+    return cls(getattr(prefabs, params_name)(), getattr(prefabs, spec_name)())
+
+
+def _density(x, beta: float, radius: float, eta: float = 0.5):
+    """The same conic filter and tanh projection as ``solvers.fdtd.design_region``, in autograd's numpy."""
+    import autograd.numpy as anp
+
+    if radius > 1:
+        r = int(math.ceil(radius))
+        padded = anp.pad(x, r, mode="edge")
+        acc, total = 0.0, 0.0
+        n0, n1 = x.shape
+        for di in range(-r, r + 1):
+            for dj in range(-r, r + 1):
+                w = max(0.0, 1 - math.hypot(di, dj) / radius)
+                if w > 0:
+                    acc = acc + w * padded[r + di : r + di + n0, r + dj : r + dj + n1]
+                    total += w
+        x = acc / total
+    if math.isinf(beta):
+        return anp.where(x > eta, 1.0, 0.0)
+    a = math.tanh(beta * eta)
+    return (a + anp.tanh(beta * (x - eta))) / (a + math.tanh(beta * (1 - eta)))
+
+
+def ceviche_objective(model, device: str, x, beta: float, radius: float):
+    """Mean power into the target output modes (ceviche's S-parameters)."""
+    import autograd.numpy as anp
+
+    targets = DEVICES[device][3]
+    s, _ = model.simulate(_density(x, beta, radius))
+    return anp.mean(anp.array([anp.abs(s[k, 0, out]) ** 2 for _, out, k in targets]))
+
+
+def optimize_ceviche(model, device, betas, iterations, radius, initial=0.5):
+    """The same L-BFGS-B stages as :func:`solvers.fdtd.inverse_design.optimize_design`, on ceviche's FDFD."""
+    from autograd import value_and_grad
+
+    shape = model.design_variable_shape
+    x = np.full(shape, initial)
+    history = []
+    start = time.perf_counter()
+    for beta in betas:
+        f = value_and_grad(lambda flat, b=beta: ceviche_objective(model, device, flat.reshape(shape), b, radius))
+
+        def neg(flat, f=f):
+            v, g = f(flat)
+            history.append(float(v))
+            return -float(v), -np.asarray(g, dtype=np.float64)
+
+        res = scipy.optimize.minimize(
+            neg,
+            x.ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * x.size,
+            options={"maxiter": iterations, "maxfun": 2 * iterations + 5},
+        )
+        x = np.clip(res.x.reshape(shape), 0, 1)
+    return x, history, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", choices=sorted(DEVICES), default="bend")
+    ap.add_argument("--ours", type=Path, help="our run folder (design.npy, metrics.json, config.yaml)")
+    ap.add_argument("--json", type=Path, help="default: benchmarks/results/inverse_design_ceviche_<device>.json")
+    args = ap.parse_args()
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.load(Path("configs/experiment") / f"{EXPERIMENTS[args.device]}.yaml")
+    betas = list(cfg.inverse_design.betas)
+    iterations = int(cfg.inverse_design.iterations_per_stage)
+    radius = float(cfg.photonic_device.filter_radius)
+    model = ceviche_model(args.device)
+    x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius)
+    rows = []
+    case = f"{args.device} (ceviche-challenges spec), {len(betas)} beta stages x {iterations} L-BFGS-B iterations"
+    score_cev = float(ceviche_objective(model, args.device, x_cev, math.inf, radius))
+    rows.append(
+        {
+            "case": case,
+            "variant": "ceviche_fdfd_optimised/ceviche_fdfd_scored",
+            "value": score_cev,
+            "unit": "mean target transmission (thresholded)",
+            "ratio_to": None,
+            "note": f"{len(history)} evaluations in {seconds:.0f} s",
+        }
+    )
+    if args.ours:
+        metrics = json.loads((args.ours / "metrics.json").read_text())
+        x_ours = np.load(args.ours / "design.npy")
+        ours_in_ceviche = float(ceviche_objective(model, args.device, x_ours, math.inf, radius))
+        rows.append(
+            {
+                "case": case,
+                "variant": "sciml_fdtd_optimised/sciml_fdtd_scored",
+                "value": metrics["objective_thresholded"],
+                "unit": "mean target transmission (thresholded)",
+                "ratio_to": score_cev,
+                "note": f"{metrics['evaluations']} evaluations in {metrics['optimization_seconds']:.0f} s",
+            }
+        )
+        rows.append(
+            {
+                "case": case,
+                "variant": "sciml_fdtd_optimised/ceviche_fdfd_scored",
+                "value": ours_in_ceviche,
+                "unit": "mean target transmission (thresholded)",
+                "ratio_to": score_cev,
+                "note": "our design judged by ceviche's FDFD",
+            }
+        )
+        rows.append(
+            {
+                "case": case,
+                "variant": "wall_time sciml/ceviche",
+                "value": metrics["optimization_seconds"] / seconds,
+                "unit": "ratio",
+                "ratio_to": 1.0,
+                "note": "optimisation wall time, same stages",
+            }
+        )
+    path = args.json or Path(f"benchmarks/results/inverse_design_ceviche_{args.device}.json")
+    write_json(path, rows, extra={"device": args.device})
+    for r in rows:
+        print(f"{r['variant']:45s} {r['value']:.4f}  {r.get('note', '')}")
+
+
+if __name__ == "__main__":
+    main()

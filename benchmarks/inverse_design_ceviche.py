@@ -10,8 +10,8 @@ For each device (``bend``, ``mode_converter``, ``wdm``) this script
 3. scores both final designs, thresholded to 0/1, in ceviche's FDFD (one solver judging both), and ours also in
    our FDTD (the run's own number).
 
-Writes the benchmark JSON (``benchmarks/results/inverse_design_ceviche_<device>.json`` by default). ceviche-challenges is a
-peer (``pip install ceviche-challenges``), never a dependency of the library.
+Writes the benchmark JSON (``benchmarks/results/inverse_design_ceviche_<device>.json`` by default).
+ceviche-challenges is a peer (``pip install ceviche-challenges``), never a dependency of the library.
 
     python benchmarks/inverse_design_ceviche.py --device bend --ours outputs/fdtd_waveguide_bend
 """

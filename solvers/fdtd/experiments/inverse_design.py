@@ -70,8 +70,8 @@ class DeviceSettings:
         for name, k in self.targets:
             if name not in names or not 0 <= int(k) < len(self.wavelengths_nm):
                 raise ValueError(
-                    f"photonic_device.targets entry ({name}, {k}) names no output among {sorted(names)} or no wavelength "
-                    f"index in 0..{len(self.wavelengths_nm) - 1}."
+                    f"photonic_device.targets entry ({name}, {k}) names no output among {sorted(names)} or no "
+                    f"wavelength index in 0..{len(self.wavelengths_nm) - 1}."
                 )
 
     def build(self) -> PlanarDevice:

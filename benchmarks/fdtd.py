@@ -11,6 +11,10 @@ Rows (same grid, same steps, same CPML thickness, each timed after a warm-up; th
   many processes as threads otherwise (``--meep-mpi-prefix``: where ``python3-meep-mpi-default`` and its library are
   unpacked, since the package conflicts with the serial one; see benchmarks/README.md).
 
+The device case (``--bend-resolution``, default 20; 0 skips it): the 90° bend of Meep's tutorial with geometry,
+subpixel smoothing, an eigenmode source and DFT monitors (``benchmarks/fdtd_bend.py``), whole runs timed in both codes
+(Meep sets up inside ``sim.run``), serial Meep against our eager step at ``--threads``.
+
 Ratios compare equal precision only: our float64 rows against Meep and ``fdtd_pkg`` in float64; our float32 rows
 against ``fdtd_pkg`` in float32 (Meep has no float32 build). The memory-bandwidth figure divides the minimal
 traffic of a Yee update (6 field components read and written once: 48 B per cell in float32, 96 in float64) times
@@ -168,6 +172,67 @@ def meep_command(threads: int, python: str, mpi_prefix: str, mpirun: str) -> tup
     return cmd, env, f"MPI, {threads} processes"
 
 
+def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict]:
+    """The device case: the 90° bend of Meep's tutorial (geometry with subpixel smoothing, an eigenmode source, DFT
+    flux and mode monitors), ours and Meep's, whole runs (set-up included: Meep initialises inside ``sim.run``)."""
+    import numpy as np
+    import torch
+    from fdtd_bend import meep_available, meep_bend, sciml_bend
+
+    rows = []
+    cells = (16 * resolution) ** 2
+    case = f"90-degree bend (Meep tutorial) at resolution {resolution}: {cells} cells, eigenmode source, 2-D"
+    meep = None
+    ok, why = meep_available()
+    if ok:
+        meep = meep_bend(resolution, True, nfreq=11)
+        meep_rate = cells * meep["steps"] / meep["seconds"] / 1e6
+        rows.append(
+            {
+                "case": case,
+                "variant": "meep",
+                "value": round(meep_rate, 2),
+                "unit": "Mcells/s",
+                "ratio_to": None,
+                "threads": 1,
+                "precision": "float64",
+                "version": f"{meep['version']} (Debian, double precision, serial)",
+            }
+        )
+    freqs = np.linspace(0.1, 0.2, 11)
+    for precision in precisions:
+        dtype = {"float32": torch.float32, "float64": torch.float64}[precision]
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            out = sciml_bend(resolution, True, freqs, dtype)
+            times.append(time.perf_counter() - t0)
+        rate = cells * out["steps"] / min(times) / 1e6
+        row = {
+            "case": case,
+            "variant": "sciml_eager",
+            "value": round(rate, 2),
+            "unit": "Mcells/s",
+            "ratio_to": None,
+            "threads": threads,
+            "precision": precision,
+        }
+        rows.append(row)
+        if meep is not None:
+            rows.append(
+                {
+                    **row,
+                    "variant": "sciml_eager/meep",
+                    "value": round(rate / meep_rate, 3),
+                    "unit": "speed ratio",
+                    "ratio_to": "meep",
+                }
+            )
+        elif not ok:
+            rows.append({**row, "variant": "meep", "value": None, "unit": "Mcells/s", "skipped": why})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default="benchmarks/results/fdtd_64_1thread.json")
@@ -182,6 +247,7 @@ def main() -> None:
     ap.add_argument("--meep-mpi-prefix", default="/opt/meep-mpi")
     ap.add_argument("--mpirun", default="mpirun")
     ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
+    ap.add_argument("--bend-resolution", type=int, default=20, help="the device case's resolution (0: skip it)")
     args = ap.parse_args()
     guard = LoadGuard(args.force)
     pin_threads(args.threads)
@@ -246,6 +312,8 @@ def main() -> None:
                     "settings": "resolution 1, PML 10 cells, one Gaussian Ez source",
                 },
             )
+    if args.bend_resolution > 0 and not args.skip_peers:
+        rows += bend_rows(args.bend_resolution, args.precisions.split(","), args.threads)
     write_json(
         args.json,
         rows,

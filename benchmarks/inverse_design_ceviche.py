@@ -55,7 +55,8 @@ def _density(x, beta: float, radius: float, eta: float = 0.5):
 
     if radius > 1:
         r = int(math.ceil(radius))
-        padded = anp.pad(x, r, mode="edge")
+        rows = anp.concatenate([x[:1]] * r + [x] + [x[-1:]] * r, axis=0)  # edges replicated, as ours
+        padded = anp.concatenate([rows[:, :1]] * r + [rows] + [rows[:, -1:]] * r, axis=1)
         acc, total = 0.0, 0.0
         n0, n1 = x.shape
         for di in range(-r, r + 1):

@@ -104,11 +104,17 @@ class PlanarDevice:
         spread = (max(freqs) - min(freqs)) / f0
         return ModulatedGaussian(f0, max(bandwidth, 1.5 * spread) * f0)
 
-    def _steps(self, profile, steps: int | None) -> int:
+    def _steps(self, profile, steps: int | None, transits: int = 4) -> int:
         if steps:
             return steps
         transit = math.hypot(*self.shape) * self.cell_size * math.sqrt(self.slab_eps) / C0
-        return int((8 * profile.width + 2 * transit) / self.grid.time_step)  # the pulse, then two transits
+        return int((8 * profile.width + transits * transit) / self.grid.time_step)  # the pulse, then the transits
+
+    def default_steps(self, transits: int = 4, bandwidth: float = 0.1) -> int:
+        """Steps for the pulse and ``transits`` crossings of the grid's diagonal at ``c/√ε_slab``: long enough for
+        the DFT of a weakly resonant device to converge (a truncated ring-down is an error the optimiser exploits;
+        score final designs with more transits)."""
+        return self._steps(self._profile(bandwidth), None, transits)
 
     def field(self, eps: dict, frequency: float, steps: int | None = None) -> Tensor:
         """``|Ez|`` ``[nx, ny]`` over the grid at ``frequency`` (Hz) with the source port driven (for plots)."""

@@ -148,3 +148,51 @@ def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
         "backward": (c["backward"].abs() ** 2).numpy(),
         "steps": steps,
     }
+
+
+def main() -> None:
+    """Print (and with ``--json`` write) T and R of the bend in both codes at one resolution."""
+    import argparse
+
+    from _common import write_json
+
+    ap = argparse.ArgumentParser(description="the 90° bend in Meep and in our FDTD, side by side")
+    ap.add_argument("--resolution", type=int, default=10)
+    ap.add_argument("--nfreq", type=int, default=11)
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    meep = {bent: meep_bend(args.resolution, bent, args.nfreq) for bent in (False, True)}
+    freqs = np.array(meep[False]["freqs"])
+    ours = {bent: sciml_bend(args.resolution, bent, freqs) for bent in (False, True)}
+    t_meep = np.array(meep[True]["out"]) / np.array(meep[False]["out"])
+    t_ours = ours[True]["out"] / ours[False]["out"]
+    r_meep = np.array(meep[True]["backward"]) / np.array(meep[False]["forward"])
+    r_ours = ours[True]["backward"] / ours[False]["forward"]
+    rows = []
+    case = f"90-degree bend, resolution {args.resolution}"
+    for f, tm, to, rm, ro in zip(freqs, t_meep, t_ours, r_meep, r_ours):
+        print(f"f = {f:.4f} c/a   T meep {tm:.5f} ours {to:.5f} ({to / tm - 1:+.2%})   R meep {rm:.4f} ours {ro:.4f}")
+        rows.append(
+            {
+                "case": case,
+                "variant": f"T at f={f:.4f}",
+                "value": float(to),
+                "unit": "transmission",
+                "ratio_to": float(tm),
+            }
+        )
+        rows.append(
+            {
+                "case": case,
+                "variant": f"R at f={f:.4f}",
+                "value": float(ro),
+                "unit": "reflection",
+                "ratio_to": float(rm),
+            }
+        )
+    if args.json:
+        write_json(args.json, rows)
+
+
+if __name__ == "__main__":
+    main()

@@ -86,3 +86,24 @@ def sciml_ring(resolution: int, source_end: float, dtype=torch.float64) -> list:
     return [
         {"frequency": m.frequency * a / C0, "q": m.q, "amplitude": abs(m.amplitude), "error": m.error} for m in modes
     ]
+
+
+def main() -> None:
+    """Print the ring's modes from Meep's Harminv and ours at one resolution."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="the Harminv ring in Meep and in our FDTD, side by side")
+    ap.add_argument("--resolution", type=int, default=20)
+    args = ap.parse_args()
+    meep = meep_ring(args.resolution)
+    ours = sciml_ring(args.resolution, meep["source_end"])
+    for m in meep["modes"]:
+        o = min(ours, key=lambda r: abs(r["frequency"] - m["frequency"]))
+        print(
+            f"Meep f = {m['frequency']:.6f} Q = {m['q']:8.1f}   ours f = {o['frequency']:.6f} "
+            f"({o['frequency'] / m['frequency'] - 1:+.4%}) Q = {o['q']:8.1f} ({o['q'] / m['q'] - 1:+.1%})"
+        )
+
+
+if __name__ == "__main__":
+    main()

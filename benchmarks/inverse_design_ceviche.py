@@ -81,12 +81,15 @@ def ceviche_objective(model, device: str, x, beta: float, radius: float):
     return anp.mean(anp.array([anp.abs(s[k, 0, out]) ** 2 for _, out, k in targets]))
 
 
-def optimize_ceviche(model, device, betas, iterations, radius, initial=0.5):
-    """The same L-BFGS-B stages as :func:`solvers.fdtd.inverse_design.optimize_design`, on ceviche's FDFD."""
+def optimize_ceviche(model, device, betas, iterations, radius, x0):
+    """The same L-BFGS-B stages as :func:`solvers.fdtd.inverse_design.optimize_design`, on ceviche's FDFD, from
+    the same start ``x0``."""
     from autograd import value_and_grad
 
     shape = model.design_variable_shape
-    x = np.full(shape, initial)
+    if tuple(shape) != tuple(x0.shape):
+        raise ValueError(f"ceviche's design region is {tuple(shape)}, our config's {x0.shape}: the specs differ.")
+    x = x0.copy()
     history = []
     start = time.perf_counter()
     for beta in betas:
@@ -121,8 +124,12 @@ def main() -> None:
     betas = list(cfg.inverse_design.betas)
     iterations = int(cfg.inverse_design.iterations_per_stage)
     radius = float(cfg.photonic_device.filter_radius)
+    from solvers.fdtd.experiments.inverse_design import initial_design
+
     model = ceviche_model(args.device)
-    x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius)
+    opt = cfg.inverse_design
+    x0 = initial_design(tuple(model.design_variable_shape), float(opt.initial), float(opt.initial_noise), int(opt.seed))
+    x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius, x0)
     rows = []
     case = f"{args.device} (ceviche-challenges spec), {len(betas)} beta stages x {iterations} L-BFGS-B iterations"
     score_cev = float(ceviche_objective(model, args.device, x_cev, math.inf, radius))

@@ -96,13 +96,16 @@ class DeviceSettings:
 
 @dataclass(frozen=True)
 class DesignOptimizationSettings:
-    """L-BFGS-B stages at ``betas`` of ``iterations_per_stage`` iterations from the uniform density ``initial``;
+    """L-BFGS-B stages at ``betas`` of ``iterations_per_stage`` iterations from the density ``initial`` (plus uniform
+    noise of ``initial_noise`` drawn with ``seed``: a mirror-symmetric start cannot turn an even mode into an odd one);
     FDTD ``steps`` per evaluation (0: the pulse plus four transits), ``checkpoint_every`` steps recomputed in the
     backward pass; the final spectrum at ``spectrum_points`` wavelengths over ``spectrum_span`` (relative)."""
 
     betas: tuple = (4.0, 8.0, 16.0, 32.0)
     iterations_per_stage: int = 10
     initial: float = 0.5
+    initial_noise: float = 0.0  # uniform ± noise on the start: breaks mirror symmetry (needed for even → odd modes)
+    seed: int = 0
     steps: int = 0
     checkpoint_every: int = 100
     spectrum_points: int = 21
@@ -113,10 +116,17 @@ class DesignOptimizationSettings:
             check_range("betas[i]", b, low=0, low_open=True)
         check_range("iterations_per_stage", self.iterations_per_stage, low=1, integer=True)
         check_range("initial", self.initial, low=0, high=1)
+        check_range("initial_noise", self.initial_noise, low=0, high=0.5)
         check_range("steps", self.steps, low=0, integer=True, meaning="0 picks the pulse plus four transits")
         check_range("checkpoint_every", self.checkpoint_every, low=0, integer=True)
         check_range("spectrum_points", self.spectrum_points, low=2, integer=True)
         check_range("spectrum_span", self.spectrum_span, low=0, high=1, low_open=True)
+
+
+def initial_design(shape, mean: float, noise: float, seed: int) -> np.ndarray:
+    """The start of the optimisation: ``mean`` plus uniform noise in ``±noise`` (seeded), clipped to [0, 1]."""
+    rng = np.random.default_rng(seed)
+    return np.clip(mean + noise * rng.uniform(-1, 1, shape), 0.0, 1.0)
 
 
 def run(cfg, out_dir="."):
@@ -139,7 +149,7 @@ def run(cfg, out_dir="."):
     )
     hist = optimize_design(
         objective,
-        np.full(shape, opt.initial),
+        initial_design(shape, opt.initial, opt.initial_noise, opt.seed),
         opt.betas,
         opt.iterations_per_stage,
         callback=lambda n, beta, v: bar.set_postfix(beta=beta, objective=f"{v:.4f}"),
@@ -205,4 +215,4 @@ EXPERIMENT = Experiment(
     description="topology optimisation of a planar device (ceviche-challenges' specs) through the FDTD",
 )
 
-__all__ = ["run", "DeviceSettings", "DesignOptimizationSettings", "EXPERIMENT"]
+__all__ = ["run", "initial_design", "DeviceSettings", "DesignOptimizationSettings", "EXPERIMENT"]

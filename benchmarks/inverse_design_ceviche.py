@@ -21,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
-import scipy.optimize
 from _common import write_json
 
 DEVICES = {
@@ -82,34 +80,18 @@ def ceviche_objective(model, device: str, x, beta: float, radius: float):
 
 
 def optimize_ceviche(model, device, betas, iterations, radius, x0):
-    """The same L-BFGS-B stages as :func:`solvers.fdtd.inverse_design.optimize_design`, on ceviche's FDFD, from
-    the same start ``x0``."""
+    """The same L-BFGS-B stages as ours (:func:`solvers.fdtd.inverse_design.optimize_stages`), on ceviche's FDFD
+    and its autograd gradient, from the same start ``x0``."""
     from autograd import value_and_grad
+
+    from solvers.fdtd.inverse_design import optimize_stages
 
     shape = model.design_variable_shape
     if tuple(shape) != tuple(x0.shape):
         raise ValueError(f"ceviche's design region is {tuple(shape)}, our config's {x0.shape}: the specs differ.")
-    x = x0.copy()
-    history = []
-    start = time.perf_counter()
-    for beta in betas:
-        f = value_and_grad(lambda flat, b=beta: ceviche_objective(model, device, flat.reshape(shape), b, radius))
-
-        def neg(flat, f=f):
-            v, g = f(flat)
-            history.append(float(v))
-            return -float(v), -np.asarray(g, dtype=np.float64)
-
-        res = scipy.optimize.minimize(
-            neg,
-            x.ravel(),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(0.0, 1.0)] * x.size,
-            options={"maxiter": iterations, "maxfun": 2 * iterations + 5},
-        )
-        x = np.clip(res.x.reshape(shape), 0, 1)
-    return x, history, time.perf_counter() - start
+    f = value_and_grad(lambda x, beta: ceviche_objective(model, device, x, beta, radius))
+    hist = optimize_stages(f, x0, betas, iterations)
+    return hist.x, hist.objective, hist.seconds
 
 
 def main() -> None:

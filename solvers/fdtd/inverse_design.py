@@ -35,15 +35,10 @@ class DesignHistory:
     seconds: float = 0.0
 
 
-def optimize_design(
-    objective,
-    x0,
-    betas=(4.0, 8.0, 16.0, 32.0),
-    iterations_per_stage: int = 15,
-    dtype=torch.float64,
-    callback=None,
-) -> DesignHistory:
-    """Maximise ``objective(x, beta)`` over ``x ∈ [0, 1]`` (shape of ``x0``), one L-BFGS-B stage per ``beta``."""
+def optimize_stages(value_and_grad, x0, betas=(4.0, 8.0, 16.0, 32.0), iterations_per_stage: int = 15, callback=None):
+    """Maximise ``f`` over ``x ∈ [0, 1]`` (shape of ``x0``), one L-BFGS-B stage per ``beta``, for any
+    ``value_and_grad(x, beta) -> (f, ∂f/∂x)`` on NumPy arrays (our FDTD through :func:`optimize_design`, or a
+    peer's solver with its own gradient)."""
     x = np.clip(np.asarray(x0, dtype=np.float64), 0.0, 1.0)
     shape = x.shape
     if iterations_per_stage < 1 or not betas:
@@ -53,11 +48,9 @@ def optimize_design(
     for beta in betas:
         good = {"worst": None, "any": False}
 
-        def value_and_grad(flat, beta=beta, good=good):
-            xt = torch.tensor(flat.reshape(shape), dtype=dtype, requires_grad=True)
-            val = objective(xt, beta)
-            (g,) = torch.autograd.grad(val, xt)
-            v, gn = float(val.detach()), g.detach().cpu().numpy().astype(np.float64).ravel()
+        def negated(flat, beta=beta, good=good):
+            v, g = value_and_grad(flat.reshape(shape), beta)
+            v, gn = float(v), np.asarray(g, dtype=np.float64).ravel()
             if not (np.isfinite(v) and np.all(np.isfinite(gn))):
                 hist.recoveries += 1
                 worst = good["worst"] if good["worst"] is not None else 0.0
@@ -71,7 +64,7 @@ def optimize_design(
             return -v, -gn
 
         res = scipy.optimize.minimize(
-            value_and_grad,
+            negated,
             x.ravel(),
             jac=True,
             method="L-BFGS-B",
@@ -90,4 +83,24 @@ def optimize_design(
     return hist
 
 
-__all__ = ["optimize_design", "DesignHistory"]
+def optimize_design(
+    objective,
+    x0,
+    betas=(4.0, 8.0, 16.0, 32.0),
+    iterations_per_stage: int = 15,
+    dtype=torch.float64,
+    callback=None,
+) -> DesignHistory:
+    """Maximise the torch ``objective(x, beta)`` over ``x ∈ [0, 1]`` by :func:`optimize_stages`, gradients by
+    autograd."""
+
+    def value_and_grad(x, beta):
+        xt = torch.tensor(x, dtype=dtype, requires_grad=True)
+        val = objective(xt, beta)
+        (g,) = torch.autograd.grad(val, xt)
+        return float(val.detach()), g.detach().cpu().numpy()
+
+    return optimize_stages(value_and_grad, x0, betas, iterations_per_stage, callback)
+
+
+__all__ = ["optimize_design", "optimize_stages", "DesignHistory"]

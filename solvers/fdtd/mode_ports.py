@@ -33,7 +33,7 @@ from torch import Tensor
 from physics.maxwell import C0, EPS0, MU0, DistributedSource
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.modes import POLARIZATIONS, WaveguideMode, waveguide_modes
-from solvers.fdtd.monitors import DFTMonitor
+from solvers.fdtd.monitors import DFTMonitor, poynting_flux
 
 # (propagation axis, polarisation) -> (transverse E, its H partner, s with flux = s·½Re(E H*), ε of the E component)
 PAIRS = {
@@ -179,8 +179,8 @@ class ModePort:
     def flux(self, dft: dict, grid: YeeGrid) -> Tensor:
         """Net power through the port along ``+axis``: ``[n_freq]`` (W/m per Hz² of the DFT)."""
         e, h = self._fields(dft)
-        _, _, s = PAIRS[(self.axis, self.polarization)]
-        return 0.5 * s * (e * h.conj()).real.sum(-1) * grid.dx
+        e_name, h_name, _ = PAIRS[(self.axis, self.polarization)]
+        return poynting_flux({e_name: e, h_name: h}, self.axis, grid.dx, 2)
 
     def coefficients(self, dft: dict, eps, grid: YeeGrid, frequencies, mode: int = 0) -> dict[str, Tensor]:
         """Forward and backward amplitudes of mode ``mode`` at each of the monitor's ``frequencies`` (Hz):

@@ -177,7 +177,8 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
     flux and mode monitors), ours and Meep's, whole runs (set-up included: Meep initialises inside ``sim.run``)."""
     import numpy as np
     import torch
-    from fdtd_bend import meep_available, meep_bend, sciml_bend
+    from fdtd_bend import meep_bend, sciml_bend
+    from meep_runner import meep_available
 
     rows = []
     cells = (16 * resolution) ** 2

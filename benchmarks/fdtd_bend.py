@@ -10,20 +10,16 @@ the cell's lower-left corner (ours); Meep's are centred, hence ``V``. Meep (Debi
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import tempfile
 
 import numpy as np
 import torch
+from meep_runner import run_meep
 
-from physics.maxwell import C0, Block, Materials
+from physics.maxwell import C0, Block, Materials, ModulatedGaussian
 from solvers.fdtd import ModePort, YeeGrid, coefficients, run
 from solvers.fdtd.rasterize import rasterize
 
-MEEP_PYTHON = os.environ.get("SCIML_MEEP_PYTHON", "/usr/bin/python3")
 SIZE, PML, WIDTH, EPS, Y_GUIDE, X_TURN = 16.0, 1.0, 1.0, 12.0, 4.5, 11.5
 F_CENTRE, F_WIDTH, DURATION = 0.15, 0.1, 400.0
 SOURCE_X, REFLECTION_X, OUT_POS, SPAN = 2.0, 4.0, 13.0, 4.0
@@ -31,7 +27,7 @@ SOURCE_X, REFLECTION_X, OUT_POS, SPAN = 2.0, 4.0, 13.0, 4.0
 MEEP_BEND = """
 import json, sys, time
 import meep as mp
-res, bent, nfreq, out = int(sys.argv[1]), sys.argv[2] == "bent", int(sys.argv[3]), sys.argv[4]
+out, res, bent, nfreq = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "bent", int(sys.argv[4])
 S, PML, W, EPS, YG, XT, FC, DF, T, XS, XR, OUTP, SPAN = [float(v) for v in sys.argv[5:18]]
 V = lambda x, y: mp.Vector3(x - S / 2, y - S / 2)
 glass = mp.Medium(epsilon=EPS)
@@ -64,17 +60,6 @@ json.dump({"freqs": mp.get_flux_freqs(out_flux), "out": mp.get_fluxes(out_flux),
 """
 
 
-def meep_available() -> tuple[bool, str]:
-    """Whether Debian's Meep runs here, and if not why (for a clear skip)."""
-    try:
-        r = subprocess.run([MEEP_PYTHON, "-c", "import meep"], capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return False, f"{MEEP_PYTHON} cannot run ({err}); install Debian's python3-meep (apt-get install python3-meep)"
-    if r.returncode != 0:
-        return False, f"{MEEP_PYTHON} cannot import meep; install Debian's python3-meep (apt-get install python3-meep)"
-    return True, ""
-
-
 def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
     """Meep's run: flux out, mode powers at the reflection monitor, per frequency (``c/a``)."""
     params = [
@@ -92,13 +77,7 @@ def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
         OUT_POS,
         SPAN,
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "meep.json")
-        args = [str(resolution), "bent" if bent else "straight", str(nfreq), out, *map(str, params)]
-        r = subprocess.run([MEEP_PYTHON, "-c", MEEP_BEND, *args], capture_output=True, text=True, timeout=1800)
-        if r.returncode != 0:
-            raise RuntimeError(f"Meep failed:\n{r.stderr[-3000:]}")
-        return json.load(open(out))
+    return run_meep(MEEP_BEND, [resolution, "bent" if bent else "straight", nfreq, *params])
 
 
 def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
@@ -131,8 +110,6 @@ def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
     else:
         out = ModePort(0, cells(OUT_POS), across, "ez", "out")
     f_si = np.asarray(freqs) * C0 / a
-    from physics.maxwell import ModulatedGaussian
-
     profile = ModulatedGaussian(F_CENTRE * C0 / a, F_WIDTH * C0 / a)
     co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
     steps = int(round(DURATION * a / C0 / grid.time_step))

@@ -9,18 +9,13 @@ runs under ``/usr/bin/python3`` only).
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import tempfile
-
 import torch
+from meep_runner import run_meep
 
 from physics.maxwell import C0, Cylinder, Materials, ModulatedGaussian, PointSource
 from solvers.fdtd import Probe, YeeGrid, coefficients, harmonic_inversion, run
 from solvers.fdtd.rasterize import rasterize
 
-MEEP_PYTHON = os.environ.get("SCIML_MEEP_PYTHON", "/usr/bin/python3")
 N, R, W, PAD, PML = 3.4, 1.0, 1.0, 4.0, 2.0
 SIZE = 2 * (R + W + PAD + PML)
 F_CENTRE, F_WIDTH, RINGDOWN = 0.15, 0.1, 300.0
@@ -28,7 +23,7 @@ F_CENTRE, F_WIDTH, RINGDOWN = 0.15, 0.1, 300.0
 MEEP_RING = """
 import json, sys, time
 import meep as mp
-res, out = int(sys.argv[1]), sys.argv[2]
+out, res = sys.argv[1], int(sys.argv[2])
 N, R, W, S, PML, FC, DF, T = [float(v) for v in sys.argv[3:11]]
 geometry = [mp.Cylinder(R + W, material=mp.Medium(index=N)), mp.Cylinder(R, material=mp.vacuum)]
 src = mp.Source(mp.GaussianSource(FC, fwidth=DF), mp.Ez, mp.Vector3(R + 0.1))
@@ -46,18 +41,7 @@ json.dump({"modes": [{"frequency": complex(m.freq).real, "q": complex(m.Q).real,
 
 def meep_ring(resolution: int) -> dict:
     """Meep's Harminv modes of the ring (``frequency`` in ``c/a``, ``q``) and when its source ended."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "ring.json")
-        params = [N, R, W, SIZE, PML, F_CENTRE, F_WIDTH, RINGDOWN]
-        r = subprocess.run(
-            [MEEP_PYTHON, "-c", MEEP_RING, str(resolution), out, *map(str, params)],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-        )
-        if r.returncode != 0:
-            raise RuntimeError(f"Meep failed:\n{r.stderr[-3000:]}")
-        return json.load(open(out))
+    return run_meep(MEEP_RING, [resolution, N, R, W, SIZE, PML, F_CENTRE, F_WIDTH, RINGDOWN])
 
 
 def sciml_ring(resolution: int, source_end: float, dtype=torch.float64) -> list:

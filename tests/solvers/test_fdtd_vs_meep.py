@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from fdtd_bend import meep_available, meep_bend, sciml_bend
+from fdtd_bend import meep_bend, sciml_bend
 from fdtd_ring import meep_ring, sciml_ring
+from meep_runner import meep_available
 
 available, why = meep_available()
 pytestmark = [pytest.mark.meep, pytest.mark.skipif(not available, reason=why)]

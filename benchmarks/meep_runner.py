@@ -1,0 +1,39 @@
+"""Running Debian's Meep from our scripts: it imports only under ``/usr/bin/python3`` (``SCIML_MEEP_PYTHON``
+overrides), so a Meep script runs in a subprocess and writes its results as JSON to the path it gets as
+``sys.argv[1]``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+
+MEEP_PYTHON = os.environ.get("SCIML_MEEP_PYTHON", "/usr/bin/python3")
+
+
+def meep_available() -> tuple[bool, str]:
+    """Whether Debian's Meep runs here, and if not why (for a clear skip)."""
+    try:
+        r = subprocess.run([MEEP_PYTHON, "-c", "import meep"], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return False, f"{MEEP_PYTHON} cannot run ({err}); install Debian's python3-meep (apt-get install python3-meep)"
+    if r.returncode != 0:
+        return False, f"{MEEP_PYTHON} cannot import meep; install Debian's python3-meep (apt-get install python3-meep)"
+    return True, ""
+
+
+def run_meep(code: str, args, timeout: float = 1800) -> dict:
+    """Run the Meep script ``code`` with ``sys.argv = [-c, <json path>, *args]``; returns the JSON it wrote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "meep.json")
+        r = subprocess.run(
+            [MEEP_PYTHON, "-c", code, out, *map(str, args)], capture_output=True, text=True, timeout=timeout
+        )
+        if r.returncode != 0:
+            raise RuntimeError(f"Meep failed:\n{r.stderr[-3000:]}")
+        with open(out) as fh:
+            return json.load(fh)
+
+
+__all__ = ["MEEP_PYTHON", "meep_available", "run_meep"]

@@ -14,7 +14,7 @@ spectra (``spectrum.png``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -162,7 +162,7 @@ def run(cfg, out_dir="."):
         check = device.transmissions(device.permittivity(x, float("inf")), 4 * base, 0)
         lam0 = np.mean(spec.wavelengths_nm)
         span = np.linspace(1 - opt.spectrum_span / 2, 1 + opt.spectrum_span / 2, opt.spectrum_points) * lam0
-        wide = PlanarDevice(**{**device.__dict__, "wavelengths": tuple(span * NM)})
+        wide = replace(device, wavelengths=tuple(span * NM))
         spectrum = wide.transmissions(
             wide.permittivity(x, float("inf")), 4 * base, 0, bandwidth=1.5 * opt.spectrum_span
         )

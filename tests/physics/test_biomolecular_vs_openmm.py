@@ -172,8 +172,8 @@ def test_unsupported_forces_and_methods_are_refused_by_name(tmp_path):
     path = _alanine_pdb(tmp_path)
     pdb = app.PDBFile(str(path))
     omm = app.ForceField("amber14-all.xml").createSystem(pdb.topology, nonbondedMethod=app.NoCutoff)
-    omm.addForce(mm.CMAPTorsionForce())  # as CHARMM36 and ff19SB define
-    with pytest.raises(ValueError, match="contains a CMAPTorsionForce, which sciml cannot evaluate yet"):
+    omm.addForce(mm.CustomExternalForce("x"))
+    with pytest.raises(ValueError, match="contains a CustomExternalForce, which sciml cannot evaluate yet"):
         from_openmm(omm, pdb.topology)
     with pytest.raises(ValueError, match="nonbondedMethod LJPME is not implemented"):
         load_pdb(data_file("openmm", "app/data/tip3p.pdb"), ["amber14/tip3p.xml"], nonbondedMethod=app.LJPME)

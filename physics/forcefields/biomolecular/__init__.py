@@ -1,6 +1,6 @@
 """Biomolecular force fields: a parameterised :class:`MolecularSystem` (AMBER-style terms as tensors), its
 energy term by term (PME included), collective variables, and conversion from OpenMM's parameter assignment
-(AMBER files, PDB + force-field XML).
+(AMBER files, PDB + force-field XML; AMBER and CHARMM36 force fields).
 
 Units are OpenMM's: nm, kJ/mol, g/mol, e, ps (:data:`physics.forcefields.MD`).
 """
@@ -18,9 +18,11 @@ from physics.forcefields.biomolecular.from_openmm import data_file, from_openmm,
 from physics.forcefields.biomolecular.nonbonded import dispersion_correction, non_excepted_pairs
 from physics.forcefields.biomolecular.system import (
     AtomLabel,
+    CMAPTorsions,
     Constraints,
     HarmonicAngles,
     HarmonicBonds,
+    HarmonicImpropers,
     MolecularSystem,
     NonbondedExceptions,
     NonbondedParticles,
@@ -34,6 +36,8 @@ __all__ = [
     "HarmonicBonds",
     "HarmonicAngles",
     "PeriodicTorsions",
+    "HarmonicImpropers",
+    "CMAPTorsions",
     "NonbondedParticles",
     "NonbondedExceptions",
     "NonbondedSettings",

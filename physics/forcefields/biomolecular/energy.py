@@ -1,6 +1,7 @@
 """The potential energy of a :class:`MolecularSystem`, term by term; forces come from autograd.
 
     U(R) = Σ_bonds ½ k (r − r0)² + Σ_angles ½ k (θ − θ0)² + Σ_torsions k [1 + cos(n φ − φ0)]
+         + Σ_impropers k (ξ − ξ0)² + Σ_cmap E_map(φ, ψ)                (CHARMM; see :mod:`.cmap`)
          + E_LJ + E_coulomb                                     (see :mod:`.nonbonded`)
 
 ``R`` ``[N, 3]`` in nm, energies in kJ/mol. Angles and the IUPAC dihedral come from
@@ -14,11 +15,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from physics.forcefields.biomolecular.cmap import cmap_energy
 from physics.forcefields.biomolecular.nonbonded import nonbonded_energy_fn
 from physics.forcefields.biomolecular.system import MolecularSystem
 from physics.forcefields.bonded import bond_angles, bond_lengths, dihedral_angles
 
-TERMS = ("bonds", "angles", "torsions", "lennard_jones", "coulomb")
+TERMS = ("bonds", "angles", "torsions", "impropers", "cmap", "lennard_jones", "coulomb")
 
 
 class MolecularEnergy:
@@ -53,6 +55,11 @@ class MolecularEnergy:
         tor = s.torsions
         phi = dihedral_angles(R, tor.index.to(R.device), b, strain)
         out["torsions"] = (tor.k.to(R) * (1 + torch.cos(tor.periodicity.to(R) * phi - tor.phase.to(R)))).sum()
+        imp = s.impropers
+        xi = dihedral_angles(R, imp.index.to(R.device), b, strain)
+        out["impropers"] = (imp.k.to(R) * (xi - imp.xi0.to(R)) ** 2).sum()
+        cm = s.cmap
+        out["cmap"] = cmap_energy(R, cm.index.to(R.device), cm.map_index.to(R.device), cm.coefficients, b, strain)
         out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain, pairs)
         return out
 

@@ -9,18 +9,26 @@ OpenMM (Eastman et al., PLoS Comput. Biol. 13, e1005659, 2017) is an optional de
     from_openmm(openmm_system, topology)                   -> system
 
 Supported forces: HarmonicBondForce, HarmonicAngleForce, PeriodicTorsionForce, NonbondedForce (NoCutoff,
-CutoffNonPeriodic, CutoffPeriodic, PME), CMMotionRemover (ignored: our integrators remove drift themselves).
-Anything else (CMAP, custom forces, implicit solvent, Ewald, LJPME) is refused by name rather than dropped.
+CutoffNonPeriodic, CutoffPeriodic, PME), CMMotionRemover (ignored: our integrators remove drift themselves),
+and CHARMM36's additions as OpenMM builds them: CMAPTorsionForce, harmonic impropers, the LJ type table and
+the 1-4 LJ pairs (:mod:`.charmm_forces`). Anything else (other custom forces, implicit solvent, Ewald, LJPME,
+NBFIX pair overrides) is refused by name rather than dropped.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 from pathlib import Path
 
 import torch
 
+from physics.forcefields.biomolecular.charmm_forces import (
+    cmap_torsions,
+    fold_lennard_jones,
+    harmonic_impropers,
+)
 from physics.forcefields.biomolecular.system import (
     AtomLabel,
     Constraints,
@@ -94,6 +102,7 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
         first = next(i for i in range(n) if system.isVirtualSite(i))
         raise ValueError(f"atom {first} ({atoms[first]}) is a virtual site (e.g. TIP4P); they are not supported yet.")
     bonds, angles, torsions, nonbonded = [], [], [], None
+    charmm = {}  # CHARMM36's custom forces, by OpenMM class name
     for force in system.getForces():
         kind = type(force).__name__
         if kind == "HarmonicBondForce":
@@ -112,11 +121,15 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
             if nonbonded is not None:
                 raise ValueError("the System has two NonbondedForces; merge them into one.")
             nonbonded = force
+        elif kind in ("CustomTorsionForce", "CMAPTorsionForce", "CustomNonbondedForce", "CustomBondForce"):
+            if kind in charmm:
+                raise ValueError(f"the System has two {kind}s; only CHARMM36's single one of each is supported.")
+            charmm[kind] = force
         elif kind not in _IGNORED:
             raise ValueError(
                 f"the System contains a {kind}, which sciml cannot evaluate yet (supported: harmonic bonds and "
-                "angles, periodic torsions, NonbondedForce). Choose a force field without it (e.g. AMBER's "
-                "amber14-all.xml instead of CHARMM's, which needs CMAP) or leave implicit solvent out."
+                "angles, periodic torsions, NonbondedForce, CHARMM36's CMAP, impropers and LJ tables). Choose a "
+                "force field without it or leave implicit solvent out."
             )
     if nonbonded is None:
         raise ValueError("the System has no NonbondedForce; every supported force field defines one.")
@@ -161,6 +174,11 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
         exceptions.append(
             (i, j, _value(qq, u.elementary_charge**2), _value(s, u.nanometer), _value(e, u.kilojoule_per_mole))
         )
+    if "CustomNonbondedForce" in charmm:
+        sigma, epsilon, exceptions = fold_lennard_jones(charmm, nonbonded, methods, epsilon, exceptions, n)
+        settings = dataclasses.replace(
+            settings, dispersion_correction=periodic and charmm["CustomNonbondedForce"].getUseLongRangeCorrection()
+        )
     constraints = []
     for c in range(system.getNumConstraints()):
         i, j, d = system.getConstraintParameters(c)
@@ -181,7 +199,13 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
     ti, (tper, tph, tk) = table(torsions, 4, 3)
     ei, (eqq, esig, eeps) = table(exceptions, 2, 3)
     ci, (cd,) = table(constraints, 2, 1)
+    extra = {}
+    if "CustomTorsionForce" in charmm:
+        extra["impropers"] = harmonic_impropers(charmm["CustomTorsionForce"], dtype)
+    if "CMAPTorsionForce" in charmm:
+        extra["cmap"] = cmap_torsions(charmm["CMAPTorsionForce"], dtype)
     return MolecularSystem(
+        **extra,
         atoms=atoms,
         masses=torch.tensor(masses, dtype=dtype),
         particles=NonbondedParticles(

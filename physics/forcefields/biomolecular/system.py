@@ -6,6 +6,8 @@ Units are OpenMM's (the ``md`` unit system): nm, kJ/mol, g/mol, elementary charg
     HarmonicAngles      E = ½ k (θ − θ0)²                    index [Na, 3], k kJ/mol/rad², θ0 rad
     PeriodicTorsions    E = k [1 + cos(n φ − φ0)]            index [Nt, 4], n int, φ0 rad, k kJ/mol
                         (one row per cosine term; AMBER impropers are rows too)
+    HarmonicImpropers   E = k (ξ − ξ0)²                      index [Ni, 4], k kJ/mol/rad², ξ0 rad (CHARMM)
+    CMAPTorsions        E = E_map(φ, ψ), bicubic on a grid   index [Nm, 8], map_index [Nm] (see .cmap)
     NonbondedParticles  charge e, σ nm, ε kJ/mol per atom    (Lorentz–Berthelot: σ_ij = (σ_i+σ_j)/2,
                                                               ε_ij = √(ε_i ε_j))
     NonbondedExceptions pairs [Ne, 2] whose non-bonded term is replaced by (q_i q_j, σ, ε) given here:
@@ -65,6 +67,25 @@ class PeriodicTorsions:
     periodicity: Tensor
     phase: Tensor
     k: Tensor
+
+
+@dataclass(frozen=True)
+class HarmonicImpropers:
+    """CHARMM's ``k (ξ − ξ0)²`` (no ½) over ``index`` ``[Ni, 4]``, ``ξ`` the IUPAC dihedral of the four atoms."""
+
+    index: Tensor
+    k: Tensor
+    xi0: Tensor
+
+
+@dataclass(frozen=True)
+class CMAPTorsions:
+    """Tabulated ``E(φ, ψ)`` over ``index`` ``[Nm, 8]`` (φ's four atoms, then ψ's), using map ``map_index``
+    ``[Nm]`` of ``coefficients`` ``[M, n, n, 4, 4]`` (bicubic patches, :func:`.cmap.cmap_coefficients`)."""
+
+    index: Tensor
+    map_index: Tensor
+    coefficients: Tensor
 
 
 @dataclass(frozen=True)
@@ -136,6 +157,12 @@ class MolecularSystem:
     constraints: Constraints = field(default_factory=lambda: Constraints(_empty(2), torch.zeros(0)))
     nonbonded: NonbondedSettings = NonbondedSettings()
     box: Tensor | None = None
+    impropers: HarmonicImpropers = field(
+        default_factory=lambda: HarmonicImpropers(_empty(4), torch.zeros(0), torch.zeros(0))
+    )
+    cmap: CMAPTorsions = field(
+        default_factory=lambda: CMAPTorsions(_empty(8), torch.zeros(0, dtype=torch.int64), torch.zeros(0, 1, 1, 4, 4))
+    )
 
     def __post_init__(self):
         n = len(self.atoms)
@@ -145,7 +172,8 @@ class MolecularSystem:
                 raise ValueError(f"particles.{name} has shape {tuple(got)}; expected ({n},), one per atom.")
         if self.masses.shape != (n,):
             raise ValueError(f"masses has shape {tuple(self.masses.shape)}; expected ({n},), one per atom.")
-        for term, width in (("bonds", 2), ("angles", 3), ("torsions", 4), ("exceptions", 2), ("constraints", 2)):
+        terms = (("bonds", 2), ("angles", 3), ("torsions", 4), ("impropers", 4), ("cmap", 8))
+        for term, width in (*terms, ("exceptions", 2), ("constraints", 2)):
             idx = getattr(self, term).index
             if idx.ndim != 2 or idx.shape[1] != width:
                 raise ValueError(f"{term}.index has shape {tuple(idx.shape)}; expected [count, {width}].")

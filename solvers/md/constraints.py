@@ -20,8 +20,9 @@ This is the matrix form of SHAKE (M-SHAKE, Kräutler, van Gunsteren & Hünenberg
 quadratically, so 1e-10 relative takes three or four solves (float32 stops at its rounding floor,
 ``4 ε max|R| / min d``). Clusters of more than ``max_cluster`` constraints (all bonds of a protein backbone)
 are refused with the fix: constrain only bonds to hydrogen. Vectors use the minimum image when a box is given.
-Each constraint removes one degree of freedom (:func:`constrained_dof`). Rigid water goes through the same
-path (three coupled distances); the analytic SETTLE is not implemented.
+Each constraint removes one degree of freedom (:func:`constrained_dof`). Rigid waters (three constraints
+closing a triangle with two equal sides) take the analytic SETTLE instead (:mod:`solvers.md.settle`) unless
+``settle=False``; their velocities go through the same exact RATTLE solve.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.space import displacement
+from solvers.md.settle import find_rigid_waters, settle
 
 
 class ConstraintFailure(FloatingPointError):
@@ -48,6 +50,7 @@ class DistanceConstraints:
     max_iterations: int = 50
     max_cluster: int = 64
     labels: tuple[str, ...] | None = None
+    settle: bool = True
 
     def __post_init__(self):
         if self.index.ndim != 2 or self.index.shape[1] != 2:
@@ -63,11 +66,18 @@ class DistanceConstraints:
                 f"{big} constraints are coupled in one cluster (more than max_cluster = {self.max_cluster}); "
                 "constrain only bonds to hydrogen (constraints=HBonds) rather than all bonds."
             )
+        waters, shaken = find_rigid_waters(self.index, self.distance, clusters) if self.settle else (None, clusters)
+        object.__setattr__(self, "waters", waters)
         by_size: dict[int, list[list[int]]] = {}
-        for c in clusters:
+        for c in shaken:
             by_size.setdefault(len(c), []).append(c)
-        # derived once, so the dataclass stays immutable: [n_clusters, k] row tables per cluster size k
+        # derived once, so the dataclass stays immutable: [n_clusters, k] row tables per cluster size k (SHAKE),
+        # and the rigid waters (SETTLE); RATTLE solves every cluster
         object.__setattr__(self, "blocks", tuple(torch.tensor(v, dtype=torch.int64) for v in by_size.values()))
+        by_size_all: dict[int, list[list[int]]] = {}
+        for c in clusters:
+            by_size_all.setdefault(len(c), []).append(c)
+        object.__setattr__(self, "all_blocks", tuple(torch.tensor(v, dtype=torch.int64) for v in by_size_all.values()))
 
     def _name(self, atom: int) -> str:
         return f"atom {atom}" + (f" ({self.labels[atom]})" if self.labels is not None else "")
@@ -137,6 +147,16 @@ def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) 
     if not c.index.numel():
         return R_new
     w = _inv_mass(mass, R_new.shape[0], R_new)
+    if c.waters is not None:
+        R_new, failed = settle(c.waters, R_new, R_old, 1.0 / w, box)
+        if failed is not None:
+            raise ConstraintFailure(
+                f"SETTLE found no rigid geometry for the water of {c._name(failed)}: the step moved it too far. The "
+                "step is probably too large for the constraints (2 fs is usual with rigid water), or the structure "
+                "has a clash; minimise first."
+            )
+        if not c.blocks:
+            return R_new
     i, j = c.index.to(R_new.device).unbind(1)
     d2 = c.distance.to(R_new) ** 2
     s = displacement(R_old[i], R_old[j], box)
@@ -167,7 +187,7 @@ def rattle(c: DistanceConstraints, R: Tensor, V: Tensor, mass, box=None) -> Tens
     i, j = c.index.to(R.device).unbind(1)
     r = displacement(R[i], R[j], box)
     rv = (r * (V[i] - V[j])).sum(-1)
-    for rows in c.blocks:
+    for rows in c.all_blocks:
         rows = rows.to(R.device)
         ra = r[rows]
         A = torch.einsum("nad,nbd->nab", ra, ra) * _coupling(c, rows, w)

@@ -14,8 +14,9 @@ at 0.5 fs); configurational averages are unaffected (Leimkuhler & Matthews 2013)
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
@@ -34,13 +35,16 @@ from solvers.md.stability import SimulationBlowUp
 @dataclass(frozen=True)
 class BiomolecularSettings:
     """Step ``dt_ps`` (ps), ``temperature_K``, Langevin ``friction_per_ps`` (0 → NVE with RATTLE), neighbour
-    list ``skin_nm``, and the blow-up limit ``max_temperature_factor`` × the target temperature."""
+    list ``skin_nm``, the blow-up limit ``max_temperature_factor`` × the target temperature, and for NPT the
+    ``pressure_bar`` of a Monte Carlo barostat tried every ``barostat_frequency`` steps (None: constant volume)."""
 
     dt_ps: float = 0.002
     temperature_K: float = 300.0
     friction_per_ps: float = 1.0
     skin_nm: float = 0.15
     max_temperature_factor: float = 5.0
+    pressure_bar: float | None = None
+    barostat_frequency: int = 25
 
     def __post_init__(self):
         check_range("dt_ps", self.dt_ps, low=0, high=0.01, low_open=True, meaning="ps; 0.002 with HBonds")
@@ -48,6 +52,12 @@ class BiomolecularSettings:
         check_range("friction_per_ps", self.friction_per_ps, low=0)
         check_range("skin_nm", self.skin_nm, low=0)
         check_range("max_temperature_factor", self.max_temperature_factor, low=1, low_open=True)
+        check_range("barostat_frequency", self.barostat_frequency, low=1, integer=True, meaning="steps")
+        if self.pressure_bar is not None and (self.friction_per_ps == 0 or not math.isfinite(self.pressure_bar)):
+            raise ValueError(
+                f"pressure_bar = {self.pressure_bar} needs a finite pressure and a thermostat (friction_per_ps > 0): "
+                "the Monte Carlo barostat samples NPT at the Langevin temperature."
+            )
 
 
 @dataclass(frozen=True)
@@ -105,29 +115,43 @@ class MolecularDynamics:
     init: object
     step: object
     dof: int
+    seed: int = 0
 
     @staticmethod
     def build(system: MolecularSystem, settings: BiomolecularSettings, seed: int = 0) -> MolecularDynamics:
         """Energy, constraints (with atom names for errors), neighbour list and integrator for ``system``."""
         _check_time_step(system, settings.dt_ps)
+        if settings.pressure_bar is not None and system.box is None:
+            raise ValueError("pressure_bar needs a periodic system (a box); remove it for a molecule in vacuum.")
         c = None
         if system.constraints.index.numel():
             labels = tuple(str(a) for a in system.atoms)
             c = DistanceConstraints(system.constraints.index, system.constraints.distance, labels=labels)
-        energy = molecular_energy_fn(system)
+        n_c = 0 if c is None else len(c.index)
+        dof = constrained_dof(system.n_atoms, n_c, remove_com=settings.friction_per_ps == 0)
+        md = MolecularDynamics(system, settings, molecular_energy_fn(system), c, None, None, None, dof, seed)
+        return md.with_box(system.box)
+
+    def with_box(self, box: Tensor | None) -> MolecularDynamics:
+        """The same simulation in another periodic box (after a barostat move): new integrator and neighbour
+        list, same energy function and constraints. The box ``[3]`` nm replaces ``system.box``."""
+        settings, c = self.settings, self.constraints
+        system = self.system if box is None else replace(self.system, box=box)
         nbrs = None
-        if system.nonbonded.method != "none" and system.box is not None:
-            nbrs = neighbor_list(system.box, system.nonbonded.cutoff, skin=settings.skin_nm, format="dense")
+        if system.nonbonded.method != "none" and box is not None:
+            nbrs = neighbor_list(box, system.nonbonded.cutoff, skin=settings.skin_nm, format="dense")
+
+        def energy(R, **kw):
+            return self.energy(R, box=box, **kw)
+
         kT = MD.kT(settings.temperature_K)
         if settings.friction_per_ps > 0:
             init, step = langevin(
-                energy, settings.dt_ps, kT, settings.friction_per_ps, box=system.box, seed=seed, constraints=c
+                energy, settings.dt_ps, kT, settings.friction_per_ps, box=box, seed=self.seed, constraints=c
             )
         else:
-            init, step = nve(energy, settings.dt_ps, box=system.box, constraints=c)
-        n_c = 0 if c is None else len(c.index)
-        dof = constrained_dof(system.n_atoms, n_c, remove_com=settings.friction_per_ps == 0)
-        return MolecularDynamics(system, settings, energy, c, nbrs, init, step, dof)
+            init, step = nve(energy, settings.dt_ps, box=box, constraints=c)
+        return replace(self, system=system, neighbors=nbrs, init=init, step=step)
 
     def temperature(self, state: MDState) -> float:
         """Kinetic temperature (K) over the constrained degrees of freedom."""

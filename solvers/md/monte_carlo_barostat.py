@@ -3,7 +3,8 @@
 
 Every ``frequency`` steps a volume change ``ΔV`` uniform in ``[−δ, δ]`` is proposed; the box scales by
 ``s = (V'/V)^{1/3}`` and every molecule is translated rigidly with its centre of mass (bond lengths and
-constraints are untouched). The move is accepted with probability ``min(1, exp(−ΔW / k_B T))``,
+constraints are untouched; a molecule that straddles the periodic box is made whole along its bonds first).
+The move is accepted with probability ``min(1, exp(−ΔW / k_B T))``,
 
     ΔW = U(R', L') − U(R, L) + P ΔV − N_mol k_B T ln(V'/V)
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor
 
+from physics.forcefields.space import displacement
 from solvers.md.constraints import connected_components
 
 BAR_TO_KJ_MOL_NM3 = 0.060221408  # 1e5 Pa × 1e-27 m³ × N_A / 1000
@@ -54,14 +56,55 @@ def molecule_index(n_atoms: int, bonds: Tensor) -> Tensor:
     return connected_components(n_atoms, bonds)
 
 
-def scale_molecules(R: Tensor, masses: Tensor, molecules: Tensor, scale: float) -> Tensor:
-    """Positions with each molecule's centre of mass scaled by ``scale`` and its shape kept."""
+def bond_tree(n_atoms: int, bonds: Tensor) -> tuple[tuple[Tensor, Tensor], ...]:
+    """Breadth-first levels ``((child [k], parent [k]), …)`` of a spanning tree of the bond graph, rooted at the
+    first atom of each molecule: the order in which :func:`unwrap_molecules` follows bonds across the box."""
+    neighbours: list[list[int]] = [[] for _ in range(n_atoms)]
+    for i, j in bonds.tolist():
+        neighbours[i].append(j)
+        neighbours[j].append(i)
+    seen = [False] * n_atoms
+    levels = []
+    for root in range(n_atoms):
+        if seen[root]:
+            continue
+        seen[root] = True
+        frontier, depth = [root], 0
+        while frontier:
+            nxt = []
+            for a in frontier:
+                for b in neighbours[a]:
+                    if not seen[b]:
+                        seen[b] = True
+                        nxt.append((b, a))
+            if nxt:
+                if depth == len(levels):
+                    levels.append([])
+                levels[depth].extend(nxt)
+            frontier, depth = [b for b, _ in nxt], depth + 1
+    return tuple((torch.tensor([c for c, _ in lv]), torch.tensor([p for _, p in lv])) for lv in levels)
+
+
+def unwrap_molecules(R: Tensor, box: Tensor, tree) -> Tensor:
+    """Positions with every molecule made whole: each atom placed at the minimum image of its bond to its
+    parent in ``tree`` (:func:`bond_tree`), so a molecule that straddles the box gets a true centre of mass."""
+    U = R.clone()
+    for child, parent in tree:
+        child, parent = child.to(R.device), parent.to(R.device)
+        U[child] = U[parent] + displacement(R[child], R[parent], box)
+    return U
+
+
+def scale_molecules(R: Tensor, masses: Tensor, molecules: Tensor, scale: float, box=None, tree=None) -> Tensor:
+    """Positions with each molecule's centre of mass scaled by ``scale`` and its shape kept. With ``box`` and
+    ``tree`` the centres of mass are those of the unwrapped molecules (wrapped atoms move with them)."""
     n_mol = int(molecules.max()) + 1
     m = masses.to(R).reshape(-1)
+    whole = R if tree is None else unwrap_molecules(R, box.to(R), tree)
     total = torch.zeros(n_mol, dtype=R.dtype, device=R.device).index_add(0, molecules, m)
-    com = torch.zeros(n_mol, 3, dtype=R.dtype, device=R.device).index_add(0, molecules, m[:, None] * R)
+    com = torch.zeros(n_mol, 3, dtype=R.dtype, device=R.device).index_add(0, molecules, m[:, None] * whole)
     com = com / total[:, None]
-    return R + (scale - 1) * com[molecules]
+    return whole + (scale - 1) * com[molecules]  # whole molecules move; the caller wraps into the new box
 
 
 def barostat_move(
@@ -72,9 +115,11 @@ def barostat_move(
     energy_at,
     masses: Tensor,
     molecules: Tensor,
+    tree=None,
 ) -> tuple[BarostatState, Tensor, float]:
     """One Monte Carlo volume move. ``energy_at(R, box)`` gives the potential energy (kJ/mol) of a trial
-    configuration. Returns ``(new state, positions, potential energy)``: the old ones when rejected."""
+    configuration; ``tree`` (:func:`bond_tree`) makes molecules whole across the periodic box before their
+    centres of mass are scaled. Returns ``(new state, positions, potential energy)``: the old ones when rejected."""
     g = torch.Generator().manual_seed(state.seed)
     u1, u2 = torch.rand(2, generator=g, dtype=torch.float64).tolist()
     volume = float(state.box.prod())
@@ -84,7 +129,7 @@ def barostat_move(
     result = (R, energy, state.box)
     if new_volume > 0:
         s = (new_volume / volume) ** (1 / 3)
-        R_new = scale_molecules(R, masses, molecules, s)
+        R_new = scale_molecules(R, masses, molecules, s, state.box, tree)
         box_new = state.box * s
         e_new = float(energy_at(R_new, box_new))
         n_mol = int(molecules.max()) + 1

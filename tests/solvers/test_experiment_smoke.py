@@ -143,6 +143,22 @@ TOY = {
         "bio.production_steps=4",
         "bio.report_every=2",
     ],
+    "md_protein": [
+        "bio.minimize_iterations=2",
+        "bio.equilibrate_steps=2",
+        "bio.npt_equilibrate_steps=2",
+        "bio.barostat_frequency=2",
+        "bio.production_steps=2",
+        "bio.report_every=2",
+    ],
+    "md_water_box": [
+        "bio.minimize_iterations=3",
+        "bio.equilibrate_steps=2",
+        "bio.npt_equilibrate_steps=4",
+        "bio.barostat_frequency=2",
+        "bio.production_steps=4",
+        "bio.report_every=2",
+    ],
     "md_alanine_metad": ["metad.steps=20", "metad.stride=5", "metad.grid=9"],
     "md_fit_lj": [
         "lj_fit.cells=2",
@@ -180,6 +196,8 @@ TOY = {
     "wave": PINN + EXACT,
 }
 SHIPPED = sorted(p.stem for p in (Path(configs.__file__).parent / "experiment").glob("*.yaml"))
+# toy runs that still take most of a minute (a 23,558-atom protein); the runner is covered by the fast ones
+SLOW_TOY = {"md_protein"}
 
 
 def test_every_shipped_experiment_has_toy_overrides():
@@ -197,7 +215,7 @@ def _numbers(m, prefix=""):
         yield prefix, m
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TOY else n for n in SHIPPED])
 def test_experiment_runs_at_toy_size(name, tmp_path):
     out = tmp_path / "run"
     overrides = [o.replace("{tmp}", str(tmp_path)) for o in TOY[name]]

@@ -5,11 +5,14 @@ Parameters come from OpenMM's ``app`` layer (``pip install 'sciml[bio]'``); the 
 (:class:`solvers.md.biomolecular.MolecularDynamics`). Inputs (node ``bio``): either ``prmtop`` + ``coordinates``
 (AMBER) or ``pdb`` + ``forcefield`` (OpenMM XML names); a path may start with ``openmmtools:`` or ``openmm:`` to
 name a file shipped inside that package (nothing is downloaded). Steps: L-BFGS minimisation to
-``minimize_tolerance`` kJ/mol/nm, ``equilibrate_steps`` then ``production_steps`` of Langevin at
-``temperature_K``. Writes ``energy.csv`` (step, time, potential, kinetic, total energy, temperature, speed: the
-columns of OpenMM's StateDataReporter), ``energy.png``, ``trajectory.dcd`` (mdtraj, every ``report_every``
-steps), ``minimized.pdb``, ``final.pdb`` and ``metrics.json`` (energies, mean temperature, ns/day). A blow-up
-stops the run naming the step and the atom, with ``last_good.pdb`` on disk.
+``minimize_tolerance`` kJ/mol/nm, ``equilibrate_steps`` of Langevin at ``temperature_K`` (NVT); with
+``pressure_bar`` set, ``npt_equilibrate_steps`` under the Monte Carlo barostat, then ``production_steps`` (NPT
+when ``pressure_bar`` is set, else NVT). Writes ``energy.csv`` (step, time, potential, kinetic, total energy,
+temperature, box volume, density, speed: the columns of OpenMM's StateDataReporter), ``energy.png``,
+``trajectory.dcd`` (mdtraj, every ``report_every`` production steps, with the box of each frame),
+``minimized.pdb``, ``final.pdb``, ``metrics.json`` (energies, mean temperature and density, ns/day) and, with
+``rdf_atoms``, ``rdf.csv``/``rdf.png`` (mdtraj's g(r)). A blow-up stops the run naming the step and the atom,
+with ``last_good.pdb`` on disk. Experiments: ``md_alanine_dipeptide``, ``md_water_box``, ``md_protein``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sciml.runs import finish_run, plot_lines, start_run
 from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics, PairList
 from solvers.md.integrators import NonFiniteState
 from solvers.md.minimize_lbfgs import minimize_lbfgs
+from solvers.md.molecular_npt import AMU_PER_NM3_TO_G_PER_CM3, advance_npt, continue_npt
 from solvers.md.skin import update_or_reallocate
 from solvers.md.stability import SimulationBlowUp
 
@@ -58,6 +62,10 @@ class BioSettings:
     equilibrate_steps: int = 100
     production_steps: int = 200
     report_every: int = 10
+    pressure_bar: float | None = None  # set: NPT (Monte Carlo barostat) after the NVT equilibration
+    barostat_frequency: int = 25
+    npt_equilibrate_steps: int = 0  # NPT steps between the NVT equilibration and production (not sampled)
+    rdf_atoms: tuple[str, ...] | None = None  # e.g. [O, O]: g(r) of these atom names over production
 
     def __post_init__(self):
         if (self.prmtop is None) == (self.pdb is None):
@@ -80,6 +88,17 @@ class BioSettings:
         check_range("equilibrate_steps", self.equilibrate_steps, low=0, integer=True)
         check_range("production_steps", self.production_steps, low=1, integer=True)
         check_range("report_every", self.report_every, low=1, integer=True)
+        check_range("barostat_frequency", self.barostat_frequency, low=1, integer=True)
+        check_range("npt_equilibrate_steps", self.npt_equilibrate_steps, low=0, integer=True)
+        if self.pressure_bar is not None:
+            check_range("pressure_bar", self.pressure_bar, low=0, low_open=True, meaning="bar; 1 for ambient")
+            if self.nonbonded_method not in ("CutoffPeriodic", "PME"):
+                raise ValueError(
+                    f"bio.pressure_bar needs a periodic system; bio.nonbonded_method is {self.nonbonded_method!r}. "
+                    "Use PME or CutoffPeriodic, or set bio.pressure_bar=null."
+                )
+        if self.rdf_atoms is not None and len(self.rdf_atoms) != 2:
+            raise ValueError(f"bio.rdf_atoms = {list(self.rdf_atoms)}; give two atom names, e.g. [O, O].")
 
 
 def _path(spec: str):
@@ -122,14 +141,37 @@ def load_inputs(p: BioSettings):
     return system, R, app.PDBFile(str(pdb)).topology
 
 
-def _write_pdb(path, topology, R) -> None:
+def _write_pdb(path, topology, R, box=None) -> None:
+    """PDB by OpenMM's writer (atomically), with the current box in CRYST1 when periodic."""
+    import openmm as mm
     import openmm.app as app
     import openmm.unit as unit
 
+    if box is not None:
+        topology.setUnitCellDimensions(mm.Vec3(*(float(b) for b in box)) * unit.nanometer)
     tmp = path.with_suffix(".pdb.partial")
     with open(tmp, "w") as fh:
         app.PDBFile.writeFile(topology, R.detach().double().numpy() * unit.nanometer, fh)
     tmp.replace(path)
+
+
+def _rdf(traj, names, out) -> dict:
+    """g(r) between atoms named ``names`` over the production frames (mdtraj), to ``rdf.csv``/``rdf.png``; the
+    first peak's position and height."""
+    import mdtraj
+
+    a = traj.topology.select(f"name {names[0]}")
+    b = traj.topology.select(f"name {names[1]}")
+    if not len(a) or not len(b):
+        raise ValueError(f"bio.rdf_atoms = {list(names)}: no atoms with those names in the topology.")
+    pairs = traj.topology.select_pairs(a, b)
+    half = 0.5 * float(traj.unitcell_lengths.min()) if traj.unitcell_lengths is not None else 1.0
+    r, g = mdtraj.compute_rdf(traj, pairs, r_range=(0.0, min(half, 1.0)), bin_width=0.005)
+    with open(out / "rdf.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([["r_nm", "g"], *zip(r.tolist(), g.tolist(), strict=True)])
+    plot_lines(out / "rdf.png", r, {f"g_{names[0]}{names[1]}(r)": g}, "r (nm)", "g(r)")
+    peak = int(np.argmax(g))
+    return {"rdf_first_peak_nm": float(r[peak]), "rdf_first_peak_height": float(g[peak])}
 
 
 def run(cfg, out_dir="."):
@@ -142,7 +184,13 @@ def run(cfg, out_dir="."):
     dt_ps = p.dt_fs / 1000
     md = MolecularDynamics.build(
         system,
-        BiomolecularSettings(dt_ps=dt_ps, temperature_K=p.temperature_K, friction_per_ps=p.friction_per_ps),
+        BiomolecularSettings(
+            dt_ps=dt_ps,
+            temperature_K=p.temperature_K,
+            friction_per_ps=p.friction_per_ps,
+            pressure_bar=p.pressure_bar,
+            barostat_frequency=p.barostat_frequency,
+        ),
         seed=int(cfg.seed),
     )
     lists = {"pairs": PairList.of(md.neighbors.allocate(R)) if md.neighbors else None}
@@ -167,42 +215,67 @@ def run(cfg, out_dir="."):
         mass=system.masses,
         box=system.box,
     )
-    _write_pdb(out / "minimized.pdb", topology, result.R)
+    _write_pdb(out / "minimized.pdb", topology, result.R, system.box)
     state, pairs = md.start(result.R, seed=int(cfg.seed))
     md_top = mdtraj.Topology.from_openmm(topology)
-    frames, rows = [], []
-    total = p.equilibrate_steps + p.production_steps
+    frames, boxes, rows = [], [], []
+    nvt_end = p.equilibrate_steps
+    sample_from = nvt_end + (p.npt_equilibrate_steps if p.pressure_bar is not None else 0)
+    total = sample_from + p.production_steps
     bar = tqdm(total=total, desc="MD", unit="step", disable=not cfg.trainer.progress_bar)
-    t_start = time.perf_counter()
+    npt, t_start = None, time.perf_counter()
     while state.step < total:
-        chunk = min(p.report_every, total - state.step)
+        phase_end = nvt_end if (p.pressure_bar is None or state.step < nvt_end) else total
+        phase_end = total if p.pressure_bar is None else phase_end
+        chunk = min(p.report_every - state.step % p.report_every, phase_end - state.step)
         last_good = state
         try:
-            state, pairs = md.advance(state, pairs, chunk)
+            if p.pressure_bar is not None and state.step >= nvt_end:
+                npt = npt or continue_npt(md, state, pairs, seed=int(cfg.seed))
+                npt = advance_npt(npt, chunk)
+                md, state, pairs = npt.md, npt.state, npt.pairs
+            else:
+                state, pairs = md.advance(state, pairs, chunk)
         except (SimulationBlowUp, NonFiniteState):
-            _write_pdb(out / "last_good.pdb", topology, last_good.R)
+            _write_pdb(out / "last_good.pdb", topology, last_good.R, md.system.box)
             raise
+        if state.step % p.report_every and state.step != total:
+            continue
         ke, pe = float(kinetic_energy(state.V, state.mass)), float(state.energy)
         ns_day = state.step * dt_ps * 1e-3 / (time.perf_counter() - t_start) * 86400
-        rows.append((state.step, state.step * dt_ps, pe, ke, pe + ke, md.temperature(state), ns_day))
-        if state.step > p.equilibrate_steps:
+        box = md.system.box
+        volume = float(box.prod()) if box is not None else float("nan")
+        rho = float(system.masses.sum()) * AMU_PER_NM3_TO_G_PER_CM3 / volume if box is not None else float("nan")
+        rows.append((state.step, state.step * dt_ps, pe, ke, pe + ke, md.temperature(state), volume, rho, ns_day))
+        if state.step > sample_from:
             frames.append(state.R.detach().double().numpy())
+            boxes.append(None if box is None else box.detach().double().numpy())
         bar.set_postfix(T=f"{rows[-1][5]:.0f}K", ns_per_day=f"{ns_day:.3g}", refresh=False)
-        bar.update(chunk)
+        bar.update(state.step - bar.n)
     bar.close()
     wall = time.perf_counter() - t_start
-    header = ["step", "time_ps", "potential_kj_mol", "kinetic_kj_mol", "total_kj_mol", "temperature_K", "ns_per_day"]
+    header = [
+        "step",
+        "time_ps",
+        "potential_kj_mol",
+        "kinetic_kj_mol",
+        "total_kj_mol",
+        "temperature_K",
+        "box_volume_nm3",
+        "density_g_cm3",
+        "ns_per_day",
+    ]
     with open(out / "energy.csv", "w", newline="") as fh:
         csv.writer(fh).writerows([header, *rows])
     arr = np.array(rows)
     plot_lines(out / "energy.png", arr[:, 1], {"potential": arr[:, 2], "total": arr[:, 4]}, "time (ps)", "kJ/mol")
-    box = None if system.box is None else np.tile(system.box.double().numpy(), (len(frames), 1))
-    traj = mdtraj.Trajectory(np.stack(frames), md_top, unitcell_lengths=box, unitcell_angles=None)
-    if box is not None:
+    traj = mdtraj.Trajectory(np.stack(frames), md_top)
+    if boxes and boxes[0] is not None:
+        traj.unitcell_lengths = np.stack(boxes)
         traj.unitcell_angles = np.full((len(frames), 3), 90.0)
     traj.save_dcd(str(out / "trajectory.dcd"))
-    _write_pdb(out / "final.pdb", topology, state.R)
-    production = arr[arr[:, 0] > p.equilibrate_steps]
+    _write_pdb(out / "final.pdb", topology, state.R, md.system.box)
+    production = arr[arr[:, 0] > sample_from]
     metrics = {
         "atoms": system.n_atoms,
         "constraints": 0 if md.constraints is None else len(md.constraints.index),
@@ -215,6 +288,14 @@ def run(cfg, out_dir="."):
         "ns_per_day": total * dt_ps * 1e-3 / wall * 86400,
         "kB_kj_mol_K": MD.kB,
     }
+    if p.pressure_bar is not None:
+        metrics |= {
+            "pressure_bar": p.pressure_bar,
+            "mean_density_g_cm3": float(production[:, 7].mean()),
+            "final_box_nm": [float(b) for b in md.system.box],
+        }
+    if p.rdf_atoms is not None:
+        metrics |= _rdf(traj, p.rdf_atoms, out)
     return finish_run(out, cfg, t0, metrics)
 
 

@@ -1,7 +1,10 @@
 """Structural and transport observables: radial distribution function, mean-square displacement, diffusion.
 
 ``rdf(frames, box, r_max, bins)``: ``g(r) = ⟨n(r)⟩ / (ρ 4π r² Δr)`` averaged over frames and atoms
-(minimum image; ``r_max ≤ L/2``). ``msd(unwrapped)`` ``[T]`` from unwrapped positions ``[T, N, 3]``;
+(minimum image; ``r_max ≤ L/2``). ``soft_rdf(R, box, atoms, r, width)``: the same with every pair spread
+over a Gaussian of ``width`` instead of a histogram bin, so g(r) is differentiable in the positions (and
+through a simulation in the force field; DiffTRe-style fits, Thaler & Zavadlav 2021).
+``msd(unwrapped)`` ``[T]`` from unwrapped positions ``[T, N, 3]``;
 ``diffusion_coefficient(t, msd)`` fits ``MSD = 6 D t`` over the later half (Einstein relation).
 """
 
@@ -39,6 +42,24 @@ def rdf(frames, box, r_max: float, bins: int = 100, select=None) -> tuple[np.nda
     rho_b = n_b / float(box.prod())
     shell = 4 / 3 * math.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
     return 0.5 * (edges[1:] + edges[:-1]), hist / (len(frames) * n_a * rho_b * shell)
+
+
+def soft_rdf(R: torch.Tensor, box, atoms: torch.Tensor, r: torch.Tensor, width: float) -> torch.Tensor:
+    """Differentiable ``g(r)`` ``[K]`` of the atoms ``atoms`` ``[n]`` (indices) among themselves in one frame
+    ``R`` ``[N, 3]``, at radii ``r`` ``[K]``:
+
+        g(r) = Σ_{i≠j} exp(−(r − r_ij)² / 2w²) / (√(2π) w) / (n ρ 4π r²),     ρ = n / V
+
+    which tends to :func:`rdf` as ``w → 0`` (pairs beyond ``max(r) + 5w`` are dropped; minimum image)."""
+    X = R[atoms]
+    n = X.shape[0]
+    i, j = torch.triu_indices(n, n, 1, device=R.device)
+    box_t = torch.as_tensor(box).to(R)
+    d = torch.linalg.norm(displacement(X[i], X[j], box_t), dim=-1)
+    d = d[d.detach() < float(r.max()) + 5 * width]
+    kernel = torch.exp(-0.5 * ((r[:, None] - d[None, :]) / width) ** 2).sum(-1) / (math.sqrt(2 * math.pi) * width)
+    rho = n / box_t.prod()
+    return 2 * kernel / (n * rho * 4 * math.pi * r * r)  # each i < j pair counts for i and for j
 
 
 def coordination_number(r: np.ndarray, g: np.ndarray, density_b: float, r_cut: float) -> float:

@@ -170,6 +170,13 @@ TOY = {
         "lj_fit.iterations=2",
         "lj_fit.cutoff=1.4",
     ],
+    "md_fit_water": [
+        "water_fit.equilibrate_steps=10",
+        "water_fit.target_steps=20",
+        "water_fit.iterations=2",
+        "water_fit.decorrelate_steps=5",
+        "water_fit.segment_steps=5",
+    ],
     "md_lj_nve": ["md.cells=3", "md.steps=20", "md.skin=0.0", "md.output_every=5"],
     "md_lj_nvt": ["md.cells=3", "md.steps=20", "md.skin=0.0", "md.output_every=5"],
     "md_nacl": [

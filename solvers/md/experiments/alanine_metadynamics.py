@@ -3,9 +3,11 @@ well-tempered metadynamics (Barducci, Bussi & Parrinello 2008).
 
 The molecule comes from openmmtools' data folder (AMBER ff, 22 atoms; ``bio.*`` as in ``md_alanine_dipeptide``);
 bonds to hydrogen are constrained and Langevin runs at ``temperature_K`` with 2 fs steps. The bias acts on the
-two backbone dihedrals φ = C–N–Cα–C and ψ = N–Cα–C–N (``metad.dihedrals``, atom indices; periodic, 2π).
-Writes ``cv.csv`` (time, φ, ψ, bias), ``fes.csv`` (φ, ψ, F on a grid, kJ/mol), ``fes.png`` (contours with the
-sampled path), ``metrics.json`` (the deepest minimum and its region, the number of Gaussians, ns/day).
+two backbone dihedrals φ = C–N–Cα–C and ψ = N–Cα–C–N (``metad.dihedrals``, atom indices; periodic, 2π), or
+on φ alone when one dihedral is given. Writes ``cv.csv`` (time, the CVs, bias), ``fes.csv`` (the CVs and F on
+a grid, kJ/mol), ``fes.png`` (contours with the sampled path, or the 1-D profile), ``metrics.json`` (the
+deepest minimum, the number of Gaussians, ns/day). ``benchmarks/md_metad_vs_openmm.py`` compares the 1-D φ
+profile with OpenMM's own ``app.Metadynamics`` over equal simulated time.
 This is the demonstration run; the accuracy of the method is tested on a model potential with a known free
 energy (``tests/solvers/test_md_metadynamics.py``).
 """
@@ -25,7 +27,7 @@ from physics.forcefields import MD
 from physics.forcefields.biomolecular import dihedral, molecular_energy_fn
 from sciml.config import check_range, settings
 from sciml.plugins import Experiment
-from sciml.runs import finish_run, start_run
+from sciml.runs import finish_run, plot_lines, start_run
 from solvers.md.constraints import DistanceConstraints, rattle
 from solvers.md.experiments.biomolecule import BioSettings, load_inputs
 from solvers.md.integrators import check_state, langevin, maxwell_boltzmann
@@ -53,8 +55,10 @@ class MetadSettings:
         check_range("stride", self.stride, low=1, integer=True)
         check_range("steps", self.steps, low=1, integer=True)
         check_range("grid", self.grid, low=8, integer=True)
-        if len(self.dihedrals) != 2 or any(len(d) != 4 for d in self.dihedrals):
-            raise ValueError(f"metad.dihedrals = {self.dihedrals}: give two dihedrals of four atom indices each.")
+        if len(self.dihedrals) not in (1, 2) or any(len(d) != 4 for d in self.dihedrals):
+            raise ValueError(
+                f"metad.dihedrals = {self.dihedrals}: give one or two dihedrals of four atom indices each."
+            )
 
 
 def _plot(path, phi, psi, F, path_cv) -> None:
@@ -84,13 +88,14 @@ def run(cfg, out_dir="."):
         if min(d) < 0 or max(d) >= n:
             raise ValueError(f"metad.dihedrals entry {d} refers to an atom outside 0..{n - 1}.")
     kT = MD.kT(b.temperature_K)
+    d = len(p.dihedrals)
     meta = MetadynamicsSettings(
         height=p.height_kj_mol,
-        sigma=(p.sigma_rad, p.sigma_rad),
+        sigma=(p.sigma_rad,) * d,
         bias_factor=p.bias_factor,
         kT=kT,
         stride=p.stride,
-        periods=(2 * math.pi, 2 * math.pi),
+        periods=(2 * math.pi,) * d,
     )
     molecule = molecular_energy_fn(system)
 
@@ -106,7 +111,7 @@ def run(cfg, out_dir="."):
     R = minimize_lbfgs(molecule, R, force_tolerance=b.minimize_tolerance, constraints=c, mass=system.masses).R
     dt = b.dt_fs / 1000
     init, step = langevin(energy, dt, kT, gamma=b.friction_per_ps, seed=int(cfg.seed), constraints=c)
-    bias = empty_bias(2)
+    bias = empty_bias(d)
     V0 = maxwell_boltzmann(n, kT, mass=system.masses, seed=int(cfg.seed))
     if c is not None:
         V0 = rattle(c, R, V0, system.masses)
@@ -118,30 +123,32 @@ def run(cfg, out_dir="."):
         state = check_state(step(state, bias=bias))
         if k % p.stride == 0:
             s = cvs(state.R).detach()
-            rows.append((k * dt, float(s[0]), float(s[1]), float(bias_potential(meta, bias, s))))
+            rows.append((k * dt, *s.tolist(), float(bias_potential(meta, bias, s))))
             bias = deposit(meta, bias, s)
             bar.update(p.stride)
     bar.close()
     wall = time.perf_counter() - t_start
+    names = ["phi_rad", "psi_rad"][:d]
     with open(out / "cv.csv", "w", newline="") as fh:
-        csv.writer(fh).writerows([["time_ps", "phi_rad", "psi_rad", "bias_kj_mol"], *rows])
+        csv.writer(fh).writerows([["time_ps", *names, "bias_kj_mol"], *rows])
     axis = torch.linspace(-math.pi, math.pi, p.grid, dtype=torch.float64)
-    grid = torch.stack(torch.meshgrid(axis, axis, indexing="ij"), -1)
+    grid = axis[:, None] if d == 1 else torch.stack(torch.meshgrid(axis, axis, indexing="ij"), -1)
     F = free_energy(meta, bias, grid).numpy()
     with open(out / "fes.csv", "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["phi_rad", "psi_rad", "free_energy_kj_mol"])
-        for i in range(p.grid):
-            for j in range(p.grid):
-                w.writerow([f"{axis[i]:.6f}", f"{axis[j]:.6f}", f"{F[i, j]:.6f}"])
-    _plot(out / "fes.png", axis.numpy(), axis.numpy(), F, np.array([r[1:3] for r in rows]))
-    i, j = np.unravel_index(np.argmin(F), F.shape)
+        w.writerow([*names, "free_energy_kj_mol"])
+        for index in np.ndindex(F.shape):
+            w.writerow([*(f"{axis[i]:.6f}" for i in index), f"{F[index]:.6f}"])
+    if d == 2:
+        _plot(out / "fes.png", axis.numpy(), axis.numpy(), F, np.array([r[1:3] for r in rows]))
+    else:
+        plot_lines(out / "fes.png", np.degrees(axis.numpy()), {"F(φ)": F}, "φ (degrees)", "F (kJ/mol)")
+    minimum = np.unravel_index(np.argmin(F), F.shape)
     metrics = {
         "atoms": n,
         "gaussians": int(bias.heights.numel()),
         "simulated_ps": p.steps * dt,
-        "fes_minimum_phi_deg": math.degrees(float(axis[i])),
-        "fes_minimum_psi_deg": math.degrees(float(axis[j])),
+        **{f"fes_minimum_{name[:-4]}_deg": math.degrees(float(axis[i])) for name, i in zip(names, minimum)},
         "fes_max_kj_mol": float(F.max()),
         "last_gaussian_height_kj_mol": float(bias.heights[-1]),
         "ns_per_day": p.steps * dt * 1e-3 / wall * 86400,

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Python peers (DeepXDE, JAX, PhiFlow, neuraloperator, the fdtd package, ASE) into .venv
+# Python peers (DeepXDE, JAX, PhiFlow, neuraloperator, the fdtd package, ASE, torchmd) into .venv
 SCIML_EXTRAS=test,peers bash scripts/bootstrap.sh
 
 # Meep (serial, double precision) and LAMMPS with its OPT package, from Debian

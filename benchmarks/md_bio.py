@@ -9,6 +9,11 @@ on its CPU platform with ``Threads`` = ``--threads`` (its best CPU path, mixed s
 runs :class:`solvers.md.biomolecular.MolecularDynamics` (constrained BAOAB, M-SHAKE/RATTLE, autograd forces,
 neighbour list with a 0.15 nm skin) in float32 and float64. Each engine takes warm-up steps first, then the
 timed steps; rows record threads, precision and steps.
+
+torchmd (``pip install torchmd moleculekit parmed``, the PyTorch MD peer) has no PME and no constraints, so it
+runs a second case that all three engines can: the same solvated alanine dipeptide with a 0.9 nm reaction-field
+cutoff, flexible water, no constraints, Langevin at 1 fs (``alanine_rf_1fs``). torchmd evaluates every
+non-excluded pair each step (no neighbour list); on DHFR that is 2.8e8 pairs, so it is not run there.
 """
 
 from __future__ import annotations
@@ -94,6 +99,89 @@ def openmm_cpu(name: str, threads: int, steps: int) -> dict:
     return {"ns_per_day": n * DT_PS * 1e-3 / wall * 86400, "steps": n}
 
 
+def _rf_kwargs():
+    import openmm.app as app
+    import openmm.unit as unit
+
+    return dict(nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
+
+
+def ours_rf(name: str, steps: int) -> dict:
+    """ns/day of our engine, float32, reaction field 0.9 nm, flexible, 1 fs."""
+    import torch
+
+    from physics.forcefields.biomolecular import load_amber
+    from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
+
+    prmtop, crd, _ = _files(name)
+    system, R = load_amber(prmtop, crd, rigidWater=False, **_rf_kwargs())
+    system, R = system.to(torch.float32), R.to(torch.float32)
+    md = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=0.001))
+    state, pairs = md.start(R, seed=1)
+    state, pairs = md.advance(state, pairs, 3)
+    t0 = time.perf_counter()
+    state, pairs = md.advance(state, pairs, steps)
+    wall = time.perf_counter() - t0
+    return {"ns_per_day": steps * 0.001 * 1e-3 / wall * 86400, "steps": steps}
+
+
+def openmm_rf(name: str, threads: int, steps: int) -> dict:
+    """OpenMM's CPU platform on the reaction-field case."""
+    import openmm as mm
+    import openmm.app as app
+
+    prmtop, crd, _ = _files(name)
+    inpcrd = app.AmberInpcrdFile(str(crd))
+    system = app.AmberPrmtopFile(str(prmtop)).createSystem(rigidWater=False, **_rf_kwargs())
+    system.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
+    integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, 0.001)
+    ctx = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"), {"Threads": str(threads)})
+    ctx.setPositions(inpcrd.getPositions())
+    ctx.setVelocitiesToTemperature(300.0, 1)
+    integrator.step(10)
+    ctx.getState(getEnergy=True)
+    n = max(steps * 20, 200)
+    t0 = time.perf_counter()
+    integrator.step(n)
+    ctx.getState(getEnergy=True)
+    return {"ns_per_day": n * 0.001 * 1e-3 / (time.perf_counter() - t0) * 86400, "steps": n}
+
+
+def torchmd_rf(name: str, steps: int) -> dict:
+    """torchmd (float32) on the reaction-field case: its own prmtop reader (parmed via moleculekit), its
+    Langevin velocity Verlet at 1 fs, cutoff 9 Å with its reaction field."""
+    try:
+        import torch
+        from moleculekit.molecule import Molecule
+        from torchmd.forcefields.forcefield import ForceField
+        from torchmd.forces import Forces
+        from torchmd.integrator import Integrator, maxwell_boltzmann
+        from torchmd.parameters import Parameters
+        from torchmd.systems import System
+        from torchmd.wrapper import Wrapper
+    except ImportError as err:
+        return {"error": f"torchmd not installed ({err}); pip install torchmd moleculekit parmed"}
+    prmtop, crd, _ = _files(name)
+    mol = Molecule(str(prmtop))
+    mol.read(str(crd), type="inpcrd")
+    params = Parameters(ForceField.create(mol, str(prmtop)), mol, precision=torch.float32, device="cpu")
+    system = System(mol.numAtoms, nreplicas=1, precision=torch.float32, device="cpu")
+    system.set_positions(mol.coords)
+    system.set_box(mol.box)
+    system.set_velocities(maxwell_boltzmann(params.masses, T=300, replicas=1))
+    terms = ["bonds", "angles", "dihedrals", "impropers", "1-4", "electrostatics", "lj"]
+    forces = Forces(params, cutoff=9.0, rfa=True, terms=terms)
+    integrator = Integrator(system, forces, timestep=1, device="cpu", gamma=1.0, T=300)
+    wrapper = Wrapper(mol.numAtoms, mol.bonds if len(mol.bonds) else None, "cpu")
+    integrator.step(3)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        integrator.step(1)
+        wrapper.wrap(system.pos, system.box)
+    wall = time.perf_counter() - t0
+    return {"ns_per_day": steps * 0.001 * 1e-3 / wall * 86400, "steps": steps}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default=str(ROOT / "benchmarks/results/md_bio.json"))
@@ -133,6 +221,20 @@ def main() -> None:
         rows += peer_rows(
             case, "openmm_cpu", openmm_cpu(name, args.threads, steps), "ns_per_day", "ns/day", mine, 3, conditions
         )
+    if "alanine" in args.systems.split(","):
+        case, steps = "alanine_rf_1fs", 20
+        r = ours_rf("alanine", steps)
+        mine = {"sciml_float32": r["ns_per_day"]}
+        row = {"case": case, "variant": "sciml_float32", "value": round(r["ns_per_day"], 3), "unit": "ns/day"}
+        rows.append(row | {"ratio_to": None, "threads": args.threads, "precision": "float32", "steps": steps})
+        print(rows[-1], flush=True)
+        settings = "reaction field 0.9 nm, flexible water, no constraints, Langevin 300 K 1/ps, 1 fs"
+        for name, result, precision, version in (
+            ("openmm_cpu", openmm_rf("alanine", args.threads, steps), "mixed", package_version("openmm")),
+            ("torchmd_float32", torchmd_rf("alanine", steps), "float32", package_version("torchmd")),
+        ):
+            conditions = {"threads": args.threads, "precision": precision, "version": version, "settings": settings}
+            rows += peer_rows(case, name, result, "ns_per_day", "ns/day", mine, 3, conditions)
     write_json(args.json, rows, guard=guard)
 
 

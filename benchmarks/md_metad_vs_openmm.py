@@ -80,9 +80,7 @@ def openmm(steps: int, seed: int, threads: int) -> np.ndarray:
     cv = mm.CustomTorsionForce("theta")
     cv.addTorsion(*PHI)
     variable = app.BiasVariable(cv, -math.pi, math.pi, WIDTH, periodic=True, gridWidth=len(GRID))
-    meta = app.Metadynamics(
-        system, [variable], T * unit.kelvin, GAMMA, HEIGHT * unit.kilojoule_per_mole, STRIDE
-    )
+    meta = app.Metadynamics(system, [variable], T * unit.kelvin, GAMMA, HEIGHT * unit.kilojoule_per_mole, STRIDE)
     integrator = mm.LangevinMiddleIntegrator(T * unit.kelvin, 1 / unit.picosecond, 0.002 * unit.picosecond)
     integrator.setRandomNumberSeed(seed)
     platform = mm.Platform.getPlatformByName("CPU")

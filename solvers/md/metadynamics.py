@@ -10,6 +10,15 @@ and the free energy follows from the converged bias: ``F(s) = −γ/(γ − 1) V
 may share one bias (Raiteri et al. 2006), each depositing its own Gaussian; a periodic CV (a dihedral)
 uses the shortest periodic difference. :class:`MetadynamicsState` is frozen: :func:`deposit` returns a new
 one, and the bias is an explicit argument of the energy (``energy(R, bias=state)``), so nothing is hidden.
+
+Reweighting (Tiwary & Parrinello, J. Phys. Chem. B 119, 736, 2015) recovers the unbiased distribution of any
+other observable from the biased run: a frame at time ``t`` with bias ``V(s(t), t)`` weighs
+
+    w(t) = exp((V(s(t), t) − c(t)) / k_B T),
+    c(t) = k_B T ln [∫ ds e^{γ V(s,t) / ((γ−1) k_B T)} / ∫ ds e^{V(s,t) / ((γ−1) k_B T)}]
+
+(:func:`reweighting_offset` gives ``c(t)`` by quadrature over a CV grid, :func:`log_weights` the ``ln w``), so
+``F(y) = −k_B T ln Σ_t w(t) δ(y − y(t))`` for a CV ``y`` that was never biased.
 """
 
 from __future__ import annotations
@@ -86,3 +95,21 @@ def free_energy(settings: MetadynamicsSettings, state: MetadynamicsState, grid: 
     g = settings.bias_factor
     F = -g / (g - 1) * bias_potential(settings, state, grid)
     return F - F.min()
+
+
+def reweighting_offset(settings: MetadynamicsSettings, state: MetadynamicsState, grid: Tensor) -> float:
+    """``c(t)`` (energy) of the current bias, by quadrature on ``grid`` ``[..., d]``: points that cover the
+    biased CV space uniformly (the spacing cancels in the ratio)."""
+    g, kT = settings.bias_factor, settings.kT
+    V = bias_potential(settings, state, grid).reshape(-1)
+    numerator = torch.logsumexp(g / (g - 1) * V / kT, 0)
+    denominator = torch.logsumexp(V / ((g - 1) * kT), 0)
+    return float(kT * (numerator - denominator))
+
+
+def log_weights(bias_values, offsets, kT: float) -> Tensor:
+    """``ln w(t) = (V(s(t), t) − c(t)) / k_B T`` ``[T]`` of frames with bias ``bias_values`` ``[T]`` (the bias
+    at the frame's CVs when it was taken) and offsets ``offsets`` ``[T]`` (:func:`reweighting_offset`),
+    shifted so the largest is 0."""
+    lw = (torch.as_tensor(bias_values, dtype=torch.float64) - torch.as_tensor(offsets, dtype=torch.float64)) / kT
+    return lw - lw.max()

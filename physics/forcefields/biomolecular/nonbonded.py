@@ -194,8 +194,13 @@ def nonbonded_energy_fn(system: MolecularSystem):
             e_coul = e_coul + reciprocal_energy(R, q, b, alpha, grid) + self_energy(q, alpha)
             e_coul = e_coul + net_charge_energy(q, b, alpha)
         if s.dispersion_correction:
-            bb = b if strain is None else b * (1 + torch.diagonal(strain))
-            e_lj = e_lj + dispersion_correction(system, bb.to(R)).to(R)
+            bb = (b if strain is None else b * (1 + torch.diagonal(strain))).to(R)
+            if p.sigma.requires_grad or p.epsilon.requires_grad:  # a parameter fit: keep the graph
+                e_lj = e_lj + dispersion_correction(system, bb).to(R)
+            else:  # E_tail = C / V with C fixed by the parameters: built once, not every step
+                if "tail" not in derived:
+                    derived["tail"] = dispersion_correction(system, torch.ones(3, dtype=torch.float64))
+                e_lj = e_lj + derived["tail"].to(R) / bb.prod()
         return e_lj, MD.ke * e_coul
 
     return energy

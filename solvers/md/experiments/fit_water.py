@@ -37,6 +37,7 @@ from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics, Pai
 from solvers.md.integrators import langevin
 from solvers.md.minimize_lbfgs import minimize_lbfgs
 from solvers.md.observables import soft_rdf
+from solvers.md.skin import moved_past_half_skin
 
 PARAMETERS = {"sigma_O": "sigma", "epsilon_O": "epsilon"}
 
@@ -126,7 +127,7 @@ def segment_rdf(system, parameter, value, state, p: WaterFitSettings, seed: int,
     it is differentiable in ``value`` (a 0-d tensor that requires grad)."""
     varied = with_parameter(system, parameter, value)
     md = MolecularDynamics.build(varied, _md_settings(p))
-    pairs = PairList.of(md.neighbors.allocate(state.R)).pairs  # fixed for the segment: skin covers 40 steps
+    pairs = PairList.of(md.neighbors.allocate(state.R)).pairs  # fixed for the segment (checked at its end)
     init, step = langevin(
         lambda R, **kw: md.energy(R, **kw),
         p.dt_fs / 1000,
@@ -144,6 +145,11 @@ def segment_rdf(system, parameter, value, state, p: WaterFitSettings, seed: int,
         if k % every == 0:
             total = total + soft_rdf(s.R, varied.box, oxygens, r, p.kernel_width_nm)
             count += 1
+    if moved_past_half_skin(s.R, state.R.detach(), varied.box, md.settings.skin_nm):
+        raise ValueError(
+            f"an atom moved more than half the neighbour-list skin ({md.settings.skin_nm / 2} nm) during the "
+            f"{p.segment_steps}-step differentiable segment, so pairs may have been missed; use fewer segment_steps."
+        )
     return total / count
 
 

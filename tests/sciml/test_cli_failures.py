@@ -169,8 +169,9 @@ def _wait_for(path, timeout=120):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp_path, sig):
-    # 1000 steps: the signal sent at step 40 must land mid-training even when the machine is slow to poll
-    args = [*SHORT, "optimizer.steps=1000", "trainer.checkpoint.save_checkpoint_steps=20", "seed=3"]
+    # 3000 steps: the signal sent at step 40 must land mid-training even when the machine is slow to poll
+    # (1000 steps once finished before a SIGINT arrived)
+    args = [*SHORT, "optimizer.steps=3000", "trainer.checkpoint.save_checkpoint_steps=20", "seed=3"]
     straight = _cli("run", *args, f"hydra.run.dir={tmp_path / 'straight'}", cwd=tmp_path)
     assert straight.returncode == 0
     proc = subprocess.Popen(

@@ -50,8 +50,8 @@ def _create_kwargs():
     return dict(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer, constraints=app.HBonds, rigidWater=True)
 
 
-def ours(name: str, dtype_name: str, steps: int) -> dict:
-    """ns/day of our engine on ``name`` in ``dtype_name``."""
+def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_PS) -> dict:
+    """ns/day of our engine on ``name`` in ``dtype_name`` (``create``: createSystem arguments, default PME)."""
     import warnings
 
     import torch
@@ -61,20 +61,20 @@ def ours(name: str, dtype_name: str, steps: int) -> dict:
 
     prmtop, crd, _ = _files(name)
     dtype = getattr(torch, dtype_name)
-    system, R = load_amber(prmtop, crd, **_create_kwargs())
+    system, R = load_amber(prmtop, crd, **(create or _create_kwargs()))
     system, R = system.to(dtype), R.to(dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DHFR's net charge warning
-        md = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=DT_PS))
+        md = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=dt_ps))
     state, pairs = md.start(R, seed=1)
     state, pairs = md.advance(state, pairs, 3)  # warm-up
     t0 = time.perf_counter()
     state, pairs = md.advance(state, pairs, steps)
     wall = time.perf_counter() - t0
-    return {"ns_per_day": steps * DT_PS * 1e-3 / wall * 86400, "steps": steps, "temperature_K": md.temperature(state)}
+    return {"ns_per_day": steps * dt_ps * 1e-3 / wall * 86400, "steps": steps, "temperature_K": md.temperature(state)}
 
 
-def openmm_cpu(name: str, threads: int, steps: int) -> dict:
+def openmm_cpu(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS) -> dict:
     """ns/day of OpenMM's CPU platform with the same settings."""
     try:
         import openmm as mm
@@ -83,9 +83,9 @@ def openmm_cpu(name: str, threads: int, steps: int) -> dict:
         return {"error": f"openmm not installed ({err})"}
     prmtop, crd, _ = _files(name)
     inpcrd = app.AmberInpcrdFile(str(crd))
-    system = app.AmberPrmtopFile(str(prmtop)).createSystem(**_create_kwargs())
+    system = app.AmberPrmtopFile(str(prmtop)).createSystem(**(create or _create_kwargs()))
     system.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
-    integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, DT_PS)
+    integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, dt_ps)
     ctx = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"), {"Threads": str(threads)})
     ctx.setPositions(inpcrd.getPositions())
     ctx.setVelocitiesToTemperature(300.0, 1)
@@ -96,55 +96,16 @@ def openmm_cpu(name: str, threads: int, steps: int) -> dict:
     integrator.step(n)
     ctx.getState(getEnergy=True)  # waits for the work to finish
     wall = time.perf_counter() - t0
-    return {"ns_per_day": n * DT_PS * 1e-3 / wall * 86400, "steps": n}
+    return {"ns_per_day": n * dt_ps * 1e-3 / wall * 86400, "steps": n}
 
 
 def _rf_kwargs():
     import openmm.app as app
     import openmm.unit as unit
 
-    return dict(nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
-
-
-def ours_rf(name: str, steps: int) -> dict:
-    """ns/day of our engine, float32, reaction field 0.9 nm, flexible, 1 fs."""
-    import torch
-
-    from physics.forcefields.biomolecular import load_amber
-    from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
-
-    prmtop, crd, _ = _files(name)
-    system, R = load_amber(prmtop, crd, rigidWater=False, **_rf_kwargs())
-    system, R = system.to(torch.float32), R.to(torch.float32)
-    md = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=0.001))
-    state, pairs = md.start(R, seed=1)
-    state, pairs = md.advance(state, pairs, 3)
-    t0 = time.perf_counter()
-    state, pairs = md.advance(state, pairs, steps)
-    wall = time.perf_counter() - t0
-    return {"ns_per_day": steps * 0.001 * 1e-3 / wall * 86400, "steps": steps}
-
-
-def openmm_rf(name: str, threads: int, steps: int) -> dict:
-    """OpenMM's CPU platform on the reaction-field case."""
-    import openmm as mm
-    import openmm.app as app
-
-    prmtop, crd, _ = _files(name)
-    inpcrd = app.AmberInpcrdFile(str(crd))
-    system = app.AmberPrmtopFile(str(prmtop)).createSystem(rigidWater=False, **_rf_kwargs())
-    system.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
-    integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, 0.001)
-    ctx = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"), {"Threads": str(threads)})
-    ctx.setPositions(inpcrd.getPositions())
-    ctx.setVelocitiesToTemperature(300.0, 1)
-    integrator.step(10)
-    ctx.getState(getEnergy=True)
-    n = max(steps * 20, 200)
-    t0 = time.perf_counter()
-    integrator.step(n)
-    ctx.getState(getEnergy=True)
-    return {"ns_per_day": n * 0.001 * 1e-3 / (time.perf_counter() - t0) * 86400, "steps": n}
+    return dict(
+        nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer, constraints=None, rigidWater=False
+    )
 
 
 def torchmd_rf(name: str, steps: int) -> dict:
@@ -223,14 +184,15 @@ def main() -> None:
         )
     if "alanine" in args.systems.split(","):
         case, steps = "alanine_rf_1fs", 20
-        r = ours_rf("alanine", steps)
+        rf = {"create": _rf_kwargs(), "dt_ps": 0.001}
+        r = ours("alanine", "float32", steps, **rf)
         mine = {"sciml_float32": r["ns_per_day"]}
         row = {"case": case, "variant": "sciml_float32", "value": round(r["ns_per_day"], 3), "unit": "ns/day"}
         rows.append(row | {"ratio_to": None, "threads": args.threads, "precision": "float32", "steps": steps})
         print(rows[-1], flush=True)
         settings = "reaction field 0.9 nm, flexible water, no constraints, Langevin 300 K 1/ps, 1 fs"
         for name, result, precision, version in (
-            ("openmm_cpu", openmm_rf("alanine", args.threads, steps), "mixed", package_version("openmm")),
+            ("openmm_cpu", openmm_cpu("alanine", args.threads, steps, **rf), "mixed", package_version("openmm")),
             ("torchmd_float32", torchmd_rf("alanine", steps), "float32", package_version("torchmd")),
         ):
             conditions = {"threads": args.threads, "precision": precision, "version": version, "settings": settings}

@@ -24,6 +24,7 @@ from physics.forcefields import MD, wrap
 from solvers.md.biomolecular import MolecularDynamics, PairList
 from solvers.md.integrators import MDState
 from solvers.md.monte_carlo_barostat import BarostatSettings, BarostatState, barostat_move, bond_tree, molecule_index
+from solvers.md.neighbor_lists import neighbor_list
 
 AMU_PER_NM3_TO_G_PER_CM3 = 1.66053907e-3  # (1 g/mol / N_A) / 1 nm³ in g/cm³
 
@@ -78,8 +79,10 @@ def _check_npt(md: MolecularDynamics) -> None:
 
 def _energy_in_box(md: MolecularDynamics, R: torch.Tensor, box: torch.Tensor) -> float:
     """Potential energy (kJ/mol) of a trial configuration, with a neighbour list built in the trial box."""
-    trial = md.with_box(box)
-    kw = {"pairs": PairList.of(trial.neighbors.allocate(R)).pairs} if trial.neighbors is not None else {}
+    kw = {}
+    if md.neighbors is not None:  # only the list depends on the box; no integrator is needed to score a trial
+        nbrs = neighbor_list(box, md.system.nonbonded.cutoff, skin=md.settings.skin_nm, format="dense")
+        kw["pairs"] = PairList.of(nbrs.allocate(R)).pairs
     with torch.no_grad():
         return float(md.energy(R, box=box, **kw))
 

@@ -144,6 +144,11 @@ class MolecularDynamics:
         def energy(R, **kw):
             return self.energy(R, box=box, **kw)
 
+        def energy_and_forces(R, **kw):  # the integrators' non-differentiable steps: native pair kernel
+            return self.energy.energy_and_forces(R, box=box, **kw)
+
+        energy.energy_and_forces = energy_and_forces
+
         kT = MD.kT(settings.temperature_K)
         if settings.friction_per_ps > 0:
             init, step = langevin(

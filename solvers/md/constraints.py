@@ -33,6 +33,7 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.space import displacement
+from solvers.md import native
 from solvers.md.settle import find_rigid_waters, settle
 
 
@@ -83,6 +84,7 @@ class DistanceConstraints:
         return f"atom {atom}" + (f" ({self.labels[atom]})" if self.labels is not None else "")
 
     def _fail(self, rel: Tensor) -> ConstraintFailure:
+        rel = rel.detach()
         k = int(torch.argmax(rel))
         i, j = self.index[k].tolist()
         return ConstraintFailure(
@@ -127,7 +129,23 @@ def _inv_mass(mass, n: int, like: Tensor) -> Tensor:
 
 
 def _coupling(c: DistanceConstraints, rows: Tensor, w: Tensor) -> Tensor:
-    """``C_ab`` ``[n, k, k]`` for the clusters ``rows`` ``[n, k]`` (see the module docstring)."""
+    """``C_ab`` ``[n, k, k]`` on ``w``'s device for the clusters ``rows`` ``[n, k]`` (one of ``c.blocks`` or
+    ``c.all_blocks``, see the module docstring).
+
+    The masses do not change during a run, so the last result per cluster table is kept (on the frozen
+    constraints object, like its other derived tables) and reused while ``w`` is equal and needs no grad."""
+    cache = c.__dict__.setdefault("_couplings", {})
+    key = (rows.data_ptr(), rows.shape, w.dtype, w.device)
+    hit = cache.get(key)
+    if hit is not None and not w.requires_grad and hit[0].shape == w.shape and torch.equal(hit[0], w):
+        return hit[1]
+    C = _coupling_of(c, rows.to(w.device), w)
+    if not w.requires_grad:
+        cache[key] = (w.detach().clone(), C)
+    return C
+
+
+def _coupling_of(c: DistanceConstraints, rows: Tensor, w: Tensor) -> Tensor:
     ij = c.index.to(rows.device)[rows]  # [n, k, 2]
     a, b = ij[:, :, None, :, None], ij[:, None, :, None, :]  # atoms of a (first/second) vs atoms of b
     same = (a == b).to(w.dtype)  # [n, k, k, 2, 2]
@@ -140,6 +158,29 @@ def _apply(R: Tensor, c: DistanceConstraints, rows: Tensor, lam: Tensor, vec: Te
     i, j = c.index.to(R.device)[rows.reshape(-1)].unbind(1)
     move = (lam[..., None] * vec).reshape(-1, 3)
     return R.index_add(0, i, move * w[i, None]).index_add(0, j, -move * w[j, None])
+
+
+def _native_ok(*tensors: Tensor) -> bool:
+    """The native kernels (``native/constraints.cpp``) stand in when nothing needs a graph: CPU float32/float64
+    tensors, none requiring grad, and a kernel that compiled."""
+    return (
+        all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) for t in tensors)
+        and not any(t.requires_grad for t in tensors)
+        and native.CONSTRAINTS.load() is not None
+    )
+
+
+def _native_tables(c: DistanceConstraints, which: str):
+    """``((pairs, rows, start), d²)`` for the clusters of ``c.blocks`` (SHAKE) or ``c.all_blocks`` (RATTLE):
+    every cluster's constraint rows back to back, ``start`` its offsets; built once per constraints object."""
+    cache = c.__dict__.setdefault("_native_tables", {})
+    if which not in cache:
+        clusters = [row for block in getattr(c, which) for row in block.tolist()]
+        rows = torch.tensor([a for cluster in clusters for a in cluster], dtype=torch.int64)
+        start = torch.tensor([0] + [len(cluster) for cluster in clusters], dtype=torch.int64).cumsum(0)
+        pairs = c.index.to(torch.int64).contiguous()
+        cache[which] = ((pairs, rows, start), (c.distance.double() ** 2).contiguous())
+    return cache[which]
 
 
 def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) -> Tensor:
@@ -157,14 +198,29 @@ def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) 
             )
         if not c.blocks:
             return R_new
+    # the floor a precision can hold: |r|² of a bond of length d between atoms at |R| carries ~4 ε |R| / d
+    eps = torch.finfo(R_new.dtype).eps
+    tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R_new.detach().abs().max()) / float(c.distance.min()))
+    if _native_ok(R_new, R_old, w):
+        tables, d2 = _native_tables(c, "blocks")
+        R, failed_row = native.shake_clusters(
+            tables, d2, R_new, R_old, w.double().contiguous(), box, tolerance, c.max_iterations
+        )
+        if failed_row is None:
+            return R
+        rel = torch.zeros(len(c.index), dtype=torch.float64)
+        rel[failed_row] = 1.0  # the cluster that did not converge; its residual is reported below
+        i, j = c.index[failed_row].tolist()
+        d = displacement(R[i], R[j], box)
+        rel[failed_row] = (
+            abs(float((d * d).sum()) - float(c.distance[failed_row]) ** 2) / float(c.distance[failed_row]) ** 2
+        )
+        raise c._fail(rel)
     i, j = c.index.to(R_new.device).unbind(1)
     d2 = c.distance.to(R_new) ** 2
     s = displacement(R_old[i], R_old[j], box)
-    coupling = [(rows.to(R_new.device), _coupling(c, rows.to(R_new.device), w)) for rows in c.blocks]
+    coupling = [(rows.to(R_new.device), _coupling(c, rows, w)) for rows in c.blocks]
     R = R_new
-    # the floor a precision can hold: |r|² of a bond of length d between atoms at |R| carries ~4 ε |R| / d
-    eps = torch.finfo(R.dtype).eps
-    tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R.detach().abs().max()) / float(c.distance.min()))
     for _ in range(c.max_iterations):
         r = displacement(R[i], R[j], box)
         sigma = d2 - (r * r).sum(-1)
@@ -184,13 +240,16 @@ def rattle(c: DistanceConstraints, R: Tensor, V: Tensor, mass, box=None) -> Tens
     if not c.index.numel():
         return V
     w = _inv_mass(mass, R.shape[0], R)
+    if _native_ok(R, V, w):
+        tables, _ = _native_tables(c, "all_blocks")
+        return native.rattle_clusters(tables, R, V, w.double().contiguous(), box)
     i, j = c.index.to(R.device).unbind(1)
     r = displacement(R[i], R[j], box)
     rv = (r * (V[i] - V[j])).sum(-1)
-    for rows in c.all_blocks:
-        rows = rows.to(R.device)
+    for block in c.all_blocks:
+        rows = block.to(R.device)
         ra = r[rows]
-        A = torch.einsum("nad,nbd->nab", ra, ra) * _coupling(c, rows, w)
+        A = torch.einsum("nad,nbd->nab", ra, ra) * _coupling(c, block, w)
         mu = torch.linalg.solve(A, rv[rows])
         V = _apply(V, c, rows, -mu, ra, w)
     return V

@@ -135,8 +135,7 @@ def test_a_native_library_planted_in_the_cache_is_rebuilt_not_loaded(tmp_path, m
     if not native.available():
         pytest.skip("no C++ compiler")
     monkeypatch.setenv("SCIML_CACHE", str(tmp_path))
-    monkeypatch.setattr(native, "_LIB", None)
-    monkeypatch.setattr(native, "_FAILED", None)
+    native.CELL_LIST.reset()
     assert native.available()  # builds into the new cache, recording its hash
     (lib,) = (tmp_path / "native").glob("*.so")
     good = lib.read_bytes()
@@ -145,7 +144,7 @@ def test_a_native_library_planted_in_the_cache_is_rebuilt_not_loaded(tmp_path, m
     os.replace(
         planted, lib
     )  # someone replaces the library (its record no longer matches); the loaded copy stays mapped
-    monkeypatch.setattr(native, "_LIB", None)
+    native.CELL_LIST.reset()
     with pytest.warns(UserWarning, match="does not match its recorded SHA-256"):
         assert native.available()
     assert lib.read_bytes() == good  # rebuilt from source before anything loaded it

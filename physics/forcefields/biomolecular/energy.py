@@ -37,6 +37,27 @@ class MolecularEnergy:
         self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None
     ) -> dict[str, Tensor]:
         """Each term of :data:`TERMS` as a 0-d tensor (kJ/mol); ``pairs``: neighbour-list candidates [P, 2]."""
+        return self._terms(R, box, strain, pairs, pair_gradient=False)[0]
+
+    def energy_and_forces(
+        self, R: Tensor, box: Tensor | None = None, pairs: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """``(U, F = −∂U/∂R)``, both detached: for integrator steps that are not differentiated.
+
+        The direct-space pair sum comes with its analytic gradient from the native kernel
+        (:mod:`.pair_kernel`) where it applies; autograd differentiates the rest (bonded terms, exceptions,
+        the PME mesh). Same result as ``autograd.grad(self(R), R)`` to rounding.
+        """
+        with torch.enable_grad():
+            Rg = R.detach().requires_grad_(True)
+            parts, pair_grad = self._terms(Rg, box, None, pairs, pair_gradient=True)
+            e = sum(parts.values())
+            g = torch.autograd.grad(e, Rg)[0] if e.requires_grad else torch.zeros_like(Rg)
+        if pair_grad is not None:
+            g = g + pair_grad
+        return e.detach(), -g
+
+    def _terms(self, R, box, strain, pairs, pair_gradient: bool) -> tuple[dict[str, Tensor], Tensor | None]:
         if R.ndim != 2 or R.shape != (self.system.n_atoms, 3):
             raise ValueError(
                 f"positions have shape {tuple(R.shape)}; this system has {self.system.n_atoms} atoms, so "
@@ -60,8 +81,11 @@ class MolecularEnergy:
         out["impropers"] = (imp.k.to(R) * (xi - imp.xi0.to(R)) ** 2).sum()
         cm = s.cmap
         out["cmap"] = cmap_energy(R, cm.index.to(R.device), cm.map_index.to(R.device), cm.coefficients, b, strain)
+        if pair_gradient:
+            out["lennard_jones"], out["coulomb"], pair_grad = self._nonbonded(R, b, strain, pairs, pair_gradient=True)
+            return out, pair_grad
         out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain, pairs)
-        return out
+        return out, None
 
     def __call__(
         self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None

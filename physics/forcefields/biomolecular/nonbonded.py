@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from physics.forcefields.biomolecular.pair_kernel import native_applies, native_pair_sum, sqrt_epsilon
 from physics.forcefields.biomolecular.pme import net_charge_energy, pme_parameters, reciprocal_energy, self_energy
 from physics.forcefields.biomolecular.system import MolecularSystem
 from physics.forcefields.space import displacement
@@ -49,6 +50,15 @@ def non_excepted_pairs(n_atoms: int, exceptions: Tensor) -> Tensor:
         keep = ~torch.isin(keys, a * n_atoms + b)
         i, j = i[keep], j[keep]
     return torch.stack([i, j], 1)
+
+
+def _member(keys: Tensor, sorted_keys: Tensor) -> Tensor:
+    """``keys ∈ sorted_keys`` elementwise by binary search (``torch.isin`` sorts both sides; the
+    exceptions are sorted once, so each neighbour-list rebuild pays only the search)."""
+    if not sorted_keys.numel():
+        return torch.zeros_like(keys, dtype=torch.bool)
+    at = torch.searchsorted(sorted_keys, keys).clamp_max(sorted_keys.numel() - 1)
+    return sorted_keys[at] == keys
 
 
 def _switch(r: Tensor, r_switch: float | None, cutoff: float | None) -> Tensor | None:
@@ -97,14 +107,18 @@ def dispersion_correction(system: MolecularSystem, box: Tensor) -> Tensor:
     return 8 * math.pi * n * n / box.prod() * tail
 
 
+def _reaction_field(s, cutoff: float) -> tuple[float, float]:
+    """``(k_rf, c_rf)`` of the reaction field (module docstring)."""
+    eps_rf = s.reaction_field_dielectric
+    return (eps_rf - 1) / ((2 * eps_rf + 1) * cutoff**3), 3 * eps_rf / ((2 * eps_rf + 1) * cutoff)
+
+
 def _pair_coulomb(method: str, cutoff, s, alpha):
     """``f(r, qq)``: the direct-space Coulomb of a normal pair (divided by ``k_e``) for each method."""
     if method == "none":
         return lambda r, qq: qq / r
     if method == "cutoff":
-        eps_rf = s.reaction_field_dielectric
-        k_rf = (eps_rf - 1) / ((2 * eps_rf + 1) * cutoff**3)
-        c_rf = 3 * eps_rf / ((2 * eps_rf + 1) * cutoff)
+        k_rf, c_rf = _reaction_field(s, cutoff)
         return lambda r, qq: qq * (1 / r + k_rf * r * r - c_rf)
     return lambda r, qq: qq * torch.erfc(alpha * r) / r
 
@@ -130,7 +144,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
         return derived["pairs"]
 
     exc = system.exceptions
-    exc_keys = exc.index.min(1).values * system.n_atoms + exc.index.max(1).values
+    exc_keys = torch.sort(exc.index.min(1).values * system.n_atoms + exc.index.max(1).values).values
     active = (exc.charge_product != 0) | (exc.epsilon != 0)
     e_index, e_qq, e_sig, e_eps = exc.index[active], exc.charge_product[active], exc.sigma[active], exc.epsilon[active]
     cutoff = s.cutoff if s.method != "none" else None
@@ -153,12 +167,17 @@ def nonbonded_energy_fn(system: MolecularSystem):
         d = displacement(R[i], R[j], b)
         return d + d @ strain.T if strain is not None else d
 
-    def energy(R: Tensor, box=None, strain=None, pairs: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    k_rf, c_rf = _reaction_field(s, cutoff) if s.method == "cutoff" else (0.0, 0.0)
+    p = system.particles
+    sqrt_eps = sqrt_epsilon(p.epsilon)
+
+    def energy(R: Tensor, box=None, strain=None, pairs: Tensor | None = None, pair_gradient: bool = False):
+        """``(E_LJ, E_C)``; with ``pair_gradient`` ``(E_LJ, E_C, g)``: where the native kernel applies, the pair
+        sum enters the energies as a constant and ``g`` ``[N, 3]`` is its gradient (``None`` otherwise)."""
         b = system.box if box is None else box
         b = b.to(R) if b is not None and cutoff is not None else None
         if s.method == "pme" and strain is not None:
             raise NotImplementedError("the PME virial (strain) is not implemented; the MC barostat needs none.")
-        p = system.particles
         q, sig, eps = p.charge.to(R), p.sigma.to(R), p.epsilon.to(R)
         e_lj, e_coul = R.new_zeros(()), R.new_zeros(())
         if pairs is None:
@@ -169,9 +188,22 @@ def nonbonded_energy_fn(system: MolecularSystem):
         else:
             kept = pairs[pairs[:, 0] >= 0]
             a, c = kept.min(1).values, kept.max(1).values
-            blocks = [torch.stack([a, c], 1)[~torch.isin(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
+            blocks = [torch.stack([a, c], 1)[~_member(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
             derived["list_in"], derived["list_out"] = pairs, blocks[0]
+        native = (pair_gradient or not R.requires_grad) and native_applies(
+            R, p.charge, p.sigma, p.epsilon, strain=strain
+        )
+        g = None
         for block in blocks:
+            if native:
+                lj_sum, coul_sum, gb = native_pair_sum(
+                    R, block, p.charge, p.sigma, sqrt_eps, b, method=s.method, cutoff=cutoff,
+                    switch_distance=s.switch_distance, alpha=alpha, k_rf=k_rf, c_rf=c_rf, coulomb_scale=MD.ke,
+                    gradient=pair_gradient,
+                )  # fmt: skip
+                e_lj, e_coul = e_lj + lj_sum, e_coul + coul_sum
+                g = gb if g is None else g + gb
+                continue
             i, j = block.to(R.device).unbind(1)
             r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
             lj = _lj(r, 0.5 * (sig[i] + sig[j]), _geometric_mean(eps[i], eps[j]))
@@ -201,6 +233,8 @@ def nonbonded_energy_fn(system: MolecularSystem):
                 if "tail" not in derived:
                     derived["tail"] = dispersion_correction(system, torch.ones(3, dtype=torch.float64))
                 e_lj = e_lj + derived["tail"].to(R) / bb.prod()
+        if pair_gradient:
+            return e_lj, MD.ke * e_coul, g
         return e_lj, MD.ke * e_coul
 
     return energy

@@ -21,12 +21,14 @@ its CPU and CUDA platforms may round ``K_d`` up to a size their FFT prefers.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 from torch import Tensor
 
 ORDER = 5
+_INFLUENCE: dict = {}  # the last influence function and its key (see _influence)
 
 
 def pme_parameters(cutoff: float, box, tolerance: float) -> tuple[float, tuple[int, int, int]]:
@@ -54,6 +56,7 @@ def _spline_weights(w: Tensor, order: int) -> Tensor:
     return torch.stack(a, -1)
 
 
+@functools.lru_cache(maxsize=64)
 def _moduli(K: int, order: int, dtype) -> Tensor:
     """``|b(m)|²`` for ``m = 0..K−1`` (with OpenMM's repair where the denominator vanishes)."""
     k = torch.arange(order - 1, dtype=torch.float64)
@@ -83,19 +86,32 @@ def reciprocal_energy(R: Tensor, charges: Tensor, box: Tensor, alpha: float, gri
     Q = Q.index_add(0, flat.reshape(-1), (charges[:, None, None, None] * weights).reshape(-1)).reshape(grid)
     S = torch.fft.rfftn(Q)
     S2 = S.real**2 + S.imag**2
-    freqs = [torch.fft.fftfreq(grid[d], d=1.0, device=R.device).to(R.dtype) * grid[d] / box[d] for d in range(2)]
-    freqs.append(torch.fft.rfftfreq(grid[2], d=1.0, device=R.device).to(R.dtype) * grid[2] / box[2])
+    influence = _influence(box, alpha, grid, order, S.shape[2])
+    return (influence * S2).sum() / (2 * math.pi * box.prod())
+
+
+def _influence(box: Tensor, alpha: float, grid, order: int, n_last: int) -> Tensor:
+    """``exp(−π²m²/α²)/m² · B(m)`` ``[K₁, K₂, K₃/2+1]`` times 2 for the planes rfft folds in; kept for the
+    last box (the same every step at constant volume) unless the box requires grad."""
+    key = (tuple(box.tolist()), float(alpha), tuple(grid), order, box.dtype, box.device)
+    if not box.requires_grad and _INFLUENCE.get("key") == key:
+        return _INFLUENCE["value"]
+    freqs = [torch.fft.fftfreq(grid[d], d=1.0, device=box.device).to(box.dtype) * grid[d] / box[d] for d in range(2)]
+    freqs.append(torch.fft.rfftfreq(grid[2], d=1.0, device=box.device).to(box.dtype) * grid[2] / box[2])
     m2 = freqs[0][:, None, None] ** 2 + freqs[1][None, :, None] ** 2 + freqs[2][None, None, :] ** 2
-    bmod = [_moduli(grid[d], order, R.dtype).to(R.device) for d in range(3)]
-    B = bmod[0][:, None, None] * bmod[1][None, :, None] * bmod[2][None, None, : S.shape[2]]
+    bmod = [_moduli(grid[d], order, box.dtype).to(box.device) for d in range(3)]
+    B = bmod[0][:, None, None] * bmod[1][None, :, None] * bmod[2][None, None, :n_last]
     m2_safe = torch.where(m2 > 0, m2, torch.ones_like(m2))
     kernel = torch.where(m2 > 0, torch.exp(-(math.pi**2) * m2_safe / alpha**2) / m2_safe, torch.zeros_like(m2))
     # rfft keeps k₃ = 0..K₃/2: every other plane stands for itself and its mirror image
-    mult = torch.full((S.shape[2],), 2.0, dtype=R.dtype, device=R.device)
+    mult = torch.full((n_last,), 2.0, dtype=box.dtype, device=box.device)
     mult[0] = 1.0
     if grid[2] % 2 == 0:
         mult[-1] = 1.0
-    return (kernel * B * S2 * mult).sum() / (2 * math.pi * box.prod())
+    value = kernel * B * mult
+    if not box.requires_grad:
+        _INFLUENCE.update(key=key, value=value)
+    return value
 
 
 def self_energy(charges: Tensor, alpha: float) -> Tensor:

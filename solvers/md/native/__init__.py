@@ -1,108 +1,36 @@
 """Native kernels for the MD engine, compiled on first use with the system C++ compiler.
 
-:func:`cell_list` builds a dense neighbour list (``cell_list.cpp``, OpenMP). The shared library is
-compiled once into ``$SCIML_CACHE`` (default ``~/.cache/sciml/native``) under a name that hashes the
-source and flags, written atomically, and loaded with :mod:`ctypes` (no Python extension ABI, so no
-rebuild across Python or torch versions). The SHA-256 of each library is recorded beside it when it is
-built (``<name>.so.sha256``); a library whose bytes do not match its record (planted or damaged), or
-that is not a regular file, is rebuilt before anything loads it. Without a compiler :func:`available`
-is False and callers fall back to the pure-torch path.
+:func:`cell_list` builds a dense neighbour list (``cell_list.cpp``, OpenMP); :func:`rattle_clusters` and
+:func:`shake_clusters` solve distance constraints cluster by cluster (``constraints.cpp``). Each file is
+compiled, cached, checked against its recorded SHA-256 and loaded by :class:`sciml.runtime.native.NativeLibrary`.
+Without a compiler :func:`available` is False and callers fall back to the pure-torch path.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
-import warnings
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
-_SOURCE = Path(__file__).with_name("cell_list.cpp")
-_FLAGS = ["-O3", "-fopenmp", "-shared", "-fPIC", "-std=c++17"]
-_LIB = None
-_FAILED: str | None = None
+from sciml.runtime.native import NativeLibrary
 
-
-def _cache_dir() -> Path:
-    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
-    return Path(root) / "native"
-
-
-def _compile() -> ctypes.CDLL:
-    compiler = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
-    if compiler is None:
-        raise RuntimeError("no C++ compiler found (g++, c++ or clang++); install one or set CXX")
-    src = _SOURCE.read_bytes()
-    tag = hashlib.sha256(src + " ".join([compiler, *_FLAGS]).encode()).hexdigest()[:16]
-    out = _cache_dir() / f"cell_list_{tag}.so"
-    record = out.with_name(out.name + ".sha256")
-    if not _trusted(out, record):
-        if out.exists() or record.exists():
-            warnings.warn(f"{out} does not match its recorded SHA-256 (or has no record); rebuilding it.", stacklevel=3)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-            part = Path(tmp) / out.name
-            r = subprocess.run([compiler, *_FLAGS, str(_SOURCE), "-o", str(part)], capture_output=True, text=True)
-            if r.returncode != 0:
-                raise RuntimeError(f"compiling {_SOURCE.name} failed:\n{r.stderr.strip()[-2000:]}")
-            digest = _sha256(part)
-            part_record = Path(tmp) / record.name
-            part_record.write_text(digest + "\n")
-            os.replace(part_record, record)
-            os.replace(part, out)  # atomic: a half-written library is never loaded
-        if not _trusted(out, record):
-            raise RuntimeError(f"{out} changed while it was being installed; not loading it.")
-    lib = ctypes.CDLL(str(out))
-    for name in ("cell_list_f32", "cell_list_f64"):
-        fn = getattr(lib, name)
-        fn.restype = None
-        fn.argtypes = [
-            ctypes.c_void_p,
-            ctypes.c_int64,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-            ctypes.c_double,
-            ctypes.c_int64,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-            ctypes.c_int,
-            ctypes.c_int,
-        ]
-    return lib
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _trusted(lib: Path, record: Path) -> bool:
-    """Whether ``lib`` is a regular file whose SHA-256 equals the one recorded when it was built."""
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(lib).st_mode) or not stat.S_ISREG(os.stat(record).st_mode):
-            return False
-        return record.read_text().strip() == _sha256(lib)
-    except OSError:
-        return False
+_ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
+_ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+CELL_LIST = NativeLibrary(Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS})
+_P, _I64 = ctypes.c_void_p, ctypes.c_int64
+_RATTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int]
+_SHAKE = [_P, _P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_double, ctypes.c_int, _P, ctypes.c_int, _P]
+CONSTRAINTS = NativeLibrary(
+    Path(__file__).with_name("constraints.cpp"),
+    {"rattle_f32": _RATTLE, "rattle_f64": _RATTLE, "shake_f32": _SHAKE, "shake_f64": _SHAKE},
+)
 
 
 def available() -> bool:
     """Whether the native kernels compiled and loaded (compiles them on the first call)."""
-    global _LIB, _FAILED
-    if _LIB is None and _FAILED is None and os.environ.get("SCIML_NO_NATIVE") != "1":
-        try:
-            _LIB = _compile()
-        except (OSError, RuntimeError) as err:
-            _FAILED = str(err)
-            warnings.warn(f"native MD kernels unavailable, using the pure-torch neighbour list: {err}", stacklevel=2)
-    return _LIB is not None
+    return CELL_LIST.load() is not None
 
 
 def cell_grid(box: Tensor, reach: float) -> tuple[tuple[int, int, int], int] | None:
@@ -118,7 +46,7 @@ def cell_grid(box: Tensor, reach: float) -> tuple[tuple[int, int, int], int] | N
 def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tensor, Tensor]:
     """Dense list ``idx`` ``[N, capacity]`` (int32, padded with ``N``) and true row counts ``[N]`` (CPU tensors)."""
     if not available():
-        raise RuntimeError(f"native kernels unavailable: {_FAILED}")
+        raise RuntimeError(f"native kernels unavailable: {CELL_LIST.error}")
     if R.device.type != "cpu" or R.dtype not in (torch.float32, torch.float64):
         raise ValueError(f"the native cell list takes float32/float64 CPU positions, got {R.dtype} on {R.device}.")
     grid = cell_grid(box, reach)
@@ -131,7 +59,8 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     nc = torch.tensor(n_cells, dtype=torch.int64)
     idx = torch.full((n, capacity), n, dtype=torch.int32)
     count = torch.empty(n, dtype=torch.int32)
-    fn = _LIB.cell_list_f32 if Rc.dtype == torch.float32 else _LIB.cell_list_f64
+    lib = CELL_LIST.load()
+    fn = lib.cell_list_f32 if Rc.dtype == torch.float32 else lib.cell_list_f64
     fn(
         Rc.data_ptr(),
         n,
@@ -145,3 +74,42 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
         stencil,
     )
     return idx, count
+
+
+def _box_pointer(box: Tensor | None):
+    b = box.detach().to(device="cpu", dtype=torch.float64).contiguous() if box is not None else None
+    return b, (b.data_ptr() if b is not None else None)
+
+
+def rattle_clusters(tables, R: Tensor, V: Tensor, inv_mass: Tensor, box: Tensor | None) -> Tensor:
+    """RATTLE (``constraints.cpp``): ``V`` with every component along a constrained bond removed.
+
+    ``tables``: ``(pairs [Nc, 2], rows [Σk], start [clusters + 1])`` int64, the constraint rows of each
+    cluster; ``inv_mass`` ``[N]`` float64. Returns a new velocity tensor; the inputs are not modified."""
+    lib = CONSTRAINTS.load()
+    pairs, rows, start = tables
+    out = V.detach().clone().contiguous()
+    b, bp = _box_pointer(box)
+    fn = lib.rattle_f32 if R.dtype == torch.float32 else lib.rattle_f64
+    Rc = R.detach().contiguous()
+    fn(Rc.data_ptr(), out.data_ptr(), inv_mass.data_ptr(), bp, pairs.data_ptr(), rows.data_ptr(), start.data_ptr(),
+       len(start) - 1, torch.get_num_threads())  # fmt: skip
+    return out
+
+
+def shake_clusters(tables, d2: Tensor, R_new: Tensor, R_old: Tensor, inv_mass: Tensor, box: Tensor | None,
+                   tolerance: float, max_iterations: int) -> tuple[Tensor, int | None]:  # fmt: skip
+    """SHAKE (``constraints.cpp``): ``(R, None)`` with every constraint of ``tables`` held to ``tolerance``
+    (relative, on ``|r|² − d²``), or ``(R, row)`` naming a constraint row of a cluster that did not converge."""
+    lib = CONSTRAINTS.load()
+    pairs, rows, start = tables
+    out = R_new.detach().clone().contiguous()
+    Ro = R_old.detach().contiguous()
+    b, bp = _box_pointer(box)
+    worst = torch.zeros(1, dtype=torch.int64)
+    failed = torch.zeros(1, dtype=torch.int64)
+    fn = lib.shake_f32 if R_new.dtype == torch.float32 else lib.shake_f64
+    fn(out.data_ptr(), Ro.data_ptr(), inv_mass.data_ptr(), bp, pairs.data_ptr(), d2.data_ptr(), rows.data_ptr(),
+       start.data_ptr(), len(start) - 1, float(tolerance), int(max_iterations), worst.data_ptr(),
+       torch.get_num_threads(), failed.data_ptr())  # fmt: skip
+    return out, (int(worst) if int(failed) else None)

@@ -1,0 +1,109 @@
+"""The direct-space pair sum of :mod:`.nonbonded` as one native pass with analytic gradients (CPU).
+
+The autograd path of :mod:`.nonbonded` builds a graph of about twenty tensors of length P (the pair count) and
+walks it back for the forces; for a solvated protein that is most of a step. ``pair_kernel.cpp`` evaluates
+the same equations (LJ with OpenMP's switch, Coulomb plain / reaction field / Ewald ``erfc``, minimum image in a
+rectangular box) pair by pair, accumulating energies in float64 and ``∂E/∂R`` ``[N, 3]`` in per-thread
+buffers, in one pass over the pair list. It is used only where no graph through the pair sum is needed:
+
+- integrator steps that are not differentiated (:meth:`.MolecularEnergy.energy_and_forces`), and
+- energy evaluations where neither the positions nor any force-field parameter requires grad.
+
+Differentiating through a simulation, a parameter fit, the virial (``strain``), GPU tensors, or
+``SCIML_NO_NATIVE=1`` keep the pure-torch path, which is the reference this kernel is tested against
+(``tests/physics/test_pair_kernel.py``: energies and forces to 1e-12 relative in float64).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from sciml.runtime.native import NativeLibrary
+
+_P, _I64, _D, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
+_ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _P, _INT]
+PAIR_KERNEL = NativeLibrary(Path(__file__).with_name("pair_kernel.cpp"), {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS})
+COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
+
+
+def native_applies(R: Tensor, *parameters: Tensor, strain: Tensor | None = None) -> bool:
+    """Whether the native pair sum can stand in for the torch one: CPU float32/float64 positions, no
+    virial strain, no parameter that requires grad, and a kernel that compiled."""
+    return (
+        R.device.type == "cpu"
+        and R.dtype in (torch.float32, torch.float64)
+        and strain is None
+        and not any(p.requires_grad for p in parameters)
+        and PAIR_KERNEL.load() is not None
+    )
+
+
+def native_pair_sum(
+    R: Tensor,
+    pairs: Tensor,
+    charge: Tensor,
+    sigma: Tensor,
+    sqrt_epsilon: Tensor,
+    box: Tensor | None,
+    *,
+    method: str,
+    cutoff: float | None,
+    switch_distance: float | None,
+    alpha: float | None,
+    k_rf: float = 0.0,
+    c_rf: float = 0.0,
+    coulomb_scale: float = 1.0,
+    gradient: bool = False,
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """``(E_LJ, E_C, ∂(E_LJ + coulomb_scale·E_C)/∂R or None)`` over ``pairs`` ``[P, 2]`` (``i < j``, no padding).
+
+    ``R`` ``[N, 3]`` nm; per-atom ``charge`` (e), ``sigma`` (nm) and ``sqrt_epsilon`` (√(kJ/mol)) ``[N]``; ``box``
+    ``[3]`` nm or ``None``; ``method`` as :class:`.NonbondedSettings` (``"cutoff"`` is the reaction field with
+    constants ``k_rf`` and ``c_rf``, ``"pme"`` the ``erfc(α r)/r`` direct sum). ``E_C`` is in e²/nm (times
+    ``k_e`` for kJ/mol). Energies are 0-d tensors of ``R``'s dtype; nothing here is differentiable.
+    """
+    lib = PAIR_KERNEL.load()
+    if lib is None:
+        raise RuntimeError(f"the native pair kernel is unavailable: {PAIR_KERNEL.error}")
+    dtype = R.dtype
+    Rc = R.detach().contiguous()
+    pr = pairs.to(torch.int64).contiguous()
+    q, sig, se = (t.detach().to(dtype).contiguous() for t in (charge, sigma, sqrt_epsilon))
+    b = box.detach().to(torch.float64).contiguous() if box is not None else None
+    grad = torch.zeros_like(Rc) if gradient else None
+    energy = torch.zeros(2, dtype=torch.float64)
+    fn = lib.pair_sum_f32 if dtype == torch.float32 else lib.pair_sum_f64
+    fn(
+        Rc.data_ptr(),
+        Rc.shape[0],
+        pr.data_ptr(),
+        pr.shape[0],
+        q.data_ptr(),
+        sig.data_ptr(),
+        se.data_ptr(),
+        b.data_ptr() if b is not None else None,
+        COULOMB_CODES[method],
+        float(cutoff) if cutoff is not None else -1.0,
+        float(switch_distance) if switch_distance is not None and cutoff is not None else -1.0,
+        float(alpha) if alpha is not None else 0.0,
+        float(k_rf),
+        float(c_rf),
+        float(coulomb_scale),
+        grad.data_ptr() if grad is not None else None,
+        energy.data_ptr(),
+        torch.get_num_threads(),
+    )
+    e = energy.to(dtype)
+    return e[0], e[1], grad
+
+
+def sqrt_epsilon(epsilon: Tensor) -> Tensor:
+    """``√ε`` per atom, so that ``ε_ij = √ε_i √ε_j`` (the combining rule) needs no square root per pair."""
+    return torch.sqrt(epsilon.detach().clamp_min(0))
+
+
+__all__ = ["PAIR_KERNEL", "native_applies", "native_pair_sum", "sqrt_epsilon"]

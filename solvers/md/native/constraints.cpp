@@ -1,0 +1,158 @@
+// SHAKE (matrix form, Newton) and RATTLE for clusters of coupled distance constraints, one cluster at a
+// time: the same equations as solvers/md/constraints.py (its module docstring), which is the reference
+// these kernels are tested against. Constraint a joins atoms i_a, j_a (r_a = r_i - r_j, minimum image in a
+// rectangular box when box is not null); w = 1 / mass.
+//   coupling  C_ab = w_{i_a} ([i_a = i_b] - [i_a = j_b]) + w_{j_a} ([j_a = j_b] - [j_a = i_b])
+//   RATTLE    sum_b (r_a . r_b) C_ab mu_b = r_a . v_a,       v_i -= w_i sum_a mu_a S_ia r_a
+//   SHAKE     sum_b 2 (r_a . s_b) C_ab lam_b = d_a^2 - |r_a|^2, r_i += w_i sum_a lam_a S_ia s_a  (until converged)
+// Clusters are independent (they share no atoms), so they run in parallel. Linear algebra in double.
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+template <typename T>
+static inline T nearest(T x) {
+    return (T)(int64_t)(x + (x >= 0 ? (T)0.5 : (T)-0.5));
+}
+
+template <typename T>
+static inline void separation(const T* R, int64_t i, int64_t j, const double* box, double* d) {
+    for (int k = 0; k < 3; ++k) {
+        double x = (double)R[3 * i + k] - (double)R[3 * j + k];
+        if (box) x -= box[k] * nearest(x / box[k]);
+        d[k] = x;
+    }
+}
+
+// Solve A x = b (A: k x k row-major, overwritten) by Gaussian elimination with partial pivoting.
+static bool solve(std::vector<double>& A, std::vector<double>& b, int k) {
+    for (int c = 0; c < k; ++c) {
+        int p = c;
+        for (int r = c + 1; r < k; ++r)
+            if (std::fabs(A[r * k + c]) > std::fabs(A[p * k + c])) p = r;
+        if (A[p * k + c] == 0.0) return false;
+        if (p != c) {
+            for (int q = 0; q < k; ++q) std::swap(A[c * k + q], A[p * k + q]);
+            std::swap(b[c], b[p]);
+        }
+        for (int r = c + 1; r < k; ++r) {
+            const double f = A[r * k + c] / A[c * k + c];
+            for (int q = c; q < k; ++q) A[r * k + q] -= f * A[c * k + q];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = k - 1; c >= 0; --c) {
+        double s = b[c];
+        for (int q = c + 1; q < k; ++q) s -= A[c * k + q] * b[q];
+        b[c] = s / A[c * k + c];
+    }
+    return true;
+}
+
+static inline double coupling(const int64_t* pairs, const double* w, int64_t a, int64_t b) {
+    const int64_t ia = pairs[2 * a], ja = pairs[2 * a + 1], ib = pairs[2 * b], jb = pairs[2 * b + 1];
+    return w[ia] * ((ia == ib) - (ia == jb)) + w[ja] * ((ja == jb) - (ja == ib));
+}
+
+template <typename T>
+static void rattle(const T* R, T* V, const double* w, const double* box, const int64_t* pairs, const int64_t* rows,
+                   const int64_t* start, int64_t n_clusters, int threads) {
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads)
+    for (int64_t c = 0; c < n_clusters; ++c) {
+        const int64_t* row = rows + start[c];
+        const int k = (int)(start[c + 1] - start[c]);
+        std::vector<double> r(3 * k), A(k * k), mu(k);
+        for (int a = 0; a < k; ++a) {
+            const int64_t i = pairs[2 * row[a]], j = pairs[2 * row[a] + 1];
+            separation(R, i, j, box, &r[3 * a]);
+            double rv = 0;
+            for (int q = 0; q < 3; ++q) rv += r[3 * a + q] * ((double)V[3 * i + q] - (double)V[3 * j + q]);
+            mu[a] = rv;
+        }
+        for (int a = 0; a < k; ++a)
+            for (int b = 0; b < k; ++b) {
+                const double dot = r[3 * a] * r[3 * b] + r[3 * a + 1] * r[3 * b + 1] + r[3 * a + 2] * r[3 * b + 2];
+                A[a * k + b] = dot * coupling(pairs, w, row[a], row[b]);
+            }
+        if (!solve(A, mu, k)) continue;  // a degenerate cluster (zero-length bond) is left for the caller's check
+        for (int a = 0; a < k; ++a) {
+            const int64_t i = pairs[2 * row[a]], j = pairs[2 * row[a] + 1];
+            for (int q = 0; q < 3; ++q) {
+                V[3 * i + q] -= (T)(w[i] * mu[a] * r[3 * a + q]);
+                V[3 * j + q] += (T)(w[j] * mu[a] * r[3 * a + q]);
+            }
+        }
+    }
+}
+
+// Returns the number of clusters that did not converge; worst[0] receives one of their constraint rows.
+template <typename T>
+static int64_t shake(T* R, const T* R_old, const double* w, const double* box, const int64_t* pairs,
+                     const double* d2, const int64_t* rows, const int64_t* start, int64_t n_clusters, double tolerance,
+                     int max_iterations, int64_t* worst, int threads) {
+    int64_t failed = 0;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) reduction(+ : failed)
+    for (int64_t c = 0; c < n_clusters; ++c) {
+        const int64_t* row = rows + start[c];
+        const int k = (int)(start[c + 1] - start[c]);
+        std::vector<double> s(3 * k), r(3 * k), A(k * k), lam(k);
+        for (int a = 0; a < k; ++a) separation(R_old, pairs[2 * row[a]], pairs[2 * row[a] + 1], box, &s[3 * a]);
+        bool converged = false;
+        for (int it = 0; it <= max_iterations; ++it) {
+            double rel = 0;
+            for (int a = 0; a < k; ++a) {
+                separation(R, pairs[2 * row[a]], pairs[2 * row[a] + 1], box, &r[3 * a]);
+                const double rr = r[3 * a] * r[3 * a] + r[3 * a + 1] * r[3 * a + 1] + r[3 * a + 2] * r[3 * a + 2];
+                lam[a] = d2[row[a]] - rr;
+                rel = std::fmax(rel, std::fabs(lam[a]) / d2[row[a]]);
+            }
+            if (rel < tolerance) {
+                converged = true;
+                break;
+            }
+            if (it == max_iterations) break;
+            for (int a = 0; a < k; ++a)
+                for (int b = 0; b < k; ++b) {
+                    const double dot = r[3 * a] * s[3 * b] + r[3 * a + 1] * s[3 * b + 1] + r[3 * a + 2] * s[3 * b + 2];
+                    A[a * k + b] = 2 * dot * coupling(pairs, w, row[a], row[b]);
+                }
+            if (!solve(A, lam, k)) break;
+            for (int a = 0; a < k; ++a) {
+                const int64_t i = pairs[2 * row[a]], j = pairs[2 * row[a] + 1];
+                for (int q = 0; q < 3; ++q) {
+                    R[3 * i + q] += (T)(w[i] * lam[a] * s[3 * a + q]);
+                    R[3 * j + q] -= (T)(w[j] * lam[a] * s[3 * a + q]);
+                }
+            }
+        }
+        if (!converged) {
+            failed += 1;
+#pragma omp critical
+            worst[0] = row[0];
+        }
+    }
+    return failed;
+}
+
+extern "C" {
+void rattle_f32(const float* R, float* V, const double* w, const double* box, const int64_t* pairs,
+                const int64_t* rows, const int64_t* start, int64_t n_clusters, int threads) {
+    rattle<float>(R, V, w, box, pairs, rows, start, n_clusters, threads);
+}
+void rattle_f64(const double* R, double* V, const double* w, const double* box, const int64_t* pairs,
+                const int64_t* rows, const int64_t* start, int64_t n_clusters, int threads) {
+    rattle<double>(R, V, w, box, pairs, rows, start, n_clusters, threads);
+}
+void shake_f32(float* R, const float* R_old, const double* w, const double* box, const int64_t* pairs,
+               const double* d2, const int64_t* rows, const int64_t* start, int64_t n_clusters, double tolerance,
+               int max_iterations, int64_t* worst, int threads, int64_t* failed) {
+    failed[0] = shake<float>(R, R_old, w, box, pairs, d2, rows, start, n_clusters, tolerance, max_iterations, worst,
+                             threads);
+}
+void shake_f64(double* R, const double* R_old, const double* w, const double* box, const int64_t* pairs,
+               const double* d2, const int64_t* rows, const int64_t* start, int64_t n_clusters, double tolerance,
+               int max_iterations, int64_t* worst, int threads, int64_t* failed) {
+    failed[0] = shake<double>(R, R_old, w, box, pairs, d2, rows, start, n_clusters, tolerance, max_iterations, worst,
+                              threads);
+}
+}

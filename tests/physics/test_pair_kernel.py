@@ -1,0 +1,121 @@
+"""The native direct-space pair kernel against the pure-torch path (autograd; itself checked term by term
+against OpenMM in ``test_biomolecular_vs_openmm.py``) and, for PME with a neighbour list, against OpenMM."""
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("openmm")
+app = pytest.importorskip("openmm.app")
+unit = pytest.importorskip("openmm.unit")
+
+from physics.forcefields.biomolecular import data_file, load_amber, load_pdb, molecular_energy_fn  # noqa: E402
+from physics.forcefields.biomolecular.pair_kernel import PAIR_KERNEL  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _kernel():
+    if PAIR_KERNEL.load() is None:
+        pytest.skip(f"no native pair kernel: {PAIR_KERNEL.error}")
+
+
+def _system(case: str):
+    try:
+        if case == "tip3p_switch":
+            kw = dict(nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
+            kw.update(rigidWater=False, switchDistance=0.7 * unit.nanometer)
+            return load_pdb(data_file("openmm", "app/data/tip3p.pdb"), ["amber14/tip3p.xml"], **kw)
+        if case == "alanine_pme":
+            prmtop = data_file("openmmtools", "alanine-dipeptide-explicit/alanine-dipeptide.prmtop")
+            kw = dict(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
+            return load_amber(prmtop, prmtop.parent / "alanine-dipeptide.crd", **kw)
+        prmtop = data_file("openmmtools", "alanine-dipeptide-gbsa/alanine-dipeptide.prmtop")
+        method = {"vacuum": app.NoCutoff, "reaction_field": app.CutoffNonPeriodic}[case]
+        return load_amber(prmtop, prmtop.with_suffix(".crd"), nonbondedMethod=method, constraints=None)
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+
+
+def _pairs(system, R):
+    from solvers.md import neighbor_list
+
+    if system.box is None:
+        return None
+    return neighbor_list(system.box, system.nonbonded.cutoff, skin=0.1).allocate(R).pairs
+
+
+def _autograd(energy, R, pairs):
+    Rg = R.clone().requires_grad_(True)
+    e = energy(Rg, pairs=pairs)
+    (g,) = torch.autograd.grad(e, Rg)
+    return e.detach(), -g
+
+
+@pytest.mark.parametrize("case", ["vacuum", "reaction_field", "tip3p_switch", "alanine_pme"])
+def test_native_forces_equal_autograd_in_float64(case):
+    """Plain Coulomb, the reaction field without a box, a periodic cutoff with OpenMM's switch, and PME's
+    ``erfc`` sum with a neighbour list: energy and forces to rounding (the two paths sum in other orders)."""
+    system, R = _system(case)
+    energy = molecular_energy_fn(system)
+    pairs = _pairs(system, R)
+    e_ref, f_ref = _autograd(energy, R, pairs)
+    e, f = energy.energy_and_forces(R, pairs=pairs)
+    assert float(e) == pytest.approx(float(e_ref), rel=1e-12, abs=1e-9)
+    assert float((f - f_ref).abs().max() / f_ref.abs().max()) < 1e-11
+    e_plain = energy(R, pairs=pairs)  # no grad anywhere: the kernel gives the energy alone
+    assert not e_plain.requires_grad and float(e_plain) == pytest.approx(float(e_ref), rel=1e-12, abs=1e-9)
+
+
+def test_native_forces_in_float32_match_openmm_with_pme():
+    """float32 (single-precision ``erfc`` fit) against OpenMM's Reference platform: the issue's PME force bar."""
+    mm = pytest.importorskip("openmm")
+    system, R = _system("alanine_pme")
+    prmtop = data_file("openmmtools", "alanine-dipeptide-explicit/alanine-dipeptide.prmtop")
+    kw = dict(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
+    omm = app.AmberPrmtopFile(str(prmtop)).createSystem(**kw)
+    inpcrd = app.AmberInpcrdFile(str(prmtop.parent / "alanine-dipeptide.crd"))
+    omm.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
+    ctx = mm.Context(omm, mm.VerletIntegrator(0.001), mm.Platform.getPlatformByName("Reference"))
+    ctx.setPositions(inpcrd.getPositions())
+    st = ctx.getState(getEnergy=True, getForces=True)
+    e_ref = st.getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
+    f_ref = np.asarray(st.getForces().value_in_unit(unit.kilojoule_per_mole / unit.nanometer))
+    system32, R32 = system.to(torch.float32), R.float()
+    e, f = molecular_energy_fn(system32).energy_and_forces(R32, pairs=_pairs(system32, R32))
+    assert abs(float(e) - e_ref) <= 2e-5 * abs(e_ref)
+    assert np.sqrt(((f.double().numpy() - f_ref) ** 2).mean() / (f_ref**2).mean()) <= 1e-4
+
+
+def test_a_parameter_that_requires_grad_keeps_the_autograd_path():
+    """A force-field fit needs the graph through the pair sum: the kernel must step aside, not cut it."""
+    from dataclasses import replace
+
+    system, R = _system("vacuum")
+    sigma = system.particles.sigma.clone().requires_grad_(True)
+    fitted = replace(system, particles=replace(system.particles, sigma=sigma))
+    e = molecular_energy_fn(fitted)(R)
+    (g,) = torch.autograd.grad(e, sigma)
+    h = 1e-6
+    k = int(torch.argmax(system.particles.epsilon))  # an atom whose σ matters
+    up, down = sigma.detach().clone(), sigma.detach().clone()
+    up[k] += h
+    down[k] -= h
+    e_up = molecular_energy_fn(replace(system, particles=replace(system.particles, sigma=up)))(R)
+    e_down = molecular_energy_fn(replace(system, particles=replace(system.particles, sigma=down)))(R)
+    assert float(g[k]) == pytest.approx(float(e_up - e_down) / (2 * h), rel=1e-6)
+
+
+def test_without_the_kernel_the_torch_path_gives_the_same_forces(monkeypatch):
+    system, R = _system("reaction_field")
+    energy = molecular_energy_fn(system)
+    e_native, f_native = energy.energy_and_forces(R)
+    monkeypatch.setenv("SCIML_NO_NATIVE", "1")
+    PAIR_KERNEL.reset()
+    try:
+        assert PAIR_KERNEL.load() is None
+        e, f = energy.energy_and_forces(R)
+    finally:
+        monkeypatch.delenv("SCIML_NO_NATIVE")
+        PAIR_KERNEL.reset()
+    assert float(e) == pytest.approx(float(e_native), rel=1e-12)
+    assert float((f - f_native).abs().max() / f.abs().max()) < 1e-11

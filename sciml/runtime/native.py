@@ -77,12 +77,14 @@ def compile_library(source: Path, flags=FLAGS) -> Path:
 
 
 class NativeLibrary:
-    """One C++ source file and the signatures of its exported functions (``name -> argtypes``; all return
-    void). Loaded once per process; :meth:`reset` forgets it (tests, a changed cache directory)."""
+    """One C++ source file and the signatures of its exported functions (``name -> argtypes``; void unless
+    ``returns`` names a ctypes result type). Loaded once per process; :meth:`reset` forgets it (tests, a
+    changed cache directory)."""
 
-    def __init__(self, source: Path, functions: dict[str, list]):
+    def __init__(self, source: Path, functions: dict[str, list], returns: dict[str, object] | None = None):
         self.source = Path(source)
         self.functions = functions
+        self.returns = returns or {}
         self._lib: ctypes.CDLL | None = None
         self.error: str | None = None
 
@@ -100,7 +102,7 @@ class NativeLibrary:
                 lib = ctypes.CDLL(str(compile_library(self.source)))
                 for name, argtypes in self.functions.items():
                     fn = getattr(lib, name)
-                    fn.restype, fn.argtypes = None, argtypes
+                    fn.restype, fn.argtypes = self.returns.get(name), argtypes
                 self._lib = lib
             except (OSError, RuntimeError, AttributeError) as err:
                 self.error = str(err)

@@ -24,6 +24,7 @@ from torch import Tensor
 from physics.forcefields import MD, kinetic_energy, wrap
 from physics.forcefields.biomolecular import MolecularEnergy, MolecularSystem, molecular_energy_fn
 from sciml.config import check_range
+from solvers.md import native
 from solvers.md.constraints import DistanceConstraints, constrained_dof, rattle
 from solvers.md.integrators import MDState, check_state, langevin, maxwell_boltzmann, nve
 from solvers.md.integrators.state import positive_mass
@@ -71,6 +72,8 @@ class PairList:
     @staticmethod
     def of(dense) -> PairList:
         """The pairs of a :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
+        if dense.idx.device.type == "cpu" and native.available():
+            return PairList(dense, native.dense_to_pairs(dense.idx))
         idx = dense.idx.long()
         n = idx.shape[0]
         i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)

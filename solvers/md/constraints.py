@@ -160,16 +160,6 @@ def _apply(R: Tensor, c: DistanceConstraints, rows: Tensor, lam: Tensor, vec: Te
     return R.index_add(0, i, move * w[i, None]).index_add(0, j, -move * w[j, None])
 
 
-def _native_ok(*tensors: Tensor) -> bool:
-    """The native kernels (``native/constraints.cpp``) stand in when nothing needs a graph: CPU float32/float64
-    tensors, none requiring grad, and a kernel that compiled."""
-    return (
-        all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) for t in tensors)
-        and not any(t.requires_grad for t in tensors)
-        and native.CONSTRAINTS.load() is not None
-    )
-
-
 def _native_tables(c: DistanceConstraints, which: str):
     """``((pairs, rows, start), d²)`` for the clusters of ``c.blocks`` (SHAKE) or ``c.all_blocks`` (RATTLE):
     every cluster's constraint rows back to back, ``start`` its offsets; built once per constraints object."""
@@ -201,7 +191,7 @@ def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) 
     # the floor a precision can hold: |r|² of a bond of length d between atoms at |R| carries ~4 ε |R| / d
     eps = torch.finfo(R_new.dtype).eps
     tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R_new.detach().abs().max()) / float(c.distance.min()))
-    if _native_ok(R_new, R_old, w):
+    if native.usable(R_new, R_old, w):
         tables, d2 = _native_tables(c, "blocks")
         R, failed_row = native.shake_clusters(
             tables, d2, R_new, R_old, w.double().contiguous(), box, tolerance, c.max_iterations
@@ -240,7 +230,7 @@ def rattle(c: DistanceConstraints, R: Tensor, V: Tensor, mass, box=None) -> Tens
     if not c.index.numel():
         return V
     w = _inv_mass(mass, R.shape[0], R)
-    if _native_ok(R, V, w):
+    if native.usable(R, V, w):
         tables, _ = _native_tables(c, "all_blocks")
         return native.rattle_clusters(tables, R, V, w.double().contiguous(), box)
     i, j = c.index.to(R.device).unbind(1)

@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.space import displacement
+from solvers.md import native
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def settle(waters: RigidWaters, R_new: Tensor, R_old: Tensor, mass: Tensor, box=
             f"SETTLE needs both hydrogens of a rigid water to have one mass; atoms {int(h1[k])} and {int(h2[k])} "
             "differ. Repartition hydrogen mass on the solute only (OpenMM leaves water alone)."
         )
+    if native.usable(R_new, R_old, mass):
+        return native.settle_waters(waters.atoms, waters.d_oh, waters.d_hh, R_new, R_old, mass, box)
     d_oh, d_hh = waters.d_oh.to(R_new), waters.d_hh.to(R_new)
     total = m_o + 2 * m_h
     rc = 0.5 * d_hh

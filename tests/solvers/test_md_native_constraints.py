@@ -79,3 +79,30 @@ def test_a_step_too_large_for_shake_names_the_atoms_in_both_paths():
         shake(c, wild, R, mass, box)
     with pytest.raises(ConstraintFailure, match=r"between atom \d+ \(A\d+\) and atom \d+ \(A\d+\)"):
         shake(c, _torch_path(wild), R, mass, box)
+
+
+def test_native_settle_equals_the_torch_settle_on_waters_straddling_the_box():
+    import math
+
+    g = torch.Generator().manual_seed(4)
+    th, box = math.radians(104.52), torch.full((3,), 1.2, dtype=torch.float64)
+    body = torch.tensor(
+        [[0.0, 0, 0], [0.09572, 0, 0], [0.09572 * math.cos(th), 0.09572 * math.sin(th), 0]], dtype=torch.float64
+    )
+    R = []
+    for _ in range(150):
+        q, _ = torch.linalg.qr(torch.randn(3, 3, generator=g, dtype=torch.float64))
+        R.append(body @ q.T + 1.2 * torch.rand(3, generator=g, dtype=torch.float64))
+    R = torch.remainder(torch.cat(R), 1.2)
+    w = torch.arange(150)[:, None] * 3
+    idx = torch.cat([torch.cat([w, w + 1], 1), torch.cat([w, w + 2], 1), torch.cat([w + 1, w + 2], 1)])
+    d = torch.linalg.norm(displacement(R[idx[:, 0]], R[idx[:, 1]], box), dim=-1)
+    c = DistanceConstraints(idx, d)
+    assert c.waters is not None and not c.blocks  # every constraint is a rigid water's
+    mass = torch.tensor([15.999, 1.008, 1.008] * 150, dtype=torch.float64)[:, None]
+    moved = R + 0.004 * torch.randn(R.shape, generator=g, dtype=R.dtype)
+    fast = shake(c, moved, R, mass, box)
+    reference = shake(c, _torch_path(moved), R, mass, box).detach()
+    assert float((fast - reference).abs().max()) < 1e-13
+    err = (torch.linalg.norm(displacement(fast[idx[:, 0]], fast[idx[:, 1]], box), dim=-1) - d).abs().max()
+    assert float(err) < 1e-12

@@ -31,8 +31,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from physics.forcefields.biomolecular.pair_kernel import native_applies, native_pair_sum, sqrt_epsilon
+from physics.forcefields.biomolecular.pair_kernel import (
+    exception_rows,
+    native_applies,
+    native_drop_exceptions,
+    native_pair_sum,
+    sqrt_epsilon,
+)
 from physics.forcefields.biomolecular.pme import net_charge_energy, pme_parameters, reciprocal_energy, self_energy
+from physics.forcefields.biomolecular.pme_kernel import PME_KERNEL, native_reciprocal
 from physics.forcefields.biomolecular.system import MolecularSystem
 from physics.forcefields.space import displacement
 from physics.forcefields.units import MD
@@ -185,6 +192,11 @@ def nonbonded_energy_fn(system: MolecularSystem):
             blocks = [every[k : k + _PAIR_BLOCK] for k in range(0, len(every), _PAIR_BLOCK)]
         elif derived.get("list_in") is pairs:  # the same neighbour list as last step: reuse its filtering
             blocks = [derived["list_out"]]
+        elif pairs.device.type == "cpu" and native_applies(R, strain=strain):  # one native pass
+            if "exception_rows" not in derived:
+                derived["exception_rows"] = exception_rows(exc.index, system.n_atoms)
+            blocks = [native_drop_exceptions(pairs, derived["exception_rows"])]
+            derived["list_in"], derived["list_out"] = pairs, blocks[0]
         else:
             kept = pairs[pairs[:, 0] >= 0]
             a, c = kept.min(1).values, kept.max(1).values
@@ -223,7 +235,14 @@ def nonbonded_energy_fn(system: MolecularSystem):
             i, j = exc.index.to(R.device).unbind(1)  # the reciprocal sum counted every excepted pair: remove it
             r = torch.linalg.norm(vectors(R, i, j, b, None), dim=-1)
             e_coul = e_coul - (q[i] * q[j] * torch.erf(alpha * r) / r).sum()
-            e_coul = e_coul + reciprocal_energy(R, q, b, alpha, grid) + self_energy(q, alpha)
+            if native and PME_KERNEL.load() is not None:  # spreading and gathering in one native pass each
+                e_rec, g_rec = native_reciprocal(R, p.charge, b, alpha, grid, gradient=pair_gradient)
+                e_coul = e_coul + e_rec
+                if g_rec is not None:
+                    g = MD.ke * g_rec if g is None else g + MD.ke * g_rec
+            else:
+                e_coul = e_coul + reciprocal_energy(R, q, b, alpha, grid)
+            e_coul = e_coul + self_energy(q, alpha)
             e_coul = e_coul + net_charge_energy(q, b, alpha)
         if s.dispersion_correction:
             bb = (b if strain is None else b * (1 + torch.diagonal(strain))).to(R)

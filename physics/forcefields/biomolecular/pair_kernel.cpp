@@ -142,3 +142,49 @@ void pair_sum_f64(const double* R, int64_t n, const int64_t* pairs, int64_t n_pa
                      coulomb_scale, grad, energy, threads);
 }
 }
+
+// Pairs of `pairs` [P, 2] that are neither padding (a negative index) nor exceptions, in order, each written to
+// out [P, 2] as (min, max); returns how many. Exceptions come as rows: the partners j > i of atom i are
+// targets[offsets[i] .. offsets[i + 1]).
+extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const int64_t* offsets,
+                                   const int64_t* targets, int64_t* out, int threads) {
+    if (threads < 1) threads = 1;
+    std::vector<int64_t> kept(threads + 1, 0);
+    std::vector<uint8_t> keep(n_pairs);
+    int64_t total = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        int t = 0, nt = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        const int64_t lo = n_pairs * t / nt, hi = n_pairs * (t + 1) / nt;
+        int64_t count = 0;
+        for (int64_t p = lo; p < hi; ++p) {
+            const int64_t a = pairs[2 * p], b = pairs[2 * p + 1];
+            const int64_t i = a < b ? a : b, j = a < b ? b : a;
+            bool excepted = i < 0;
+            if (!excepted)
+                for (int64_t e = offsets[i]; e < offsets[i + 1]; ++e) excepted |= targets[e] == j;
+            keep[p] = !excepted;
+            count += !excepted;
+        }
+        kept[t + 1] = count;
+#pragma omp barrier
+#pragma omp single
+        {
+            for (int u = 0; u < nt; ++u) kept[u + 1] += kept[u];
+            total = kept[nt];
+        }
+        int64_t q = kept[t];
+        for (int64_t p = lo; p < hi; ++p)
+            if (keep[p]) {
+                const int64_t a = pairs[2 * p], b = pairs[2 * p + 1];
+                out[2 * q] = a < b ? a : b;
+                out[2 * q + 1] = a < b ? b : a;
+                ++q;
+            }
+    }
+    return total;
+}

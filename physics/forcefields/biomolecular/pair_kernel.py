@@ -26,7 +26,11 @@ from sciml.runtime.native import NativeLibrary
 
 _P, _I64, _D, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
 _ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _P, _INT]
-PAIR_KERNEL = NativeLibrary(Path(__file__).with_name("pair_kernel.cpp"), {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS})
+PAIR_KERNEL = NativeLibrary(
+    Path(__file__).with_name("pair_kernel.cpp"),
+    {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]},
+    returns={"drop_exceptions": ctypes.c_int64},
+)
 COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
 
 
@@ -101,9 +105,38 @@ def native_pair_sum(
     return e[0], e[1], grad
 
 
+def exception_rows(exceptions: Tensor, n_atoms: int) -> tuple[Tensor, Tensor]:
+    """``(offsets [N + 1], targets)`` int64: the excepted partners ``j > i`` of each atom ``i``, sorted, as rows."""
+    a, b = exceptions.min(1).values.long(), exceptions.max(1).values.long()
+    keys = torch.unique(a * n_atoms + b)  # sorted, duplicates dropped
+    rows, targets = keys // n_atoms, keys % n_atoms
+    offsets = torch.zeros(n_atoms + 1, dtype=torch.int64)
+    offsets[1:] = torch.cumsum(torch.bincount(rows, minlength=n_atoms), 0)
+    return offsets, targets.contiguous()
+
+
+def native_drop_exceptions(pairs: Tensor, rows: tuple[Tensor, Tensor]) -> Tensor:
+    """The pairs ``[P, 2]`` (int64, CPU; ``−1`` rows are padding) not listed in the exception ``rows`` of
+    :func:`exception_rows`, each as ``(min, max)``."""
+    lib = PAIR_KERNEL.load()
+    pr = pairs.to(torch.int64).contiguous()
+    offsets, targets = rows
+    out = torch.empty_like(pr)
+    n = lib.drop_exceptions(pr.data_ptr(), pr.shape[0], offsets.data_ptr(), targets.data_ptr(), out.data_ptr(),
+                            torch.get_num_threads())  # fmt: skip
+    return out[:n]
+
+
 def sqrt_epsilon(epsilon: Tensor) -> Tensor:
     """``√ε`` per atom, so that ``ε_ij = √ε_i √ε_j`` (the combining rule) needs no square root per pair."""
     return torch.sqrt(epsilon.detach().clamp_min(0))
 
 
-__all__ = ["PAIR_KERNEL", "native_applies", "native_pair_sum", "sqrt_epsilon"]
+__all__ = [
+    "PAIR_KERNEL",
+    "exception_rows",
+    "native_applies",
+    "native_drop_exceptions",
+    "native_pair_sum",
+    "sqrt_epsilon",
+]

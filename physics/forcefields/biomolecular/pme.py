@@ -28,7 +28,7 @@ import torch
 from torch import Tensor
 
 ORDER = 5
-_INFLUENCE: dict = {}  # the last influence function and its key (see _influence)
+_INFLUENCE: dict = {}  # the last influence function and its key (see influence_function)
 
 
 def pme_parameters(cutoff: float, box, tolerance: float) -> tuple[float, tuple[int, int, int]]:
@@ -86,11 +86,11 @@ def reciprocal_energy(R: Tensor, charges: Tensor, box: Tensor, alpha: float, gri
     Q = Q.index_add(0, flat.reshape(-1), (charges[:, None, None, None] * weights).reshape(-1)).reshape(grid)
     S = torch.fft.rfftn(Q)
     S2 = S.real**2 + S.imag**2
-    influence = _influence(box, alpha, grid, order, S.shape[2])
+    influence = influence_function(box, alpha, grid, order, S.shape[2])
     return (influence * S2).sum() / (2 * math.pi * box.prod())
 
 
-def _influence(box: Tensor, alpha: float, grid, order: int, n_last: int) -> Tensor:
+def influence_function(box: Tensor, alpha: float, grid, order: int, n_last: int) -> Tensor:
     """``exp(−π²m²/α²)/m² · B(m)`` ``[K₁, K₂, K₃/2+1]`` times 2 for the planes rfft folds in; kept for the
     last box (the same every step at constant volume) unless the box requires grad."""
     key = (tuple(box.tolist()), float(alpha), tuple(grid), order, box.dtype, box.device)

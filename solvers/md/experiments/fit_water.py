@@ -218,8 +218,8 @@ def run(cfg, out_dir="."):
         optimizer.step()
         g_initial = g.detach() if g_initial is None else g_initial
         history["value"].append(float(value.detach()))
-        history["loss"].append(float(loss))
-        bar.set_postfix(value=f"{history['value'][-1]:.5g}", loss=f"{float(loss):.3g}", refresh=False)
+        history["loss"].append(float(loss.detach()))
+        bar.set_postfix(value=f"{history['value'][-1]:.5g}", loss=f"{history['loss'][-1]:.3g}", refresh=False)
     fitted = float(np.mean(history["value"][len(history["value"]) // 2 :]))
     fitted_system = with_parameter(system, p.parameter, torch.tensor(fitted, dtype=torch.float64))
     g_fitted, _, _ = sample_rdf(fitted_system, state, pairs, p, p.target_steps, r, oxygens, seed + 1)

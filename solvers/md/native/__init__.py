@@ -1,7 +1,8 @@
 """Native kernels for the MD engine, compiled on first use with the system C++ compiler.
 
 :func:`cell_list` builds a dense neighbour list (``cell_list.cpp``, OpenMP); :func:`rattle_clusters` and
-:func:`shake_clusters` solve distance constraints cluster by cluster (``constraints.cpp``). Each file is
+:func:`shake_clusters` solve distance constraints cluster by cluster and :func:`settle_waters` rigid waters
+(``constraints.cpp``). Each file is
 compiled, cached, checked against its recorded SHA-256 and loaded by :class:`sciml.runtime.native.NativeLibrary`.
 Without a compiler :func:`available` is False and callers fall back to the pure-torch path.
 """
@@ -18,13 +19,20 @@ from sciml.runtime.native import NativeLibrary
 
 _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
 _ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-CELL_LIST = NativeLibrary(Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS})
+CELL_LIST = NativeLibrary(
+    Path(__file__).with_name("cell_list.cpp"),
+    {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS}
+    | {"dense_to_pairs": [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64]},
+    returns={"dense_to_pairs": ctypes.c_int64},
+)
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 _RATTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int]
 _SHAKE = [_P, _P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_double, ctypes.c_int, _P, ctypes.c_int, _P]
+_SETTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int, _P]
 CONSTRAINTS = NativeLibrary(
     Path(__file__).with_name("constraints.cpp"),
-    {"rattle_f32": _RATTLE, "rattle_f64": _RATTLE, "shake_f32": _SHAKE, "shake_f64": _SHAKE},
+    {"rattle_f32": _RATTLE, "rattle_f64": _RATTLE, "shake_f32": _SHAKE, "shake_f64": _SHAKE}
+    | {"settle_f32": _SETTLE, "settle_f64": _SETTLE},
 )
 
 
@@ -76,6 +84,27 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     return idx, count
 
 
+def dense_to_pairs(idx: Tensor) -> Tensor:
+    """The pairs ``i < j`` ``[P, 2]`` (int64, row order) of a dense list ``idx`` ``[N, M]`` padded with ``N``."""
+    lib = CELL_LIST.load()
+    rows = idx.to(device="cpu", dtype=torch.int32).contiguous()
+    n, width = rows.shape
+    total = lib.dense_to_pairs(rows.data_ptr(), n, width, None, 0)
+    pairs = torch.empty((total, 2), dtype=torch.int64)
+    lib.dense_to_pairs(rows.data_ptr(), n, width, pairs.data_ptr(), total)
+    return pairs
+
+
+def usable(*tensors: Tensor) -> bool:
+    """Whether the constraint kernels can stand in for the torch path: CPU float32/float64 tensors, none
+    requiring grad (a differentiable simulation keeps the torch path), and a library that compiled."""
+    return (
+        all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) for t in tensors)
+        and not any(t.requires_grad for t in tensors)
+        and CONSTRAINTS.load() is not None
+    )
+
+
 def _box_pointer(box: Tensor | None):
     b = box.detach().to(device="cpu", dtype=torch.float64).contiguous() if box is not None else None
     return b, (b.data_ptr() if b is not None else None)
@@ -113,3 +142,21 @@ def shake_clusters(tables, d2: Tensor, R_new: Tensor, R_old: Tensor, inv_mass: T
        start.data_ptr(), len(start) - 1, float(tolerance), int(max_iterations), worst.data_ptr(),
        torch.get_num_threads(), failed.data_ptr())  # fmt: skip
     return out, (int(worst) if int(failed) else None)
+
+
+def settle_waters(atoms: Tensor, d_oh: Tensor, d_hh: Tensor, R_new: Tensor, R_old: Tensor, mass: Tensor,
+                  box: Tensor | None) -> tuple[Tensor, int | None]:  # fmt: skip
+    """SETTLE (``constraints.cpp``): ``(R, failed)`` with every water ``atoms`` ``[W, 3]`` (O, H, H) rigid
+    again; ``failed`` is the oxygen of a water without a rigid solution, else ``None``. ``mass`` ``[N]``."""
+    lib = CONSTRAINTS.load()
+    out = R_new.detach().clone().contiguous()
+    Ro = R_old.detach().contiguous()
+    m = mass.detach().to(torch.float64).reshape(-1).contiguous()
+    a = atoms.to(torch.int64).contiguous()
+    oh, hh = (t.detach().to(torch.float64).contiguous() for t in (d_oh, d_hh))
+    b, bp = _box_pointer(box)
+    failed = torch.zeros(1, dtype=torch.int64)
+    fn = lib.settle_f32 if R_new.dtype == torch.float32 else lib.settle_f64
+    fn(out.data_ptr(), Ro.data_ptr(), m.data_ptr(), bp, a.data_ptr(), oh.data_ptr(), hh.data_ptr(), a.shape[0],
+       torch.get_num_threads(), failed.data_ptr())  # fmt: skip
+    return out, (int(failed) if int(failed) >= 0 else None)

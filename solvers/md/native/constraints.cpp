@@ -5,7 +5,7 @@
 //   coupling  C_ab = w_{i_a} ([i_a = i_b] - [i_a = j_b]) + w_{j_a} ([j_a = j_b] - [j_a = i_b])
 //   RATTLE    sum_b (r_a . r_b) C_ab mu_b = r_a . v_a,       v_i -= w_i sum_a mu_a S_ia r_a
 //   SHAKE     sum_b 2 (r_a . s_b) C_ab lam_b = d_a^2 - |r_a|^2, r_i += w_i sum_a lam_a S_ia s_a  (until converged)
-// Clusters are independent (they share no atoms), so they run in parallel. Linear algebra in double.
+// SETTLE below handles rigid waters analytically. Clusters are independent (they share no atoms), so they run in parallel. Linear algebra in double.
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -134,6 +134,81 @@ static int64_t shake(T* R, const T* R_old, const double* w, const double* box, c
     return failed;
 }
 
+
+// SETTLE (Miyamoto & Kollman 1992) for rigid waters (oxygen, two hydrogens of one mass), the same steps as
+// solvers/md/settle.py. Returns the oxygen of the first water without a rigid solution, or -1.
+template <typename T>
+static int64_t settle(T* R, const T* R_old, const double* mass, const double* box, const int64_t* atoms,
+                      const double* d_oh, const double* d_hh, int64_t n_waters, int threads) {
+    int64_t failed = -1;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int64_t w = 0; w < n_waters; ++w) {
+        const int64_t o = atoms[3 * w], h1 = atoms[3 * w + 1], h2 = atoms[3 * w + 2];
+        const double m_o = mass[o], m_h = mass[h1], total = m_o + 2 * m_h;
+        const double rc = 0.5 * d_hh[w], height = std::sqrt(d_oh[w] * d_oh[w] - rc * rc);
+        const double ra = 2 * m_h * height / total, rb = height - ra;
+        double b0[3], c0[3], b1[3], c1[3], a1[3], com[3];
+        separation(R_old, h1, o, box, b0);
+        separation(R_old, h2, o, box, c0);
+        separation(R, h1, o, box, b1);
+        separation(R, h2, o, box, c1);
+        for (int k = 0; k < 3; ++k) {
+            com[k] = m_h * (b1[k] + c1[k]) / total;
+            a1[k] = -com[k];
+            b1[k] -= com[k];
+            c1[k] -= com[k];
+        }
+        auto cross = [](const double* a, const double* b, double* out) {
+            out[0] = a[1] * b[2] - a[2] * b[1];
+            out[1] = a[2] * b[0] - a[0] * b[2];
+            out[2] = a[0] * b[1] - a[1] * b[0];
+        };
+        auto dot = [](const double* a, const double* b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; };
+        double n0[3], ex[3], ey[3], ez[3];
+        cross(b0, c0, n0);
+        cross(a1, n0, ex);
+        cross(n0, ex, ey);
+        const double nx = std::sqrt(dot(ex, ex)), ny = std::sqrt(dot(ey, ey)), nz = std::sqrt(dot(n0, n0));
+        for (int k = 0; k < 3; ++k) {
+            ex[k] /= nx;
+            ey[k] /= ny;
+            ez[k] = n0[k] / nz;
+        }
+        const double xb0 = dot(b0, ex), yb0 = dot(b0, ey), xc0 = dot(c0, ex), yc0 = dot(c0, ey);
+        const double za1 = dot(a1, ez);
+        const double xb1 = dot(b1, ex), yb1 = dot(b1, ey), zb1 = dot(b1, ez);
+        const double xc1 = dot(c1, ex), yc1 = dot(c1, ey), zc1 = dot(c1, ez);
+        const double sin_phi = za1 / ra, cos_phi2 = 1 - sin_phi * sin_phi;
+        const double sin_psi = (zb1 - zc1) / (2 * rc * std::sqrt(std::fmax(cos_phi2, 0.0)));
+        const double cos_psi2 = 1 - sin_psi * sin_psi;
+        const double cos_phi = std::sqrt(std::fmax(cos_phi2, 0.0)), cos_psi = std::sqrt(std::fmax(cos_psi2, 0.0));
+        const double ya2 = ra * cos_phi, xb2 = -rc * cos_psi;
+        const double t1 = -rb * cos_phi, t2 = rc * sin_psi * sin_phi, yb2 = t1 - t2, yc2 = t1 + t2;
+        const double alpha = xb2 * (xb0 - xc0) + yb0 * yb2 + yc0 * yc2;
+        const double beta = xb2 * (yc0 - yb0) + xb0 * yb2 + xc0 * yc2;
+        const double gamma = xb0 * yb1 - xb1 * yb0 + xc0 * yc1 - xc1 * yc0;
+        const double ab2 = alpha * alpha + beta * beta, disc = ab2 - gamma * gamma;
+        if (!(cos_phi2 > 0) || !(cos_psi2 > 0) || !(disc >= 0) || !std::isfinite(disc)) {
+#pragma omp critical
+            if (failed < 0 || o < failed) failed = o;
+            continue;
+        }
+        const double sin_t = (alpha * gamma - beta * std::sqrt(disc)) / ab2;
+        const double cos_t = std::sqrt(std::fmax(1 - sin_t * sin_t, 0.0));
+        const double local[3][3] = {{-ya2 * sin_t, ya2 * cos_t, za1},
+                                    {xb2 * cos_t - yb2 * sin_t, xb2 * sin_t + yb2 * cos_t, zb1},
+                                    {-xb2 * cos_t - yc2 * sin_t, -xb2 * sin_t + yc2 * cos_t, zc1}};
+        const double* before[3] = {a1, b1, c1};
+        const int64_t atom[3] = {o, h1, h2};
+        for (int a = 0; a < 3; ++a)
+            for (int k = 0; k < 3; ++k) {
+                const double lab = local[a][0] * ex[k] + local[a][1] * ey[k] + local[a][2] * ez[k];
+                R[3 * atom[a] + k] += (T)(lab - before[a][k]);
+            }
+    }
+    return failed;
+}
+
 extern "C" {
 void rattle_f32(const float* R, float* V, const double* w, const double* box, const int64_t* pairs,
                 const int64_t* rows, const int64_t* start, int64_t n_clusters, int threads) {
@@ -154,5 +229,13 @@ void shake_f64(double* R, const double* R_old, const double* w, const double* bo
                int max_iterations, int64_t* worst, int threads, int64_t* failed) {
     failed[0] = shake<double>(R, R_old, w, box, pairs, d2, rows, start, n_clusters, tolerance, max_iterations, worst,
                               threads);
+}
+void settle_f32(float* R, const float* R_old, const double* mass, const double* box, const int64_t* atoms,
+                const double* d_oh, const double* d_hh, int64_t n_waters, int threads, int64_t* failed) {
+    failed[0] = settle<float>(R, R_old, mass, box, atoms, d_oh, d_hh, n_waters, threads);
+}
+void settle_f64(double* R, const double* R_old, const double* mass, const double* box, const int64_t* atoms,
+                const double* d_oh, const double* d_hh, int64_t n_waters, int threads, int64_t* failed) {
+    failed[0] = settle<double>(R, R_old, mass, box, atoms, d_oh, d_hh, n_waters, threads);
 }
 }

@@ -1,0 +1,64 @@
+"""PME's reciprocal energy with its analytic gradient: native charge spreading and force gathering (CPU).
+
+:func:`.pme.reciprocal_energy` is written in torch ops so autograd gives forces and box and charge gradients; the
+spreading (125 grid points per atom for order 5) and its backward dominate it. ``pme_kernel.cpp`` spreads the
+charges ``Q`` and gathers ``∂E/∂r_i = q_i Σ_k φ(k) ∇θ_i(k)`` in two passes over the atoms, where
+``φ = ∂E/∂Q`` comes from differentiating only the mesh part ``E = Σ_m G(m) |F[Q](m)|² / (2πV)`` (two FFTs).
+Used, like :mod:`.pair_kernel`, only where no graph through the positions is needed; the result equals the
+torch path to rounding (``tests/physics/test_pair_kernel.py``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from physics.forcefields.biomolecular.pme import ORDER, influence_function
+from sciml.runtime.native import NativeLibrary
+
+_P, _I64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
+_SPREAD = [_P, _I64, _P, _P, _P, _INT, _P, _INT]
+_GATHER = [_P, _I64, _P, _P, _P, _INT, _P, _P, _INT]
+PME_KERNEL = NativeLibrary(
+    Path(__file__).with_name("pme_kernel.cpp"),
+    {"pme_spread_f32": _SPREAD, "pme_spread_f64": _SPREAD, "pme_gather_f32": _GATHER, "pme_gather_f64": _GATHER},
+)
+
+
+def native_reciprocal(
+    R: Tensor, charges: Tensor, box: Tensor, alpha: float, grid, gradient: bool, order: int = ORDER
+) -> tuple[Tensor, Tensor | None]:
+    """``(E_rec / k_e, ∂(E_rec / k_e)/∂R or None)`` for ``R`` ``[N, 3]`` nm, ``charges`` ``[N]`` e and a
+    rectangular ``box`` ``[3]`` nm; nothing here is differentiable (see :func:`.pme.reciprocal_energy`)."""
+    lib = PME_KERNEL.load()
+    if lib is None:
+        raise RuntimeError(f"the native PME kernel is unavailable: {PME_KERNEL.error}")
+    dtype = R.dtype
+    suffix = "f32" if dtype == torch.float32 else "f64"
+    Rc, q = R.detach().contiguous(), charges.detach().to(dtype).contiguous()
+    b = box.detach().to(torch.float64).contiguous()
+    K = torch.tensor(grid, dtype=torch.int64)
+    threads = torch.get_num_threads()
+    Q = torch.empty(tuple(grid), dtype=dtype)
+    args = (Rc.data_ptr(), Rc.shape[0], q.data_ptr(), b.data_ptr(), K.data_ptr(), order)
+    getattr(lib, f"pme_spread_{suffix}")(*args, Q.data_ptr(), threads)
+    box_t = box.detach().to(dtype)
+    with torch.enable_grad():
+        Qg = Q.requires_grad_(gradient)
+        S = torch.fft.rfftn(Qg)
+        influence = influence_function(box_t, alpha, grid, order, S.shape[2])
+        energy = (influence * (S.real**2 + S.imag**2)).sum() / (2 * math.pi * box_t.prod())
+        if not gradient:
+            return energy.detach(), None
+        (phi,) = torch.autograd.grad(energy, Qg)
+    phi = phi.contiguous()
+    out = torch.empty_like(Rc)
+    getattr(lib, f"pme_gather_{suffix}")(*args, phi.data_ptr(), out.data_ptr(), threads)
+    return energy.detach(), out
+
+
+__all__ = ["PME_KERNEL", "native_reciprocal"]

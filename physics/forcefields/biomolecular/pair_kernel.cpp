@@ -71,7 +71,10 @@ static void pair_sum(const T* R, int64_t n, const int64_t* pairs, int64_t n_pair
             T d[3];
             for (int k = 0; k < 3; ++k) {
                 d[k] = R[3 * i + k] - R[3 * j + k];
-                if (periodic) d[k] -= L[k] * nearest(d[k] * invL[k]);
+                if (periodic) {
+                    d[k] -= L[k] * (T)(d[k] > (T)0.5 * L[k]) - L[k] * (T)(d[k] < (T)-0.5 * L[k]);
+                    if (std::fabs(d[k]) > (T)0.5 * L[k]) d[k] -= L[k] * nearest(d[k] * invL[k]);
+                }
             }
             const T r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
             if (cut && !(r2 < rc2)) continue;

@@ -35,6 +35,7 @@ from physics.forcefields.biomolecular.pair_kernel import (
     exception_rows,
     native_applies,
     native_drop_exceptions,
+    native_exception_sum,
     native_pair_sum,
     sqrt_epsilon,
 )
@@ -226,15 +227,25 @@ def nonbonded_energy_fn(system: MolecularSystem):
                 lj = torch.where(inside, lj if sw is None else lj * sw, torch.zeros_like(lj))
                 coul = torch.where(inside, coul, torch.zeros_like(coul))
             e_lj, e_coul = e_lj + lj.sum(), e_coul + coul.sum()
-        if len(e_index):  # exceptions: their own parameters, plain Coulomb, no cutoff
-            i, j = e_index.to(R.device).unbind(1)
-            r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
-            e_lj = e_lj + _lj(r, e_sig.to(R), e_eps.to(R)).sum()
-            e_coul = e_coul + (e_qq.to(R) / r).sum()
+        if native and len(exc.index) and not any(t.requires_grad for t in (exc.charge_product, exc.sigma, exc.epsilon)):
+            if pair_gradient and g is None:
+                g = torch.zeros_like(R, requires_grad=False)
+            lj_e, coul_e = native_exception_sum(  # the two blocks below in one native pass
+                R, exc.index, exc.charge_product, exc.sigma, exc.epsilon, p.charge, b,
+                alpha if s.method == "pme" else None, MD.ke, g if pair_gradient else None,
+            )  # fmt: skip
+            e_lj, e_coul = e_lj + lj_e, e_coul + coul_e
+        else:
+            if len(e_index):  # exceptions: their own parameters, plain Coulomb, no cutoff
+                i, j = e_index.to(R.device).unbind(1)
+                r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
+                e_lj = e_lj + _lj(r, e_sig.to(R), e_eps.to(R)).sum()
+                e_coul = e_coul + (e_qq.to(R) / r).sum()
+            if s.method == "pme":  # the reciprocal sum counted every excepted pair: remove it
+                i, j = exc.index.to(R.device).unbind(1)
+                r = torch.linalg.norm(vectors(R, i, j, b, None), dim=-1)
+                e_coul = e_coul - (q[i] * q[j] * torch.erf(alpha * r) / r).sum()
         if s.method == "pme":
-            i, j = exc.index.to(R.device).unbind(1)  # the reciprocal sum counted every excepted pair: remove it
-            r = torch.linalg.norm(vectors(R, i, j, b, None), dim=-1)
-            e_coul = e_coul - (q[i] * q[j] * torch.erf(alpha * r) / r).sum()
             if native and PME_KERNEL.load() is not None:  # spreading and gathering in one native pass each
                 e_rec, g_rec = native_reciprocal(R, p.charge, b, alpha, grid, gradient=pair_gradient)
                 e_coul = e_coul + e_rec

@@ -129,7 +129,57 @@ static void pair_sum(const T* R, int64_t n, const int64_t* pairs, int64_t n_pair
     energy[1] = e_c;
 }
 
+// The exceptions (excluded and scaled 1-4 pairs), every one of them, in one pass: their own LJ (sigma, eps) and
+// plain Coulomb qq / r (both zero for an exclusion), and with alpha > 0 the removal of what PME's reciprocal sum
+// counted for them, -q_i q_j erf(alpha r) / r. energy[0] += LJ, energy[1] += Coulomb (in e^2/nm); grad, when not
+// null, += the gradient of LJ + coulomb_scale * Coulomb. Minimum image when box is not null.
+template <typename T>
+static void exception_sum(const T* R, const int64_t* pairs, int64_t n_pairs, const T* qq, const T* sigma,
+                          const T* eps, const T* q, const double* box, double alpha, double coulomb_scale, T* grad,
+                          double* energy) {
+    const T a = (T)alpha, two_a_over_sqrt_pi = (T)(2.0 * alpha / std::sqrt(M_PI)), kc = (T)coulomb_scale;
+    double e_lj = 0, e_c = 0;
+    for (int64_t p = 0; p < n_pairs; ++p) {
+        const int64_t i = pairs[2 * p], j = pairs[2 * p + 1];
+        T d[3];
+        for (int k = 0; k < 3; ++k) {
+            d[k] = R[3 * i + k] - R[3 * j + k];
+            if (box) d[k] -= (T)box[k] * nearest(d[k] / (T)box[k]);
+        }
+        const T r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], r = std::sqrt(r2), inv_r = (T)1 / r;
+        const T s2 = sigma[p] * sigma[p] * inv_r * inv_r, s6 = s2 * s2 * s2;
+        const T u_lj = 4 * eps[p] * (s6 * s6 - s6), du_lj = 4 * eps[p] * (-12 * s6 * s6 + 6 * s6) * inv_r;
+        T u_c = qq[p] * inv_r, du_c = -qq[p] * inv_r * inv_r;
+        if (alpha > 0) {
+            const T qiqj = q[i] * q[j], erf_ar = std::erf(a * r);
+            u_c -= qiqj * erf_ar * inv_r;
+            du_c -= qiqj * (two_a_over_sqrt_pi * std::exp(-a * a * r2) - erf_ar * inv_r) * inv_r;
+        }
+        e_lj += (double)u_lj;
+        e_c += (double)u_c;
+        if (grad) {
+            const T f = (du_lj + kc * du_c) * inv_r;
+            for (int k = 0; k < 3; ++k) {
+                grad[3 * i + k] += f * d[k];
+                grad[3 * j + k] -= f * d[k];
+            }
+        }
+    }
+    energy[0] = e_lj;
+    energy[1] = e_c;
+}
+
 extern "C" {
+void exception_sum_f32(const float* R, const int64_t* pairs, int64_t n_pairs, const float* qq, const float* sigma,
+                       const float* eps, const float* q, const double* box, double alpha, double coulomb_scale,
+                       float* grad, double* energy) {
+    exception_sum<float>(R, pairs, n_pairs, qq, sigma, eps, q, box, alpha, coulomb_scale, grad, energy);
+}
+void exception_sum_f64(const double* R, const int64_t* pairs, int64_t n_pairs, const double* qq, const double* sigma,
+                       const double* eps, const double* q, const double* box, double alpha, double coulomb_scale,
+                       double* grad, double* energy) {
+    exception_sum<double>(R, pairs, n_pairs, qq, sigma, eps, q, box, alpha, coulomb_scale, grad, energy);
+}
 void pair_sum_f32(const float* R, int64_t n, const int64_t* pairs, int64_t n_pairs, const float* q,
                   const float* sigma, const float* sqrt_eps, const double* box, int coulomb, double cutoff,
                   double r_switch, double alpha, double k_rf, double c_rf, double coulomb_scale, float* grad,

@@ -26,9 +26,11 @@ from sciml.runtime.native import NativeLibrary
 
 _P, _I64, _D, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
 _ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _P, _INT]
+_EXCEPTIONS = [_P, _P, _I64, _P, _P, _P, _P, _P, _D, _D, _P, _P]
 PAIR_KERNEL = NativeLibrary(
     Path(__file__).with_name("pair_kernel.cpp"),
-    {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]},
+    {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]}
+    | {"exception_sum_f32": _EXCEPTIONS, "exception_sum_f64": _EXCEPTIONS},
     returns={"drop_exceptions": ctypes.c_int64},
 )
 COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
@@ -105,6 +107,37 @@ def native_pair_sum(
     return e[0], e[1], grad
 
 
+def native_exception_sum(
+    R: Tensor,
+    pairs: Tensor,
+    charge_product: Tensor,
+    sigma: Tensor,
+    epsilon: Tensor,
+    charge: Tensor,
+    box: Tensor | None,
+    alpha: float | None,
+    coulomb_scale: float,
+    grad: Tensor | None,
+) -> tuple[Tensor, Tensor]:
+    """``(E_LJ, E_C)`` of every exception ``pairs`` ``[Ne, 2]`` with its own ``charge_product``, ``sigma`` and
+    ``epsilon`` ``[Ne]`` (all zero: excluded), minus ``q_i q_j erf(α r)/r`` when ``alpha`` is given (PME's
+    reciprocal sum counted the pair); ``E_C`` in e²/nm. ``grad`` ``[N, 3]`` (optional) is added to in place
+    with ``∂(E_LJ + coulomb_scale·E_C)/∂R``."""
+    lib = PAIR_KERNEL.load()
+    dtype = R.dtype
+    Rc = R.detach().contiguous()
+    pr = pairs.to(torch.int64).contiguous()
+    qq, sig, eps, q = (t.detach().to(dtype).contiguous() for t in (charge_product, sigma, epsilon, charge))
+    b = box.detach().to(torch.float64).contiguous() if box is not None else None
+    energy = torch.zeros(2, dtype=torch.float64)
+    fn = lib.exception_sum_f32 if dtype == torch.float32 else lib.exception_sum_f64
+    fn(Rc.data_ptr(), pr.data_ptr(), pr.shape[0], qq.data_ptr(), sig.data_ptr(), eps.data_ptr(), q.data_ptr(),
+       b.data_ptr() if b is not None else None, float(alpha or 0.0), float(coulomb_scale),
+       grad.data_ptr() if grad is not None else None, energy.data_ptr())  # fmt: skip
+    e = energy.to(dtype)
+    return e[0], e[1]
+
+
 def exception_rows(exceptions: Tensor, n_atoms: int) -> tuple[Tensor, Tensor]:
     """``(offsets [N + 1], targets)`` int64: the excepted partners ``j > i`` of each atom ``i``, sorted, as rows."""
     a, b = exceptions.min(1).values.long(), exceptions.max(1).values.long()
@@ -137,6 +170,7 @@ __all__ = [
     "exception_rows",
     "native_applies",
     "native_drop_exceptions",
+    "native_exception_sum",
     "native_pair_sum",
     "sqrt_epsilon",
 ]

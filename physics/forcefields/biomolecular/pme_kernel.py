@@ -3,7 +3,8 @@
 :func:`.pme.reciprocal_energy` is written in torch ops so autograd gives forces and box and charge gradients; the
 spreading (125 grid points per atom for order 5) and its backward dominate it. ``pme_kernel.cpp`` spreads the
 charges ``Q`` and gathers ``∂E/∂r_i = q_i Σ_k φ(k) ∇θ_i(k)`` in two passes over the atoms, where
-``φ = ∂E/∂Q`` comes from differentiating only the mesh part ``E = Σ_m G(m) |F[Q](m)|² / (2πV)`` (two FFTs).
+``φ = ∂E/∂Q = 2 N Re F⁻¹[G F[Q]] / (2πV)`` is the derivative of the mesh energy
+``E = Σ_m G(m) |F[Q](m)|² / (2πV)`` (two FFTs; ``N`` grid points).
 Used, like :mod:`.pair_kernel`, only where no graph through the positions is needed; the result equals the
 torch path to rounding (``tests/physics/test_pair_kernel.py``).
 """
@@ -47,14 +48,18 @@ def native_reciprocal(
     args = (Rc.data_ptr(), Rc.shape[0], q.data_ptr(), b.data_ptr(), K.data_ptr(), order)
     getattr(lib, f"pme_spread_{suffix}")(*args, Q.data_ptr(), threads)
     box_t = box.detach().to(dtype)
-    with torch.enable_grad():
-        Qg = Q.requires_grad_(gradient)
-        S = torch.fft.rfftn(Qg)
-        influence = influence_function(box_t, alpha, grid, order, S.shape[2])
-        energy = (influence * (S.real**2 + S.imag**2)).sum() / (2 * math.pi * box_t.prod())
-        if not gradient:
-            return energy.detach(), None
-        (phi,) = torch.autograd.grad(energy, Qg)
+    S = torch.fft.rfftn(Q)
+    influence = influence_function(box_t, alpha, grid, order, S.shape[2])  # G(m), doubled on folded planes
+    scale = 1 / (2 * math.pi * box_t.prod())
+    energy = scale * (influence * (S.real**2 + S.imag**2)).sum()
+    if not gradient:
+        return energy, None
+    # φ = ∂E/∂Q = 2 scale N Re F⁻¹[G S] over the full spectrum (G even): irfftn restores the mirrored half
+    folded = torch.full((S.shape[2],), 2.0, dtype=dtype)
+    folded[0] = 1.0
+    if grid[2] % 2 == 0:
+        folded[-1] = 1.0
+    phi = torch.fft.irfftn(influence / folded * S, s=tuple(grid)) * (2 * scale * Q.numel())
     phi = phi.contiguous()
     out = torch.empty_like(Rc)
     getattr(lib, f"pme_gather_{suffix}")(*args, phi.data_ptr(), out.data_ptr(), threads)

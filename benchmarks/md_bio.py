@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import LoadGuard, package_version, peer_rows, pin_threads, write_json
 
 SYSTEMS = {
-    "alanine": ("alanine-dipeptide-explicit/alanine-dipeptide.prmtop", "alanine-dipeptide.crd", 40),
-    "dhfr": ("dhfr/JAC.prmtop", "JAC.inpcrd", 6),
+    "alanine": ("alanine-dipeptide-explicit/alanine-dipeptide.prmtop", "alanine-dipeptide.crd", 200),
+    "dhfr": ("dhfr/JAC.prmtop", "JAC.inpcrd", 40),
 }
 DT_PS = 0.002
 
@@ -183,7 +183,7 @@ def main() -> None:
             case, "openmm_cpu", openmm_cpu(name, args.threads, steps), "ns_per_day", "ns/day", mine, 3, conditions
         )
     if "alanine" in args.systems.split(","):
-        case, steps = "alanine_rf_1fs", 20
+        case, steps = "alanine_rf_1fs", 100
         rf = {"create": _rf_kwargs(), "dt_ps": 0.001}
         r = ours("alanine", "float32", steps, **rf)
         mine = {"sciml_float32": r["ns_per_day"]}

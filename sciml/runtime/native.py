@@ -26,6 +26,7 @@ import warnings
 from pathlib import Path
 
 FLAGS = ("-O3", "-fno-math-errno", "-fopenmp", "-shared", "-fPIC", "-std=c++17")
+TUNED = ("-march=native",)  # for kernels written to vectorise; the library is then keyed to this CPU too
 
 
 def cache_dir() -> Path:
@@ -48,13 +49,38 @@ def _trusted(lib: Path, record: Path) -> bool:
         return False
 
 
-def compile_library(source: Path, flags=FLAGS) -> Path:
-    """The path of ``source`` compiled into the cache (built now unless a trusted copy is there)."""
+def cpu_identity() -> str:
+    """The CPU's model and feature flags (Linux ``/proc/cpuinfo``), else the platform's description: part of
+    the cache key of a library built for this CPU, so a home directory shared by other machines never hands
+    one a library with instructions it lacks."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = [
+                ln for ln in f.read().splitlines() if ln.split(":")[0].strip() in ("model name", "flags", "Features")
+            ]
+        return "\n".join(dict.fromkeys(lines))
+    except OSError:
+        import platform
+
+        return f"{platform.machine()} {platform.processor()}"
+
+
+def compile_library(source: Path, flags=FLAGS, tuned: bool = False) -> Path:
+    """The path of ``source`` compiled into the cache (built now unless a trusted copy is there). ``tuned``
+    adds :data:`TUNED` (falling back to the plain build if the compiler refuses it)."""
+    if tuned:
+        try:
+            return compile_library(source, (*flags, *TUNED))
+        except RuntimeError as err:
+            if "no C++ compiler" in str(err):
+                raise
+            return compile_library(source, flags)
     compiler = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
     if compiler is None:
         raise RuntimeError("no C++ compiler found (g++, c++ or clang++); install one or set CXX")
     src = source.read_bytes()
-    tag = hashlib.sha256(src + " ".join([compiler, *flags]).encode()).hexdigest()[:16]
+    machine = cpu_identity() if any(f.startswith(("-march", "-mcpu")) for f in flags) else ""
+    tag = hashlib.sha256(src + " ".join([compiler, *flags, machine]).encode()).hexdigest()[:16]
     out = cache_dir() / f"{source.stem}_{tag}.so"
     record = out.with_name(out.name + ".sha256")
     if _trusted(out, record):
@@ -78,11 +104,14 @@ def compile_library(source: Path, flags=FLAGS) -> Path:
 
 class NativeLibrary:
     """One C++ source file and the signatures of its exported functions (``name -> argtypes``; void unless
-    ``returns`` names a ctypes result type). Loaded once per process; :meth:`reset` forgets it (tests, a
-    changed cache directory)."""
+    ``returns`` names a ctypes result type), built with :data:`TUNED` too when ``tuned``. Loaded once per
+    process; :meth:`reset` forgets it (tests, a changed cache directory)."""
 
-    def __init__(self, source: Path, functions: dict[str, list], returns: dict[str, object] | None = None):
+    def __init__(
+        self, source: Path, functions: dict[str, list], returns: dict[str, object] | None = None, tuned: bool = False
+    ):
         self.source = Path(source)
+        self.tuned = tuned
         self.functions = functions
         self.returns = returns or {}
         self._lib: ctypes.CDLL | None = None
@@ -99,7 +128,7 @@ class NativeLibrary:
                 self.error = "SCIML_NO_NATIVE=1"
                 return None
             try:
-                lib = ctypes.CDLL(str(compile_library(self.source)))
+                lib = ctypes.CDLL(str(compile_library(self.source, tuned=self.tuned)))
                 for name, argtypes in self.functions.items():
                     fn = getattr(lib, name)
                     fn.restype, fn.argtypes = self.returns.get(name), argtypes

@@ -34,7 +34,7 @@ static inline float complementary_error(float x, float gauss) {
 }
 
 template <typename T>
-static void pair_sum(const T* R, int64_t n, const int64_t* pairs, int64_t n_pairs, const T* q, const T* sigma,
+static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const T* q, const T* sigma,
                      const T* sqrt_eps, const double* box, int coulomb, double cutoff, double r_switch,
                      double alpha, double k_rf, double c_rf, double coulomb_scale, T* grad, double* energy,
                      int threads) {
@@ -180,14 +180,14 @@ void exception_sum_f64(const double* R, const int64_t* pairs, int64_t n_pairs, c
                        double* grad, double* energy) {
     exception_sum<double>(R, pairs, n_pairs, qq, sigma, eps, q, box, alpha, coulomb_scale, grad, energy);
 }
-void pair_sum_f32(const float* R, int64_t n, const int64_t* pairs, int64_t n_pairs, const float* q,
+void pair_sum_f32(const float* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const float* q,
                   const float* sigma, const float* sqrt_eps, const double* box, int coulomb, double cutoff,
                   double r_switch, double alpha, double k_rf, double c_rf, double coulomb_scale, float* grad,
                   double* energy, int threads) {
     pair_sum<float>(R, n, pairs, n_pairs, q, sigma, sqrt_eps, box, coulomb, cutoff, r_switch, alpha, k_rf, c_rf,
                     coulomb_scale, grad, energy, threads);
 }
-void pair_sum_f64(const double* R, int64_t n, const int64_t* pairs, int64_t n_pairs, const double* q,
+void pair_sum_f64(const double* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const double* q,
                   const double* sigma, const double* sqrt_eps, const double* box, int coulomb, double cutoff,
                   double r_switch, double alpha, double k_rf, double c_rf, double coulomb_scale, double* grad,
                   double* energy, int threads) {
@@ -200,7 +200,7 @@ void pair_sum_f64(const double* R, int64_t n, const int64_t* pairs, int64_t n_pa
 // out [P, 2] as (min, max); returns how many. Exceptions come as rows: the partners j > i of atom i are
 // targets[offsets[i] .. offsets[i + 1]).
 extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const int64_t* offsets,
-                                   const int64_t* targets, int64_t* out, int threads) {
+                                   const int64_t* targets, int32_t* out, int threads) {
     if (threads < 1) threads = 1;
     std::vector<int64_t> kept(threads + 1, 0);
     std::vector<uint8_t> keep(n_pairs);
@@ -234,8 +234,8 @@ extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const 
         for (int64_t p = lo; p < hi; ++p)
             if (keep[p]) {
                 const int64_t a = pairs[2 * p], b = pairs[2 * p + 1];
-                out[2 * q] = a < b ? a : b;
-                out[2 * q + 1] = a < b ? b : a;
+                out[2 * q] = (int32_t)(a < b ? a : b);
+                out[2 * q + 1] = (int32_t)(a < b ? b : a);
                 ++q;
             }
     }

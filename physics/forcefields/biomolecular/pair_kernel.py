@@ -32,6 +32,7 @@ PAIR_KERNEL = NativeLibrary(
     {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]}
     | {"exception_sum_f32": _EXCEPTIONS, "exception_sum_f64": _EXCEPTIONS},
     returns={"drop_exceptions": ctypes.c_int64},
+    tuned=True,
 )
 COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
 
@@ -77,7 +78,7 @@ def native_pair_sum(
         raise RuntimeError(f"the native pair kernel is unavailable: {PAIR_KERNEL.error}")
     dtype = R.dtype
     Rc = R.detach().contiguous()
-    pr = pairs.to(torch.int64).contiguous()
+    pr = pairs.to(torch.int32).contiguous()  # half the memory traffic of int64 indices
     q, sig, se = (t.detach().to(dtype).contiguous() for t in (charge, sigma, sqrt_epsilon))
     b = box.detach().to(torch.float64).contiguous() if box is not None else None
     grad = torch.zeros_like(Rc) if gradient else None
@@ -150,11 +151,11 @@ def exception_rows(exceptions: Tensor, n_atoms: int) -> tuple[Tensor, Tensor]:
 
 def native_drop_exceptions(pairs: Tensor, rows: tuple[Tensor, Tensor]) -> Tensor:
     """The pairs ``[P, 2]`` (int64, CPU; ``−1`` rows are padding) not listed in the exception ``rows`` of
-    :func:`exception_rows`, each as ``(min, max)``."""
+    :func:`exception_rows`, each as ``(min, max)``, in int32 (what :func:`native_pair_sum` reads)."""
     lib = PAIR_KERNEL.load()
     pr = pairs.to(torch.int64).contiguous()
     offsets, targets = rows
-    out = torch.empty_like(pr)
+    out = torch.empty(pr.shape, dtype=torch.int32)
     n = lib.drop_exceptions(pr.data_ptr(), pr.shape[0], offsets.data_ptr(), targets.data_ptr(), out.data_ptr(),
                             torch.get_num_threads())  # fmt: skip
     return out[:n]

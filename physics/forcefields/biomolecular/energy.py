@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from physics.forcefields.biomolecular.bonded_kernel import native_bonded, native_bonded_applies
 from physics.forcefields.biomolecular.cmap import cmap_energy
 from physics.forcefields.biomolecular.nonbonded import nonbonded_energy_fn
 from physics.forcefields.biomolecular.system import MolecularSystem
@@ -44,9 +45,10 @@ class MolecularEnergy:
     ) -> tuple[Tensor, Tensor]:
         """``(U, F = −∂U/∂R)``, both detached: for integrator steps that are not differentiated.
 
-        The direct-space pair sum comes with its analytic gradient from the native kernel
-        (:mod:`.pair_kernel`) where it applies; autograd differentiates the rest (bonded terms, exceptions,
-        the PME mesh). Same result as ``autograd.grad(self(R), R)`` to rounding.
+        Where the native kernels apply (CPU, no parameter requiring grad) every term comes with its analytic
+        gradient: the pair sum and exceptions (:mod:`.pair_kernel`), the PME mesh (:mod:`.pme_kernel`), bonds,
+        angles and torsions (:mod:`.bonded_kernel`); autograd differentiates what is left (CHARMM impropers
+        and CMAP). Same result as ``autograd.grad(self(R), R)`` to rounding.
         """
         with torch.enable_grad():
             Rg = R.detach().requires_grad_(True)
@@ -66,26 +68,33 @@ class MolecularEnergy:
         s = self.system
         b = s.box if box is None else box
         b = b.to(R) if b is not None else None
-        out = {}
-        bonds = s.bonds
-        r = bond_lengths(R, bonds.index.to(R.device), b, strain)
-        out["bonds"] = (0.5 * bonds.k.to(R) * (r - bonds.r0.to(R)) ** 2).sum()
-        ang = s.angles
-        th = bond_angles(R, ang.index.to(R.device), b, strain)
-        out["angles"] = (0.5 * ang.k.to(R) * (th - ang.theta0.to(R)) ** 2).sum()
-        tor = s.torsions
-        phi = dihedral_angles(R, tor.index.to(R.device), b, strain)
-        out["torsions"] = (tor.k.to(R) * (1 + torch.cos(tor.periodicity.to(R) * phi - tor.phase.to(R)))).sum()
-        imp = s.impropers
-        xi = dihedral_angles(R, imp.index.to(R.device), b, strain)
-        out["impropers"] = (imp.k.to(R) * (xi - imp.xi0.to(R)) ** 2).sum()
-        cm = s.cmap
-        out["cmap"] = cmap_energy(R, cm.index.to(R.device), cm.map_index.to(R.device), cm.coefficients, b, strain)
+        pair_grad = None
         if pair_gradient:
-            out["lennard_jones"], out["coulomb"], pair_grad = self._nonbonded(R, b, strain, pairs, pair_gradient=True)
-            return out, pair_grad
-        out["lennard_jones"], out["coulomb"] = self._nonbonded(R, b, strain, pairs)
-        return out, None
+            lj, coul, pair_grad = self._nonbonded(R, b, strain, pairs, pair_gradient=True)
+        else:
+            lj, coul = self._nonbonded(R, b, strain, pairs)
+        out = {}
+        if pair_grad is not None and native_bonded_applies(s, R):  # the whole step without autograd
+            out["bonds"], out["angles"], out["torsions"] = native_bonded(s, R, b, pair_grad)
+        else:
+            bonds = s.bonds
+            r = bond_lengths(R, bonds.index.to(R.device), b, strain)
+            out["bonds"] = (0.5 * bonds.k.to(R) * (r - bonds.r0.to(R)) ** 2).sum()
+            ang = s.angles
+            th = bond_angles(R, ang.index.to(R.device), b, strain)
+            out["angles"] = (0.5 * ang.k.to(R) * (th - ang.theta0.to(R)) ** 2).sum()
+            tor = s.torsions
+            phi = dihedral_angles(R, tor.index.to(R.device), b, strain)
+            out["torsions"] = (tor.k.to(R) * (1 + torch.cos(tor.periodicity.to(R) * phi - tor.phase.to(R)))).sum()
+        imp, cm = s.impropers, s.cmap
+        out["impropers"], out["cmap"] = R.new_zeros(()), R.new_zeros(())
+        if imp.index.numel():
+            xi = dihedral_angles(R, imp.index.to(R.device), b, strain)
+            out["impropers"] = (imp.k.to(R) * (xi - imp.xi0.to(R)) ** 2).sum()
+        if cm.index.numel():
+            out["cmap"] = cmap_energy(R, cm.index.to(R.device), cm.map_index.to(R.device), cm.coefficients, b, strain)
+        out["lennard_jones"], out["coulomb"] = lj, coul
+        return out, pair_grad
 
     def __call__(
         self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None

@@ -6,6 +6,7 @@ removed) in vacuum, and the 2685-atom ``tip3p.pdb`` box with CHARMM's TIP3P unde
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -86,19 +87,46 @@ def test_charmm_tip3p_box_with_periodic_cutoff_and_tail_correction_matches_openm
     _compare(omm, pdb.topology, pdb.positions, rtol=1e-6)
 
 
-def test_an_nbfix_pair_that_breaks_the_combining_rules_is_refused_by_name():
-    pdb = app.PDBFile(str(data_file("openmm", "app/data/tip3p.pdb")))
-    omm = app.ForceField("charmm36.xml", "charmm36/water.xml").createSystem(pdb.topology, nonbondedMethod=app.NoCutoff)
+def _with_nbfix(omm, scale_a: float = 1.1, scale_b: float = 0.9):
+    """``omm`` with an O–H pair override in CHARMM's LJ table that the combining rules cannot give (NBFIX)."""
     table = next(f for f in omm.getForces() if isinstance(f, mm.CustomNonbondedForce))
     types = sorted({int(table.getParticleParameters(i)[0]) for i in range(table.getNumParticles())})
-    a = table.getTabulatedFunction(0)
-    nx, ny, values = a.getFunctionParameters()
-    values = list(values)
-    values[types[0] + nx * types[1]] *= 1.1  # an O–H override
-    values[types[1] + nx * types[0]] *= 1.1
-    a.setFunctionParameters(nx, ny, values)
-    with pytest.raises(ValueError, match=r"NBFIX\) between atom types"):
-        from_openmm(omm, pdb.topology)
+    for name, scale in (("acoef", scale_a), ("bcoef", scale_b)):
+        f = next(table.getTabulatedFunction(t) for t in range(table.getNumTabulatedFunctions())
+                 if table.getTabulatedFunctionName(t) == name)  # fmt: skip
+        nx, ny, values = f.getFunctionParameters()
+        values = list(values)
+        values[types[0] + nx * types[1]] *= scale
+        values[types[1] + nx * types[0]] *= scale
+        f.setFunctionParameters(nx, ny, values)
+    return omm
+
+
+@pytest.mark.parametrize("periodic", [False, True])
+def test_an_nbfix_pair_table_matches_openmm_term_by_term(periodic):
+    """CHARMM's NBFIX: a pair override the Lorentz–Berthelot rules cannot give is kept as a pair table; TIP3P
+    box, in vacuum and with a periodic cutoff, switch and tail correction, every term against the Reference
+    platform; the native step path (pairs by autograd, the rest native) gives the same forces."""
+    from physics.forcefields.biomolecular import molecular_energy_fn
+
+    pdb = app.PDBFile(str(data_file("openmm", "app/data/tip3p.pdb")))
+    kw = dict(nonbondedMethod=app.NoCutoff)
+    if periodic:
+        kw = dict(nonbondedMethod=app.CutoffPeriodic, nonbondedCutoff=0.9 * unit.nanometer)
+        kw.update(switchDistance=0.7 * unit.nanometer, useDispersionCorrection=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # CHARMM water's dispersion-correction note
+        omm = _with_nbfix(app.ForceField("charmm36.xml", "charmm36/water.xml").createSystem(pdb.topology, **kw))
+    system = from_openmm(omm, pdb.topology)
+    assert system.lennard_jones_table is not None and system.lennard_jones_table.a.shape == (2, 2)
+    _compare(omm, pdb.topology, pdb.positions, rtol=1e-6)
+    R = torch.tensor(pdb.positions.value_in_unit(unit.nanometer), dtype=torch.float64)
+    energy = molecular_energy_fn(system)
+    Rg = R.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(energy(Rg), Rg)
+    e, f = energy.energy_and_forces(R)
+    assert float(e) == pytest.approx(float(energy(R)), rel=1e-12)
+    assert float((f + g).abs().max() / g.abs().max()) < 1e-11
 
 
 def test_an_unknown_custom_torsion_is_refused_with_the_expression():

@@ -14,7 +14,8 @@ The LJ table is folded back into per-atom ``σ, ε`` when every pair of types pr
 Lorentz–Berthelot rules (``A = 4εσ¹²``, ``B = 4εσ⁶`` give ``σ_t = (A/B)^{1/6}``, ``ε_t = B²/4A`` from the
 diagonal), and the 1-4 pairs become the ``σ, ε`` of their non-bonded exceptions. The result is exactly the
 same energy, evaluated by the ordinary non-bonded path (cut-offs, switch, dispersion correction, PME). A
-table with NBFIX pairs that break the rules is refused by naming the two atom types, not approximated.
+table with NBFIX pairs that break the rules is kept as a :class:`.LennardJonesTable` (types and the ``a``,
+``b`` tables of the types present), which the non-bonded energy then reads for every pair.
 """
 
 from __future__ import annotations
@@ -78,7 +79,9 @@ def _md_units():
 
 
 def lennard_jones_from_table(force, n_atoms: int):
-    """Per-atom ``(σ [N] nm, ε [N] kJ/mol)`` from CHARMM's per-type LJ table, if it obeys Lorentz–Berthelot."""
+    """Per-atom ``(σ [N] nm, ε [N] kJ/mol, table)`` from CHARMM's per-type LJ table: ``table`` is ``None`` when
+    every pair of present types obeys Lorentz–Berthelot, else ``(types [N], a [T, T], b [T, T])`` over the
+    present types (NBFIX pairs), which the energy then uses instead of the combining rules."""
     names = [force.getPerParticleParameterName(p) for p in range(force.getNumPerParticleParameters())]
     if _expression(force) != LJ_TABLE_EXPRESSION or names != ["type"] or force.getNumInteractionGroups():
         raise _refuse(force, "only CHARMM's LJ type table is understood")
@@ -95,18 +98,13 @@ def lennard_jones_from_table(force, n_atoms: int):
         epsilon = np.where(a > 0, b * b / (4 * np.where(a > 0, a, 1)), 0.0)
     s_ij = 0.5 * (sigma[:, None] + sigma[None, :])
     e_ij = np.sqrt(epsilon[:, None] * epsilon[None, :])
-    for table, predicted in ((A, 4 * e_ij * s_ij**12), (B, 4 * e_ij * s_ij**6)):
-        got = table[np.ix_(present, present)]
-        bad = np.abs(got - predicted) > 1e-9 * np.maximum(np.abs(predicted), 1e-30) + 1e-30
-        if bad.any():
-            p, q = np.argwhere(bad)[0]
-            raise ValueError(
-                f"the LJ table has a pair override (NBFIX) between atom types {present[p]} and {present[q]} that "
-                "the Lorentz–Berthelot rules do not reproduce; pair-specific LJ tables are not supported yet. "
-                "Use a system without NBFIX pairs (e.g. no ions next to carboxylates) or an AMBER force field."
-            )
     where = np.searchsorted(present, types)
-    return sigma[where], epsilon[where]
+    a_t, b_t = A.T[np.ix_(present, present)], B.T[np.ix_(present, present)]  # [type1, type2]
+    for table, predicted in ((a_t, 4 * e_ij * s_ij**12), (b_t, 4 * e_ij * s_ij**6)):
+        bad = np.abs(table - predicted) > 1e-9 * np.maximum(np.abs(predicted), 1e-30) + 1e-30
+        if bad.any():  # NBFIX: keep the pair table itself
+            return sigma[where], epsilon[where], (where, a_t, b_t)
+    return sigma[where], epsilon[where], None
 
 
 def pairs_14(force) -> dict[tuple[int, int], tuple[float, float]]:
@@ -143,14 +141,16 @@ def fold_lennard_jones(charmm, nonbonded, methods, epsilon, exceptions, n):
     """CHARMM's LJ (type table + 1-4 pairs) moved into the per-atom σ, ε and the exceptions' σ, ε.
 
     ``charmm``: the System's custom forces by class name; ``epsilon`` [N] and ``exceptions`` (rows ``(i, j, qq,
-    σ, ε)``) as read from the ``NonbondedForce``. Returns the new ``(σ, ε, exceptions)`` lists."""
+    σ, ε)``) as read from the ``NonbondedForce``. Returns the new ``(σ, ε, exceptions)`` lists and the NBFIX
+    pair table (``None`` without NBFIX; see :func:`lennard_jones_from_table`)."""
     if any(e != 0 for e in epsilon):
         raise ValueError(
             "both the NonbondedForce and a CustomNonbondedForce carry LJ; only CHARMM36's split is supported."
         )
     table = charmm["CustomNonbondedForce"]
     check_same_cutoff(table, nonbonded, methods)
-    sigma, epsilon = (list(map(float, v)) for v in lennard_jones_from_table(table, n))
+    sigma, epsilon, pair_table = lennard_jones_from_table(table, n)
+    sigma, epsilon = list(map(float, sigma)), list(map(float, epsilon))
     one_four = pairs_14(charmm["CustomBondForce"]) if "CustomBondForce" in charmm else {}
     rows = {(min(i, j), max(i, j)): k for k, (i, j, *_) in enumerate(exceptions)}
     excluded = {tuple(sorted(table.getExclusionParticles(k))) for k in range(table.getNumExclusions())}
@@ -167,4 +167,4 @@ def fold_lennard_jones(charmm, nonbonded, methods, epsilon, exceptions, n):
     for pair, (sig, eps) in one_four.items():
         i, j, qq, _, _ = exceptions[rows[pair]]
         exceptions[rows[pair]] = (i, j, qq, sig, eps)
-    return sigma, epsilon, exceptions
+    return sigma, epsilon, exceptions, pair_table

@@ -34,6 +34,7 @@ from physics.forcefields.biomolecular.system import (
     Constraints,
     HarmonicAngles,
     HarmonicBonds,
+    LennardJonesTable,
     MolecularSystem,
     NonbondedExceptions,
     NonbondedParticles,
@@ -175,7 +176,7 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
             (i, j, _value(qq, u.elementary_charge**2), _value(s, u.nanometer), _value(e, u.kilojoule_per_mole))
         )
     if "CustomNonbondedForce" in charmm:
-        sigma, epsilon, exceptions = fold_lennard_jones(charmm, nonbonded, methods, epsilon, exceptions, n)
+        sigma, epsilon, exceptions, pair_table = fold_lennard_jones(charmm, nonbonded, methods, epsilon, exceptions, n)
         settings = dataclasses.replace(
             settings, dispersion_correction=periodic and charmm["CustomNonbondedForce"].getUseLongRangeCorrection()
         )
@@ -200,6 +201,11 @@ def from_openmm(system, topology, dtype: torch.dtype = torch.float64) -> Molecul
     ei, (eqq, esig, eeps) = table(exceptions, 2, 3)
     ci, (cd,) = table(constraints, 2, 1)
     extra = {}
+    if "CustomNonbondedForce" in charmm and pair_table is not None:  # NBFIX
+        types, a, b = pair_table
+        extra["lennard_jones_table"] = LennardJonesTable(
+            torch.as_tensor(types, dtype=torch.int64), torch.tensor(a, dtype=dtype), torch.tensor(b, dtype=dtype)
+        )
     if "CustomTorsionForce" in charmm:
         extra["impropers"] = harmonic_impropers(charmm["CustomTorsionForce"], dtype)
     if "CMAPTorsionForce" in charmm:

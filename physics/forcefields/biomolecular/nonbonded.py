@@ -88,29 +88,40 @@ def _lj(r: Tensor, sigma: Tensor, epsilon: Tensor) -> Tensor:
     return 4 * epsilon * (s6 * s6 - s6)
 
 
-def dispersion_correction(system: MolecularSystem, box: Tensor) -> Tensor:
-    """The LJ tail beyond the cutoff for a periodic box (see the module docstring), in kJ/mol.
-
-    With a switching function the part the switch removes, ``∫_{r_s}^{r_c} U(r) (1 − S(r)) r² dr``, is added
-    by 48-point Gauss–Legendre quadrature, as OpenMM integrates it.
-    """
+def _lj_classes(system: MolecularSystem) -> tuple[Tensor, Tensor, Tensor]:
+    """``(A, B, counts)``: the LJ coefficients ``[C, C]`` between classes of atoms with the same LJ parameters
+    (``E = A/r¹² − B/r⁶``) and how many atoms each class holds; the types of an NBFIX table are its classes."""
+    tab = system.lennard_jones_table
+    if tab is not None:
+        return tab.a, tab.b, torch.bincount(tab.types, minlength=tab.a.shape[0])
     p = system.particles
     classes, counts = torch.unique(torch.stack([p.sigma, p.epsilon], 1), dim=0, return_counts=True)
     sig = 0.5 * (classes[:, None, 0] + classes[None, :, 0])
     eps = _geometric_mean(classes[:, None, 1], classes[None, :, 1])
-    c = counts.to(sig.dtype)
+    s6 = sig**6
+    return 4 * eps * s6 * s6, 4 * eps * s6, counts
+
+
+def dispersion_correction(system: MolecularSystem, box: Tensor) -> Tensor:
+    """The LJ tail beyond the cutoff for a periodic box (see the module docstring), in kJ/mol.
+
+    With a switching function the part the switch removes, ``∫_{r_s}^{r_c} U(r) (1 − S(r)) r² dr``, is added
+    by 48-point Gauss–Legendre quadrature, as OpenMM integrates it. An NBFIX table averages its own ``A, B``.
+    """
+    A, B, counts = _lj_classes(system)
+    c = counts.to(A.dtype)
     # over all N(N+1)/2 pairs: a class with itself n(n+1)/2 times, two classes n_a n_b times
     count = torch.triu(c[:, None] * c[None, :], 1) + torch.diag(c * (c + 1) / 2)
     n = float(system.n_atoms)
     pairs = n * (n + 1) / 2
-    s6 = sig**6
     rc = system.nonbonded.cutoff
-    tail = (count * eps * (s6 * s6 / (9 * rc**9) - s6 / (3 * rc**3))).sum() / pairs
+    tail = (count * (A / (9 * rc**9) - B / (3 * rc**3))).sum() / pairs / 4
     rs = system.nonbonded.switch_distance
     if rs is not None:
-        x, w = (torch.as_tensor(a, dtype=sig.dtype) for a in np.polynomial.legendre.leggauss(48))
+        x, w = (torch.as_tensor(a, dtype=A.dtype) for a in np.polynomial.legendre.leggauss(48))
         r = 0.5 * (rc - rs) * x + 0.5 * (rc + rs)
-        lost = _lj(r, sig[..., None], eps[..., None]) * (1 - _switch(r, rs, rc)) * r * r
+        inv6 = 1 / r**6
+        lost = (A[..., None] * inv6 * inv6 - B[..., None] * inv6) * (1 - _switch(r, rs, rc)) * r * r
         tail = tail + (count * (0.5 * (rc - rs) * (lost * w).sum(-1))).sum() / pairs / 4
     return 8 * math.pi * n * n / box.prod() * tail
 
@@ -178,6 +189,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
     k_rf, c_rf = _reaction_field(s, cutoff) if s.method == "cutoff" else (0.0, 0.0)
     p = system.particles
     sqrt_eps = sqrt_epsilon(p.epsilon)
+    table = system.lennard_jones_table
 
     def energy(R: Tensor, box=None, strain=None, pairs: Tensor | None = None, pair_gradient: bool = False):
         """``(E_LJ, E_C)``; with ``pair_gradient`` ``(E_LJ, E_C, g)``: where the native kernel applies, the pair
@@ -208,7 +220,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
         )
         g = None
         for block in blocks:
-            if native:
+            if native and table is None:  # an NBFIX table's pairs take the torch path
                 lj_sum, coul_sum, gb = native_pair_sum(
                     R, block, p.charge, p.sigma, sqrt_eps, b, method=s.method, cutoff=cutoff,
                     switch_distance=s.switch_distance, alpha=alpha, k_rf=k_rf, c_rf=c_rf, coulomb_scale=MD.ke,
@@ -219,7 +231,12 @@ def nonbonded_energy_fn(system: MolecularSystem):
                 continue
             i, j = block.to(R.device).unbind(1)
             r = torch.linalg.norm(vectors(R, i, j, b, strain), dim=-1)
-            lj = _lj(r, 0.5 * (sig[i] + sig[j]), _geometric_mean(eps[i], eps[j]))
+            if table is not None:  # NBFIX: the pair's own coefficients
+                ti, tj = table.types.to(R.device)[i], table.types.to(R.device)[j]
+                inv6 = 1 / r**6
+                lj = table.a.to(R)[ti, tj] * inv6 * inv6 - table.b.to(R)[ti, tj] * inv6
+            else:
+                lj = _lj(r, 0.5 * (sig[i] + sig[j]), _geometric_mean(eps[i], eps[j]))
             coul = coulomb(r, q[i] * q[j])
             if cutoff is not None:
                 inside = r < cutoff
@@ -257,7 +274,8 @@ def nonbonded_energy_fn(system: MolecularSystem):
             e_coul = e_coul + net_charge_energy(q, b, alpha)
         if s.dispersion_correction:
             bb = (b if strain is None else b * (1 + torch.diagonal(strain))).to(R)
-            if p.sigma.requires_grad or p.epsilon.requires_grad:  # a parameter fit: keep the graph
+            fitted = (p.sigma, p.epsilon) if table is None else (table.a, table.b)
+            if any(t.requires_grad for t in fitted):  # a parameter fit: keep the graph
                 e_lj = e_lj + dispersion_correction(system, bb).to(R)
             else:  # E_tail = C / V with C fixed by the parameters: built once, not every step
                 if "tail" not in derived:

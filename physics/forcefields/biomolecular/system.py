@@ -144,6 +144,18 @@ def _empty(width: int) -> Tensor:
 
 
 @dataclass(frozen=True)
+class LennardJonesTable:
+    """Pair-specific Lennard-Jones, CHARMM's NBFIX: ``E_LJ = a[t_i, t_j] / r¹² − b[t_i, t_j] / r⁶`` for every
+    non-excepted pair, with atom types ``types`` ``[N]`` (int64, ``0..T−1``) and symmetric ``a`` (kJ/mol nm¹²),
+    ``b`` (kJ/mol nm⁶) ``[T, T]``. Present only when some pair breaks the Lorentz–Berthelot rules; exceptions
+    keep their own σ, ε."""
+
+    types: Tensor
+    a: Tensor
+    b: Tensor
+
+
+@dataclass(frozen=True)
 class MolecularSystem:
     """Everything a simulation needs besides positions (see the module docstring for the terms' units)."""
 
@@ -163,6 +175,7 @@ class MolecularSystem:
     cmap: CMAPTorsions = field(
         default_factory=lambda: CMAPTorsions(_empty(8), torch.zeros(0, dtype=torch.int64), torch.zeros(0, 1, 1, 4, 4))
     )
+    lennard_jones_table: LennardJonesTable | None = None
 
     def __post_init__(self):
         n = len(self.atoms)
@@ -172,6 +185,16 @@ class MolecularSystem:
                 raise ValueError(f"particles.{name} has shape {tuple(got)}; expected ({n},), one per atom.")
         if self.masses.shape != (n,):
             raise ValueError(f"masses has shape {tuple(self.masses.shape)}; expected ({n},), one per atom.")
+        tab = self.lennard_jones_table
+        if tab is not None:
+            t = tab.a.shape[0]
+            if tab.types.shape != (n,) or tab.a.shape != (t, t) or tab.b.shape != (t, t):
+                raise ValueError(
+                    f"lennard_jones_table: types {tuple(tab.types.shape)}, a {tuple(tab.a.shape)}, b "
+                    f"{tuple(tab.b.shape)}; expected types ({n},) and two square [T, T] tables."
+                )
+            if n and (int(tab.types.min()) < 0 or int(tab.types.max()) >= t):
+                raise ValueError(f"lennard_jones_table.types must lie in 0..{t - 1}, one type per atom.")
         terms = (("bonds", 2), ("angles", 3), ("torsions", 4), ("impropers", 4), ("cmap", 8))
         for term, width in (*terms, ("exceptions", 2), ("constraints", 2)):
             idx = getattr(self, term).index

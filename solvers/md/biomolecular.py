@@ -22,9 +22,14 @@ import torch
 from torch import Tensor
 
 from physics.forcefields import MD, kinetic_energy, wrap
-from physics.forcefields.biomolecular import MolecularEnergy, MolecularSystem, molecular_energy_fn
+from physics.forcefields.biomolecular import (
+    MolecularEnergy,
+    MolecularSystem,
+    NeighborRows,
+    molecular_energy_fn,
+    native_pairs_available,
+)
 from sciml.config import check_range
-from solvers.md import native
 from solvers.md.constraints import DistanceConstraints, constrained_dof, rattle
 from solvers.md.integrators import MDState, check_state, langevin, maxwell_boltzmann, nve
 from solvers.md.integrators.state import positive_mass
@@ -63,17 +68,18 @@ class BiomolecularSettings:
 
 @dataclass(frozen=True)
 class PairList:
-    """A dense Verlet list (built by the native cell-list kernel) and its ``i < j`` pairs ``[P, 2]``, converted
-    once per rebuild so the energy can reuse its filtering of excepted pairs."""
+    """A dense Verlet list (built by the native cell-list kernel) and what the energy takes, made once per
+    rebuild: the rows themselves (:class:`~physics.forcefields.biomolecular.NeighborRows`, turned into filtered
+    ``i < j`` pairs by one native pass inside the energy) on CPU, else the ``i < j`` pairs ``[P, 2]``."""
 
     dense: object
-    pairs: Tensor
+    pairs: object
 
     @staticmethod
     def of(dense) -> PairList:
-        """The pairs of a :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
-        if dense.idx.device.type == "cpu" and native.available():
-            return PairList(dense, native.dense_to_pairs(dense.idx))
+        """The energy's view of a :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
+        if dense.idx.device.type == "cpu" and native_pairs_available():
+            return PairList(dense, NeighborRows(dense.idx))
         idx = dense.idx.long()
         n = idx.shape[0]
         i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)

@@ -153,3 +153,29 @@ def test_native_pme_mesh_equals_the_torch_mesh_with_atoms_outside_the_box(dtype)
     tol = 1e-12 if dtype == torch.float64 else 2e-5
     assert float(e) == pytest.approx(float(e_ref.detach()), rel=tol)
     assert float((grad - g_ref).abs().max() / g_ref.abs().max()) < tol
+
+
+@pytest.mark.parametrize("case", ["tip3p_switch", "alanine_pme"])
+def test_a_dense_list_gives_the_same_energy_and_forces_as_its_pairs(case, monkeypatch):
+    """:class:`NeighborRows` (the dense list the MD engine passes) against its own ``i < j`` pairs, through
+    the native conversion with exceptions dropped in one pass, and through the torch fallback."""
+    from physics.forcefields.biomolecular import NeighborRows
+    from solvers.md import neighbor_list
+
+    system, R = _system(case)
+    rows = NeighborRows(neighbor_list(system.box, system.nonbonded.cutoff, skin=0.1, format="dense").allocate(R).idx)
+    e_ref, f_ref = _autograd(molecular_energy_fn(system), R, rows.half_pairs())
+    for native in (True, False):
+        if not native:
+            monkeypatch.setenv("SCIML_NO_NATIVE", "1")
+            PAIR_KERNEL.reset()
+        try:
+            energy = molecular_energy_fn(system)
+            e, f = energy.energy_and_forces(R, pairs=rows)
+            e_grad, f_grad = _autograd(energy, R, rows)
+        finally:
+            monkeypatch.delenv("SCIML_NO_NATIVE", raising=False)
+            PAIR_KERNEL.reset()
+        for energy_value, forces in ((e, f), (e_grad, f_grad)):
+            assert float(energy_value) == pytest.approx(float(e_ref), rel=1e-12)
+            assert float((forces - f_ref).abs().max() / f_ref.abs().max()) < 1e-11

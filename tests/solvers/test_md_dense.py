@@ -63,20 +63,6 @@ def test_native_and_torch_builds_agree_in_float32():
     assert _rows(a.idx) == _rows(b.idx)
 
 
-def test_native_half_pairs_are_every_pair_of_the_dense_rows_once():
-    """``dense_to_pairs`` against the brute-force pairs within reach (each unordered pair once, i < j)."""
-    if not native.available():
-        pytest.skip("no C++ compiler")
-    R, box = _liquid(4)
-    dense = DenseNeighborFn(box, 2.5, 0.3, native=True).allocate(R)
-    pairs = native.dense_to_pairs(dense.idx)
-    d = R[:, None] - R[None]
-    d = d - box * torch.round(d / box)
-    i, j = torch.nonzero(torch.triu((d * d).sum(-1) < 2.8**2, 1), as_tuple=True)
-    assert bool((pairs[:, 0] < pairs[:, 1]).all())
-    assert sorted(map(tuple, pairs.tolist())) == sorted(zip(i.tolist(), j.tolist()))
-
-
 @pytest.mark.parametrize("potential", ["lj", "lj_shifted", "lj_switched", "morse"])
 def test_fast_forces_equal_autograd_and_all_pairs(float64, potential):
     R, box = _liquid(4)

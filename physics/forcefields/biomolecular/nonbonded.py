@@ -32,11 +32,13 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.biomolecular.pair_kernel import (
+    NeighborRows,
     exception_rows,
     native_applies,
     native_drop_exceptions,
     native_exception_sum,
     native_pair_sum,
+    native_rows_to_pairs,
     sqrt_epsilon,
 )
 from physics.forcefields.biomolecular.pme import net_charge_energy, pme_parameters, reciprocal_energy, self_energy
@@ -146,8 +148,8 @@ def nonbonded_energy_fn(system: MolecularSystem):
     """``U(R, box=None, strain=None, pairs=None) -> (E_LJ, E_coulomb)`` in kJ/mol for ``R`` ``[N, 3]`` nm.
 
     ``pairs`` ``[P, 2]`` (optional, ``−1`` rows are padding) are candidate pairs from a neighbour list
-    (:func:`solvers.md.neighbor_list` with ``cutoff``): exceptions among them are dropped here. Without it,
-    every non-excepted pair is summed.
+    (:func:`solvers.md.neighbor_list` with ``cutoff``), or a :class:`.pair_kernel.NeighborRows` dense list:
+    exceptions among them are dropped here. Without it, every non-excepted pair is summed.
     """
     s = system.nonbonded
     derived: dict[str, Tensor] = {}  # constants derived on first use: all pairs, the last neighbour list filtered
@@ -200,6 +202,17 @@ def nonbonded_energy_fn(system: MolecularSystem):
             raise NotImplementedError("the PME virial (strain) is not implemented; the MC barostat needs none.")
         q, sig, eps = p.charge.to(R), p.sigma.to(R), p.epsilon.to(R)
         e_lj, e_coul = R.new_zeros(()), R.new_zeros(())
+        if isinstance(pairs, NeighborRows):  # a dense list: its i < j pairs, exceptions dropped, once per list
+            if derived.get("rows_in") is not pairs:
+                if pairs.idx.device.type == "cpu" and native_applies(R, strain=strain):
+                    if "exception_rows" not in derived:
+                        derived["exception_rows"] = exception_rows(exc.index, system.n_atoms)
+                    converted = native_rows_to_pairs(pairs, derived["exception_rows"])
+                    derived["list_in"], derived["list_out"] = converted, converted  # already filtered
+                else:
+                    converted = pairs.half_pairs()
+                derived["rows_in"], derived["rows_out"] = pairs, converted
+            pairs = derived["rows_out"]
         if pairs is None:
             every = all_pairs()
             blocks = [every[k : k + _PAIR_BLOCK] for k in range(0, len(every), _PAIR_BLOCK)]

@@ -17,6 +17,7 @@ Differentiating through a simulation, a parameter fit, the virial (``strain``), 
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -30,11 +31,48 @@ _EXCEPTIONS = [_P, _P, _I64, _P, _P, _P, _P, _P, _D, _D, _P, _P]
 PAIR_KERNEL = NativeLibrary(
     Path(__file__).with_name("pair_kernel.cpp"),
     {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]}
-    | {"exception_sum_f32": _EXCEPTIONS, "exception_sum_f64": _EXCEPTIONS},
-    returns={"drop_exceptions": ctypes.c_int64},
+    | {"exception_sum_f32": _EXCEPTIONS, "exception_sum_f64": _EXCEPTIONS}
+    | {"rows_to_pairs": [_P, _I64, _I64, _P, _P, _P, _I64, _INT]},
+    returns={"drop_exceptions": ctypes.c_int64, "rows_to_pairs": ctypes.c_int64},
     tuned=True,
 )
 COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
+
+
+@dataclass(frozen=True)
+class NeighborRows:
+    """A dense neighbour list passed as an energy's ``pairs``: ``idx`` ``[N, M]`` int32, row ``i`` holding the
+    atoms near atom ``i`` (each pair in both rows), padded with ``N``: the layout of
+    :class:`solvers.md.dense_neighbors.DenseNeighborList`. The energy turns it into its ``i < j`` pairs with the
+    exceptions dropped in one native pass (:func:`native_rows_to_pairs`), or by :meth:`half_pairs` elsewhere."""
+
+    idx: Tensor
+
+    def half_pairs(self) -> Tensor:
+        """The pairs ``i < j`` ``[P, 2]`` int64 of the rows (exceptions not dropped)."""
+        idx = self.idx.long()
+        n = idx.shape[0]
+        i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
+        keep = (idx < n) & (i < idx)
+        return torch.stack([i[keep], idx[keep]], 1)
+
+
+def native_rows_to_pairs(rows: NeighborRows, exceptions: tuple[Tensor, Tensor]) -> Tensor:
+    """The pairs ``i < j`` ``[P, 2]`` (int32) of ``rows`` without the exceptions of :func:`exception_rows`."""
+    lib = PAIR_KERNEL.load()
+    idx = rows.idx.to(device="cpu", dtype=torch.int32).contiguous()
+    n, width = idx.shape
+    offsets, targets = exceptions
+    args = (idx.data_ptr(), n, width, offsets.data_ptr(), targets.data_ptr())
+    total = lib.rows_to_pairs(*args, None, 0, torch.get_num_threads())
+    out = torch.empty((total, 2), dtype=torch.int32)
+    lib.rows_to_pairs(*args, out.data_ptr(), total, torch.get_num_threads())
+    return out
+
+
+def native_pairs_available() -> bool:
+    """Whether the native pair kernel compiled (compiles it on the first call)."""
+    return PAIR_KERNEL.load() is not None
 
 
 def native_applies(R: Tensor, *parameters: Tensor, strain: Tensor | None = None) -> bool:
@@ -167,9 +205,12 @@ def sqrt_epsilon(epsilon: Tensor) -> Tensor:
 
 
 __all__ = [
+    "NeighborRows",
     "PAIR_KERNEL",
+    "native_rows_to_pairs",
     "exception_rows",
     "native_applies",
+    "native_pairs_available",
     "native_drop_exceptions",
     "native_exception_sum",
     "native_pair_sum",

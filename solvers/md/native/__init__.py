@@ -19,12 +19,7 @@ from sciml.runtime.native import NativeLibrary
 
 _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
 _ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-CELL_LIST = NativeLibrary(
-    Path(__file__).with_name("cell_list.cpp"),
-    {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS}
-    | {"dense_to_pairs": [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64]},
-    returns={"dense_to_pairs": ctypes.c_int64},
-)
+CELL_LIST = NativeLibrary(Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS})
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 _RATTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int]
 _SHAKE = [_P, _P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_double, ctypes.c_int, _P, ctypes.c_int, _P]
@@ -84,17 +79,6 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
         stencil,
     )
     return idx, count
-
-
-def dense_to_pairs(idx: Tensor) -> Tensor:
-    """The pairs ``i < j`` ``[P, 2]`` (int64, row order) of a dense list ``idx`` ``[N, M]`` padded with ``N``."""
-    lib = CELL_LIST.load()
-    rows = idx.to(device="cpu", dtype=torch.int32).contiguous()
-    n, width = rows.shape
-    total = lib.dense_to_pairs(rows.data_ptr(), n, width, None, 0)
-    pairs = torch.empty((total, 2), dtype=torch.int64)
-    lib.dense_to_pairs(rows.data_ptr(), n, width, pairs.data_ptr(), total)
-    return pairs
 
 
 def usable(*tensors: Tensor) -> bool:

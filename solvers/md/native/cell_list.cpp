@@ -97,31 +97,3 @@ void cell_list_f64(const double* R, int64_t n, const double* box, const int64_t*
     build<double>(R, n, box, nc, reach, capacity, idx, count, threads, reach_cells);
 }
 }
-
-// The pairs i < j of a dense list (rows padded with n): pairs [P, 2] in row order, P = the returned count
-// when it fits in max_pairs (call with max_pairs = 0 to count first).
-extern "C" int64_t dense_to_pairs(const int32_t* idx, int64_t n, int64_t width, int64_t* pairs, int64_t max_pairs) {
-    std::vector<int64_t> offset(n + 1, 0);
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-        int64_t k = 0;
-        const int32_t* row = idx + i * width;
-        for (int64_t c = 0; c < width; ++c) k += (row[c] < n) & (row[c] > i);
-        offset[i + 1] = k;
-    }
-    for (int64_t i = 0; i < n; ++i) offset[i + 1] += offset[i];
-    const int64_t total = offset[n];
-    if (total > max_pairs) return total;
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; ++i) {
-        int64_t p = offset[i];
-        const int32_t* row = idx + i * width;
-        for (int64_t c = 0; c < width; ++c)
-            if (row[c] < n && row[c] > i) {
-                pairs[2 * p] = i;
-                pairs[2 * p + 1] = row[c];
-                ++p;
-            }
-    }
-    return total;
-}

@@ -65,15 +65,17 @@ def cpu_identity() -> str:
         return f"{platform.machine()} {platform.processor()}"
 
 
+class CompileError(RuntimeError):
+    """The compiler ran and rejected the source or its flags (its message ends with the compiler's)."""
+
+
 def compile_library(source: Path, flags=FLAGS, tuned: bool = False) -> Path:
     """The path of ``source`` compiled into the cache (built now unless a trusted copy is there). ``tuned``
     adds :data:`TUNED` (falling back to the plain build if the compiler refuses it)."""
     if tuned:
         try:
             return compile_library(source, (*flags, *TUNED))
-        except RuntimeError as err:
-            if "no C++ compiler" in str(err):
-                raise
+        except CompileError:
             return compile_library(source, flags)
     compiler = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
     if compiler is None:
@@ -92,7 +94,7 @@ def compile_library(source: Path, flags=FLAGS, tuned: bool = False) -> Path:
         part = Path(tmp) / out.name
         r = subprocess.run([compiler, *flags, str(source), "-o", str(part)], capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f"compiling {source.name} failed:\n{r.stderr.strip()[-2000:]}")
+            raise CompileError(f"compiling {source.name} failed:\n{r.stderr.strip()[-2000:]}")
         part_record = Path(tmp) / record.name
         part_record.write_text(_sha256(part) + "\n")
         os.replace(part_record, record)
@@ -141,4 +143,4 @@ class NativeLibrary:
         return self._lib
 
 
-__all__ = ["NativeLibrary", "cache_dir", "compile_library"]
+__all__ = ["CompileError", "NativeLibrary", "cache_dir", "compile_library", "cpu_identity"]

@@ -79,17 +79,23 @@ class DistanceConstraints:
         for c in clusters:
             by_size_all.setdefault(len(c), []).append(c)
         object.__setattr__(self, "all_blocks", tuple(torch.tensor(v, dtype=torch.int64) for v in by_size_all.values()))
+        # the same clusters for the native kernels: rows back to back with their offsets
+        object.__setattr__(self, "native_shake", _cluster_table(shaken))
+        object.__setattr__(self, "native_rattle", _cluster_table(clusters))
 
     def _name(self, atom: int) -> str:
         return f"atom {atom}" + (f" ({self.labels[atom]})" if self.labels is not None else "")
 
     def _fail(self, rel: Tensor) -> ConstraintFailure:
-        rel = rel.detach()
-        k = int(torch.argmax(rel))
+        """The failure at the worst constraint of ``rel`` ``[Nc]`` (relative errors)."""
+        k = int(torch.argmax(rel.detach()))
+        return self._fail_at(k, float(rel[k]))
+
+    def _fail_at(self, k: int, rel: float) -> ConstraintFailure:
         i, j = self.index[k].tolist()
         return ConstraintFailure(
             f"SHAKE did not converge in {self.max_iterations} iterations: the constraint between "
-            f"{self._name(i)} and {self._name(j)} is off by {float(rel[k]):.3g} (relative). The step is probably "
+            f"{self._name(i)} and {self._name(j)} is off by {rel:.3g} (relative). The step is probably "
             "too large for the constraints (2 fs is usual with bonds to hydrogen; 4 fs needs hydrogen mass "
             "repartitioning), or the structure has a clash; minimise first."
         )
@@ -160,17 +166,11 @@ def _apply(R: Tensor, c: DistanceConstraints, rows: Tensor, lam: Tensor, vec: Te
     return R.index_add(0, i, move * w[i, None]).index_add(0, j, -move * w[j, None])
 
 
-def _native_tables(c: DistanceConstraints, which: str):
-    """``((pairs, rows, start), d²)`` for the clusters of ``c.blocks`` (SHAKE) or ``c.all_blocks`` (RATTLE):
-    every cluster's constraint rows back to back, ``start`` its offsets; built once per constraints object."""
-    cache = c.__dict__.setdefault("_native_tables", {})
-    if which not in cache:
-        clusters = [row for block in getattr(c, which) for row in block.tolist()]
-        rows = torch.tensor([a for cluster in clusters for a in cluster], dtype=torch.int64)
-        start = torch.tensor([0] + [len(cluster) for cluster in clusters], dtype=torch.int64).cumsum(0)
-        pairs = c.index.to(torch.int64).contiguous()
-        cache[which] = ((pairs, rows, start), (c.distance.double() ** 2).contiguous())
-    return cache[which]
+def _cluster_table(clusters: list[list[int]]) -> tuple[Tensor, Tensor]:
+    """``(rows, start)`` int64: the constraint rows of every cluster back to back, and each cluster's offset."""
+    rows = torch.tensor([a for cluster in clusters for a in cluster], dtype=torch.int64)
+    start = torch.tensor([0] + [len(cluster) for cluster in clusters], dtype=torch.int64).cumsum(0)
+    return rows, start
 
 
 def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) -> Tensor:
@@ -192,20 +192,14 @@ def shake(c: DistanceConstraints, R_new: Tensor, R_old: Tensor, mass, box=None) 
     eps = torch.finfo(R_new.dtype).eps
     tolerance = max(c.tolerance, 100 * eps, 4 * eps * float(R_new.detach().abs().max()) / float(c.distance.min()))
     if native.usable(R_new, R_old, w):
-        tables, d2 = _native_tables(c, "blocks")
-        R, failed_row = native.shake_clusters(
-            tables, d2, R_new, R_old, w.double().contiguous(), box, tolerance, c.max_iterations
+        R, failed = native.shake_clusters(
+            c.index, c.native_shake, c.distance, R_new, R_old, w, box, tolerance, c.max_iterations
         )
-        if failed_row is None:
+        if failed is None:
             return R
-        rel = torch.zeros(len(c.index), dtype=torch.float64)
-        rel[failed_row] = 1.0  # the cluster that did not converge; its residual is reported below
-        i, j = c.index[failed_row].tolist()
-        d = displacement(R[i], R[j], box)
-        rel[failed_row] = (
-            abs(float((d * d).sum()) - float(c.distance[failed_row]) ** 2) / float(c.distance[failed_row]) ** 2
-        )
-        raise c._fail(rel)
+        i, j = c.index[failed].tolist()
+        d2 = float(c.distance[failed]) ** 2
+        raise c._fail_at(failed, abs(float((displacement(R[i], R[j], box) ** 2).sum()) - d2) / d2)
     i, j = c.index.to(R_new.device).unbind(1)
     d2 = c.distance.to(R_new) ** 2
     s = displacement(R_old[i], R_old[j], box)
@@ -231,8 +225,7 @@ def rattle(c: DistanceConstraints, R: Tensor, V: Tensor, mass, box=None) -> Tens
         return V
     w = _inv_mass(mass, R.shape[0], R)
     if native.usable(R, V, w):
-        tables, _ = _native_tables(c, "all_blocks")
-        return native.rattle_clusters(tables, R, V, w.double().contiguous(), box)
+        return native.rattle_clusters(c.index, c.native_rattle, R, V, w, box)
     i, j = c.index.to(R.device).unbind(1)
     r = displacement(R[i], R[j], box)
     rv = (r * (V[i] - V[j])).sum(-1)

@@ -86,13 +86,14 @@ def reciprocal_energy(R: Tensor, charges: Tensor, box: Tensor, alpha: float, gri
     Q = Q.index_add(0, flat.reshape(-1), (charges[:, None, None, None] * weights).reshape(-1)).reshape(grid)
     S = torch.fft.rfftn(Q)
     S2 = S.real**2 + S.imag**2
-    influence = influence_function(box, alpha, grid, order, S.shape[2])
-    return (influence * S2).sum() / (2 * math.pi * box.prod())
+    influence, folded = influence_function(box, alpha, grid, order, S.shape[2])
+    return (influence * folded * S2).sum() / (2 * math.pi * box.prod())
 
 
-def influence_function(box: Tensor, alpha: float, grid, order: int, n_last: int) -> Tensor:
-    """``exp(−π²m²/α²)/m² · B(m)`` ``[K₁, K₂, K₃/2+1]`` times 2 for the planes rfft folds in; kept for the
-    last box (the same every step at constant volume) unless the box requires grad."""
+def influence_function(box: Tensor, alpha: float, grid, order: int, n_last: int) -> tuple[Tensor, Tensor]:
+    """``(G, folded)``: ``G(m) = exp(−π²m²/α²)/m² · B(m)`` ``[K₁, K₂, K₃/2+1]`` on rfft's half spectrum, and
+    ``folded`` ``[K₃/2+1]``, 2 for the planes that stand for themselves and their mirror image, else 1. Kept
+    for the last box (the same every step at constant volume) unless the box requires grad."""
     key = (tuple(box.tolist()), float(alpha), tuple(grid), order, box.dtype, box.device)
     if not box.requires_grad and _INFLUENCE.get("key") == key:
         return _INFLUENCE["value"]
@@ -104,11 +105,11 @@ def influence_function(box: Tensor, alpha: float, grid, order: int, n_last: int)
     m2_safe = torch.where(m2 > 0, m2, torch.ones_like(m2))
     kernel = torch.where(m2 > 0, torch.exp(-(math.pi**2) * m2_safe / alpha**2) / m2_safe, torch.zeros_like(m2))
     # rfft keeps k₃ = 0..K₃/2: every other plane stands for itself and its mirror image
-    mult = torch.full((n_last,), 2.0, dtype=box.dtype, device=box.device)
-    mult[0] = 1.0
+    folded = torch.full((n_last,), 2.0, dtype=box.dtype, device=box.device)
+    folded[0] = 1.0
     if grid[2] % 2 == 0:
-        mult[-1] = 1.0
-    value = kernel * B * mult
+        folded[-1] = 1.0
+    value = (kernel * B, folded)
     if not box.requires_grad:
         _INFLUENCE.update(key=key, value=value)
     return value

@@ -49,17 +49,13 @@ def native_reciprocal(
     getattr(lib, f"pme_spread_{suffix}")(*args, Q.data_ptr(), threads)
     box_t = box.detach().to(dtype)
     S = torch.fft.rfftn(Q)
-    influence = influence_function(box_t, alpha, grid, order, S.shape[2])  # G(m), doubled on folded planes
+    influence, folded = influence_function(box_t, alpha, grid, order, S.shape[2])
     scale = 1 / (2 * math.pi * box_t.prod())
-    energy = scale * (influence * (S.real**2 + S.imag**2)).sum()
+    energy = scale * (influence * folded * (S.real**2 + S.imag**2)).sum()
     if not gradient:
         return energy, None
     # φ = ∂E/∂Q = 2 scale N Re F⁻¹[G S] over the full spectrum (G even): irfftn restores the mirrored half
-    folded = torch.full((S.shape[2],), 2.0, dtype=dtype)
-    folded[0] = 1.0
-    if grid[2] % 2 == 0:
-        folded[-1] = 1.0
-    phi = torch.fft.irfftn(influence / folded * S, s=tuple(grid)) * (2 * scale * Q.numel())
+    phi = torch.fft.irfftn(influence * S, s=tuple(grid)) * (2 * scale * Q.numel())
     phi = phi.contiguous()
     out = torch.empty_like(Rc)
     getattr(lib, f"pme_gather_{suffix}")(*args, phi.data_ptr(), out.data_ptr(), threads)

@@ -96,35 +96,42 @@ def _box_pointer(box: Tensor | None):
     return b, (b.data_ptr() if b is not None else None)
 
 
-def rattle_clusters(tables, R: Tensor, V: Tensor, inv_mass: Tensor, box: Tensor | None) -> Tensor:
+def _doubles(t: Tensor) -> Tensor:
+    return t.detach().to(device="cpu", dtype=torch.float64).reshape(-1).contiguous()
+
+
+def rattle_clusters(index: Tensor, clusters, R: Tensor, V: Tensor, inv_mass: Tensor, box: Tensor | None) -> Tensor:
     """RATTLE (``constraints.cpp``): ``V`` with every component along a constrained bond removed.
 
-    ``tables``: ``(pairs [Nc, 2], rows [Σk], start [clusters + 1])`` int64, the constraint rows of each
-    cluster; ``inv_mass`` ``[N]`` float64. Returns a new velocity tensor; the inputs are not modified."""
+    ``index`` ``[Nc, 2]``: the constrained pairs; ``clusters``: ``(rows, start)`` int64, the constraint rows of
+    each cluster back to back and their offsets; ``inv_mass`` ``[N]``. Returns a new velocity tensor."""
     lib = CONSTRAINTS.load()
-    pairs, rows, start = tables
+    rows, start = clusters
+    pairs, w = index.to(torch.int64).contiguous(), _doubles(inv_mass)
     out = V.detach().clone().contiguous()
     b, bp = _box_pointer(box)
     fn = lib.rattle_f32 if R.dtype == torch.float32 else lib.rattle_f64
     Rc = R.detach().contiguous()
-    fn(Rc.data_ptr(), out.data_ptr(), inv_mass.data_ptr(), bp, pairs.data_ptr(), rows.data_ptr(), start.data_ptr(),
+    fn(Rc.data_ptr(), out.data_ptr(), w.data_ptr(), bp, pairs.data_ptr(), rows.data_ptr(), start.data_ptr(),
        len(start) - 1, torch.get_num_threads())  # fmt: skip
     return out
 
 
-def shake_clusters(tables, d2: Tensor, R_new: Tensor, R_old: Tensor, inv_mass: Tensor, box: Tensor | None,
-                   tolerance: float, max_iterations: int) -> tuple[Tensor, int | None]:  # fmt: skip
-    """SHAKE (``constraints.cpp``): ``(R, None)`` with every constraint of ``tables`` held to ``tolerance``
-    (relative, on ``|r|² − d²``), or ``(R, row)`` naming a constraint row of a cluster that did not converge."""
+def shake_clusters(index: Tensor, clusters, distance: Tensor, R_new: Tensor, R_old: Tensor, inv_mass: Tensor,
+                   box: Tensor | None, tolerance: float, max_iterations: int) -> tuple[Tensor, int | None]:  # fmt: skip
+    """SHAKE (``constraints.cpp``): ``(R, None)`` with every constraint of ``clusters`` (as in
+    :func:`rattle_clusters`) held at ``distance`` ``[Nc]`` to ``tolerance`` (relative, on ``|r|² − d²``), or
+    ``(R, row)`` naming a constraint row of a cluster that did not converge."""
     lib = CONSTRAINTS.load()
-    pairs, rows, start = tables
+    rows, start = clusters
+    pairs, w, d2 = index.to(torch.int64).contiguous(), _doubles(inv_mass), _doubles(distance) ** 2
     out = R_new.detach().clone().contiguous()
     Ro = R_old.detach().contiguous()
     b, bp = _box_pointer(box)
     worst = torch.zeros(1, dtype=torch.int64)
     failed = torch.zeros(1, dtype=torch.int64)
     fn = lib.shake_f32 if R_new.dtype == torch.float32 else lib.shake_f64
-    fn(out.data_ptr(), Ro.data_ptr(), inv_mass.data_ptr(), bp, pairs.data_ptr(), d2.data_ptr(), rows.data_ptr(),
+    fn(out.data_ptr(), Ro.data_ptr(), w.data_ptr(), bp, pairs.data_ptr(), d2.data_ptr(), rows.data_ptr(),
        start.data_ptr(), len(start) - 1, float(tolerance), int(max_iterations), worst.data_ptr(),
        torch.get_num_threads(), failed.data_ptr())  # fmt: skip
     return out, (int(worst) if int(failed) else None)
@@ -137,9 +144,9 @@ def settle_waters(atoms: Tensor, d_oh: Tensor, d_hh: Tensor, R_new: Tensor, R_ol
     lib = CONSTRAINTS.load()
     out = R_new.detach().clone().contiguous()
     Ro = R_old.detach().contiguous()
-    m = mass.detach().to(torch.float64).reshape(-1).contiguous()
+    m = _doubles(mass)
     a = atoms.to(torch.int64).contiguous()
-    oh, hh = (t.detach().to(torch.float64).contiguous() for t in (d_oh, d_hh))
+    oh, hh = _doubles(d_oh), _doubles(d_hh)
     b, bp = _box_pointer(box)
     failed = torch.zeros(1, dtype=torch.int64)
     fn = lib.settle_f32 if R_new.dtype == torch.float32 else lib.settle_f64

@@ -137,6 +137,29 @@ def run_worker(script: str, args: list[str], timeout: float = 900) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def deepxde_burgers_data(num_domain: int = 2540, num_boundary: int = 80, num_initial: int = 160):
+    """DeepXDE's documented Burgers problem (ν = 0.01/π on [−1, 1] × [0, 0.99]) as its ``dde.data.TimePDE``.
+
+    The defaults are the documented example's point counts; importing deepxde is left to the caller's backend choice.
+    """
+    import deepxde as dde
+    import numpy as np
+
+    geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
+
+    def pde(x, y):
+        y_x = dde.grad.jacobian(y, x, i=0, j=0)
+        y_t = dde.grad.jacobian(y, x, i=0, j=1)
+        y_xx = dde.grad.hessian(y, x, i=0, j=0)
+        return y_t + y * y_x - 0.01 / np.pi * y_xx
+
+    bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
+    ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
+    return dde.data.TimePDE(
+        geom, pde, [bc, ic], num_domain=num_domain, num_boundary=num_boundary, num_initial=num_initial
+    )
+
+
 def write_json(path: str | Path, rows: list[dict], extra: dict | None = None, guard: LoadGuard | None = None) -> None:
     """``{"machine": {...}, "rows": [...]}`` at ``path``, with the load facts when a guard watched the run."""
     path = Path(path)

@@ -34,7 +34,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import LoadGuard, cold_compile_cache, package_version, pin_threads, run_worker, summarize, write_json
+from _common import (
+    LoadGuard,
+    cold_compile_cache,
+    deepxde_burgers_data,
+    package_version,
+    pin_threads,
+    run_worker,
+    summarize,
+    write_json,
+)
 
 CASES = {
     "burgers": dict(width=20, depth=3, n_interior=2540, n_boundary=80, n_initial=160),
@@ -122,19 +131,7 @@ def worker_deepxde(case: str, device: str, warmup: int, repeats: int) -> dict:
     c = CASES[case]
     dde.config.set_random_seed(0)
     if case == "burgers":
-        geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
-
-        def pde(x, y):
-            y_x = dde.grad.jacobian(y, x, i=0, j=0)
-            y_t = dde.grad.jacobian(y, x, i=0, j=1)
-            y_xx = dde.grad.hessian(y, x, i=0, j=0)
-            return y_t + y * y_x - 0.01 / np.pi * y_xx
-
-        bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
-        ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
-        data = dde.data.TimePDE(
-            geom, pde, [bc, ic], num_domain=c["n_interior"], num_boundary=c["n_boundary"], num_initial=c["n_initial"]
-        )
+        data = deepxde_burgers_data(c["n_interior"], c["n_boundary"], c["n_initial"])
     else:
         geom = dde.geometry.Rectangle([0, 0], [1, 1])
 

@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import LoadGuard, package_version, pin_threads, run_worker, write_json
+from _common import LoadGuard, deepxde_burgers_data, package_version, pin_threads, run_worker, write_json
 
 THRESHOLDS = (5e-3, 1e-3)
 NU = 0.01 / math.pi
@@ -86,17 +86,7 @@ def worker_deepxde(every: int, cap: float) -> dict:
     """DeepXDE's documented Burgers example, evaluated the same way."""
     import deepxde as dde
 
-    geom = dde.geometry.GeometryXTime(dde.geometry.Interval(-1, 1), dde.geometry.TimeDomain(0, 0.99))
-
-    def pde(x, y):
-        y_x = dde.grad.jacobian(y, x, i=0, j=0)
-        y_t = dde.grad.jacobian(y, x, i=0, j=1)
-        y_xx = dde.grad.hessian(y, x, i=0, j=0)
-        return y_t + y * y_x - NU * y_xx
-
-    bc = dde.icbc.DirichletBC(geom, lambda x: 0, lambda _, on_b: on_b)
-    ic = dde.icbc.IC(geom, lambda x: -np.sin(np.pi * x[:, 0:1]), lambda _, on_i: on_i)
-    data = dde.data.TimePDE(geom, pde, [bc, ic], num_domain=2540, num_boundary=80, num_initial=160)
+    data = deepxde_burgers_data()
     net = dde.nn.FNN([2] + [20] * 3 + [1], "tanh", "Glorot normal")
     model = dde.Model(data, net)
     clock = ErrorClock()

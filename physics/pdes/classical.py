@@ -83,6 +83,32 @@ class Wave1D(PDE):
         """``u_tt − c² u_xx`` ``[N]``."""
         return {"pde": d.d2("u", "t") - self.c**2 * d.d2("u", "x")}
 
+    def initial_value(self, xs):
+        """``u(x, 0) = sin(πx) + ½ sin(3πx)`` ``[N, 1]`` at ``xs`` ``[N, 1]`` (a tensor or a Jet column)."""
+        return (xs * math.pi).sin() + 0.5 * (xs * (3 * math.pi)).sin()
+
+    def hard_constraint(self, geometry):
+        """``u = u₀(x) + (t − t₀)² (x − a)(b − x) y``: exact ends, displacement and zero velocity at ``t₀``.
+
+        The square makes ``∂u/∂t`` vanish at ``t₀`` whatever the network ``y`` does, so only the PDE
+        residual is left to train (Lagaris, Likas & Fotiadis 1998; Lu et al. 2021, SIAM J. Sci. Comput.
+        43, B1105). Needs ``u₀`` to vanish at both ends: integer end points.
+        """
+        a, b = float(geometry.space.lower[0]), float(geometry.space.upper[0])
+        t0 = float(geometry.time.t0)
+        if abs(math.sin(math.pi * a)) > 1e-12 or abs(math.sin(math.pi * b)) > 1e-12:
+            raise ValueError(
+                f"Hard constraints for the wave equation need u0 to vanish at both ends, but the domain is "
+                f"[{a}, {b}]. Use integer end points or set hard_constraints=false."
+            )
+        scale = 4.0 / (b - a) ** 2
+
+        def transform(x, y):
+            xs, ts = x[:, 0:1], x[:, 1:2]
+            return self.initial_value(xs) + ((ts - t0) * (ts - t0)) * ((xs - a) * (b - xs)) * (y * scale)
+
+        return transform
+
     def conditions(self):
         """Fixed ends, the initial displacement and zero initial velocity (soft)."""
         return [

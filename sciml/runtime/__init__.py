@@ -6,12 +6,20 @@
 """
 
 from sciml.runtime.device import available_devices, resolve_device
-from sciml.runtime.mode import AUTO_GRAPH_MIN_STEPS, MODES, compile_if_graph, resolve_mode, validate_mode
+from sciml.runtime.mode import (
+    AUTO_GRAPH_MIN_STEPS,
+    MODES,
+    compile_cache_dir,
+    compile_if_graph,
+    resolve_mode,
+    validate_mode,
+)
 from sciml.runtime.precision import resolve_dtype, seed_everything, set_deterministic
 
 __all__ = [
     "resolve_device",
     "available_devices",
+    "compile_cache_dir",
     "compile_if_graph",
     "validate_mode",
     "resolve_mode",

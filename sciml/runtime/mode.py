@@ -10,6 +10,8 @@ step saves about 1 ms, so compilation is repaid after roughly 1,700 steps with a
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Callable, TypeVar
 
 import torch
@@ -39,10 +41,35 @@ def resolve_mode(mode: str, steps: int) -> str:
     return validate_mode(mode)
 
 
+def compile_cache_dir() -> Path:
+    """Where ``torch.compile`` keeps compiled kernels: ``$TORCHINDUCTOR_CACHE_DIR`` when someone chose a folder
+    there, else ``$SCIML_CACHE/inductor/torch-<version>`` (default ``~/.cache/sciml/...``).
+
+    A folder per torch version, so an upgrade starts from an empty cache instead of sifting stale entries, and
+    under the home directory rather than ``/tmp``, so a warm start survives a reboot.
+    """
+    chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    # torch writes its own default (/tmp/torchinductor_<user>) into the variable on first use: not a choice
+    if chosen and os.path.abspath(chosen) != os.path.abspath(_torch_default_cache_dir()):
+        return Path(chosen)
+    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
+    return Path(root) / "inductor" / f"torch-{torch.__version__.replace('+', '_')}"
+
+
+def _torch_default_cache_dir() -> str:
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    return default_cache_dir()
+
+
 def compile_if_graph(fn: F, mode: str, *, dynamic: bool = False) -> F:
-    """Return ``torch.compile(fn)`` in graph mode and ``fn`` unchanged in pynative mode."""
+    """Return ``torch.compile(fn)`` in graph mode and ``fn`` unchanged in pynative mode.
+
+    The compiled kernels are cached in :func:`compile_cache_dir` (set as ``TORCHINDUCTOR_CACHE_DIR``).
+    """
     validate_mode(mode)
     if mode == "pynative":
         return fn
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(compile_cache_dir())
     log.debug("compiling %s with torch.compile", getattr(fn, "__name__", fn))
     return torch.compile(fn, dynamic=dynamic)  # type: ignore[return-value]

@@ -17,10 +17,12 @@ from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
 from sciml.training.profiling import StepProfiler
 from sciml.training.records import StepRecord, TrainerView, TrainResult
 from sciml.training.recovery import RecoveryPolicy
+from sciml.training.startup import StartupTimer
 from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [
     "GradNorm",
+    "StartupTimer",
     "StepProfiler",
     "Trainer",
     "TrainResult",

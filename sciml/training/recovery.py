@@ -14,6 +14,12 @@ After ``max_consecutive`` failures in a row the phase ends early and keeps the r
 parameters (for L-BFGS, whose line search only accepts decreases, these are also the best ones);
 after ``max_total`` failures in one run every later failure ends its phase at once. Each event is
 logged and kept in :attr:`sciml.training.TrainResult.recoveries`.
+
+A stalled L-BFGS is the other recoverable fault (:class:`LBFGSStallWatch`): when its line search finds no
+decrease, the parameters and so the loss stay exactly the same from one iteration to the next, and every later
+iteration spends ``max_eval`` evaluations on the same failed search. After ``patience`` unchanged iterations
+the trainer clears the memory (a fresh, steepest-descent start often finds a decrease again); if the loss
+still does not move for ``patience`` more, the phase ends there, keeping the parameters.
 """
 
 from __future__ import annotations
@@ -93,6 +99,37 @@ class ParameterSnapshot:
         torch._foreach_copy_([p.detach() for p in self.params], self.copy)
 
 
+class LBFGSStallWatch:
+    """Counts L-BFGS iterations whose loss equals the previous one exactly (parameters left unchanged).
+
+    :meth:`update` returns ``"reset"`` after ``patience`` such iterations in a row (the first time), ``"end"``
+    after ``patience`` more with the memory reset, else ``None``. A change in the loss clears both. Exact
+    equality, not a tolerance: a line search that moved the parameters at all changes the loss's bits, and a
+    slow but real descent must not be cut short.
+    """
+
+    def __init__(self, patience: int = 20):
+        check_range("patience", patience, low=1, integer=True)
+        self.patience = patience
+        self._last: float | None = None
+        self._same = 0
+        self._reset_done = False
+
+    def update(self, loss: float) -> str | None:
+        """Record one iteration's loss; the action it calls for (see the class doc)."""
+        if loss != self._last:
+            self._last, self._same, self._reset_done = loss, 0, False
+            return None
+        self._same += 1
+        if self._same < self.patience:
+            return None
+        self._same = 0
+        if not self._reset_done:
+            self._reset_done = True
+            return "reset"
+        return "end"
+
+
 def parameters_finite(params: list[torch.Tensor]) -> bool:
     """Whether every entry of every tensor is finite (one host sync)."""
     if not params:
@@ -100,4 +137,4 @@ def parameters_finite(params: list[torch.Tensor]) -> bool:
     return bool(torch.stack([torch.isfinite(p.detach()).all() for p in params]).all())
 
 
-__all__ = ["RecoveryPolicy", "ParameterSnapshot", "NonFiniteTrial", "parameters_finite"]
+__all__ = ["LBFGSStallWatch", "NonFiniteTrial", "ParameterSnapshot", "RecoveryPolicy", "parameters_finite"]

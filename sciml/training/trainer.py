@@ -28,7 +28,7 @@ from sciml.runtime.mode import compile_if_graph
 from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.records import StepRecord, TrainResult
-from sciml.training.recovery import NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
+from sciml.training.recovery import LBFGSStallWatch, NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
 from sciml.training.train_state import check_train_state
 
 log = logging.getLogger("sciml.train")
@@ -91,6 +91,7 @@ class Trainer:
         self._snapshot = ParameterSnapshot(self._params())
         self._consecutive_failures = 0
         self._total_failures = 0
+        self._stall = LBFGSStallWatch()
         self.recoveries: list[str] = []
 
     # -- control ----------------------------------------------------------
@@ -110,6 +111,7 @@ class Trainer:
     def _enter_phase(self, index: int) -> None:
         phase = self.phases[index]
         self._phase_index = index
+        self._stall = LBFGSStallWatch()
         self._opt = make_optimizer(phase, [p for p in self.model.parameters() if p.requires_grad])
         self._sched = make_scheduler(phase, self._opt)
         if self._pending_opt_state is not None:
@@ -278,7 +280,28 @@ class Trainer:
         if self._sched is not None:
             self._sched.step()
         self.step += 1
+        if phase.optimizer == "lbfgs":
+            self._watch_stall(phase, float(loss))
         return phase, lr, loss, terms
+
+    def _watch_stall(self, phase: Phase, loss: float) -> None:
+        """Reset a stalled L-BFGS once, then end its phase (see :class:`LBFGSStallWatch`)."""
+        action = self._stall.update(loss)
+        if action is None:
+            return
+        n = self._stall.patience
+        if action == "reset":
+            self.reset_optimizer_memory("stalled")
+            text = f"step {self.step} (lbfgs): loss {loss:.6e} unchanged for {n} iterations; reset the L-BFGS memory"
+        else:
+            end = sum(p.steps for p in self.phases[: self._phase_index + 1])
+            text = (
+                f"step {self.step} (lbfgs): loss {loss:.6e} unchanged for {n} more iterations after a memory reset; "
+                f"the phase ends early (it was to run to step {end}), keeping these parameters"
+            )
+            self.step = end
+        self.recoveries.append(text)
+        log.warning("stalled L-BFGS: %s.", text)
 
     def train_step(self) -> Tensor | None:
         """Run one optimisation step of the current phase (no callbacks); returns the detached loss.

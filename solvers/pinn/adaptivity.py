@@ -30,7 +30,8 @@ def causal_loss(sq: Tensor, t: Tensor, t0: float, t1: float, bins: int, epsilon:
     """Causally weighted mean of squared residuals ``sq [N]`` at times ``t [N]``."""
     idx = ((t - t0) * (bins / (t1 - t0))).long().clamp(0, bins - 1)
     sums = torch.zeros(bins, dtype=sq.dtype, device=sq.device).index_add(0, idx, sq)
-    counts = torch.bincount(idx, minlength=bins).clamp(min=1).to(sq.dtype)
+    # index_add of ones, not bincount: a fixed-size output, so torch.compile keeps the step in one graph
+    counts = torch.zeros(bins, dtype=sq.dtype, device=sq.device).index_add(0, idx, torch.ones_like(sq)).clamp(min=1)
     per_bin = sums / counts
     return (causal_weights(per_bin, epsilon) * per_bin).mean()
 

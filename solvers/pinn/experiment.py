@@ -30,6 +30,7 @@ from sciml.training import (
     MetricsLogger,
     ModelCheckpoint,
     ProgressBar,
+    StartupTimer,
     StepProfiler,
     TensorBoardLogger,
 )
@@ -86,6 +87,8 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         callbacks.append(TensorBoardLogger(str(out / "tb"), every=tr["metrics_every"]))
     if cfg.get("profile", False) and ctx.is_main:
         callbacks.append(StepProfiler(out / "profile"))
+    startup = StartupTimer()
+    callbacks.append(startup)
     if tr["early_stopping_patience"] > 0:  # on every rank: the loss it watches is the same everywhere
         callbacks.append(EarlyStopping(tr["early_stopping_patience"]))
     if cfg.init_from:
@@ -123,12 +126,15 @@ def run_experiment(cfg: DictConfig, out_dir: str | Path = ".") -> dict:
         "threads": torch.get_num_threads(),
         "world_size": ctx.world_size,
         "recoveries": result.recoveries,
+        **startup.figures,
     }
     if len(result.history) < result.steps:
         metrics["steps_completed"] = len(result.history)
     if result.recoveries:
         log.warning(
-            "training recovered from %d non-finite loss(es); see 'recoveries' in metrics.json.", len(result.recoveries)
+            "training recovered from %d fault(s) (non-finite losses, a stalled L-BFGS); see 'recoveries' in "
+            "metrics.json.",
+            len(result.recoveries),
         )
     if solver.unknown_params is not None:
         found = solver.identified()

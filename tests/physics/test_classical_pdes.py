@@ -69,3 +69,26 @@ def test_heat_and_helmholtz_hard_constraints(float64):
     helm = Helmholtz2D().hard_constraint(None)
     edge = torch.stack([torch.ones(100), 2 * x[:, 1] - 1], 1)
     assert float(helm(edge, y).abs().max()) < 1e-12
+
+
+@pytest.mark.parametrize("engine", ["autograd", "taylor"])
+def test_wave_hard_constraint_holds_displacement_velocity_and_ends(float64, seed, engine):
+    from sciml.geometry import Interval, SpaceTime, TimeDomain
+    from sciml.networks import OutputTransform
+
+    pde = Wave1D(1.0)
+    model = OutputTransform(MLP(2, 1, 16, 2), pde.hard_constraint(SpaceTime(Interval(0, 1), TimeDomain(0, 1))))
+    xs = torch.rand(40)
+    start = torch.stack([xs, torch.zeros(40)], 1)
+    d = derivatives(model, start, engine, input_names=("x", "t"), output_names=("u",))
+    # the displacement is the exact one and the velocity vanishes, whatever the network does
+    torch.testing.assert_close(d.u("u")[:, None], pde.exact(start), atol=1e-13, rtol=0)
+    assert float(d.d("u", "t").abs().max()) < 1e-13
+    # the network still shapes the motion: u_tt(x, 0) = 2 y x(1 − x)·4, unrelated to the exact −π² u₀-like value
+    exact_utt = -(math.pi**2) * torch.sin(math.pi * xs) - 4.5 * math.pi**2 * torch.sin(3 * math.pi * xs)
+    assert float((d.d2("u", "t") - exact_utt).abs().max()) > 1e-3
+    ts = torch.rand(40)
+    for end in (0.0, 1.0):
+        assert float(model(torch.stack([torch.full_like(ts, end), ts], 1)).abs().max()) < 1e-13
+    with pytest.raises(ValueError, match="vanish at both ends"):
+        pde.hard_constraint(SpaceTime(Interval(0, 1.5), TimeDomain(0, 1)))

@@ -1,5 +1,6 @@
 """Device, mode, dtype and seeding switches give the right objects and teaching errors."""
 
+import os
 import sys
 
 import pytest
@@ -7,6 +8,7 @@ import torch
 
 from sciml.runtime import (
     available_devices,
+    compile_cache_dir,
     compile_if_graph,
     resolve_device,
     resolve_dtype,
@@ -91,3 +93,18 @@ def test_profile_true_writes_a_trace_and_a_table(toy_pinn_run):
     table = (out / "profile" / "table.txt").read_text()
     assert "10 training steps after 5 skipped" in table and "Self CPU" in table
     assert list((out / "profile" / "tensorboard").glob("*.pt.trace.json"))
+
+
+def test_compile_cache_is_per_torch_version_and_respects_a_chosen_folder(monkeypatch, tmp_path):
+    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+
+    monkeypatch.setenv("SCIML_CACHE", str(tmp_path))
+    # torch's own default in the variable (torch writes it there on first use) is not a choice: ours is used
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())
+    ours = compile_cache_dir()
+    assert ours.parent == tmp_path / "inductor" and torch.__version__.split("+")[0] in ours.name
+    compile_if_graph(lambda x: x, "graph")
+    assert os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(ours)
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))  # a folder someone chose is kept
+    compile_if_graph(lambda x: x, "graph")
+    assert compile_cache_dir() == tmp_path / "mine" and os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "mine")

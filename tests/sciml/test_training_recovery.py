@@ -99,3 +99,36 @@ def test_recovery_policy_validates():
         RecoveryPolicy(max_consecutive=-1)
     with pytest.raises(ValueError, match="lr_factor"):
         RecoveryPolicy(lr_factor=0.0)
+
+
+class _Params(torch.nn.Module):
+    def __init__(self, *values):
+        super().__init__()
+        self.p = torch.nn.Parameter(torch.tensor(values, dtype=torch.float64))
+
+
+def test_a_stalled_lbfgs_is_reset_once_then_its_phase_ends():
+    # a point where L-BFGS cannot move (zero gradient at a loss of 1): the loss repeats exactly every iteration
+    model = _Params(1.0)
+    phases = [Phase("lbfgs", 500, 1.0), Phase("adam", 5, 1e-3)]
+    tr = Trainer(lambda: (((model.p - 1) ** 2).sum() + 1, {}), model, phases)
+    res = tr.fit()
+    # 1 first iteration + 20 unchanged (reset) + 20 unchanged again (end); then the Adam phase runs its 5 steps
+    assert len(res.history) == 41 + 5 and res.steps == 505
+    assert "reset the L-BFGS memory" in res.recoveries[0] and "phase ends early" in res.recoveries[1]
+
+
+def test_a_converging_lbfgs_is_not_cut_short():
+    # Rosenbrock from (-1.2, 1): L-BFGS needs dozens of iterations with small changes; it must reach the minimum
+    model = _Params(-1.2, 1.0)
+
+    def rosenbrock():
+        x, y = model.p[0], model.p[1]
+        return (1 - x) ** 2 + 100 * (y - x**2) ** 2, {}
+
+    res = Trainer(rosenbrock, model, [Phase("lbfgs", 300, 1.0)]).fit()
+    assert res.history[-1] < 1e-14
+    torch.testing.assert_close(model.p.detach(), torch.ones(2, dtype=torch.float64), atol=1e-6, rtol=0)
+    # it ends early only once the loss has stopped changing, never while it still falls
+    if len(res.history) < 300:
+        assert len(set(res.history[-40:])) == 1 and "phase ends early" in res.recoveries[-1]

@@ -12,12 +12,14 @@ error; ``second_dims`` is inferred from the expression.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-import sympy
 import torch
 
 from physics.pdes.base import PDE, Condition
+
+if TYPE_CHECKING:
+    import sympy
 
 _TORCH = {
     "sin": torch.sin,
@@ -42,6 +44,8 @@ class SympyPDE(PDE):
         outputs: Sequence[str],
         conditions: Sequence[Condition] = (),
     ):
+        import sympy  # here, not at the top: importing physics (every run) should not pay for sympy
+
         self.input_names = tuple(inputs)
         self.output_names = tuple(outputs)
         self._conditions = list(conditions)

@@ -13,7 +13,8 @@ compiled variants, ``torch.compile`` tracing and compiling the step. Each row is
 - ``deepxde``: DeepXDE's documented Burgers example (PyTorch backend) to the end of its first Adam iteration.
 
 The sciml figures are ``process_to_first_step_seconds`` from the run's ``metrics.json``
-(:class:`sciml.training.StartupTimer`); DeepXDE's are measured the same way, from the process start in ``/proc``.
+(:class:`sciml.training.StartupTimer`); DeepXDE's are measured with the same clock
+(``sciml.training.startup.process_start_time``: the process start in ``/proc``).
 The median of ``--repeats`` fresh processes is reported (each cold repeat with its own empty cache).
 """
 
@@ -33,15 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def _process_start() -> float:
-    """This process's start on the ``time.time()`` scale (Linux ``/proc``), without importing torch first."""
-    with open("/proc/self/stat") as f:
-        ticks = int(f.read().rsplit(")", 1)[1].split()[19])
-    with open("/proc/stat") as f:
-        boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
-
-
 def worker_deepxde() -> dict:
     """DeepXDE's documented Burgers example up to the end of its first Adam iteration."""
     os.environ.setdefault("DDE_BACKEND", "pytorch")
@@ -53,7 +45,10 @@ def worker_deepxde() -> dict:
     model = dde.Model(data, net)
     model.compile("adam", lr=1e-3)
     model.train(iterations=1, display_every=1000, verbose=0)
-    return {"process_to_first_step_seconds": time.time() - _process_start()}
+    now = time.time()
+    from sciml.training.startup import process_start_time  # after the clock stops: torch is already loaded
+
+    return {"process_to_first_step_seconds": now - process_start_time()[0]}
 
 
 def run_sciml(mode: str, cache: str, threads: int, out: Path) -> float:

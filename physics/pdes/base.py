@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import copy
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -80,6 +81,34 @@ class PDE(abc.ABC):
         new = copy.copy(self)
         new.__dict__.update(values)
         return new
+
+
+def interval_initial_constraint(initial_value: Callable, geometry, *, problem: str, time_power: int = 1) -> Callable:
+    """The output transform ``u = u₀(x) + (t − t₀)^p (x − a)(b − x) y / h²`` on ``[a, b] × [t₀, t₁]``.
+
+    ``h = (b − a)/2`` keeps the factor of ``y`` of order one.
+    It holds ``u(x, t₀) = u₀(x)`` exactly, and with ``time_power = 2`` also ``∂u/∂t(x, t₀) = 0``; the ends stay at
+    ``u₀(a) = u₀(b)``, which must be 0: ``u₀`` here is a sum of ``sin(kπx)``, so the ends must be integers.
+    ``initial_value`` maps a tensor or Jet column ``[N, 1]`` to ``[N, 1]``; ``problem`` names the PDE in the error.
+    (Lagaris, Likas & Fotiadis 1998.)
+    """
+    a, b = float(geometry.space.lower[0]), float(geometry.space.upper[0])
+    t0 = float(geometry.time.t0)
+    if abs(math.sin(math.pi * a)) > 1e-12 or abs(math.sin(math.pi * b)) > 1e-12:
+        raise ValueError(
+            f"Hard constraints for {problem} need the initial value to vanish at both ends, but the domain is "
+            f"[{a}, {b}]. Use integer end points or set hard_constraints=false."
+        )
+    half = (b - a) / 2
+
+    def transform(x, y):
+        xs, ts = x[:, 0:1], x[:, 1:2]
+        elapsed = ts - t0
+        for _ in range(time_power - 1):  # products, not powers: Jets multiply but have no __pow__
+            elapsed = elapsed * (ts - t0)
+        return initial_value(xs) + elapsed * ((xs - a) * (b - xs)) * (y * (1.0 / half**2))
+
+    return transform
 
 
 def exact_condition(pde: PDE, name: str = "bc", region: str = "boundary") -> Condition:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from physics.pdes.base import PDE, Condition
+from physics.pdes.base import PDE, Condition, interval_initial_constraint
 
 
 class Burgers(PDE):
@@ -43,20 +43,7 @@ class Burgers(PDE):
 
     def hard_constraint(self, geometry):
         """``u = -sin(πx) + (t - t0)(x - a)(b - x) y``: exact IC and BC (needs ``sin(πa) = sin(πb) = 0``)."""
-        a, b = float(geometry.space.lower[0]), float(geometry.space.upper[0])
-        t0 = float(geometry.time.t0)
-        if abs(math.sin(math.pi * a)) > 1e-12 or abs(math.sin(math.pi * b)) > 1e-12:
-            raise ValueError(
-                f"Hard constraints for Burgers need -sin(pi x) to vanish at both ends, but the domain is [{a}, {b}]. "
-                "Use integer end points or set hard_constraints=false."
-            )
-        half = (b - a) / 2
-
-        def transform(x, y):
-            xs, ts = x[:, 0:1], x[:, 1:2]
-            return self.initial_value(xs) + (ts - t0) * ((xs - a) * (b - xs)) * (y * (1.0 / half**2))
-
-        return transform
+        return interval_initial_constraint(self.initial_value, geometry, problem="Burgers")
 
     def __repr__(self) -> str:
         return f"Burgers(nu={self.nu:g})"

@@ -23,7 +23,7 @@ import math
 
 import torch
 
-from physics.pdes.base import PDE, Condition, exact_condition
+from physics.pdes.base import PDE, Condition, exact_condition, interval_initial_constraint
 
 
 class Heat1D(PDE):
@@ -94,20 +94,7 @@ class Wave1D(PDE):
         residual is left to train (Lagaris, Likas & Fotiadis 1998; Lu et al. 2021, SIAM J. Sci. Comput.
         43, B1105). Needs ``u₀`` to vanish at both ends: integer end points.
         """
-        a, b = float(geometry.space.lower[0]), float(geometry.space.upper[0])
-        t0 = float(geometry.time.t0)
-        if abs(math.sin(math.pi * a)) > 1e-12 or abs(math.sin(math.pi * b)) > 1e-12:
-            raise ValueError(
-                f"Hard constraints for the wave equation need u0 to vanish at both ends, but the domain is "
-                f"[{a}, {b}]. Use integer end points or set hard_constraints=false."
-            )
-        scale = 4.0 / (b - a) ** 2
-
-        def transform(x, y):
-            xs, ts = x[:, 0:1], x[:, 1:2]
-            return self.initial_value(xs) + ((ts - t0) * (ts - t0)) * ((xs - a) * (b - xs)) * (y * scale)
-
-        return transform
+        return interval_initial_constraint(self.initial_value, geometry, problem="the wave equation", time_power=2)
 
     def conditions(self):
         """Fixed ends, the initial displacement and zero initial velocity (soft)."""

@@ -50,15 +50,19 @@ def compile_cache_dir() -> Path:
     """
     chosen = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
     # torch writes its own default (/tmp/torchinductor_<user>) into the variable on first use: not a choice
-    if chosen and os.path.abspath(chosen) != os.path.abspath(_torch_default_cache_dir()):
+    default = _torch_default_cache_dir()
+    if chosen and not (default and os.path.abspath(chosen) == os.path.abspath(default)):
         return Path(chosen)
     root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
     return Path(root) / "inductor" / f"torch-{torch.__version__.replace('+', '_')}"
 
 
 def _torch_default_cache_dir() -> str:
-    from torch._inductor.runtime.cache_dir_utils import default_cache_dir
-
+    """torch's own default folder (a private helper; "" if a torch release moves it)."""
+    try:
+        from torch._inductor.runtime.cache_dir_utils import default_cache_dir
+    except ImportError:
+        return ""
     return default_cache_dir()
 
 

@@ -254,12 +254,11 @@ class Trainer:
             or self._total_failures > self.recovery.max_total
         )
         if exhausted:
-            end = sum(p.steps for p in self.phases[: self._phase_index + 1])
             text += (
                 f". {self._consecutive_failures} failure(s) in a row ({self._total_failures} in this run): the "
                 f"{phase.optimizer} phase ends early at step {self.step}, keeping the last good parameters"
             )
-            self.step = end
+            self._end_phase()
             self._consecutive_failures = 0
         self.recoveries.append(text)
         log.warning("non-finite loss recovered: %s.", text)
@@ -284,22 +283,27 @@ class Trainer:
             self._watch_stall(phase, float(loss))
         return phase, lr, loss, terms
 
+    def _end_phase(self) -> int:
+        """Skip to the end of the current phase (the next step starts the next phase); returns that step."""
+        end = sum(p.steps for p in self.phases[: self._phase_index + 1])
+        self.step = end
+        return end
+
     def _watch_stall(self, phase: Phase, loss: float) -> None:
         """Reset a stalled L-BFGS once, then end its phase (see :class:`LBFGSStallWatch`)."""
         action = self._stall.update(loss)
         if action is None:
             return
-        n = self._stall.patience
+        n, step = self._stall.patience, self.step
         if action == "reset":
             self.reset_optimizer_memory("stalled")
-            text = f"step {self.step} (lbfgs): loss {loss:.6e} unchanged for {n} iterations; reset the L-BFGS memory"
+            text = f"step {step} (lbfgs): loss {loss:.6e} unchanged for {n} iterations; reset the L-BFGS memory"
         else:
-            end = sum(p.steps for p in self.phases[: self._phase_index + 1])
+            end = self._end_phase()
             text = (
-                f"step {self.step} (lbfgs): loss {loss:.6e} unchanged for {n} more iterations after a memory reset; "
+                f"step {step} (lbfgs): loss {loss:.6e} unchanged for {n} more iterations after a memory reset; "
                 f"the phase ends early (it was to run to step {end}), keeping these parameters"
             )
-            self.step = end
         self.recoveries.append(text)
         log.warning("stalled L-BFGS: %s.", text)
 

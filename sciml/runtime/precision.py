@@ -35,7 +35,9 @@ def set_deterministic(enabled: bool) -> None:
     """Ask torch for deterministic kernels (and cuBLAS workspace settings on CUDA)."""
     if enabled:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(enabled, warn_only=True)
+    if enabled or torch.are_deterministic_algorithms_enabled():
+        # only when it changes something: the call imports torch._inductor's config (1 s of an eager start)
+        torch.use_deterministic_algorithms(enabled, warn_only=True)
     if torch.backends.cudnn.is_available():
         torch.backends.cudnn.benchmark = not enabled
         torch.backends.cudnn.deterministic = enabled

@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,8 @@ class Resonance:
 
 
 def _decimate(x: np.ndarray, dt: float, fmax: float, max_samples: int) -> tuple[np.ndarray, float]:
+    import scipy.signal  # here, not at the top: 0.6 s that every run importing solvers.reference would pay
+
     stride = max(1, int(0.4 / (fmax * dt)))  # the largest stride that keeps fmax below 0.4 × the new rate
     y, total = x, 1
     while stride // total > 1:  # stages of at most 10, as scipy recommends

@@ -76,7 +76,8 @@ def test_heat_diffusivity_is_identified(float64):
         )
 
 
-def test_inverse_experiment_reports_parameter_error(tmp_path):
+def _run_burgers_inverse(tmp_path, *overrides: str) -> dict:
+    """``sciml run experiment=burgers_inverse`` on observations generated into ``tmp_path``; its metrics."""
     import json
 
     from sciml.cli.main import main as cli
@@ -88,16 +89,20 @@ def test_inverse_experiment_reports_parameter_error(tmp_path):
             "experiment=burgers_inverse",
             f"inverse.observations={tmp_path / 'obs.csv'}",
             "inverse.generate_if_missing=true",
-            "inverse.generator.n=200",
-            "optimizer.steps=5",
-            "optimizer.lbfgs_steps=0",
-            "sampling.n_interior=200",
             "trainer.progress_bar=false",
+            "trainer.tensorboard=false",
             f"hydra.run.dir={out}",
+            *overrides,
         ]
     )
     assert code == 0
-    m = json.loads((out / "metrics.json").read_text())
+    return json.loads((out / "metrics.json").read_text())
+
+
+def test_inverse_experiment_reports_parameter_error(tmp_path):
+    m = _run_burgers_inverse(
+        tmp_path, "inverse.generator.n=200", "optimizer.steps=5", "optimizer.lbfgs_steps=0", "sampling.n_interior=200"
+    )
     assert set(m["identified"]) == {"nu"} and m["observations"]["count"] == 200
     assert m["parameter_rel_error"]["nu"] == pytest.approx(
         abs(m["identified"]["nu"] - 0.01 / math.pi) / (0.01 / math.pi)
@@ -122,3 +127,12 @@ def test_a_misspelt_observation_path_fails_naming_it_instead_of_inventing_data(t
     )
     assert code == 2 and not typo.exists() and not (out / "metrics.json").exists()
     assert f"observation file {typo} (inverse.observations) does not exist" in (out / "FAILED.txt").read_text()
+
+
+@pytest.mark.slow
+def test_shipped_burgers_inverse_identifies_viscosity_within_one_percent(tmp_path):
+    """The shipped config (2000 observations, 1 % noise) finds ν = 0.01/π to ≤ 1 % (issue 21's goal; Raissi et al.
+    2019 report 0.84 % at this noise level). About 4 minutes on 2 cores."""
+    m = _run_burgers_inverse(tmp_path)
+    assert abs(m["identified"]["nu"] - 0.01 / math.pi) / (0.01 / math.pi) <= 0.01
+    assert m["rel_l2"] <= 2e-3

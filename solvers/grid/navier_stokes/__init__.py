@@ -1,6 +1,8 @@
 """2-D incompressible Navier–Stokes: pseudo-spectral vorticity (periodic), the penalised cylinder wake, and the
-wake data (snapshots, sparse observations) for the PINN inverse problem."""
+wake data (snapshots, sparse observations) for the PINN inverse problem, and a least-squares check of which
+coefficients such data obey."""
 
+from solvers.grid.navier_stokes.coefficient_fit import fit_coefficients, fit_wake_coefficients
 from solvers.grid.navier_stokes.spectral_vorticity import (
     NSGrid,
     NSState,
@@ -16,6 +18,8 @@ __all__ = [
     "wake_snapshots",
     "wake_observations",
     "read_wake",
+    "fit_coefficients",
+    "fit_wake_coefficients",
     "NSGrid",
     "NSState",
     "step",

@@ -90,8 +90,8 @@ def main() -> None:
     env = pin_threads(args.threads)
     guard = LoadGuard(args.force)
     runs = Path(tempfile.mkdtemp(prefix="sciml-cold-start-"))
-    times: dict[str, list[float]] = {"sciml_graph_cold": [], "sciml_graph_warm": [], "sciml_pynative": []}
-    times["deepxde"] = []
+    variants = ("sciml_graph_cold", "sciml_graph_warm", "sciml_pynative", "deepxde")
+    times: dict[str, list[float]] = {v: [] for v in variants}
     for i in range(args.repeats):
         cache = tempfile.mkdtemp(prefix="sciml-cold-inductor-")
         times["sciml_graph_cold"].append(run_sciml("graph", cache, args.threads, runs / f"cold{i}"))

@@ -1,6 +1,7 @@
 """Biomolecular MD throughput (ns/day) against OpenMM's CPU platform on the same systems and settings.
 
     python benchmarks/md_bio.py --json benchmarks/results/md_bio.json [--threads 2] [--systems alanine,dhfr]
+    python benchmarks/md_bio.py --device cuda --json benchmarks/results/md_bio_gpu_h200.json   # against OpenMM CUDA
 
 Systems ship in openmmtools' data folder: solvated alanine dipeptide (2269 atoms) and DHFR (JAC, 23 558 atoms).
 Settings for both engines: PME with a 0.9 nm cutoff at OpenMM's default tolerance 5e-4, bonds to hydrogen
@@ -50,8 +51,9 @@ def _create_kwargs():
     return dict(nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer, constraints=app.HBonds, rigidWater=True)
 
 
-def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_PS) -> dict:
-    """ns/day of our engine on ``name`` in ``dtype_name`` (``create``: createSystem arguments, default PME)."""
+def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_PS, device: str = "cpu") -> dict:
+    """ns/day of our engine on ``name`` in ``dtype_name`` on ``device`` (``create``: createSystem arguments,
+    default PME)."""
     import warnings
 
     import torch
@@ -62,20 +64,23 @@ def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_
     prmtop, crd, _ = _files(name)
     dtype = getattr(torch, dtype_name)
     system, R = load_amber(prmtop, crd, **(create or _create_kwargs()))
-    system, R = system.to(dtype), R.to(dtype)
+    system, R = system.to(dtype, device), R.to(device=device, dtype=dtype)
+    sync = torch.cuda.synchronize if R.device.type == "cuda" else (lambda: None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # DHFR's net charge warning
         md = MolecularDynamics.build(system, BiomolecularSettings(dt_ps=dt_ps))
     state, pairs = md.start(R, seed=1)
     state, pairs = md.advance(state, pairs, 3)  # warm-up
+    sync()
     t0 = time.perf_counter()
     state, pairs = md.advance(state, pairs, steps)
+    sync()
     wall = time.perf_counter() - t0
     return {"ns_per_day": steps * dt_ps * 1e-3 / wall * 86400, "steps": steps, "temperature_K": md.temperature(state)}
 
 
-def openmm_cpu(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS) -> dict:
-    """ns/day of OpenMM's CPU platform with the same settings."""
+def openmm_cpu(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS, platform: str = "CPU") -> dict:
+    """ns/day of OpenMM's CPU platform (or ``platform="CUDA"``, mixed precision) with the same settings."""
     try:
         import openmm as mm
         import openmm.app as app
@@ -86,7 +91,12 @@ def openmm_cpu(name: str, threads: int, steps: int, create=None, dt_ps: float = 
     system = app.AmberPrmtopFile(str(prmtop)).createSystem(**(create or _create_kwargs()))
     system.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
     integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, dt_ps)
-    ctx = mm.Context(system, integrator, mm.Platform.getPlatformByName("CPU"), {"Threads": str(threads)})
+    props = {"Threads": str(threads)} if platform == "CPU" else {"Precision": "mixed"}
+    try:
+        ctx = mm.Context(system, integrator, mm.Platform.getPlatformByName(platform), props)
+    except Exception as err:  # e.g. no CUDA plugin: say why the row is empty
+        failures = "; ".join(mm.Platform.getPluginLoadFailures())
+        return {"error": f"OpenMM {platform} platform unavailable: {err} {failures}".strip()}
     ctx.setPositions(inpcrd.getPositions())
     ctx.setVelocitiesToTemperature(300.0, 1)
     integrator.step(10)
@@ -149,7 +159,10 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--systems", default="alanine,dhfr")
     ap.add_argument("--force", action="store_true", help="write results even when the machine was busy")
+    ap.add_argument("--device", default="cpu", help="cuda: ours on the GPU against OpenMM's CUDA platform")
     args = ap.parse_args()
+    if args.device != "cpu":
+        return gpu_main(args)
     pin_threads(args.threads)
     guard = LoadGuard(args.force)
     rows = []
@@ -198,6 +211,52 @@ def main() -> None:
             conditions = {"threads": args.threads, "precision": precision, "version": version, "settings": settings}
             rows += peer_rows(case, name, result, "ns_per_day", "ns/day", mine, 3, conditions)
     write_json(args.json, rows, guard=guard)
+
+
+def gpu_main(args) -> None:
+    """Ours (float32 and float64) on the GPU against OpenMM's CUDA platform (mixed precision), same settings."""
+    guard = LoadGuard(args.force)
+    rows = []
+    for name in args.systems.split(","):
+        steps = 5 * SYSTEMS[name][2]
+        case = f"{name}_pme_2fs"
+        mine = {}
+        for dtype_name in ("float32", "float64"):
+            variant = f"sciml_{dtype_name}_{args.device}"
+            try:
+                r = ours(name, dtype_name, steps, device=args.device)
+            except Exception as err:  # report where it failed, and go on to the peer
+                import traceback
+
+                where = traceback.format_exc()[-1500:]
+                print(where, flush=True)
+                rows.append({"case": case, "variant": variant, "value": None, "unit": "ns/day", "skipped": repr(err)})
+                print(rows[-1], flush=True)
+                continue
+            rows.append(
+                {
+                    "case": case,
+                    "variant": variant,
+                    "value": round(r["ns_per_day"], 3),
+                    "unit": "ns/day",
+                    "ratio_to": None,
+                    "precision": dtype_name,
+                    "steps": r["steps"],
+                    "temperature_K": round(float(r["temperature_K"]), 1),
+                }
+            )
+            print(rows[-1], flush=True)
+            mine[variant] = r["ns_per_day"]
+        conditions = {
+            "precision": "mixed (OpenMM CUDA platform)",
+            "version": package_version("openmm"),
+            "settings": "CUDA platform, LangevinMiddleIntegrator 300 K 1/ps 2 fs, PME 0.9 nm tol 5e-4, HBonds, "
+            "rigid water",
+        }
+        result = openmm_cpu(name, 1, steps, platform="CUDA")
+        print(result, flush=True)
+        rows += peer_rows(case, "openmm_cuda", result, "ns_per_day", "ns/day", mine, 3, conditions)
+    write_json(args.json, rows, {"device": args.device}, guard=guard)
 
 
 if __name__ == "__main__":

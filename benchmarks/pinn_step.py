@@ -6,7 +6,10 @@ Cases (soft boundary/initial terms, as DeepXDE's demos):
 
 Variants, each in a fresh subprocess of this script: sciml pynative/autograd, pynative/taylor,
 graph/taylor, DeepXDE 1.x (pytorch backend, its own `Model._train_step`), and JAX jit
-(forward-over-forward jvp, hand-written Adam) when jax is installed.
+(forward-over-forward jvp, hand-written Adam) when jax is installed. On a GPU, graph/taylor replays the whole step
+as one CUDA graph (sciml.training.step_graph); ``sciml_graph_taylor_nocudagraph`` and
+``sciml_pynative_taylor_cudagraph`` separate what compilation and what capture bring, and each row carries
+``speedup_vs_sciml_eager`` (our eager Taylor step over it; the issue-21 goal is >= 5x and <= 0.5 ms on Burgers).
 
     python benchmarks/pinn_step.py --json benchmarks/results/pinn_step.json [--device gpu]
 
@@ -81,7 +84,9 @@ def worker_sciml(case: str, variant: str, device: str, warmup: int, repeats: int
     from solvers.pinn import PINNSolver, Sampling
 
     c = CASES[case]
-    _, mode, engine = variant.split("_")
+    _, mode, engine, *graphs = variant.split("_")
+    # whole-step CUDA graphs: "_cudagraph" forces them on, "_nocudagraph" off, no suffix = the mode's default
+    cuda_graphs = {"cudagraph": True, "nocudagraph": False}.get(graphs[0]) if graphs else None
     if mode == "graph":
         cold_compile_cache()  # first_step_seconds is then the cold compile a new user pays
     torch.manual_seed(0)
@@ -100,11 +105,13 @@ def worker_sciml(case: str, variant: str, device: str, warmup: int, repeats: int
         mode=mode,
         device=device,
         hard_constraints=False,
+        cuda_graphs=cuda_graphs,
     )
     trainer = solver.make_trainer()
     sync = torch.cuda.synchronize if solver.device.type == "cuda" else (lambda: None)
     out = _time_steps(trainer.train_step, warmup, repeats, sync)
     out["residual_rows"] = c["n_interior"]
+    out["graph_captures"] = trainer.graph_captures
     if mode == "graph":  # what the compiler did: graphs, graph breaks, and recompiles after a redraw of points
         from torch._dynamo.utils import counters
 
@@ -159,7 +166,9 @@ def worker_deepxde(case: str, device: str, warmup: int, repeats: int) -> dict:
     return out
 
 
-def worker_jax(case: str, warmup: int, repeats: int) -> dict:
+def worker_jax(case: str, device: str, warmup: int, repeats: int) -> dict:
+    if device == "cpu":
+        os.environ["JAX_PLATFORMS"] = "cpu"  # a GPU build would otherwise take the GPU
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -249,6 +258,7 @@ def worker_jax(case: str, warmup: int, repeats: int) -> dict:
 
     out = _time_steps(one, warmup, repeats, lambda: None)
     out["residual_rows"] = c["n_interior"]
+    out["jax_backend"] = jax.default_backend()
     return out
 
 
@@ -272,7 +282,7 @@ def main() -> None:
         if a.variant == "deepxde":
             ms = worker_deepxde(a.case, a.device, a.warmup, a.repeats)
         elif a.variant == "jax_jit":
-            ms = worker_jax(a.case, a.warmup, a.repeats)
+            ms = worker_jax(a.case, a.device, a.warmup, a.repeats)
         else:
             ms = worker_sciml(a.case, a.variant, a.device, a.warmup, a.repeats)
         print(json.dumps(ms))
@@ -287,7 +297,10 @@ def main() -> None:
         "jax_jit": "jax.jit of grad + hand-written Adam; forward-over-forward jvp",
         "sciml_pynative_autograd": "eager, reverse-mode autograd derivatives",
         "sciml_pynative_taylor": "eager, forward Taylor-mode derivatives",
-        "sciml_graph_taylor": "torch.compile of the whole step, Taylor-mode derivatives",
+        "sciml_graph_taylor": "torch.compile of the loss and its backward, Taylor-mode derivatives; on CUDA "
+        "the whole step (loss, backward, fused Adam) replayed as one CUDA graph",
+        "sciml_graph_taylor_nocudagraph": "torch.compile of the loss and its backward, no CUDA graphs",
+        "sciml_pynative_taylor_cudagraph": "eager Taylor-mode step captured once and replayed as one CUDA graph",
     }
     rows = []
     for case in a.cases.split(","):
@@ -296,9 +309,6 @@ def main() -> None:
         errors: dict[str, str] = {}
         for _ in range(a.rounds):
             for v in a.variants.split(","):
-                if v == "jax_jit" and a.device != "cpu":
-                    errors[v] = "jax variant runs on CPU only here"
-                    continue
                 res = run_worker(
                     __file__,
                     [
@@ -322,6 +332,7 @@ def main() -> None:
                     first.append(res.pop("first_step_seconds"))
                     facts[v].update(res)
         base = summarize(samples["deepxde"])["median"] if "deepxde" in samples else None
+        eager = summarize(samples["sciml_pynative_taylor"])["median"] if "sciml_pynative_taylor" in samples else None
         for v in a.variants.split(","):
             if v not in samples:
                 rows.append(
@@ -338,7 +349,14 @@ def main() -> None:
                 "first_step_seconds": round(min(f["first_step_seconds"]), 3),
                 "residual_rows": f["residual_rows"],
             }
-            for key in ("graphs_compiled", "graph_breaks", "graph_break_reasons", "recompiles_after_resampling"):
+            for key in (
+                "graphs_compiled",
+                "graph_breaks",
+                "graph_break_reasons",
+                "recompiles_after_resampling",
+                "graph_captures",
+                "jax_backend",
+            ):
                 if key in f:
                     conditions[key] = f[key]
             row = {
@@ -353,6 +371,8 @@ def main() -> None:
                 "ratio": round(base / s["median"], 3) if base else None,
                 **conditions,
             }
+            if eager:  # our own eager step over this one (the GPU goal: >= 5x with whole-step graphs)
+                row["speedup_vs_sciml_eager"] = round(eager / s["median"], 3)
             rows.append(row)
             print(
                 f"{case:8s} {v:26s} median {s['median']:8.3f} ms  [{s['min']:.3f}, {s['max']:.3f}]"

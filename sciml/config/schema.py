@@ -187,6 +187,8 @@ CORE_FIELDS: list[tuple[str, Any, Any]] = [
     ("seed", int, field(default=0)),
     ("device", Device, field(default=Device.auto)),
     ("mode", Mode, field(default=Mode.pynative)),
+    # whole-step CUDA graphs for Adam phases on a GPU; None: on in mode=graph where the loss allows
+    ("cuda_graphs", Optional[bool], field(default=None)),
     ("dtype", DType, field(default=DType.float32)),
     ("deterministic", bool, field(default=False)),
     ("threads", Optional[int], field(default=None)),  # CPU threads; None = the cores this process may use

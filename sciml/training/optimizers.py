@@ -50,8 +50,13 @@ class Phase:
             raise ValueError(f"line_search must be 'strong_wolfe' or None, got {self.line_search!r}.")
 
 
-def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
-    """The torch optimiser for ``phase`` (fused Adam where available; L-BFGS with strong-Wolfe)."""
+def make_optimizer(
+    phase: Phase, params: Iterable[torch.nn.Parameter], capturable: bool = False
+) -> torch.optim.Optimizer:
+    """The torch optimiser for ``phase`` (fused Adam where available; L-BFGS with strong-Wolfe).
+
+    ``capturable``: Adam/AdamW keep their step counts on the device, so a CUDA graph can replay the update.
+    """
     params = list(params)
     if phase.optimizer == "lbfgs":
         return torch.optim.LBFGS(
@@ -71,6 +76,8 @@ def make_optimizer(phase: Phase, params: Iterable[torch.nn.Parameter]) -> torch.
     # fused kernels exist for real CPU/CUDA tensors in recent torch; fall back to foreach elsewhere
     if all(p.device.type in ("cpu", "cuda") and not p.is_complex() for p in params):
         kwargs["fused"] = True
+    if capturable:
+        kwargs["capturable"] = True
     return cls(params, **kwargs)
 
 

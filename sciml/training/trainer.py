@@ -10,6 +10,11 @@ update is applied. A NaN or Inf (a line-search trial point included) rolls the p
 the last good step and goes on, as :mod:`sciml.training.recovery` describes; with recovery off, or
 when no step was ever good, it raises :class:`NonFiniteLossError` naming the step and the last good
 checkpoint. ``save_checkpoint``/``resume`` make training restartable bit-for-bit on CPU.
+
+``cuda_graphs=True`` runs each Adam/AdamW phase on a CUDA device as one captured graph per step (loss, backward
+and update; see :mod:`sciml.training.step_graph`) after a few eager warm-up steps. It applies only where a graph
+can replay the step faithfully (CUDA parameters, full batch, one process) and falls back to ordinary steps, with
+a log line saying why, anywhere else or if capture fails.
 """
 
 from __future__ import annotations
@@ -29,6 +34,14 @@ from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.records import StepRecord, TrainResult
 from sciml.training.recovery import LBFGSStallWatch, NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
+from sciml.training.step_graph import (
+    WARMUP_STEPS,
+    WholeStepGraph,
+    float_learning_rates,
+    side_stream_step,
+    step_graph_unsupported,
+    tensor_learning_rates,
+)
 from sciml.training.train_state import check_train_state
 
 log = logging.getLogger("sciml.train")
@@ -61,6 +74,7 @@ class Trainer:
         data: Iterable[Any] | None = None,
         distributed=None,
         recovery: RecoveryPolicy | None = None,
+        cuda_graphs: bool = False,
     ):
         if not phases:
             raise ValueError("Trainer needs at least one Phase (e.g. Phase('adam', steps=1000)).")
@@ -93,6 +107,12 @@ class Trainer:
         self._total_failures = 0
         self._stall = LBFGSStallWatch()
         self.recoveries: list[str] = []
+        self.cuda_graphs = cuda_graphs
+        self._graph_planned = False  # this phase's steps are to be captured
+        self._graph_step: WholeStepGraph | None = None
+        self._graph_warmup = 0
+        self._emulate_step_graph = False  # tests: the graph bookkeeping without CUDA (no speed-up)
+        self.graph_captures = 0  # how many times a step graph was captured (benchmarks report it)
 
     # -- control ----------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -112,13 +132,23 @@ class Trainer:
         phase = self.phases[index]
         self._phase_index = index
         self._stall = LBFGSStallWatch()
-        self._opt = make_optimizer(phase, [p for p in self.model.parameters() if p.requires_grad])
+        self._release_step_graph()
+        self._graph_planned = self._plan_step_graph(phase)
+        self._opt = make_optimizer(
+            phase,
+            [p for p in self.model.parameters() if p.requires_grad],
+            capturable=self._graph_planned and not self._emulate_step_graph,
+        )
+        if self._graph_planned:
+            tensor_learning_rates(self._opt)
         self._sched = make_scheduler(phase, self._opt)
         if self._pending_opt_state is not None:
             self._opt.load_state_dict(self._pending_opt_state)
             if self._sched is not None and self._pending_sched_state is not None:
                 self._sched.load_state_dict(self._pending_sched_state)
             self._pending_opt_state = self._pending_sched_state = None
+            if self._graph_planned:
+                tensor_learning_rates(self._opt)
         log.info("phase %d: %s for %d steps (lr=%g)", index, phase.optimizer, phase.steps, phase.lr)
 
     # -- one step ---------------------------------------------------------
@@ -136,6 +166,7 @@ class Trainer:
         if self._opt is None:
             return
         lrs = [g["lr"] for g in self._opt.param_groups]
+        self._release_step_graph()
         self._opt.state.clear()
         if isinstance(self._opt, torch.optim.LBFGS):  # its global state lives on the first parameter; rebuild cleanly
             self._opt = make_optimizer(self.phases[self._phase_index], self._params())
@@ -221,6 +252,12 @@ class Trainer:
 
             opt.step(closure)
             return first["loss"], first["terms"]
+        if self._graph_planned:
+            return self._graph_run_step(phase)
+        return self._plain_step(phase, batch)
+
+    def _plain_step(self, phase: Phase, batch: tuple[Any, ...] = ()) -> tuple[Tensor, dict[str, Tensor]]:
+        opt = self._opt
         opt.zero_grad(set_to_none=True)
         loss, terms = self._loss(*batch)
         g_loss, g_terms = self._global(loss, terms)
@@ -229,9 +266,60 @@ class Trainer:
         opt.step()
         return g_loss, g_terms
 
+    # -- whole-step CUDA graphs -------------------------------------------
+    def _plan_step_graph(self, phase: Phase) -> bool:
+        if not self.cuda_graphs:
+            return False
+        if self._emulate_step_graph:
+            return phase.optimizer in ("adam", "adamw")
+        why = step_graph_unsupported(self._params(), phase.optimizer, self.data is not None, self.dist.enabled)
+        if why:
+            log.info("cuda_graphs: phase %d runs without step graphs: %s", self._phase_index, why)
+        return not why
+
+    def _graph_run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
+        if self._graph_step is None:
+            if self._graph_warmup < WARMUP_STEPS or not self._snapshot.valid:
+                self._graph_warmup += 1
+                if self._emulate_step_graph:
+                    return self._plain_step(phase)
+                return side_stream_step(lambda: self._plain_step(phase))
+            try:
+                self._graph_step = WholeStepGraph(
+                    self._loss, self._opt, self._params(), self._snapshot, eager=self._emulate_step_graph
+                )
+                self.graph_captures += 1
+                log.info("cuda_graphs: captured the whole %s step at step %d", phase.optimizer, self.step + 1)
+            except RuntimeError as err:  # a kernel or library that cannot be captured: go on without graphs
+                self._graph_planned = False
+                log.warning("cuda_graphs: capture failed (%s); this phase runs without step graphs.", err)
+                return self._plain_step(phase)
+        loss, terms = self._graph_step.replay()
+        if not bool(torch.isfinite(loss)):
+            # the update already ran; the snapshot holds the last parameters with a finite loss (see step_graph)
+            self._graph_step = None
+            self._graph_warmup = 0
+            if not self.recovery.enabled:
+                self._snapshot.restore()
+                raise self._fail(loss.item(), phase)
+            raise NonFiniteTrial(loss.item(), first=True)
+        return loss, terms
+
+    def release_step_graph(self) -> None:
+        """Drop the captured step (it is captured afresh after a few warm-up steps). Call it after replacing a
+        tensor the loss reads, or changing a number it reads, so the next steps see the change."""
+        self._release_step_graph()
+
+    def _release_step_graph(self) -> None:
+        if self._graph_step is not None:
+            self._graph_step.keep_last_good()
+        self._graph_step = None
+        self._graph_warmup = 0
+
     def _recover(self, phase: Phase, fault: NonFiniteTrial) -> None:
         """Roll back to the last good parameters after ``fault``; end the phase when failures persist."""
         self._snapshot.restore()
+        self._release_step_graph()
         self._consecutive_failures += 1
         self._total_failures += 1
         where = "the step's loss" if fault.first else "a line-search trial point"
@@ -269,7 +357,7 @@ class Trainer:
         if idx != self._phase_index:
             self._enter_phase(idx)
         phase = self.phases[idx]
-        lr = self._opt.param_groups[0]["lr"]
+        lr = float(self._opt.param_groups[0]["lr"])  # a tensor under cuda_graphs; the scheduler changes it in place
         try:
             loss, terms = self._run_step(phase)
         except NonFiniteTrial as fault:
@@ -334,7 +422,7 @@ class Trainer:
                 if self.step % self.record_terms_every == 0:
                     for k, v in named.items():
                         self.term_history.setdefault(k, []).append(v)
-                rec = StepRecord(self.step, phase.optimizer, lr, vals[0], named, time.perf_counter() - start)
+                rec = StepRecord(self.step, phase.optimizer, float(lr), vals[0], named, time.perf_counter() - start)
                 for cb in self.callbacks:
                     cb.on_step_end(self, rec)
         except BaseException as err:
@@ -364,8 +452,8 @@ class Trainer:
         return {
             "step": self.step,
             "phase_index": self._phase_index,
-            "optimizer": self._opt.state_dict() if self._opt is not None else None,
-            "scheduler": self._sched.state_dict() if self._sched is not None else None,
+            "optimizer": float_learning_rates(self._opt.state_dict()) if self._opt is not None else None,
+            "scheduler": float_learning_rates(self._sched.state_dict()) if self._sched is not None else None,
             "torch_rng": torch.get_rng_state(),
             "history": torch.tensor(self.history, dtype=torch.float64),
             "term_history": {k: torch.tensor(v, dtype=torch.float64) for k, v in self.term_history.items()},

@@ -74,11 +74,16 @@ class DistanceConstraints:
             by_size.setdefault(len(c), []).append(c)
         # derived once, so the dataclass stays immutable: [n_clusters, k] row tables per cluster size k (SHAKE),
         # and the rigid waters (SETTLE); RATTLE solves every cluster
-        object.__setattr__(self, "blocks", tuple(torch.tensor(v, dtype=torch.int64) for v in by_size.values()))
+        dev = self.index.device
+        object.__setattr__(
+            self, "blocks", tuple(torch.tensor(v, dtype=torch.int64, device=dev) for v in by_size.values())
+        )
         by_size_all: dict[int, list[list[int]]] = {}
         for c in clusters:
             by_size_all.setdefault(len(c), []).append(c)
-        object.__setattr__(self, "all_blocks", tuple(torch.tensor(v, dtype=torch.int64) for v in by_size_all.values()))
+        object.__setattr__(
+            self, "all_blocks", tuple(torch.tensor(v, dtype=torch.int64, device=dev) for v in by_size_all.values())
+        )
         # the same clusters for the native kernels: rows back to back with their offsets
         object.__setattr__(self, "native_shake", _cluster_table(shaken))
         object.__setattr__(self, "native_rattle", _cluster_table(clusters))
@@ -115,7 +120,7 @@ def connected_components(n_atoms: int, pairs: Tensor) -> Tensor:
     for i, j in pairs.tolist():
         parent[root(i)] = root(j)
     _, labels = torch.unique(torch.tensor([root(a) for a in range(n_atoms)], dtype=torch.int64), return_inverse=True)
-    return labels
+    return labels.to(pairs.device)
 
 
 def _clusters(index: Tensor) -> list[list[int]]:

@@ -62,8 +62,8 @@ def find_rigid_waters(index: Tensor, distance: Tensor, clusters: list[list[int]]
             rest.append(rows)
     if not waters:
         return None, rest
-    w = torch.tensor([x[:3] for x in waters], dtype=torch.int64)
-    lengths = torch.tensor([x[3:] for x in waters], dtype=distance.dtype)
+    w = torch.tensor([x[:3] for x in waters], dtype=torch.int64, device=distance.device)
+    lengths = torch.tensor([x[3:] for x in waters], dtype=distance.dtype, device=distance.device)
     return RigidWaters(w, lengths[:, 0], lengths[:, 1]), rest
 
 

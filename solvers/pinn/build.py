@@ -109,6 +109,7 @@ def solver_from_config(cfg: DictConfig, distributed=None) -> PINNSolver:
         unknowns=unknowns,
         distributed=distributed,
         recovery=settings(cfg.trainer.recovery, RecoveryPolicy),
+        cuda_graphs=cfg.get("cuda_graphs"),
     )
 
 

@@ -69,7 +69,9 @@ class PINNSolver:
 
     ``engine``: ``auto | autograd | taylor``; ``mode``: ``pynative | graph``. ``observations`` and ``unknowns``
     (``{name: {initial, positive}}``) make it an inverse problem: the data term joins the loss and the named
-    coefficients of ``problem`` are trained with the network.
+    coefficients of ``problem`` are trained with the network. ``cuda_graphs``: replay each Adam step on a CUDA
+    device as one captured graph (:mod:`sciml.training.step_graph`); ``None`` does so in ``mode=graph`` unless a
+    method changes what the loss reads between steps (adaptive weights, self-adaptive point weights, RAR).
     """
 
     problem: PDE
@@ -88,6 +90,7 @@ class PINNSolver:
     unknowns: dict[str, dict] = field(default_factory=dict)
     distributed: Any = None  # sciml.distributed.DistributedContext: shard points, average gradients over ranks
     recovery: RecoveryPolicy | None = None
+    cuda_graphs: bool | None = None  # None: in mode=graph, where the loss reads only tensors updated in place
 
     def __post_init__(self):
         validate_mode(self.mode)
@@ -139,6 +142,7 @@ class PINNSolver:
             self.dtype,
             domain=getattr(self.geometry, "bounds", None),
         )
+        self.uses_cuda_graphs()  # refuses cuda_graphs=true with methods a replayed graph cannot follow
 
     # -- loss ---------------------------------------------------------------
     @property
@@ -211,6 +215,19 @@ class PINNSolver:
             cbs.append(Resampler(self.collocation, self.sampling.resample_every))
         return cbs
 
+    def uses_cuda_graphs(self) -> bool:
+        """Whether the trainer is asked to capture whole steps (it still checks the device and optimiser)."""
+        m = self.methods
+        static = m.weighting == "fixed" and self.point_weights is None and m.rar_every == 0
+        if self.cuda_graphs is None:
+            return self.mode == "graph" and static
+        if self.cuda_graphs and not static:
+            raise ValueError(
+                "cuda_graphs=true cannot replay a loss whose inputs change between steps (adaptive weighting, "
+                "self-adaptive point weights or RAR); set cuda_graphs=false or drop those methods."
+            )
+        return self.cuda_graphs
+
     def make_trainer(self, callbacks: Sequence[Callback] = ()) -> Trainer:
         """A :class:`~sciml.training.Trainer` over the network (and unknowns) with the method callbacks first."""
         target = self.network if self.unknown_params is None else TrainableSet(self.network, self.unknown_params)
@@ -222,6 +239,7 @@ class PINNSolver:
             mode=self.loss_mode,
             distributed=self.distributed,
             recovery=self.recovery,
+            cuda_graphs=self.uses_cuda_graphs(),
         )
 
     def fit(self, callbacks: Sequence[Callback] = (), resume_from: str | None = None) -> TrainResult:

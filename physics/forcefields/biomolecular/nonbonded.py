@@ -292,7 +292,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
                 e_lj = e_lj + dispersion_correction(system, bb).to(R)
             else:  # E_tail = C / V with C fixed by the parameters: built once, not every step
                 if "tail" not in derived:
-                    derived["tail"] = dispersion_correction(system, torch.ones(3, dtype=torch.float64))
+                    derived["tail"] = dispersion_correction(system, torch.ones(3, dtype=torch.float64, device=R.device))
                 e_lj = e_lj + derived["tail"].to(R) / bb.prod()
         if pair_gradient:
             return e_lj, MD.ke * e_coul, g

@@ -31,7 +31,7 @@ from _common import LoadGuard, package_version, peer_rows, pin_threads, write_js
 
 SYSTEMS = {
     "alanine": ("alanine-dipeptide-explicit/alanine-dipeptide.prmtop", "alanine-dipeptide.crd", 200),
-    "dhfr": ("dhfr/JAC.prmtop", "JAC.inpcrd", 40),
+    "dhfr": ("dhfr/JAC.prmtop", "JAC.inpcrd", 100),
 }
 DT_PS = 0.002
 

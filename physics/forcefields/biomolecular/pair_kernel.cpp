@@ -10,6 +10,7 @@
 // as physics/forcefields/biomolecular/nonbonded.py, which is the reference this kernel is tested against.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 #ifdef _OPENMP
 #include <omp.h>
@@ -33,6 +34,73 @@ static inline float complementary_error(float x, float gauss) {
            gauss;
 }
 
+// exp(x) for x <= 0 in plain arithmetic, so the compiler can vectorise the loop that calls it (the library's
+// expf is a call). Float: Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, Cephes' degree-6 minimax polynomial
+// for exp(r) (relative error ~1e-7, float's rounding), and 2^n built in the exponent bits. Double: the library.
+static inline double exp_nonpositive(double x) { return std::exp(x); }
+static inline float exp_nonpositive(float x) {
+    x = x < -87.0f ? -87.0f : x;  // exp(-87) ~ 1.6e-38: the smallest normal float's neighbourhood
+    const float n = (float)(int32_t)(x * 1.44269504088896341f - 0.5f);  // round to nearest for x <= 0
+    const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    const int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+constexpr int CHUNK = 128;  // pairs per pass: small enough for the stack, long enough for the vector loop
+
+template <typename T>
+struct PairConstants {
+    T rs, inv_width;
+    bool switched;
+    T a, two_a_over_sqrt_pi, krf, crf, kc;
+};
+
+// The energies of m pairs (squared distance rr, charge product qq, sigma sg, epsilon ep) in ulj and uc, and their
+// dE/dr / r in fr: one loop without branches (the Coulomb kind is a template argument) and without a reduction
+// (whose private copies GCC zeroes with a memset that stops the vectoriser), which the compiler vectorises.
+template <int COULOMB, typename T>
+static inline void pair_terms(int m, const T* rr, const T* qq, const T* sg, const T* ep, T* fr, T* ulj, T* uc,
+                              const PairConstants<T>& k) {
+#pragma omp simd
+    for (int c = 0; c < m; ++c) {
+        const T r2 = rr[c], r = std::sqrt(r2), inv_r = (T)1 / r;
+        const T s2 = sg[c] * sg[c] * inv_r * inv_r, s6 = s2 * s2 * s2;
+        T u_lj = 4 * ep[c] * (s6 * s6 - s6);
+        T du_lj = 4 * ep[c] * (-12 * s6 * s6 + 6 * s6) * inv_r;  // dE/dr
+        // the switch, branch-free: x = 0 (S = 1, S' = 0) below r_s and without a switch
+        const T over = r - k.rs, x = (k.switched && over > 0 ? over : (T)0) * k.inv_width;
+        const T sw = 1 - x * x * x * (10 - 15 * x + 6 * x * x);
+        const T dsw = -30 * x * x * (1 - 2 * x + x * x) * k.inv_width;
+        du_lj = du_lj * sw + u_lj * dsw;
+        u_lj *= sw;
+        T u_c, du_c;
+        if constexpr (COULOMB == 2) {
+            const T gauss = exp_nonpositive(-k.a * k.a * r2);
+            const T erfc_ar = complementary_error(k.a * r, gauss);
+            u_c = qq[c] * erfc_ar * inv_r;
+            du_c = -qq[c] * (erfc_ar * inv_r + k.two_a_over_sqrt_pi * gauss) * inv_r;
+        } else if constexpr (COULOMB == 1) {
+            u_c = qq[c] * (inv_r + k.krf * r2 - k.crf);
+            du_c = qq[c] * (-inv_r * inv_r + 2 * k.krf * r);
+        } else {
+            u_c = qq[c] * inv_r;
+            du_c = -qq[c] * inv_r * inv_r;
+        }
+        ulj[c] = u_lj;
+        uc[c] = u_c;
+        fr[c] = (du_lj + k.kc * du_c) * inv_r;  // dE/dr_i = (dE/dr) d / r
+    }
+}  // pairs per pass: small enough for the stack, long enough for the vector loop
+
 template <typename T>
 static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const T* q, const T* sigma,
                      const T* sqrt_eps, const double* box, int coulomb, double cutoff, double r_switch,
@@ -44,8 +112,18 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
     const T rc2 = (T)(cutoff * cutoff), rs = (T)r_switch, inv_width = switched ? (T)(1.0 / (cutoff - r_switch)) : 0;
     const T a = (T)alpha, two_a_over_sqrt_pi = (T)(2.0 * alpha / std::sqrt(M_PI)), krf = (T)k_rf, crf = (T)c_rf;
     const T kc = (T)coulomb_scale;
+    const PairConstants<T> k{rs, inv_width, switched, a, two_a_over_sqrt_pi, krf, crf, kc};
     if (threads < 1) threads = 1;
     std::vector<T> buffers(grad ? (size_t)threads * 3 * n : 0, (T)0);
+    // each atom's position and parameters side by side (x, y, z, q, sigma/2, sqrt(eps)), 32 bytes in float: a pair
+    // then reads one cache line of its partner instead of four
+    std::vector<T> atoms((size_t)8 * n);
+    for (int64_t k = 0; k < n; ++k) {
+        T* a_k = atoms.data() + 8 * k;
+        a_k[0] = R[3 * k], a_k[1] = R[3 * k + 1], a_k[2] = R[3 * k + 2];
+        a_k[3] = q[k], a_k[4] = (T)0.5 * sigma[k], a_k[5] = sqrt_eps[k], a_k[6] = a_k[7] = 0;
+    }
+    const T* A = atoms.data();
     double e_lj = 0, e_c = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : e_lj, e_c)
     {
@@ -60,58 +138,51 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
         const int64_t lo = n_pairs * t / n_threads, hi = n_pairs * (t + 1) / n_threads;
         int64_t current = -1;
         T gi[3] = {0, 0, 0};
-        for (int64_t p = lo; p < hi; ++p) {
-            const int64_t i = pairs[2 * p], j = pairs[2 * p + 1];
-            if (i != current) {
-                if (g && current >= 0)
-                    for (int k = 0; k < 3; ++k) g[3 * current + k] += gi[k];
-                current = i;
-                gi[0] = gi[1] = gi[2] = 0;
-            }
-            T d[3];
-            for (int k = 0; k < 3; ++k) {
-                d[k] = R[3 * i + k] - R[3 * j + k];
-                if (periodic) {
-                    d[k] -= L[k] * (T)(d[k] > (T)0.5 * L[k]) - L[k] * (T)(d[k] < (T)-0.5 * L[k]);
-                    if (std::fabs(d[k]) > (T)0.5 * L[k]) d[k] -= L[k] * nearest(d[k] * invL[k]);
-                }
-            }
-            const T r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if (cut && !(r2 < rc2)) continue;
-            const T r = std::sqrt(r2), inv_r = (T)1 / r;
-            const T sig = (T)0.5 * (sigma[i] + sigma[j]), eps = sqrt_eps[i] * sqrt_eps[j];
-            const T s2 = sig * sig * inv_r * inv_r, s6 = s2 * s2 * s2;
-            T u_lj = 4 * eps * (s6 * s6 - s6);
-            T du_lj = 4 * eps * (-12 * s6 * s6 + 6 * s6) * inv_r;  // dE/dr
-            if (switched && r > rs) {
-                const T x = (r - rs) * inv_width;
-                const T sw = 1 - x * x * x * (10 - 15 * x + 6 * x * x);
-                const T dsw = -30 * x * x * (1 - 2 * x + x * x) * inv_width;
-                du_lj = du_lj * sw + u_lj * dsw;
-                u_lj *= sw;
-            }
-            const T qq = q[i] * q[j];
-            T u_c, du_c;
-            if (coulomb == 2) {
-                const T gauss = std::exp(-a * a * r2);
-                const T erfc_ar = complementary_error(a * r, gauss);
-                u_c = qq * erfc_ar * inv_r;
-                du_c = -qq * (erfc_ar * inv_r + two_a_over_sqrt_pi * gauss) * inv_r;
-            } else if (coulomb == 1) {
-                u_c = qq * (inv_r + krf * r2 - crf);
-                du_c = qq * (-inv_r * inv_r + 2 * krf * r);
-            } else {
-                u_c = qq * inv_r;
-                du_c = -qq * inv_r * inv_r;
-            }
-            e_lj += (double)u_lj;
-            e_c += (double)u_c;
-            if (g) {
-                const T f = (du_lj + kc * du_c) * inv_r;  // dE/dr_i = (dE/dr) d / r
+        // three passes per chunk: (1) gather the minimum-image displacements and keep the pairs inside the
+        // cutoff, (2) the energies and dE/dr / r of those pairs in one branch-free loop the compiler vectorises,
+        // (3) scatter the forces
+        alignas(64) T dx[CHUNK], dy[CHUNK], dz[CHUNK], rr[CHUNK], qq[CHUNK], sg[CHUNK], ep[CHUNK], fr[CHUNK];
+        alignas(64) T ulj[CHUNK], uc[CHUNK];
+        int32_t ii[CHUNK], jj[CHUNK];
+        for (int64_t p0 = lo; p0 < hi; p0 += CHUNK) {
+            const int64_t p1 = p0 + CHUNK < hi ? p0 + CHUNK : hi;
+            int m = 0;
+            for (int64_t p = p0; p < p1; ++p) {
+                const int32_t i = pairs[2 * p], j = pairs[2 * p + 1];
+                const T *a_i = A + 8 * (int64_t)i, *a_j = A + 8 * (int64_t)j;
+                T d[3];
                 for (int k = 0; k < 3; ++k) {
-                    gi[k] += f * d[k];
-                    g[3 * j + k] -= f * d[k];
+                    d[k] = a_i[k] - a_j[k];
+                    if (periodic) d[k] -= L[k] * nearest(d[k] * invL[k]);  // minimum image, branch-free
                 }
+                const T r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                // written unconditionally and kept by advancing m: no branch to mispredict on the cutoff
+                dx[m] = d[0], dy[m] = d[1], dz[m] = d[2], rr[m] = r2;
+                qq[m] = a_i[3] * a_j[3];
+                sg[m] = a_i[4] + a_j[4];
+                ep[m] = a_i[5] * a_j[5];
+                ii[m] = i, jj[m] = j;
+                m += !cut || r2 < rc2;
+            }
+            if (coulomb == 2)
+                pair_terms<2>(m, rr, qq, sg, ep, fr, ulj, uc, k);
+            else if (coulomb == 1)
+                pair_terms<1>(m, rr, qq, sg, ep, fr, ulj, uc, k);
+            else
+                pair_terms<0>(m, rr, qq, sg, ep, fr, ulj, uc, k);
+            for (int c = 0; c < m; ++c) e_lj += (double)ulj[c], e_c += (double)uc[c];  // double accumulators
+            if (!g) continue;
+            for (int c = 0; c < m; ++c) {
+                const int32_t i = ii[c], j = jj[c];
+                if (i != current) {
+                    if (current >= 0)
+                        for (int k = 0; k < 3; ++k) g[3 * current + k] += gi[k];
+                    current = i;
+                    gi[0] = gi[1] = gi[2] = 0;
+                }
+                const T fx = fr[c] * dx[c], fy = fr[c] * dy[c], fz = fr[c] * dz[c];
+                gi[0] += fx, gi[1] += fy, gi[2] += fz;
+                g[3 * j] -= fx, g[3 * j + 1] -= fy, g[3 * j + 2] -= fz;
             }
         }
         if (g && current >= 0)

@@ -25,6 +25,7 @@ Paper: the mechanism is NVIDIA's CUDA graphs (CUDA programming guide, "CUDA Grap
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import torch
@@ -32,6 +33,7 @@ from torch import Tensor
 
 from sciml.training.recovery import ParameterSnapshot
 
+log = logging.getLogger("sciml.train")
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (lazy library state, compilation)
 
 
@@ -130,6 +132,60 @@ class WholeStepGraph:
             torch._foreach_copy_(self._snapshot.copy, self.before)
 
 
+class StepGraphs:
+    """A trainer's whole-step graphs: whether the current phase captures, its warm-up count and captured step.
+
+    ``enabled``: the trainer's ``cuda_graphs``. :meth:`plan` at each phase start; :meth:`step` for each step
+    (eager warm-up steps first, then capture, then replays); :meth:`release` when what the loss reads changes.
+    ``emulate`` (tests) keeps the bookkeeping on CPU without CUDA.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.planned = False  # this phase's steps are to be captured
+        self.graph: WholeStepGraph | None = None
+        self.warmup = 0
+        self.captures = 0  # how many times a step was captured (benchmarks report it)
+        self.emulate = False
+
+    def plan(self, params: list[Tensor], optimizer_name: str, has_data: bool, distributed: bool) -> str:
+        """Decide for a new phase; returns why it will not capture ("" when it will, or when graphs are off)."""
+        self.release()
+        why = "" if self.emulate else step_graph_unsupported(params, optimizer_name, has_data, distributed)
+        if self.emulate and optimizer_name not in ("adam", "adamw"):
+            why = f"{optimizer_name} is not captured"
+        self.planned = self.enabled and not why
+        return why if self.enabled else ""
+
+    def step(self, plain_step, loss_fn, optimizer, params, snapshot) -> tuple[Tensor, dict[str, Tensor], bool]:
+        """``(loss, terms, replayed)`` for one step: an eager warm-up step (``plain_step()``, on a side stream),
+        or a replay of the captured step, capturing it first when the warm-up is done. A failed capture logs why
+        and turns graphs off for the phase."""
+        if self.graph is None:
+            if self.warmup < WARMUP_STEPS or not snapshot.valid:
+                self.warmup += 1
+                return (*(plain_step() if self.emulate else side_stream_step(plain_step)), False)
+            try:
+                self.graph = WholeStepGraph(loss_fn, optimizer, params, snapshot, eager=self.emulate)
+                self.captures += 1
+                log.info("cuda_graphs: captured the whole step (capture %d of this run)", self.captures)
+            except RuntimeError as err:  # a kernel or library that cannot be captured: go on without graphs
+                self.planned = False
+                log.warning("cuda_graphs: capture failed (%s); this phase runs without step graphs.", err)
+                return (*plain_step(), False)
+        return (*self.graph.replay(), True)
+
+    def drop(self) -> None:
+        """Forget the captured step after a non-finite replay (the snapshot already holds the last good state)."""
+        self.graph, self.warmup = None, 0
+
+    def release(self) -> None:
+        """Forget the captured step after a finite one, making the snapshot the parameters it started from."""
+        if self.graph is not None:
+            self.graph.keep_last_good()
+        self.drop()
+
+
 def side_stream_step(step: Callable[[], tuple[Tensor, dict[str, Tensor]]]):
     """Run ``step()`` on a side CUDA stream (the warm-up that capture needs), then rejoin the current stream."""
     current = torch.cuda.current_stream()
@@ -142,6 +198,7 @@ def side_stream_step(step: Callable[[], tuple[Tensor, dict[str, Tensor]]]):
 
 
 __all__ = [
+    "StepGraphs",
     "WARMUP_STEPS",
     "WholeStepGraph",
     "float_learning_rates",

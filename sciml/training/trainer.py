@@ -34,14 +34,7 @@ from sciml.training.callbacks import Callback
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.records import StepRecord, TrainResult
 from sciml.training.recovery import LBFGSStallWatch, NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
-from sciml.training.step_graph import (
-    WARMUP_STEPS,
-    WholeStepGraph,
-    float_learning_rates,
-    side_stream_step,
-    step_graph_unsupported,
-    tensor_learning_rates,
-)
+from sciml.training.step_graph import StepGraphs, float_learning_rates, tensor_learning_rates
 from sciml.training.train_state import check_train_state
 
 log = logging.getLogger("sciml.train")
@@ -107,12 +100,7 @@ class Trainer:
         self._total_failures = 0
         self._stall = LBFGSStallWatch()
         self.recoveries: list[str] = []
-        self.cuda_graphs = cuda_graphs
-        self._graph_planned = False  # this phase's steps are to be captured
-        self._graph_step: WholeStepGraph | None = None
-        self._graph_warmup = 0
-        self._emulate_step_graph = False  # tests: the graph bookkeeping without CUDA (no speed-up)
-        self.graph_captures = 0  # how many times a step graph was captured (benchmarks report it)
+        self._graphs = StepGraphs(cuda_graphs)
 
     # -- control ----------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -132,14 +120,12 @@ class Trainer:
         phase = self.phases[index]
         self._phase_index = index
         self._stall = LBFGSStallWatch()
-        self._release_step_graph()
-        self._graph_planned = self._plan_step_graph(phase)
-        self._opt = make_optimizer(
-            phase,
-            [p for p in self.model.parameters() if p.requires_grad],
-            capturable=self._graph_planned and not self._emulate_step_graph,
-        )
-        if self._graph_planned:
+        why = self._graphs.plan(self._params(), phase.optimizer, self.data is not None, self.dist.enabled)
+        if why:
+            log.info("cuda_graphs: phase %d runs without step graphs: %s", index, why)
+        graphs = self._graphs.planned
+        self._opt = make_optimizer(phase, self._params(), capturable=graphs and not self._graphs.emulate)
+        if graphs:
             tensor_learning_rates(self._opt)
         self._sched = make_scheduler(phase, self._opt)
         if self._pending_opt_state is not None:
@@ -147,7 +133,7 @@ class Trainer:
             if self._sched is not None and self._pending_sched_state is not None:
                 self._sched.load_state_dict(self._pending_sched_state)
             self._pending_opt_state = self._pending_sched_state = None
-            if self._graph_planned:
+            if graphs:
                 tensor_learning_rates(self._opt)
         log.info("phase %d: %s for %d steps (lr=%g)", index, phase.optimizer, phase.steps, phase.lr)
 
@@ -166,7 +152,7 @@ class Trainer:
         if self._opt is None:
             return
         lrs = [g["lr"] for g in self._opt.param_groups]
-        self._release_step_graph()
+        self._graphs.release()
         self._opt.state.clear()
         if isinstance(self._opt, torch.optim.LBFGS):  # its global state lives on the first parameter; rebuild cleanly
             self._opt = make_optimizer(self.phases[self._phase_index], self._params())
@@ -252,8 +238,8 @@ class Trainer:
 
             opt.step(closure)
             return first["loss"], first["terms"]
-        if self._graph_planned:
-            return self._graph_run_step(phase)
+        if self._graphs.planned:
+            return self._graph_step(phase)
         return self._plain_step(phase, batch)
 
     def _plain_step(self, phase: Phase, batch: tuple[Any, ...] = ()) -> tuple[Tensor, dict[str, Tensor]]:
@@ -267,59 +253,33 @@ class Trainer:
         return g_loss, g_terms
 
     # -- whole-step CUDA graphs -------------------------------------------
-    def _plan_step_graph(self, phase: Phase) -> bool:
-        if not self.cuda_graphs:
-            return False
-        if self._emulate_step_graph:
-            return phase.optimizer in ("adam", "adamw")
-        why = step_graph_unsupported(self._params(), phase.optimizer, self.data is not None, self.dist.enabled)
-        if why:
-            log.info("cuda_graphs: phase %d runs without step graphs: %s", self._phase_index, why)
-        return not why
-
-    def _graph_run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
-        if self._graph_step is None:
-            if self._graph_warmup < WARMUP_STEPS or not self._snapshot.valid:
-                self._graph_warmup += 1
-                if self._emulate_step_graph:
-                    return self._plain_step(phase)
-                return side_stream_step(lambda: self._plain_step(phase))
-            try:
-                self._graph_step = WholeStepGraph(
-                    self._loss, self._opt, self._params(), self._snapshot, eager=self._emulate_step_graph
-                )
-                self.graph_captures += 1
-                log.info("cuda_graphs: captured the whole %s step at step %d", phase.optimizer, self.step + 1)
-            except RuntimeError as err:  # a kernel or library that cannot be captured: go on without graphs
-                self._graph_planned = False
-                log.warning("cuda_graphs: capture failed (%s); this phase runs without step graphs.", err)
-                return self._plain_step(phase)
-        loss, terms = self._graph_step.replay()
-        if not bool(torch.isfinite(loss)):
+    def _graph_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
+        loss, terms, replayed = self._graphs.step(
+            lambda: self._plain_step(phase), self._loss, self._opt, self._params(), self._snapshot
+        )
+        if replayed and not bool(torch.isfinite(loss)):
             # the update already ran; the snapshot holds the last parameters with a finite loss (see step_graph)
-            self._graph_step = None
-            self._graph_warmup = 0
+            self._graphs.drop()
             if not self.recovery.enabled:
                 self._snapshot.restore()
                 raise self._fail(loss.item(), phase)
             raise NonFiniteTrial(loss.item(), first=True)
         return loss, terms
 
+    @property
+    def graph_captures(self) -> int:
+        """How many times a whole step was captured as a CUDA graph in this run."""
+        return self._graphs.captures
+
     def release_step_graph(self) -> None:
         """Drop the captured step (it is captured afresh after a few warm-up steps). Call it after replacing a
         tensor the loss reads, or changing a number it reads, so the next steps see the change."""
-        self._release_step_graph()
-
-    def _release_step_graph(self) -> None:
-        if self._graph_step is not None:
-            self._graph_step.keep_last_good()
-        self._graph_step = None
-        self._graph_warmup = 0
+        self._graphs.release()
 
     def _recover(self, phase: Phase, fault: NonFiniteTrial) -> None:
         """Roll back to the last good parameters after ``fault``; end the phase when failures persist."""
         self._snapshot.restore()
-        self._release_step_graph()
+        self._graphs.release()
         self._consecutive_failures += 1
         self._total_failures += 1
         where = "the step's loss" if fault.first else "a line-search trial point"

@@ -62,7 +62,7 @@ def _train(graphs, device="cpu", steps=40, poison_at=None, scheduler="exponentia
     phases = [Phase("adam", steps, 1e-2, scheduler=scheduler, gamma=0.97)]
     cbs = [_PoisonAt(poison, poison_at)] if poison_at is not None else []
     trainer = Trainer(loss_fn, net, phases, cbs, cuda_graphs=graphs)
-    trainer._emulate_step_graph = graphs and device == "cpu"
+    trainer._graphs.emulate = graphs and device == "cpu"
     result = trainer.fit()
     return trainer, result, [p.detach().cpu().clone() for p in net.parameters()]
 
@@ -100,7 +100,7 @@ def test_checkpoints_of_graph_runs_hold_plain_float_learning_rates(tmp_path):
     path = trainer.save_checkpoint(tmp_path / "ckpt")
     net, loss_fn, _ = _problem()
     resumed = Trainer(loss_fn, net, [Phase("adam", 10, 1e-2, scheduler="exponential", gamma=0.97)], cuda_graphs=True)
-    resumed._emulate_step_graph = True
+    resumed._graphs.emulate = True
     resumed.resume(path)
     result = resumed.fit()
     assert result.steps == 10 and resumed.graph_captures == 1

@@ -4,7 +4,8 @@ A small PINN step on a GPU is launch-bound: the Burgers network of issue 21 (2â†
 hundred kernels of a few microseconds each, and the CPU that launches them, not the GPU, sets the pace. Capturing
 the step once and replaying it (``torch.cuda.CUDAGraph``, the "whole-network capture" of the PyTorch CUDA-graph
 notes) launches everything with one call. The compiled loss of ``mode="graph"`` is captured as it is: its Triton
-kernels and its AOTAutograd backward replay like eager kernels.
+kernels and its AOTAutograd backward replay like eager kernels. On an H200 the Burgers step went from 5.9 ms eager
+and 3.2 ms compiled to 0.32 ms captured (``benchmarks/results/pinn_step_gpu_h200.json``).
 
 What a replay reads and writes must stay where it was at capture:
 

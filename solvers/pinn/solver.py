@@ -70,8 +70,8 @@ class PINNSolver:
     ``engine``: ``auto | autograd | taylor``; ``mode``: ``pynative | graph``. ``observations`` and ``unknowns``
     (``{name: {initial, positive}}``) make it an inverse problem: the data term joins the loss and the named
     coefficients of ``problem`` are trained with the network. ``cuda_graphs``: replay each Adam step on a CUDA
-    device as one captured graph (:mod:`sciml.training.step_graph`); ``None`` does so in ``mode=graph`` unless a
-    method changes what the loss reads between steps (adaptive weights, self-adaptive point weights, RAR).
+    device as one captured graph (:mod:`sciml.training.step_graph`); ``None`` does so on a GPU in ``mode=graph``
+    unless a method changes what the loss reads between steps (adaptive weights, self-adaptive point weights, RAR).
     """
 
     problem: PDE
@@ -219,8 +219,8 @@ class PINNSolver:
         """Whether the trainer is asked to capture whole steps (it still checks the device and optimiser)."""
         m = self.methods
         static = m.weighting == "fixed" and self.point_weights is None and m.rar_every == 0
-        if self.cuda_graphs is None:
-            return self.mode == "graph" and static
+        if self.cuda_graphs is None:  # the default: only on a GPU (so CPU runs log nothing about graphs)
+            return self.mode == "graph" and static and self.device.type == "cuda"
         if self.cuda_graphs and not static:
             raise ValueError(
                 "cuda_graphs=true cannot replay a loss whose inputs change between steps (adaptive weighting, "

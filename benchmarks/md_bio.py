@@ -79,7 +79,7 @@ def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_
     return {"ns_per_day": steps * dt_ps * 1e-3 / wall * 86400, "steps": steps, "temperature_K": md.temperature(state)}
 
 
-def openmm_cpu(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS, platform: str = "CPU") -> dict:
+def openmm_rate(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS, platform: str = "CPU") -> dict:
     """ns/day of OpenMM's CPU platform (or ``platform="CUDA"``, mixed precision) with the same settings."""
     try:
         import openmm as mm
@@ -153,6 +153,51 @@ def torchmd_rf(name: str, steps: int) -> dict:
     return {"ns_per_day": steps * 0.001 * 1e-3 / wall * 86400, "steps": steps}
 
 
+def pme_rows(name: str, device: str, threads: int) -> list[dict]:
+    """Rows for ``name`` with PME: ours in float32 and float64 on ``device``, and OpenMM on the matching platform
+    (CPU with ``threads`` threads, or CUDA in mixed precision), with ``ours/OpenMM`` ratio rows."""
+    gpu = device != "cpu"
+    steps = SYSTEMS[name][2] * (5 if gpu else 1)
+    case, suffix = f"{name}_pme_2fs", f"_{device}" if gpu else ""
+    on = {} if gpu else {"threads": threads}
+    rows, mine = [], {}
+    for dtype_name in ("float32", "float64"):
+        variant = f"sciml_{dtype_name}{suffix}"
+        try:
+            r = ours(name, dtype_name, steps, device=device)
+        except Exception as err:  # report where it failed, and go on to the peer
+            import traceback
+
+            print(traceback.format_exc()[-1500:], flush=True)
+            rows.append({"case": case, "variant": variant, "value": None, "unit": "ns/day", "skipped": repr(err)})
+            continue
+        rows.append(
+            {
+                "case": case,
+                "variant": variant,
+                "value": round(r["ns_per_day"], 3),
+                "unit": "ns/day",
+                "ratio_to": None,
+                **on,
+                "precision": dtype_name,
+                "steps": r["steps"],
+                "temperature_K": round(float(r["temperature_K"]), 1),
+            }
+        )
+        print(rows[-1], flush=True)
+        mine[variant] = r["ns_per_day"]
+    platform = "CUDA" if gpu else "CPU"
+    conditions = {
+        **on,
+        "precision": f"mixed (OpenMM {platform} platform)",
+        "version": package_version("openmm"),
+        "settings": f"{platform} platform, LangevinMiddleIntegrator 300 K 1/ps 2 fs, PME 0.9 nm tol 5e-4, HBonds, "
+        "rigid water",
+    }
+    result = openmm_rate(name, threads, steps, platform=platform)
+    return rows + peer_rows(case, f"openmm_{platform.lower()}", result, "ns_per_day", "ns/day", mine, 3, conditions)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default=str(ROOT / "benchmarks/results/md_bio.json"))
@@ -161,41 +206,13 @@ def main() -> None:
     ap.add_argument("--force", action="store_true", help="write results even when the machine was busy")
     ap.add_argument("--device", default="cpu", help="cuda: ours on the GPU against OpenMM's CUDA platform")
     args = ap.parse_args()
-    if args.device != "cpu":
-        return gpu_main(args)
-    pin_threads(args.threads)
+    if args.device == "cpu":
+        pin_threads(args.threads)
     guard = LoadGuard(args.force)
     rows = []
     for name in args.systems.split(","):
-        steps = SYSTEMS[name][2]
-        case = f"{name}_pme_2fs"
-        mine = {}
-        for dtype_name in ("float32", "float64"):
-            r = ours(name, dtype_name, steps)
-            row = {
-                "case": case,
-                "variant": f"sciml_{dtype_name}",
-                "value": round(r["ns_per_day"], 3),
-                "unit": "ns/day",
-                "ratio_to": None,
-                "threads": args.threads,
-                "precision": dtype_name,
-                "steps": r["steps"],
-            }
-            print(row, flush=True)
-            rows.append(row)
-            mine[f"sciml_{dtype_name}"] = r["ns_per_day"]
-        conditions = {
-            "threads": args.threads,
-            "precision": "mixed (OpenMM CPU platform)",
-            "version": package_version("openmm"),
-            "settings": "CPU platform, LangevinMiddleIntegrator 300 K 1/ps 2 fs, PME 0.9 nm tol 5e-4, HBonds, "
-            "rigid water",
-        }
-        rows += peer_rows(
-            case, "openmm_cpu", openmm_cpu(name, args.threads, steps), "ns_per_day", "ns/day", mine, 3, conditions
-        )
-    if "alanine" in args.systems.split(","):
+        rows += pme_rows(name, args.device, args.threads)
+    if args.device == "cpu" and "alanine" in args.systems.split(","):  # the case torchmd can run too
         case, steps = "alanine_rf_1fs", 100
         rf = {"create": _rf_kwargs(), "dt_ps": 0.001}
         r = ours("alanine", "float32", steps, **rf)
@@ -205,58 +222,12 @@ def main() -> None:
         print(rows[-1], flush=True)
         settings = "reaction field 0.9 nm, flexible water, no constraints, Langevin 300 K 1/ps, 1 fs"
         for name, result, precision, version in (
-            ("openmm_cpu", openmm_cpu("alanine", args.threads, steps, **rf), "mixed", package_version("openmm")),
+            ("openmm_cpu", openmm_rate("alanine", args.threads, steps, **rf), "mixed", package_version("openmm")),
             ("torchmd_float32", torchmd_rf("alanine", steps), "float32", package_version("torchmd")),
         ):
             conditions = {"threads": args.threads, "precision": precision, "version": version, "settings": settings}
             rows += peer_rows(case, name, result, "ns_per_day", "ns/day", mine, 3, conditions)
-    write_json(args.json, rows, guard=guard)
-
-
-def gpu_main(args) -> None:
-    """Ours (float32 and float64) on the GPU against OpenMM's CUDA platform (mixed precision), same settings."""
-    guard = LoadGuard(args.force)
-    rows = []
-    for name in args.systems.split(","):
-        steps = 5 * SYSTEMS[name][2]
-        case = f"{name}_pme_2fs"
-        mine = {}
-        for dtype_name in ("float32", "float64"):
-            variant = f"sciml_{dtype_name}_{args.device}"
-            try:
-                r = ours(name, dtype_name, steps, device=args.device)
-            except Exception as err:  # report where it failed, and go on to the peer
-                import traceback
-
-                where = traceback.format_exc()[-1500:]
-                print(where, flush=True)
-                rows.append({"case": case, "variant": variant, "value": None, "unit": "ns/day", "skipped": repr(err)})
-                print(rows[-1], flush=True)
-                continue
-            rows.append(
-                {
-                    "case": case,
-                    "variant": variant,
-                    "value": round(r["ns_per_day"], 3),
-                    "unit": "ns/day",
-                    "ratio_to": None,
-                    "precision": dtype_name,
-                    "steps": r["steps"],
-                    "temperature_K": round(float(r["temperature_K"]), 1),
-                }
-            )
-            print(rows[-1], flush=True)
-            mine[variant] = r["ns_per_day"]
-        conditions = {
-            "precision": "mixed (OpenMM CUDA platform)",
-            "version": package_version("openmm"),
-            "settings": "CUDA platform, LangevinMiddleIntegrator 300 K 1/ps 2 fs, PME 0.9 nm tol 5e-4, HBonds, "
-            "rigid water",
-        }
-        result = openmm_cpu(name, 1, steps, platform="CUDA")
-        print(result, flush=True)
-        rows += peer_rows(case, "openmm_cuda", result, "ns_per_day", "ns/day", mine, 3, conditions)
-    write_json(args.json, rows, {"device": args.device}, guard=guard)
+    write_json(args.json, rows, {"device": args.device} if args.device != "cpu" else None, guard=guard)
 
 
 if __name__ == "__main__":

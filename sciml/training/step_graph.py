@@ -38,9 +38,12 @@ log = logging.getLogger("sciml.train")
 WARMUP_STEPS = 3  # eager steps on a side stream before capture (lazy library state, compilation)
 
 
-def step_graph_unsupported(params: list[Tensor], optimizer_name: str, has_data: bool, distributed: bool) -> str:
-    """Why a whole-step graph cannot be used here ("" when it can)."""
-    if not torch.cuda.is_available() or not params or params[0].device.type != "cuda":
+def step_graph_unsupported(
+    params: list[Tensor], optimizer_name: str, has_data: bool, distributed: bool, need_cuda: bool = True
+) -> str:
+    """Why a whole-step graph cannot be used here ("" when it can); ``need_cuda=False`` for the CPU emulation."""
+    on_cuda = torch.cuda.is_available() and params and params[0].device.type == "cuda"
+    if need_cuda and not on_cuda:
         return "the parameters are not on a CUDA device"
     if optimizer_name not in ("adam", "adamw"):
         return f"{optimizer_name} needs a closure with host-side decisions (a line search)"
@@ -152,9 +155,7 @@ class StepGraphs:
     def plan(self, params: list[Tensor], optimizer_name: str, has_data: bool, distributed: bool) -> str:
         """Decide for a new phase; returns why it will not capture ("" when it will, or when graphs are off)."""
         self.release()
-        why = "" if self.emulate else step_graph_unsupported(params, optimizer_name, has_data, distributed)
-        if self.emulate and optimizer_name not in ("adam", "adamw"):
-            why = f"{optimizer_name} is not captured"
+        why = step_graph_unsupported(params, optimizer_name, has_data, distributed, need_cuda=not self.emulate)
         self.planned = self.enabled and not why
         return why if self.enabled else ""
 

@@ -115,15 +115,6 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
     const PairConstants<T> k{rs, inv_width, switched, a, two_a_over_sqrt_pi, krf, crf, kc};
     if (threads < 1) threads = 1;
     std::vector<T> buffers(grad ? (size_t)threads * 3 * n : 0, (T)0);
-    // each atom's position and parameters side by side (x, y, z, q, sigma/2, sqrt(eps)), 32 bytes in float: a pair
-    // then reads one cache line of its partner instead of four
-    std::vector<T> atoms((size_t)8 * n);
-    for (int64_t k = 0; k < n; ++k) {
-        T* a_k = atoms.data() + 8 * k;
-        a_k[0] = R[3 * k], a_k[1] = R[3 * k + 1], a_k[2] = R[3 * k + 2];
-        a_k[3] = q[k], a_k[4] = (T)0.5 * sigma[k], a_k[5] = sqrt_eps[k], a_k[6] = a_k[7] = 0;
-    }
-    const T* A = atoms.data();
     double e_lj = 0, e_c = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : e_lj, e_c)
     {
@@ -149,18 +140,17 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
             int m = 0;
             for (int64_t p = p0; p < p1; ++p) {
                 const int32_t i = pairs[2 * p], j = pairs[2 * p + 1];
-                const T *a_i = A + 8 * (int64_t)i, *a_j = A + 8 * (int64_t)j;
                 T d[3];
                 for (int k = 0; k < 3; ++k) {
-                    d[k] = a_i[k] - a_j[k];
+                    d[k] = R[3 * i + k] - R[3 * j + k];
                     if (periodic) d[k] -= L[k] * nearest(d[k] * invL[k]);  // minimum image, branch-free
                 }
                 const T r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
                 // written unconditionally and kept by advancing m: no branch to mispredict on the cutoff
                 dx[m] = d[0], dy[m] = d[1], dz[m] = d[2], rr[m] = r2;
-                qq[m] = a_i[3] * a_j[3];
-                sg[m] = a_i[4] + a_j[4];
-                ep[m] = a_i[5] * a_j[5];
+                qq[m] = q[i] * q[j];
+                sg[m] = (T)0.5 * (sigma[i] + sigma[j]);
+                ep[m] = sqrt_eps[i] * sqrt_eps[j];
                 ii[m] = i, jj[m] = j;
                 m += !cut || r2 < rc2;
             }

@@ -36,4 +36,29 @@ def run_meep(code: str, args, timeout: float = 1800) -> dict:
             return json.load(fh)
 
 
-__all__ = ["MEEP_PYTHON", "meep_available", "run_meep"]
+def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, conditions: dict, why: str, path):
+    """Append the speed row (Meep's time stepping over ours: above 1, ours is faster) when Meep ran, print the
+    rows, say why Meep did not run, and write ``{"machine", "rows"}`` to ``path`` when given."""
+    from _common import write_json
+
+    if meep:
+        ratio = round(meep["seconds"] / ours_seconds, 4)
+        rows.append(
+            {
+                "case": case,
+                "variant": "sciml/meep",
+                "value": ratio,
+                "unit": "speed ratio",
+                "ratio_to": "meep",
+                **conditions,
+            }
+        )
+    for r in rows:
+        print(f"{r['case']:60s} {r['variant']:10s} {r['value']} {r['unit']}")
+    if not meep:
+        print(f"Meep not run: {why}")
+    if path:
+        write_json(path, rows)
+
+
+__all__ = ["MEEP_PYTHON", "meep_available", "run_meep", "finish_rows"]

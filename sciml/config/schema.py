@@ -92,6 +92,7 @@ class ModelConfig:
     normalize_inputs: bool = True
     fourier_features: FourierFeaturesConfig | None = None
     periodic: Any = None  # {periods: {input index: period}, harmonics: k}: exactly periodic inputs
+    stream_function: Any = None  # [u, v]: predict ψ and take u = ψ_y, v = -ψ_x (divergence-free exactly)
 
     def __post_init__(self):
         from sciml.networks import ACTIVATIONS, FIELD_NETWORKS

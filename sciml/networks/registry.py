@@ -9,11 +9,13 @@ from torch import nn
 from sciml.networks.deeponet import CartesianDeepONet, DeepONet
 from sciml.networks.fno import FNO
 from sciml.networks.mlp import MLP, ModifiedMLP
+from sciml.networks.stream_function import StreamFunctionField, stream_function_spec
 from sciml.networks.unet import UNet
 
-NETWORKS: dict[str, type[nn.Module]] = {
+NETWORKS: dict[str, Any] = {
     cls.registry_name: cls for cls in (MLP, ModifiedMLP, FNO, DeepONet, CartesianDeepONet, UNet)
 }
+NETWORKS[StreamFunctionField.registry_name] = StreamFunctionField.from_spec  # wraps a saved inner spec
 FIELD_NETWORKS = tuple(name for name, cls in NETWORKS.items() if getattr(cls, "supports_taylor", False))
 """Networks mapping points ``[N, D]`` to fields ``[N, F]`` (PINNs: the ``model.name`` choices)."""
 
@@ -23,12 +25,17 @@ def field_network_spec(model: dict[str, Any], input_names, output_names, bounds=
 
     ``bounds`` = ``(lower [D], upper [D])`` of the inputs normalises them to ``[-1, 1]`` when
     ``model["normalize_inputs"]``.
+    ``model["stream_function"]`` = two velocity output names (e.g. ``["u", "v"]``) wraps the network in a
+    :class:`~sciml.networks.stream_function.StreamFunctionField`: it predicts ψ, and the velocity is its curl.
     """
-    kwargs = {k: v for k, v in model.items() if k not in ("name", "normalize_inputs")}
+    kwargs = {k: v for k, v in model.items() if k not in ("name", "normalize_inputs", "stream_function")}
     kwargs["in_features"], kwargs["out_features"] = len(input_names), len(output_names)
     if model.get("normalize_inputs", True) and bounds is not None:
         kwargs["input_bounds"] = [list(map(float, bounds[0])), list(map(float, bounds[1]))]
-    return {"name": model.get("name", "mlp"), "kwargs": kwargs}
+    spec = {"name": model.get("name", "mlp"), "kwargs": kwargs}
+    if model.get("stream_function"):
+        spec = stream_function_spec(spec, output_names, model["stream_function"], input_names)
+    return spec
 
 
 def build_network(spec: dict[str, Any]) -> nn.Module:

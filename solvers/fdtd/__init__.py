@@ -9,6 +9,7 @@ from solvers.fdtd.mode_ports import ModePort, check_ports
 from solvers.fdtd.modes import WaveguideMode, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
 from solvers.fdtd.near_to_far import NearToFarBox
+from solvers.fdtd.near_to_far_3d import NearToFarBox3D, sphere_quadrature, spherical_components
 from solvers.fdtd.rasterize import rasterize
 from solvers.fdtd.simulation import RunResult, run
 from solvers.fdtd.yee import Coefficients, FDTDState, coefficients, divergence_b, energy, init_state, step
@@ -40,6 +41,9 @@ __all__ = [
     "ModePort",
     "check_ports",
     "NearToFarBox",
+    "NearToFarBox3D",
+    "sphere_quadrature",
+    "spherical_components",
     "dipole_power",
     "source_current",
     "source_monitor",

@@ -8,6 +8,9 @@ decouple on their own. Component positions (Yee 1966), in cells:
 
 Boundaries per axis: ``"pec"`` (tangential E = 0 on both walls, the cavity is ``n·dx`` long),
 ``"periodic"``, or ``"pml"`` (a CPML of ``pml_cells`` inside the grid, backed by PEC).
+A periodic axis may carry a Bloch wavevector ``bloch[a] = k_a`` (rad/m): the fields then obey
+``F(x + L_a) = F(x) e^{i k_a L_a}`` (``L_a = n_a·dx``), are complex, and a run finds the modes of that ``k``
+(band structures of periodic structures; Taflove & Hagness ch. 13, "periodic structures", the direct field method).
 The Courant limit for a uniform grid is ``dt ≤ dx / (c √D)`` with ``D`` the number of non-singleton axes.
 """
 
@@ -32,6 +35,7 @@ class YeeGrid:
     pml_cells: int = 10
     courant: float = 0.99  # dt as a fraction of the Courant limit
     dt: float | None = None  # overrides ``courant`` when given (checked)
+    bloch: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Bloch wavevector (rad/m) on periodic axes
 
     def __post_init__(self):
         shape = tuple(int(n) for n in self.shape)
@@ -53,6 +57,17 @@ class YeeGrid:
                 raise ValueError(
                     f"the CPML ({self.pml_cells} cells per side) is thicker than the domain along {ax} "
                     f"({n} cells): use at least {2 * self.pml_cells + 1} cells or fewer PML cells."
+                )
+        k = tuple(float(v) for v in self.bloch)
+        if len(k) != 3 or not all(math.isfinite(v) for v in k):
+            raise ValueError(f"bloch must be three finite wavevector components (rad/m), got {self.bloch!r}.")
+        object.__setattr__(self, "bloch", k)
+        for ax in range(3):
+            if k[ax] != 0 and (shape[ax] == 1 or b[ax] != "periodic"):
+                raise ValueError(
+                    f"a Bloch wavevector along {'xyz'[ax]} needs a periodic axis with more than one cell; that axis "
+                    f"has {shape[ax]} cell(s) and boundary {b[ax]!r}. Set boundaries[{ax}]='periodic', "
+                    f"or bloch[{ax}]=0."
                 )
         if not 0 < self.courant <= 1:
             raise ValueError(f"courant must be in (0, 1], got {self.courant}.")
@@ -77,6 +92,19 @@ class YeeGrid:
     def time_step(self) -> float:
         """The time step in seconds."""
         return float(self.dt) if self.dt is not None else self.courant * self.max_dt
+
+    @property
+    def is_bloch(self) -> bool:
+        """True when a Bloch wavevector is set: the fields are complex."""
+        return any(v != 0 for v in self.bloch)
+
+    def bloch_phase(self, axis: int) -> complex | None:
+        """``e^{i k_a L_a}`` across the periodic ``axis``, or ``None`` without a Bloch wavevector along it."""
+        k = self.bloch[axis]
+        if k == 0:
+            return None
+        kl = k * self.shape[axis] * self.dx
+        return complex(math.cos(kl), math.sin(kl))
 
     @property
     def cells(self) -> int:

@@ -34,6 +34,19 @@ from solvers.fdtd.monitors import DFTMonitor
 COMPONENTS = {"ez": ("ez", "hx", "hy"), "hz": ("hz", "ex", "ey")}
 
 
+def check_box_clear(grid: YeeGrid, lo, hi, name: str) -> None:
+    """A near-to-far box from node ``lo`` to ``hi`` (one index per checked axis) must be at least 2 cells wide and
+    keep one cell (its DFT margin) clear of the CPML on every axis; raise an error that says where it may lie."""
+    for ax, (a, b) in enumerate(zip(lo, hi)):
+        a, b = int(a), int(b)
+        margin = grid.pml_cells if grid.boundaries[ax] == "pml" else 0
+        if not (margin + 1 <= a and b + 2 <= grid.shape[ax] - margin and b - a >= 2):
+            raise ValueError(
+                f"near-to-far box {name!r} spans nodes {a}..{b} along {'xyz'[ax]}: it must be at least 2 "
+                f"cells wide and lie within {margin + 1}..{grid.shape[ax] - margin - 2} (clear of the CPML)."
+            )
+
+
 @dataclass(frozen=True)
 class NearToFarBox:
     """A rectangle of a 2-D grid from node ``lo = (i0, j0)`` to ``hi = (i1, j1)`` (cell indices; the contour runs
@@ -50,14 +63,7 @@ class NearToFarBox:
             raise ValueError(f"NearToFarBox works on 2-D xy grids (nz = 1); got {grid.shape}.")
         if self.polarization not in COMPONENTS:
             raise ValueError(f"polarization must be one of {sorted(COMPONENTS)}, got {self.polarization!r}.")
-        (i0, j0), (i1, j1) = self.lo, self.hi
-        for ax, lo, hi in ((0, i0, i1), (1, j0, j1)):
-            margin = grid.pml_cells if grid.boundaries[ax] == "pml" else 0
-            if not (margin + 1 <= lo and hi + 2 <= grid.shape[ax] - margin and hi - lo >= 2):
-                raise ValueError(
-                    f"near-to-far box {self.name!r} spans cells {lo}..{hi} along {'xy'[ax]}: it must be at least 2 "
-                    f"cells wide and lie within {margin + 1}..{grid.shape[ax] - margin - 2} (clear of the CPML)."
-                )
+        check_box_clear(grid, self.lo, self.hi, self.name)
 
     def monitor(self, frequencies) -> DFTMonitor:
         """The DFT monitor the transformation reads: the box and a one-cell margin."""
@@ -142,4 +148,4 @@ class NearToFarBox:
         return (amplitude.abs() ** 2).sum(-1) * dphi * scale
 
 
-__all__ = ["NearToFarBox"]
+__all__ = ["NearToFarBox", "check_box_clear"]

@@ -47,6 +47,14 @@ def validate(co: Coefficients, sources, monitors) -> None:
     from physics.maxwell import PlaneSource, PointSource
 
     g = co.grid
+    if g.is_bloch:
+        from solvers.fdtd.tfsf import TFSFPlaneWave
+
+        if any(isinstance(s, TFSFPlaneWave) for s in sources):
+            raise ValueError(
+                "TFSF plane waves are not supported on a Bloch grid (their incident line is real). Excite Bloch "
+                "modes with point or distributed sources."
+            )
     for s in sources:
         if isinstance(s, PointSource):
             _check_inside(g, s.position, f"source on {s.component}")

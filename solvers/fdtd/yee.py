@@ -148,7 +148,9 @@ def coefficients(
 
 
 def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState:
-    """Zero fields, CPML auxiliaries and dispersive currents."""
+    """Zero fields, CPML auxiliaries and dispersive currents; complex (of ``dtype``'s precision) on a Bloch grid."""
+    if co.grid.is_bloch and not dtype.is_complex:
+        dtype = torch.complex128 if dtype == torch.float64 else torch.complex64
 
     def z():
         return torch.zeros(co.grid.shape, dtype=dtype, device=device)
@@ -172,16 +174,24 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
     return FDTDState(fields, psi, dispersion, {}, torch.zeros((), dtype=torch.int64, device=device))
 
 
-def forward_diff(f: Tensor, axis: int, periodic: bool) -> Tensor:
-    """``f[i+1] − f[i]`` with ``f[n] = 0`` (wall) or ``f[n] = f[0]`` (periodic)."""
+def forward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None) -> Tensor:
+    """``f[i+1] − f[i]`` with ``f[n] = 0`` (wall), ``f[n] = f[0]`` (periodic) or ``f[n] = f[0] e^{ikL}`` (Bloch
+    ``phase``)."""
+    n = f.shape[axis]
+    if periodic and phase is not None:
+        return torch.cat([f.narrow(axis, 1, n - 1), f.narrow(axis, 0, 1) * phase], axis) - f
     if periodic:
         return torch.roll(f, -1, axis) - f
     n = f.shape[axis]
     return torch.cat([f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1), -f.narrow(axis, n - 1, 1)], axis)
 
 
-def backward_diff(f: Tensor, axis: int, periodic: bool) -> Tensor:
-    """``f[i] − f[i−1]`` with ``f[−1] = 0`` (wall) or ``f[−1] = f[n−1]`` (periodic)."""
+def backward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None) -> Tensor:
+    """``f[i] − f[i−1]`` with ``f[−1] = 0`` (wall), ``f[−1] = f[n−1]`` (periodic) or ``f[−1] = f[n−1] e^{−ikL}``
+    (Bloch ``phase`` = ``e^{ikL}``)."""
+    n = f.shape[axis]
+    if periodic and phase is not None:
+        return f - torch.cat([f.narrow(axis, n - 1, 1) * phase.conjugate(), f.narrow(axis, 0, n - 1)], axis)
     if periodic:
         return f - torch.roll(f, 1, axis)
     n = f.shape[axis]
@@ -197,7 +207,7 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
             a = AXIS[ax]
             if g.shape[a] == 1 or other not in src:
                 continue  # no variation along a singleton axis (or a partial field set, e.g. TFSF incident fields)
-            d = diff(src[other], a, g.boundaries[a] == "periodic") * inv_dx
+            d = diff(src[other], a, g.boundaries[a] == "periodic", g.bloch_phase(a)) * inv_dx
             if ax in cp:  # D/κ + ψ = D + [(1/κ − 1) D + ψ], the bracket only on the slabs
                 b, c, ik1, L = cp[ax]
                 ds = _slabs(d, a, L)
@@ -388,5 +398,6 @@ def divergence_b(state: FDTDState, co: Coefficients) -> Tensor:
     out = torch.zeros(g.shape, dtype=state.fields["hx"].dtype, device=state.fields["hx"].device)
     for comp, a in (("hx", 0), ("hy", 1), ("hz", 2)):
         if g.shape[a] > 1:
-            out = out + forward_diff(co.mu * state.fields[comp], a, g.boundaries[a] == "periodic") / g.dx
+            periodic = g.boundaries[a] == "periodic"
+            out = out + forward_diff(co.mu * state.fields[comp], a, periodic, g.bloch_phase(a)) / g.dx
     return out

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from sciml.cli.main import main as cli
 
@@ -67,7 +68,8 @@ def test_cavity_pinn_reports_ghia_error(tmp_path):
     assert (out / "solution.vtu").exists()
 
 
-def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path):
+@pytest.mark.parametrize("stream_function", [False, True], ids=["velocity", "stream_function"])
+def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path, stream_function):
     snap = tmp_path / "snap.h5"
     small = [
         f"+inverse.generator.{k}={v}"
@@ -81,7 +83,7 @@ def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path):
             ("progress", False),
         )
     ]
-    m, _ = _run(
+    m, out = _run(
         tmp_path,
         "cylinder_wake",
         "optimizer.steps=3",
@@ -94,6 +96,23 @@ def test_cylinder_wake_inverse_runs_on_generated_data(tmp_path):
         f"evaluation.snapshots={snap}",
         "+evaluation.stride_t=2",
         *small,
+        *(["model.stream_function=[u,v]"] if stream_function else []),
     )
     assert set(m["identified"]) == {"lambda1", "lambda2"} and m["observations"]["count"] == 100
     assert snap.exists()
+    if stream_function:  # the trained network is ψ's: one output fewer, and its velocity is divergence-free
+        from safetensors.torch import load_file
+
+        from sciml.autodiff import derivatives
+        from sciml.networks import build_network, field_network_spec
+
+        (ckpt,) = (out / "checkpoints").iterdir()
+        saved = load_file(ckpt / "model.safetensors")
+        weights = {k[len("network.") :]: v for k, v in saved.items() if k.startswith("network.")}
+        assert weights["net.head.weight"].shape[0] == 2
+        spec = {"name": "mlp", "width": 32, "depth": 6, "stream_function": ["u", "v"]}
+        field = build_network(field_network_spec(spec, ("x", "y", "t"), ("u", "v", "p"), ([0, 0, 0], [1, 1, 1])))
+        field.load_state_dict(weights)
+        d = derivatives(field, torch.rand(64, 3), "autograd", input_names=("x", "y", "t"), output_names=("u", "v", "p"))
+        div = (d.d("u", "x") + d.d("v", "y")).detach()
+        assert div.abs().max() <= 1e-5 * float(d.d("u", "x").detach().abs().max())

@@ -1,11 +1,13 @@
 """Finite-difference time-domain Maxwell solver (Yee scheme, CPML), differentiable end to end."""
 
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
+from solvers.fdtd.cross_section_modes import VectorMode, vector_modes
 from solvers.fdtd.dipole_power import dipole_power, source_current, source_monitor
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.harmonic_inversion import Resonance, harmonic_inversion
 from solvers.fdtd.layered_stack import oblique_stack_response
 from solvers.fdtd.mode_ports import ModePort, check_ports
+from solvers.fdtd.mode_ports_3d import ModePort3D
 from solvers.fdtd.modes import WaveguideMode, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
 from solvers.fdtd.near_to_far import NearToFarBox
@@ -38,7 +40,10 @@ __all__ = [
     "Resonance",
     "waveguide_modes",
     "WaveguideMode",
+    "vector_modes",
+    "VectorMode",
     "ModePort",
+    "ModePort3D",
     "check_ports",
     "NearToFarBox",
     "NearToFarBox3D",

@@ -11,6 +11,11 @@ Boundaries per axis: ``"pec"`` (tangential E = 0 on both walls, the cavity is ``
 A periodic axis may carry a Bloch wavevector ``bloch[a] = k_a`` (rad/m): the fields then obey
 ``F(x + L_a) = F(x) e^{i k_a L_a}`` (``L_a = n_a·dx``), are complex, and a run finds the modes of that ``k``
 (band structures of periodic structures; Taflove & Hagness ch. 13, "periodic structures", the direct field method).
+A non-periodic axis may instead put a mirror plane at its low wall (``mirror[a] = ±1``; Meep's ``Mirror`` with
+that phase): the grid is then half of a domain symmetric about node 0 of that axis, with no CPML on that side.
+``+1``: tangential E even and tangential H odd across the plane (a PMC wall, ``H_t(−½) = −H_t(½)``); ``−1``:
+tangential E odd (a PEC wall, ``E_t = 0`` on the plane). Each mirror halves the cells and the work; fields,
+fluxes and DFTs are those of the half domain.
 The Courant limit for a uniform grid is ``dt ≤ dx / (c √D)`` with ``D`` the number of non-singleton axes.
 """
 
@@ -36,6 +41,7 @@ class YeeGrid:
     courant: float = 0.99  # dt as a fraction of the Courant limit
     dt: float | None = None  # overrides ``courant`` when given (checked)
     bloch: tuple[float, float, float] = (0.0, 0.0, 0.0)  # Bloch wavevector (rad/m) on periodic axes
+    mirror: tuple[int, int, int] = (0, 0, 0)  # a mirror plane at the low wall: +1 even E_t (PMC), −1 odd (PEC)
 
     def __post_init__(self):
         shape = tuple(int(n) for n in self.shape)
@@ -68,6 +74,16 @@ class YeeGrid:
                     f"a Bloch wavevector along {'xyz'[ax]} needs a periodic axis with more than one cell; that axis "
                     f"has {shape[ax]} cell(s) and boundary {b[ax]!r}. Set boundaries[{ax}]='periodic', "
                     f"or bloch[{ax}]=0."
+                )
+        mirror = tuple(int(v) for v in self.mirror) if len(tuple(self.mirror)) == 3 else None
+        if mirror is None or any(v not in (-1, 0, 1) for v in mirror) or mirror != tuple(self.mirror):
+            raise ValueError(f"mirror must be three of -1, 0, +1 (one per axis), got {self.mirror!r}.")
+        object.__setattr__(self, "mirror", mirror)
+        for ax in range(3):
+            if mirror[ax] and (shape[ax] == 1 or b[ax] == "periodic"):
+                raise ValueError(
+                    f"a mirror plane along {'xyz'[ax]} needs a non-periodic axis with more than one cell (it sits at "
+                    f"the low wall); that axis has {shape[ax]} cell(s) and boundary {b[ax]!r}. Use 'pml' or 'pec'."
                 )
         if not 0 < self.courant <= 1:
             raise ValueError(f"courant must be in (0, 1], got {self.courant}.")

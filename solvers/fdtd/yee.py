@@ -106,7 +106,7 @@ def coefficients(
         own = {"ex": 0, "ey": 1, "ez": 2}[c]
         touched = False
         for ax in range(3):  # tangential E on the low wall of a PEC/PML axis (the high wall is the zero pad)
-            if ax != own and grid.boundaries[ax] in ("pec", "pml"):
+            if ax != own and grid.boundaries[ax] in ("pec", "pml") and grid.mirror[ax] != 1:  # a PMC mirror: free
                 k = k.index_fill(ax, torch.tensor([0], device=device), 0.0)
                 touched = True
         if "pec" in m:
@@ -121,6 +121,9 @@ def coefficients(
             L = grid.pml_cells  # the grid guarantees n > 2L: the two slabs do not overlap
             for table, half in ((cpml_e, False), (cpml_h, True)):
                 b, c, ik = (_slabs(v, 0, L) for v in profile(n, L, grid.dx, dt, half, cpml, dtype, device))
+                if grid.mirror[ax]:  # no absorber at a mirror plane: the low slab leaves the derivative alone
+                    fills = ((b, 0.0), (c, 0.0), (ik, 1.0))
+                    b, c, ik = (torch.cat([torch.full_like(v[:L], fill), v[L:]]) for v, fill in fills)
                 table[name] = (*(_shape_along(v, ax) for v in (b, c, ik - 1)), L)
     drude = None
     if bool((m["drude_omega_p"].detach() > 0).any()):
@@ -174,9 +177,9 @@ def init_state(co: Coefficients, dtype=torch.float32, device="cpu") -> FDTDState
     return FDTDState(fields, psi, dispersion, {}, torch.zeros((), dtype=torch.int64, device=device))
 
 
-def forward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None) -> Tensor:
+def forward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None, mirror: int = 0) -> Tensor:
     """``f[i+1] − f[i]`` with ``f[n] = 0`` (wall), ``f[n] = f[0]`` (periodic) or ``f[n] = f[0] e^{ikL}`` (Bloch
-    ``phase``)."""
+    ``phase``). A mirror plane sits at the low wall, which a forward difference never crosses."""
     n = f.shape[axis]
     if periodic and phase is not None:
         return torch.cat([f.narrow(axis, 1, n - 1), f.narrow(axis, 0, 1) * phase], axis) - f
@@ -186,16 +189,16 @@ def forward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = N
     return torch.cat([f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1), -f.narrow(axis, n - 1, 1)], axis)
 
 
-def backward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None) -> Tensor:
-    """``f[i] − f[i−1]`` with ``f[−1] = 0`` (wall), ``f[−1] = f[n−1]`` (periodic) or ``f[−1] = f[n−1] e^{−ikL}``
-    (Bloch ``phase`` = ``e^{ikL}``)."""
+def backward_diff(f: Tensor, axis: int, periodic: bool, phase: complex | None = None, mirror: int = 0) -> Tensor:
+    """``f[i] − f[i−1]`` with ``f[−1] = 0`` (wall), ``f[−1] = f[n−1]`` (periodic), ``f[−1] = f[n−1] e^{−ikL}``
+    (Bloch ``phase`` = ``e^{ikL}``) or ``f[−1] = −f[0]`` (``mirror = +1``: the odd tangential H behind a PMC plane)."""
     n = f.shape[axis]
     if periodic and phase is not None:
         return f - torch.cat([f.narrow(axis, n - 1, 1) * phase.conjugate(), f.narrow(axis, 0, n - 1)], axis)
     if periodic:
         return f - torch.roll(f, 1, axis)
-    n = f.shape[axis]
-    return torch.cat([f.narrow(axis, 0, 1), f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1)], axis)
+    first = 2 * f.narrow(axis, 0, 1) if mirror == 1 else f.narrow(axis, 0, 1)
+    return torch.cat([first, f.narrow(axis, 1, n - 1) - f.narrow(axis, 0, n - 1)], axis)
 
 
 def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -> tuple[dict, dict]:
@@ -207,7 +210,7 @@ def _curl(src: dict, table: dict, cp: dict, psi: dict, co: Coefficients, diff) -
             a = AXIS[ax]
             if g.shape[a] == 1 or other not in src:
                 continue  # no variation along a singleton axis (or a partial field set, e.g. TFSF incident fields)
-            d = diff(src[other], a, g.boundaries[a] == "periodic", g.bloch_phase(a)) * inv_dx
+            d = diff(src[other], a, g.boundaries[a] == "periodic", g.bloch_phase(a), g.mirror[a]) * inv_dx
             if ax in cp:  # D/κ + ψ = D + [(1/κ − 1) D + ψ], the bracket only on the slabs
                 b, c, ik1, L = cp[ax]
                 ds = _slabs(d, a, L)

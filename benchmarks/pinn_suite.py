@@ -1,6 +1,8 @@
 """The PINN suite's accuracy table: train every case with its shipped config and record the error.
 
     python benchmarks/pinn_suite.py --json benchmarks/results/pinn_suite.json [--cases heat,poisson_disk]
+    python benchmarks/pinn_suite.py --cases cylinder_wake --variant stream_function \
+        --override "model.stream_function=[u,v]"       # a second row for the same case
 
 Each case runs ``sciml run experiment=<case>`` in a subprocess (its own output folder under
 ``benchmarks/runs/pinn_suite``) and reports the relative L2 error against its reference (exact
@@ -52,7 +54,7 @@ MINDELEC_MAXWELL = {"Ex": 0.0356, "Ey": 0.0343, "Hz": 0.0230}
 COMPONENT_BARS = {"maxwell2d_pinn": MINDELEC_MAXWELL, "maxwell2d_pinn_sharp": MINDELEC_MAXWELL}
 
 
-def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: int) -> dict:
+def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: int, variant: str = "sciml") -> dict:
     out = runs / case
     if not (reuse and (out / "metrics.json").exists()):
         cmd = [
@@ -72,7 +74,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: 
         if r.returncode != 0:
             return {
                 "case": case,
-                "variant": "sciml",
+                "variant": variant,
                 "value": None,
                 "unit": "relative L2",
                 "ratio_to": None,
@@ -106,7 +108,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: 
         ratio = max(m[f"rel_l2_{c}"] / b for c, b in COMPONENT_BARS[case].items())
     return {
         "case": case,
-        "variant": "sciml",
+        "variant": variant,
         "value": m["rel_l2"],
         "unit": "relative L2",
         "ratio_to": source or None,
@@ -136,18 +138,23 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--override", action="append", default=[])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--variant", default="sciml", help="row name for a non-default setting (rows are keyed by case and variant)"
+    )
     ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
     env = pin_threads(args.threads)
     guard = LoadGuard(args.force)
     out = Path(args.json)
     old = json.loads(out.read_text())["rows"] if out.exists() else []
-    rows = [run_case(c, ROOT / args.runs, args.reuse, args.override, args.threads) for c in args.cases.split(",")]
-    done = {r["case"] for r in rows}
-    rows = [with_parameter_goals(r) for r in [r for r in old if r["case"] not in done] + rows]
+    cases = args.cases.split(",")
+    rows = [run_case(c, ROOT / args.runs, args.reuse, args.override, args.threads, args.variant) for c in cases]
+    done = {(r["case"], r["variant"]) for r in rows}
+    kept = [r for r in old if (r["case"], r.get("variant", "sciml")) not in done]
+    rows = [with_parameter_goals(r) for r in kept + rows]
     write_json(out, rows, {"thread_environment": env}, guard=guard)
     for r in rows:
-        if r["case"] in done:
+        if (r["case"], r["variant"]) in done:
             print(json.dumps(r))
 
 

@@ -175,6 +175,8 @@ def meep_command(threads: int, python: str, mpi_prefix: str, mpirun: str) -> tup
 def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict]:
     """The device case: the 90° bend of Meep's tutorial (geometry with subpixel smoothing, an eigenmode source, DFT
     flux and mode monitors), ours and Meep's, whole runs (set-up included: Meep initialises inside ``sim.run``)."""
+    import itertools
+
     import numpy as np
     import torch
     from fdtd_bend import meep_bend, sciml_bend
@@ -203,29 +205,32 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
             }
         )
     freqs = np.linspace(0.1, 0.2, 11)
-    for precision in precisions:
+    for precision, (variant, compiled) in itertools.product(
+        precisions, (("sciml_eager", False), ("sciml_compiled", True))
+    ):
         dtype = {"float32": torch.float32, "float64": torch.float64}[precision]
         times = []
-        for _ in range(2):
+        for _ in range(2):  # whole runs, compilation included (the second one finds inductor's cache warm)
             t0 = time.perf_counter()
-            out = sciml_bend(resolution, True, freqs, dtype)
+            out = sciml_bend(resolution, True, freqs, dtype, compile=compiled)
             times.append(time.perf_counter() - t0)
         rate = cells * out["steps"] / min(times) / 1e6
         row = {
             "case": case,
-            "variant": "sciml_eager",
+            "variant": variant,
             "value": round(rate, 2),
             "unit": "Mcells/s",
             "ratio_to": None,
             "threads": threads,
             "precision": precision,
+            "seconds_per_run": [round(t, 1) for t in times],
         }
         rows.append(row)
         if meep is not None and precision == "float64":  # Meep is double only: equal precision
             rows.append(
                 {
                     **row,
-                    "variant": "sciml_eager/meep",
+                    "variant": f"{variant}/meep",
                     "value": round(rate / meep_rate, 3),
                     "unit": "speed ratio",
                     "ratio_to": "meep",
@@ -233,7 +238,7 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
                     "settings": settings,
                 }
             )
-        elif not ok:
+        elif not ok and not compiled:
             rows.append({**row, "variant": "meep", "value": None, "unit": "Mcells/s", "skipped": why})
     return rows
 

@@ -80,8 +80,9 @@ def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
     return run_meep(MEEP_BEND, [resolution, "bent" if bent else "straight", nfreq, *params])
 
 
-def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
-    """Our run of the same case: flux out and mode powers at the reflection port, at ``freqs`` (``c/a``)."""
+def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64, compile: bool = False) -> dict:
+    """Our run of the same case: flux out and mode powers at the reflection port, at ``freqs`` (``c/a``);
+    ``compile`` compiles the step with its monitors (:func:`solvers.fdtd.run`)."""
     a = 1e-6
     n, dx = int(round(SIZE * resolution)), a / resolution
     grid = YeeGrid((n, n, 1), dx, ("pml", "pml", "periodic"), pml_cells=int(PML * resolution), dt=0.5 * dx / C0)
@@ -114,7 +115,11 @@ def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64) -> dict:
     co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
     steps = int(round(DURATION * a / C0 / grid.time_step))
     r = run(
-        co, steps, source.source(eps, grid, profile, F_CENTRE * C0 / a), [reflection.monitor(f_si), out.monitor(f_si)]
+        co,
+        steps,
+        source.source(eps, grid, profile, F_CENTRE * C0 / a),
+        [reflection.monitor(f_si), out.monitor(f_si)],
+        compile=compile,
     )
     c = reflection.coefficients(r.dft["reflection"], eps, grid, f_si)
     c_out = out.coefficients(r.dft["out"], eps, grid, f_si)

@@ -17,7 +17,7 @@ import math
 import time
 
 import torch
-from _common import pin_threads
+from _common import LoadGuard, pin_threads
 from meep_runner import finish_rows, meep_available, run_meep
 
 from physics.maxwell import C0, Cylinder, Materials, ModulatedGaussian, PointSource
@@ -99,9 +99,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="TM bands of a square lattice of rods: Meep and ours")
     ap.add_argument("--resolution", type=int, default=16)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
     pin_threads(1)
     torch.set_num_threads(1)
+    guard = LoadGuard(args.force)
     ours = sciml_bands(args.resolution)
     ok, why = meep_available()
     meep = meep_bands(args.resolution) if ok else None
@@ -136,7 +138,7 @@ def main() -> None:
                         **conditions,
                     }
                 )
-    finish_rows(rows, meep, ours["seconds"], "all k points: time stepping", conditions, why, args.json)
+    finish_rows(rows, meep, ours["seconds"], "all k points: time stepping", conditions, why, args.json, guard)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 import torch
-from _common import pin_threads
+from _common import LoadGuard, pin_threads
 from meep_runner import finish_rows, meep_available, run_meep
 
 from physics.maxwell import C0, ETA0, Materials, ModulatedGaussian, PointSource
@@ -122,9 +122,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=50, help="cells per edge (10 of them PML on each side)")
     ap.add_argument("--resolution", type=int, default=20, help="cells per wavelength")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
     args = ap.parse_args()
     pin_threads(1)
     torch.set_num_threads(1)
+    guard = LoadGuard(args.force)
     half = (args.n - 2 * PML) // 2 - 3
     duration = 6.0 * args.n  # in cells of light travel (c·t/Δx), both codes
     n_theta, n_phi = 24, 48
@@ -157,7 +159,7 @@ def main() -> None:
                     **conditions,
                 }
             )
-    finish_rows(rows, meep, ours["seconds"], f"{case}: seconds", conditions, why, args.json)
+    finish_rows(rows, meep, ours["seconds"], f"{case}: seconds", conditions, why, args.json, guard)
 
 
 if __name__ == "__main__":

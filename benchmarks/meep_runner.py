@@ -36,9 +36,10 @@ def run_meep(code: str, args, timeout: float = 1800) -> dict:
             return json.load(fh)
 
 
-def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, conditions: dict, why: str, path):
+def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, conditions: dict, why: str, path, guard):
     """Append the speed row (Meep's time stepping over ours: above 1, ours is faster) when Meep ran, print the
-    rows, say why Meep did not run, and write ``{"machine", "rows"}`` to ``path`` when given."""
+    rows, say why Meep did not run, and write ``{"machine", "rows"}`` to ``path`` when given (with the load facts
+    ``guard`` watched, which the README's tables require of timed rows)."""
     from _common import write_json
 
     if meep:
@@ -58,7 +59,7 @@ def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, c
     if not meep:
         print(f"Meep not run: {why}")
     if path:
-        write_json(path, rows)
+        write_json(path, rows, guard=guard)
 
 
 __all__ = ["MEEP_PYTHON", "meep_available", "run_meep", "finish_rows"]

@@ -17,8 +17,7 @@ import math
 import time
 
 import torch
-from _common import LoadGuard, pin_threads
-from meep_runner import finish_rows, meep_available, run_meep
+from meep_runner import finish_rows, meep_available, parse_single_thread, run_meep
 
 from physics.maxwell import C0, Cylinder, Materials, ModulatedGaussian, PointSource
 from solvers.fdtd import Probe, YeeGrid, coefficients, harmonic_inversion, run
@@ -98,12 +97,7 @@ def pair_bands(ours: list, meep: list, count: int = 3) -> list[tuple[float, floa
 def main() -> None:
     ap = argparse.ArgumentParser(description="TM bands of a square lattice of rods: Meep and ours")
     ap.add_argument("--resolution", type=int, default=16)
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
-    args = ap.parse_args()
-    pin_threads(1)
-    torch.set_num_threads(1)
-    guard = LoadGuard(args.force)
+    args, guard = parse_single_thread(ap)
     ours = sciml_bands(args.resolution)
     ok, why = meep_available()
     meep = meep_bands(args.resolution) if ok else None

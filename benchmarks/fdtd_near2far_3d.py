@@ -23,8 +23,7 @@ import time
 
 import numpy as np
 import torch
-from _common import LoadGuard, pin_threads
-from meep_runner import finish_rows, meep_available, run_meep
+from meep_runner import finish_rows, meep_available, parse_single_thread, run_meep
 
 from physics.maxwell import C0, ETA0, Materials, ModulatedGaussian, PointSource
 from solvers.fdtd import NearToFarBox3D, YeeGrid, coefficients, run, sphere_quadrature, spherical_components
@@ -121,12 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="3-D near-to-far: a Hertzian dipole in Meep and in ours")
     ap.add_argument("--n", type=int, default=50, help="cells per edge (10 of them PML on each side)")
     ap.add_argument("--resolution", type=int, default=20, help="cells per wavelength")
-    ap.add_argument("--json", default=None)
-    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
-    args = ap.parse_args()
-    pin_threads(1)
-    torch.set_num_threads(1)
-    guard = LoadGuard(args.force)
+    args, guard = parse_single_thread(ap)
     half = (args.n - 2 * PML) // 2 - 3
     duration = 6.0 * args.n  # in cells of light travel (c·t/Δx), both codes
     n_theta, n_phi = 24, 48

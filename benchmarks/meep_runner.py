@@ -36,6 +36,20 @@ def run_meep(code: str, args, timeout: float = 1800) -> dict:
             return json.load(fh)
 
 
+def parse_single_thread(ap):
+    """Add ``--json`` and ``--force`` to ``ap``, parse, pin this process (and Meep's) to one thread, and start
+    watching the load: returns ``(args, guard)`` for :func:`finish_rows`."""
+    import torch
+    from _common import LoadGuard, pin_threads
+
+    ap.add_argument("--json", default=None)
+    ap.add_argument("--force", action="store_true", help="write results even if the machine was busy")
+    args = ap.parse_args()
+    pin_threads(1)
+    torch.set_num_threads(1)
+    return args, LoadGuard(args.force)
+
+
 def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, conditions: dict, why: str, path, guard):
     """Append the speed row (Meep's time stepping over ours: above 1, ours is faster) when Meep ran, print the
     rows, say why Meep did not run, and write ``{"machine", "rows"}`` to ``path`` when given (with the load facts
@@ -62,4 +76,4 @@ def finish_rows(rows: list, meep: dict | None, ours_seconds: float, case: str, c
         write_json(path, rows, guard=guard)
 
 
-__all__ = ["MEEP_PYTHON", "meep_available", "run_meep", "finish_rows"]
+__all__ = ["MEEP_PYTHON", "meep_available", "run_meep", "parse_single_thread", "finish_rows"]

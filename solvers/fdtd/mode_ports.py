@@ -56,11 +56,25 @@ class Delayed:
         return self.profile(t - self.delay)
 
 
-def _eps_maps(eps, shape) -> dict:
+def eps_maps(eps, shape) -> dict:
+    """Relative permittivity per E component, ``{"ex", "ey", "ez"} → [nx, ny, nz]`` float64, from a
+    :func:`~solvers.fdtd.rasterize` dict or one (broadcastable) map."""
     if isinstance(eps, dict):
         return {c: torch.as_tensor(eps[c]).detach().to(torch.float64).broadcast_to(shape) for c in ("ex", "ey", "ez")}
     t = torch.as_tensor(eps).detach().to(torch.float64).broadcast_to(shape)
     return {"ex": t, "ey": t, "ez": t}
+
+
+def check_clear_of_cpml(grid: YeeGrid, name: str, spans) -> None:
+    """Refuse a port whose cells ``lo..hi`` along an axis (``spans`` = ``(axis, lo, hi)`` triples) enter the CPML."""
+    pml = grid.pml_cells
+    for ax, lo, hi in spans:
+        if grid.boundaries[ax] == "pml" and (lo < pml or hi >= grid.shape[ax] - pml):
+            raise ValueError(
+                f"port {name!r} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing "
+                f"layers are the first and last {pml} cells): fields there are attenuated, so sources and "
+                f"monitors would be wrong. Move it to {pml} <= cell < {grid.shape[ax] - pml}."
+            )
 
 
 @dataclass(frozen=True)
@@ -91,14 +105,7 @@ class ModePort:
                 f"port {self.name!r} at index {self.index}, span {self.span} does not fit the grid {grid.shape}: "
                 f"need 0 <= index < {n_along - 1} and 0 <= start < stop <= {n_across} (at least 3 cells)."
             )
-        pml = grid.pml_cells
-        for ax, lo, hi in ((self.axis, self.index, self.index + 1), (across, start, stop - 1)):
-            if grid.boundaries[ax] == "pml" and (lo < pml or hi >= grid.shape[ax] - pml):
-                raise ValueError(
-                    f"port {self.name!r} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing "
-                    f"layers are the first and last {pml} cells): fields there are attenuated, so sources and "
-                    f"monitors would be wrong. Move it to {pml} <= cell < {grid.shape[ax] - pml}."
-                )
+        check_clear_of_cpml(grid, self.name, ((self.axis, self.index, self.index + 1), (across, start, stop - 1)))
 
     def _line(self, eps_map: Tensor) -> np.ndarray:
         start, stop = self.span
@@ -108,7 +115,7 @@ class ModePort:
     def _section(self, eps, grid: YeeGrid):
         """ε along the section: of the transverse E (``Ez``, or the in-plane E across), and for ``"hz"`` of the
         longitudinal E (along ``axis``), each at its own Yee positions."""
-        maps = _eps_maps(eps, grid.shape)
+        maps = eps_maps(eps, grid.shape)
         if self.polarization == "ez":
             return self._line(maps["ez"]), None
         across, along = ("ey", "ex") if self.axis == 0 else ("ex", "ey")
@@ -150,7 +157,7 @@ class ModePort:
         m = self.modes(eps, grid, frequency, mode + 1)[mode]
         e_t, h_t = self._profiles(m)
         e_name, h_name, s = PAIRS[(self.axis, self.polarization)]
-        eps_line = self._line(_eps_maps(eps, grid.shape)[e_name])
+        eps_line = self._line(eps_maps(eps, grid.shape)[e_name])
         dt = grid.time_step
         e_amp = s * dt / (EPS0 * eps_line) * h_t  # ΔE = −(Δt/ε) J
         h_amp = direction * s * dt / MU0 * e_t  # ΔH = −(Δt/μ) M
@@ -224,4 +231,4 @@ def check_ports(grid: YeeGrid, ports) -> None:
                 )
 
 
-__all__ = ["ModePort", "Delayed", "check_ports"]
+__all__ = ["ModePort", "Delayed", "check_ports", "check_clear_of_cpml", "eps_maps"]

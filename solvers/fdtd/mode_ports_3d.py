@@ -29,7 +29,7 @@ from torch import Tensor
 from physics.maxwell import C0, EPS0, MU0, DistributedSource
 from solvers.fdtd.cross_section_modes import VectorMode, vector_modes
 from solvers.fdtd.grid import YeeGrid
-from solvers.fdtd.mode_ports import Delayed
+from solvers.fdtd.mode_ports import Delayed, check_clear_of_cpml, eps_maps
 from solvers.fdtd.monitors import DFTMonitor
 
 NAMES = "xyz"
@@ -70,22 +70,16 @@ class ModePort3D:
                     f"port {self.name!r}: span ({start}, {stop}) along {NAMES[ax]} must lie in 0..{grid.shape[ax]} "
                     "and hold at least 3 cells."
                 )
-        pml = grid.pml_cells
         spans = (
             (self.axis, self.index, self.index + 1),
             *((a, s[0], s[1] - 1) for a, s in zip(self._axes, (self.span_u, self.span_v))),
         )
-        for ax, lo, hi in spans:
-            if grid.boundaries[ax] == "pml" and (lo < pml or hi >= grid.shape[ax] - pml):
-                raise ValueError(
-                    f"port {self.name!r} reaches into the CPML along {NAMES[ax]} (cells {lo}..{hi}; the absorbing "
-                    f"layers are the first and last {pml} cells). Move it to {pml} <= cell < {grid.shape[ax] - pml}."
-                )
+        check_clear_of_cpml(grid, self.name, spans)
 
-    def _plane(self, volume: Tensor, index: int | None = None) -> np.ndarray:
+    def _plane(self, volume: Tensor) -> np.ndarray:
         """The port's rectangle of a ``[nx, ny, nz]`` map as ``[n_u, n_v]``."""
         (u0, u1), (v0, v1) = self.span_u, self.span_v
-        plane = torch.as_tensor(volume).detach().select(self.axis, self.index if index is None else index)
+        plane = volume.detach().select(self.axis, self.index)
         u, v = self._axes
         # after removing `axis`, the remaining axes keep their order; (u, v) is that order except for axis 1
         plane = plane.T if u > v else plane
@@ -94,15 +88,10 @@ class ModePort3D:
     def modes(self, eps: dict, grid: YeeGrid, frequency: float, count: int = 1) -> list[VectorMode]:
         """The ``count`` highest-index modes of the port's cross-section (``eps`` per E component, 3-D maps)."""
         self.check(grid)
-        if not isinstance(eps, dict):
-            eps = {c: eps for c in ("ex", "ey", "ez")}
-        shape = tuple(grid.shape)
+        maps = eps_maps(eps, grid.shape)
         e_u, e_v, _, _ = self.components()
         e_n = f"e{NAMES[self.axis]}"
-        section = {
-            k: self._plane(torch.as_tensor(eps[c]).broadcast_to(shape))
-            for k, c in (("ex", e_u), ("ey", e_v), ("ez", e_n))
-        }
+        section = {k: self._plane(maps[c]) for k, c in (("ex", e_u), ("ey", e_v), ("ez", e_n))}
         try:
             return vector_modes(section, grid.dx, frequency, count, dz=grid.dx, dt=grid.time_step)
         except ValueError as err:
@@ -127,9 +116,8 @@ class ModePort3D:
         m = self.modes(eps, grid, frequency, mode + 1)[mode]
         eu, ev, hu, hv = (m.fields[c].real for c in ("ex", "ey", "hx", "hy"))
         names = self.components()
-        if not isinstance(eps, dict):
-            eps = {c: eps for c in ("ex", "ey", "ez")}
-        eps_u, eps_v = (self._plane(torch.as_tensor(eps[c]).broadcast_to(tuple(grid.shape))) for c in names[:2])
+        maps = eps_maps(eps, grid.shape)
+        eps_u, eps_v = (self._plane(maps[c]) for c in names[:2])
         dt = grid.time_step
         delay = -direction * m.n_eff * grid.dx / (2 * C0)
         amplitudes = (

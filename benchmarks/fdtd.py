@@ -6,6 +6,8 @@
 Rows (same grid, same steps, same CPML thickness, each timed after a warm-up; threads pinned in this script):
 - ``sciml_eager`` / ``sciml_compiled``: :func:`solvers.fdtd.step` in a Python loop, eager or under
   ``torch.compile`` (its compile time is its own column), in float64 and in float32;
+- ``sciml_native``: :class:`solvers.fdtd.NativeStepper`, the fused C++ kernel that ``run`` uses for forward CPU
+  runs (CPU only);
 - ``fdtd_pkg``: the ``fdtd`` PyPI package (0.3.5) with its torch backend at the same precision, in a subprocess;
 - ``meep``: Debian's Meep 1.25, which computes in double precision only: serial at one thread, its MPI build on as
   many processes as threads otherwise (``--meep-mpi-prefix``: where ``python3-meep-mpi-default`` and its library are
@@ -13,7 +15,8 @@ Rows (same grid, same steps, same CPML thickness, each timed after a warm-up; th
 
 The device case (``--bend-resolution``, default 20; 0 skips it): the 90° bend of Meep's tutorial with geometry,
 subpixel smoothing, an eigenmode source and DFT monitors (``benchmarks/fdtd_bend.py``), whole runs timed in both codes
-(Meep sets up inside ``sim.run``), serial Meep against our eager step at ``--threads``.
+(Meep sets up inside ``sim.run``), serial Meep against our torch step (eager and compiled) and the native kernel
+at ``--threads``.
 
 Ratios compare equal precision only: our float64 rows against Meep and ``fdtd_pkg`` in float64; our float32 rows
 against ``fdtd_pkg`` in float32 (Meep has no float32 build). The memory-bandwidth figure divides the minimal
@@ -93,22 +96,23 @@ def _sync(device):
         torch.cuda.synchronize()
 
 
-def sciml_rate(n: int, steps: int, pml: int, device: str, compiled: bool, precision: str = "float32") -> dict:
-    """Our Yee step's rate on an ``n³`` vacuum box, eager or compiled, in ``precision``."""
+def sciml_rate(n: int, steps: int, pml: int, device: str, how: str, precision: str = "float32") -> dict:
+    """Our Yee step's rate on an ``n³`` vacuum box in ``precision``: ``how`` is ``eager`` (the torch step),
+    ``compiled`` (it, through torch.compile) or ``native`` (the fused kernel of solvers/fdtd/native_step.py)."""
     import torch
 
     dtype = getattr(torch, precision)
     from physics.maxwell import GaussianPulse, Materials, PointSource
-    from solvers.fdtd import YeeGrid, coefficients, init_state, step
+    from solvers.fdtd import NativeStepper, YeeGrid, coefficients, init_state, step
 
     g = YeeGrid((n, n, n), 1e-3, ("pml", "pml", "pml"), pml_cells=pml)
     co = coefficients(g, Materials(), dtype=dtype, device=device)
     src = [PointSource((n // 2, n // 2, n // 2), GaussianPulse(width=10 * g.time_step))]
-    fn = lambda s: step(s, co, src)
+    fn = NativeStepper(co, src) if how == "native" else (lambda s: step(s, co, src))
     compile_s = 0.0
     with torch.no_grad():
         s = init_state(co, dtype, device)
-        if compiled:
+        if how == "compiled":
             cold_compile_cache()  # compile_seconds: cold, as a new user pays it
             fn = torch.compile(fn, dynamic=False)
             t = time.perf_counter()
@@ -205,14 +209,13 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
             }
         )
     freqs = np.linspace(0.1, 0.2, 11)
-    for precision, (variant, compiled) in itertools.product(
-        precisions, (("sciml_eager", False), ("sciml_compiled", True))
-    ):
+    variants = (("sciml_eager", False, False), ("sciml_compiled", True, False), ("sciml_native", False, True))
+    for precision, (variant, compiled, native) in itertools.product(precisions, variants):
         dtype = {"float32": torch.float32, "float64": torch.float64}[precision]
         times = []
         for _ in range(2):  # whole runs, compilation included (the second one finds inductor's cache warm)
             t0 = time.perf_counter()
-            out = sciml_bend(resolution, True, freqs, dtype, compile=compiled)
+            out = sciml_bend(resolution, True, freqs, dtype, compile=compiled, native=native)
             times.append(time.perf_counter() - t0)
         rate = cells * out["steps"] / min(times) / 1e6
         row = {
@@ -238,7 +241,7 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
                     "settings": settings,
                 }
             )
-        elif not ok and not compiled:
+        elif not ok and variant == "sciml_eager":
             rows.append({**row, "variant": "meep", "value": None, "unit": "Mcells/s", "skipped": why})
     return rows
 
@@ -271,8 +274,10 @@ def main() -> None:
         case = f"vacuum {n}^3, CPML {args.pml}, {steps} steps, {args.device}"
         base = {"threads": args.threads, "precision": precision}
         ours = {}
-        for variant, compiled in (("sciml_eager", False), ("sciml_compiled", True)):
-            r = sciml_rate(n, steps, args.pml, args.device, compiled, precision)
+        hows = ("eager", "compiled", "native") if args.device == "cpu" else ("eager", "compiled")
+        for how in hows:
+            variant = f"sciml_{how}"
+            r = sciml_rate(n, steps, args.pml, args.device, how, precision)
             ours[variant] = r["mcells_per_s"]
             nbytes = 48 if precision == "float32" else 96
             rows.append(

@@ -80,9 +80,11 @@ def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
     return run_meep(MEEP_BEND, [resolution, "bent" if bent else "straight", nfreq, *params])
 
 
-def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64, compile: bool = False) -> dict:
+def sciml_bend(
+    resolution: int, bent: bool, freqs, dtype=torch.float64, compile: bool = False, native: bool | None = None
+) -> dict:
     """Our run of the same case: flux out and mode powers at the reflection port, at ``freqs`` (``c/a``);
-    ``compile`` compiles the step with its monitors (:func:`solvers.fdtd.run`)."""
+    ``compile`` compiles the step with its monitors, ``native`` chooses the fused kernel (:func:`solvers.fdtd.run`)."""
     a = 1e-6
     n, dx = int(round(SIZE * resolution)), a / resolution
     grid = YeeGrid((n, n, 1), dx, ("pml", "pml", "periodic"), pml_cells=int(PML * resolution), dt=0.5 * dx / C0)
@@ -120,6 +122,7 @@ def sciml_bend(resolution: int, bent: bool, freqs, dtype=torch.float64, compile:
         source.source(eps, grid, profile, F_CENTRE * C0 / a),
         [reflection.monitor(f_si), out.monitor(f_si)],
         compile=compile,
+        native=native,
     )
     c = reflection.coefficients(r.dft["reflection"], eps, grid, f_si)
     c_out = out.coefficients(r.dft["out"], eps, grid, f_si)

@@ -10,6 +10,7 @@ from solvers.fdtd.mode_ports import ModePort, check_ports
 from solvers.fdtd.mode_ports_3d import ModePort3D
 from solvers.fdtd.modes import WaveguideMode, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, resonances, s_parameters
+from solvers.fdtd.native_step import NativeStepper, native_step_unsupported
 from solvers.fdtd.near_to_far import NearToFarBox
 from solvers.fdtd.near_to_far_3d import NearToFarBox3D, sphere_quadrature, spherical_components
 from solvers.fdtd.rasterize import rasterize
@@ -24,6 +25,8 @@ __all__ = [
     "coefficients",
     "init_state",
     "step",
+    "NativeStepper",
+    "native_step_unsupported",
     "energy",
     "divergence_b",
     "run",

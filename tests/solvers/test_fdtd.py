@@ -282,19 +282,21 @@ def test_s_parameters_of_a_dielectric_slab_match_the_airy_formula(float64):
 
 def test_compiled_run_matches_the_eager_run_with_probes_and_dft_monitors(float64):
     """``run(compile=True)`` compiles one step with its monitors (real DFT accumulators as re/im pairs): the same
-    probe record and DFT as the eager run (measured: equal to 2e-16)."""
+    probe record and DFT as the eager torch step (measured: equal to 2e-16 of the signal on an AMD EPYC, 8e-12
+    relative on a few nearly cancelling late samples on an Intel Xeon, whose kernels vectorise differently)."""
     dx = 1e-3
     g = YeeGrid((48, 48, 1), dx, ("pml", "pml", "periodic"))
     co = coefficients(g, Materials(), dtype=torch.float64)
     src = [PointSource((24, 24, 0), ModulatedGaussian(C0 / (15 * dx), C0 / (20 * dx)), "ez")]
     monitors = [DFTMonitor((C0 / (15 * dx), C0 / (12 * dx)), ("ez", "hx"), (slice(14, 34), 30, 0)), Probe((30, 20, 0))]
-    eager = run(co, 120, src, monitors, chunk=40)
+    eager = run(co, 120, src, monitors, chunk=40, native=False)
     compiled = run(co, 120, src, monitors, chunk=40, compile=True)
     for c in ("ez", "hx"):
         ref = eager.dft["dft"][c]
         assert ref.is_complex() and float(ref.abs().max()) > 0
         assert float((compiled.dft["dft"][c] - ref).abs().max()) <= 1e-12 * float(ref.abs().max())
-    torch.testing.assert_close(compiled.probes["probe"], eager.probes["probe"], rtol=1e-12, atol=1e-30)
+    scale = float(eager.probes["probe"].abs().max())  # relative to the signal: late samples nearly cancel
+    torch.testing.assert_close(compiled.probes["probe"], eager.probes["probe"], rtol=1e-12, atol=1e-12 * scale)
 
 
 @pytest.mark.slow

@@ -97,7 +97,9 @@ def test_graph_matches_pynative_loss_trajectory():
     torch._dynamo.reset()
     net, lf, _ = _problem()
     graph = Trainer(lf, net, [Phase("adam", 15, 1e-2)], mode="graph").fit().history
-    torch.testing.assert_close(torch.tensor(graph), torch.tensor(eager), rtol=1e-4, atol=1e-6)
+    # float32 rounding differs between inductor's fused kernels and eager ones, and Adam carries it along: 1.1e-4
+    # relative at step 13 on an Intel Xeon (AVX-512), below 1e-4 on an AMD EPYC; a wrong graph differs at O(1)
+    torch.testing.assert_close(torch.tensor(graph), torch.tensor(eager), rtol=5e-4, atol=1e-6)
 
 
 def test_taylor_and_autograd_loss_gradients_agree(float64):

@@ -25,7 +25,19 @@ from torch import Tensor
 
 from physics.maxwell import DistributedSource, PlaneSource, PointSource
 from sciml.runtime.native import NativeLibrary
-from solvers.fdtd.yee import AXIS, E_CURL, H_CURL, Coefficients, FDTDState, PatchSource, _apply_sources, step
+from solvers.fdtd.yee import (
+    AXIS,
+    E_CURL,
+    H_CURL,
+    Coefficients,
+    FDTDState,
+    PatchSource,
+    _apply_sources,
+    step,
+    time_levels,
+    wall_axes,
+    wall_mask,
+)
 
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 
@@ -79,16 +91,6 @@ def _as_operand(t: Tensor | float, shape, dtype) -> tuple[Tensor | None, float]:
     return t.expand(shape).contiguous(), 0.0
 
 
-def _wall_mask(grid, comp: str, dtype) -> tuple[Tensor, list[int]]:
-    """The 0/1 map :func:`.yee.coefficients` gives tangential E on PEC/PML low walls, and those axes."""
-    own = {"ex": 0, "ey": 1, "ez": 2}[comp]
-    axes = [a for a in range(3) if a != own and grid.boundaries[a] in ("pec", "pml") and grid.mirror[a] != 1]
-    k = torch.ones(grid.shape, dtype=dtype)
-    for a in axes:
-        k.index_fill_(a, torch.tensor([0]), 0.0)
-    return k, axes
-
-
 class NativeStepper:
     """``state ↦ step(state, co, sources, active)`` through the native kernel (see the module docstring).
 
@@ -108,7 +110,7 @@ class NativeStepper:
         # kernel axes: singleton axes first, so that the contiguous (last) axis is a long one
         perm = [a for a in range(3) if g.shape[a] == 1] + [a for a in range(3) if g.shape[a] != 1]
         self._kaxis = {a: perm.index(a) for a in range(3)}
-        self._keep = []  # tensors the kernel reads through raw pointers
+        self._pinned = []  # tensors the kernel reads through raw pointers, kept alive
         self._shape = self._i64([g.shape[a] for a in perm])
         self._periodic = self._i64([int(g.boundaries[a] == "periodic") for a in perm])
         self._first_scale = self._i64([2 if g.mirror[a] == 1 else 1 for a in perm])
@@ -132,7 +134,7 @@ class NativeStepper:
     def _ptr(self, t: Tensor | None) -> int | None:
         if t is None:
             return None
-        self._keep.append(t)
+        self._pinned.append(t)
         return t.data_ptr()
 
     def _ptrs(self, values) -> ctypes.Array:
@@ -155,10 +157,9 @@ class NativeStepper:
             keep = (co.keep_h if kind == "h" else co.keep_e).get(comp)
             wall = [0, 0, 0]
             if keep is not None and kind == "e":
-                mask, axes = _wall_mask(co.grid, comp, dtype)
-                if torch.equal(keep.detach().to(dtype).expand(shape), mask):
-                    keep = None
-                    for ax in axes:
+                if torch.equal(keep.detach().to(dtype).expand(shape), wall_mask(co.grid, comp, dtype)):
+                    keep = None  # only the wall planes: zeroed in the kernel instead of read from a map
+                    for ax in wall_axes(co.grid, comp):
                         wall[self._kaxis[ax]] = 1
             for value, maps, vals in ((a, a_maps, a_vals), (b, b_maps, b_vals)):
                 m, v = _as_operand(value, shape, dtype)
@@ -241,8 +242,7 @@ class NativeStepper:
         co = self.co
         if torch.is_grad_enabled() and any(v.requires_grad for v in state.fields.values()):
             return step(state, co, self.sources, self.active)
-        n = state.n.to(co.ca.dtype)
-        t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt
+        t_h, t_e = time_levels(state, co)
         new, psi = dict(state.fields), {}
         with torch.no_grad():
             self._half_step("h", state.fields, state.cpml, new, psi)

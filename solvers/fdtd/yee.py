@@ -89,6 +89,27 @@ def _slabs(v: Tensor, axis: int, cells: int) -> Tensor:
     return torch.cat([v.narrow(axis, 0, cells), v.narrow(axis, n - cells, cells)], axis)
 
 
+def wall_axes(grid: YeeGrid, comp: str) -> list[int]:
+    """The axes on whose low wall the E component ``comp`` is tangential and held at zero: PEC and PML walls (the
+    high wall is the zero pad of the differences), not a PMC mirror plane (``mirror = +1``)."""
+    own = {"ex": 0, "ey": 1, "ez": 2}[comp]
+    return [a for a in range(3) if a != own and grid.boundaries[a] in ("pec", "pml") and grid.mirror[a] != 1]
+
+
+def wall_mask(grid: YeeGrid, comp: str, dtype=torch.float32, device="cpu") -> Tensor:
+    """``[nx, ny, nz]``: 0 on the planes of :func:`wall_axes`, 1 elsewhere."""
+    k = torch.ones(grid.shape, dtype=dtype, device=device)
+    for a in wall_axes(grid, comp):
+        k = k.index_fill(a, torch.tensor([0], device=device), 0.0)
+    return k
+
+
+def time_levels(state: FDTDState, co: Coefficients) -> tuple[Tensor, Tensor]:
+    """The times of ``H^{n+½}`` and ``E^{n+1}`` that one step from ``state`` reaches (0-d tensors, s)."""
+    n = state.n.to(co.ca.dtype)
+    return (n + 0.5) * co.dt, (n + 1) * co.dt
+
+
 def coefficients(
     grid: YeeGrid, materials: Materials, dtype=torch.float32, device="cpu", cpml: CPMLParameters | None = None
 ) -> Coefficients:
@@ -102,13 +123,8 @@ def coefficients(
     ca, cb = (1 - loss) / (1 + loss), (dt / eps) / (1 + loss)
     keep = {}
     for c in E_CURL:
-        k = torch.ones(grid.shape, dtype=dtype, device=device)
-        own = {"ex": 0, "ey": 1, "ez": 2}[c]
-        touched = False
-        for ax in range(3):  # tangential E on the low wall of a PEC/PML axis (the high wall is the zero pad)
-            if ax != own and grid.boundaries[ax] in ("pec", "pml") and grid.mirror[ax] != 1:  # a PMC mirror: free
-                k = k.index_fill(ax, torch.tensor([0], device=device), 0.0)
-                touched = True
+        k = wall_mask(grid, c, dtype, device)
+        touched = bool(wall_axes(grid, c))
         if "pec" in m:
             k = k * (~m["pec"]).to(dtype)
             touched = True
@@ -243,8 +259,7 @@ def step(state: FDTDState, co: Coefficients, sources=(), active=None) -> FDTDSta
     to advance (all by default); on a 2-D grid one polarisation (``ez, hx, hy`` or ``ex, ey, hz``) is closed, and
     :func:`active_components` finds it."""
     f = state.fields
-    n = state.n.to(co.ca.dtype)
-    t_h, t_e = (n + 0.5) * co.dt, (n + 1) * co.dt  # the time levels of H^{n+½} and E^{n+1}
+    t_h, t_e = time_levels(state, co)
     src = f if active is None else {c: v for c, v in f.items() if c in active}
     ch, psi_h = _curl(src, H_CURL, co.cpml_h, state.cpml, co, forward_diff)
     tfsf = [s for s in sources if isinstance(s, TFSFPlaneWave)]

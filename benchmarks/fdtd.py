@@ -98,33 +98,48 @@ def _sync(device):
 
 def sciml_rate(n: int, steps: int, pml: int, device: str, how: str, precision: str = "float32") -> dict:
     """Our Yee step's rate on an ``n³`` vacuum box in ``precision``: ``how`` is ``eager`` (the torch step),
-    ``compiled`` (it, through torch.compile) or ``native`` (the fused kernel of solvers/fdtd/native_step.py)."""
+    ``compiled`` (it, through torch.compile) or ``native`` (:func:`solvers.fdtd.run`'s fused kernel, chunks of steps
+    per native call)."""
     import torch
 
     dtype = getattr(torch, precision)
     from physics.maxwell import GaussianPulse, Materials, PointSource
-    from solvers.fdtd import NativeStepper, YeeGrid, coefficients, init_state, step
+    from solvers.fdtd import YeeGrid, coefficients, init_state, run, step
 
     g = YeeGrid((n, n, n), 1e-3, ("pml", "pml", "pml"), pml_cells=pml)
     co = coefficients(g, Materials(), dtype=dtype, device=device)
     src = [PointSource((n // 2, n // 2, n // 2), GaussianPulse(width=10 * g.time_step))]
-    fn = NativeStepper(co, src) if how == "native" else (lambda s: step(s, co, src))
+    if how == "native":  # what a user's forward run does: whole chunks of steps per native call
+
+        def fn(s, count=1):
+            return run(co, count, src, state=s, native=True).state
+
+    else:
+
+        def one(s):
+            return step(s, co, src)
+
+        if how == "compiled":
+            cold_compile_cache()  # compile_seconds: cold, as a new user pays it
+            one = torch.compile(one, dynamic=False)
+
+        def fn(s, count=1):
+            for _ in range(count):
+                s = one(s)
+            return s
+
     compile_s = 0.0
     with torch.no_grad():
         s = init_state(co, dtype, device)
         if how == "compiled":
-            cold_compile_cache()  # compile_seconds: cold, as a new user pays it
-            fn = torch.compile(fn, dynamic=False)
             t = time.perf_counter()
             s = fn(s)
             _sync(device)
             compile_s = time.perf_counter() - t
-        for _ in range(5):
-            s = fn(s)
+        s = fn(s, 5)
         _sync(device)
         t = time.perf_counter()
-        for _ in range(steps):
-            s = fn(s)
+        s = fn(s, steps)
         _sync(device)
         dt = time.perf_counter() - t
     if not bool(torch.isfinite(s.fields["ez"]).all()):
@@ -176,9 +191,10 @@ def meep_command(threads: int, python: str, mpi_prefix: str, mpirun: str) -> tup
     return cmd, env, f"MPI, {threads} processes"
 
 
-def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict]:
+def bend_rows(resolution: int, precisions: list[str], threads: int, meep_cmd, meep_env, meep_mode: str) -> list[dict]:
     """The device case: the 90° bend of Meep's tutorial (geometry with subpixel smoothing, an eigenmode source, DFT
-    flux and mode monitors), ours and Meep's, whole runs (set-up included: Meep initialises inside ``sim.run``)."""
+    flux and mode monitors), ours and Meep's, whole runs (set-up included: Meep initialises inside ``sim.run``).
+    Meep runs as ``meep_cmd`` (serial at one thread, its MPI build on ``threads`` processes otherwise)."""
     import itertools
 
     import numpy as np
@@ -193,7 +209,11 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
     meep = None
     ok, why = meep_available()
     if ok:
-        meep = meep_bend(resolution, True, nfreq=11)
+        try:
+            meep = meep_bend(resolution, True, nfreq=11, command=meep_cmd, env=meep_env)
+        except RuntimeError as err:  # e.g. Debian's MPI build has no MPB, so no eigenmode source
+            ok, why = False, f"Meep ({meep_mode}) could not run this case: {' '.join(str(err).splitlines()[1:2])}"
+    if meep is not None:
         meep_rate = cells * meep["steps"] / meep["seconds"] / 1e6
         rows.append(
             {
@@ -202,9 +222,9 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
                 "value": round(meep_rate, 2),
                 "unit": "Mcells/s",
                 "ratio_to": None,
-                "threads": 1,
+                "threads": threads,
                 "precision": "float64",
-                "version": f"{meep['version']} (Debian, double precision, serial)",
+                "version": f"{meep['version']} (Debian, double precision, {meep_mode})",
                 "settings": settings,
             }
         )
@@ -241,8 +261,19 @@ def bend_rows(resolution: int, precisions: list[str], threads: int) -> list[dict
                     "settings": settings,
                 }
             )
-        elif not ok and variant == "sciml_eager":
-            rows.append({**row, "variant": "meep", "value": None, "unit": "Mcells/s", "skipped": why})
+        elif meep is None and precision == "float64" and variant == "sciml_eager":  # say once why Meep is absent
+            rows.append(
+                {
+                    "case": case,
+                    "variant": "meep",
+                    "value": None,
+                    "unit": "Mcells/s",
+                    "ratio_to": None,
+                    "threads": threads,
+                    "precision": "float64",
+                    "skipped": why,
+                }
+            )
     return rows
 
 
@@ -328,7 +359,7 @@ def main() -> None:
                 },
             )
     if args.bend_resolution > 0 and not args.skip_peers:
-        rows += bend_rows(args.bend_resolution, args.precisions.split(","), args.threads)
+        rows += bend_rows(args.bend_resolution, args.precisions.split(","), args.threads, meep_cmd, meep_env, meep_mode)
     write_json(
         args.json,
         rows,

@@ -52,16 +52,19 @@ sim.run(until=T)
 elapsed = time.time() - start
 coef = sim.get_eigenmode_coefficients(refl, [1], eig_parity=mp.ODD_Z).alpha[0]
 out_coef = sim.get_eigenmode_coefficients(out_modes, [1], eig_parity=mp.ODD_Z).alpha[0]
-json.dump({"freqs": mp.get_flux_freqs(out_flux), "out": mp.get_fluxes(out_flux),
-           "out_mode": [abs(c) ** 2 for c in out_coef[:, 0]],
-           "forward": [abs(c) ** 2 for c in coef[:, 0]], "backward": [abs(c) ** 2 for c in coef[:, 1]],
-           "seconds": elapsed, "steps": round(sim.meep_time() / sim.fields.dt), "version": mp.__version__},
-          open(out, "w"))
+result = {"freqs": mp.get_flux_freqs(out_flux), "out": mp.get_fluxes(out_flux),
+          "out_mode": [abs(c) ** 2 for c in out_coef[:, 0]],
+          "forward": [abs(c) ** 2 for c in coef[:, 0]], "backward": [abs(c) ** 2 for c in coef[:, 1]],
+          "seconds": elapsed, "steps": round(sim.meep_time() / sim.fields.dt), "version": mp.__version__,
+          "processes": mp.count_processors()}
+if mp.am_master():
+    json.dump(result, open(out, "w"))
 """
 
 
-def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
-    """Meep's run: flux out, mode powers at the reflection monitor, per frequency (``c/a``)."""
+def meep_bend(resolution: int, bent: bool, nfreq: int = 21, command=None, env=None) -> dict:
+    """Meep's run: flux out, mode powers at the reflection monitor, per frequency (``c/a``); ``command`` and
+    ``env`` as for :func:`meep_runner.run_meep` (e.g. Meep's MPI build under ``mpirun``)."""
     params = [
         SIZE,
         PML,
@@ -77,7 +80,7 @@ def meep_bend(resolution: int, bent: bool, nfreq: int = 21) -> dict:
         OUT_POS,
         SPAN,
     ]
-    return run_meep(MEEP_BEND, [resolution, "bent" if bent else "straight", nfreq, *params])
+    return run_meep(MEEP_BEND, [resolution, "bent" if bent else "straight", nfreq, *params], command=command, env=env)
 
 
 def sciml_bend(

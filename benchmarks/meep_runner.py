@@ -23,12 +23,17 @@ def meep_available() -> tuple[bool, str]:
     return True, ""
 
 
-def run_meep(code: str, args, timeout: float = 1800) -> dict:
-    """Run the Meep script ``code`` with ``sys.argv = [-c, <json path>, *args]``; returns the JSON it wrote."""
+def run_meep(code: str, args, timeout: float = 1800, command=None, env=None) -> dict:
+    """Run the Meep script ``code`` with ``sys.argv = [-c, <json path>, *args]``; returns the JSON it wrote.
+    ``command`` (default ``[MEEP_PYTHON]``) and ``env`` run it otherwise, e.g. under ``mpirun`` (Meep's MPI build)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "meep.json")
         r = subprocess.run(
-            [MEEP_PYTHON, "-c", code, out, *map(str, args)], capture_output=True, text=True, timeout=timeout
+            [*(command or [MEEP_PYTHON]), "-c", code, out, *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
         )
         if r.returncode != 0:
             raise RuntimeError(f"Meep failed:\n{r.stderr[-3000:]}")

@@ -1,5 +1,5 @@
 // The Yee curl updates of one half step (the H components, or the E components) for real fields on a CPU,
-// out of place, in one pass over the grid's rows (OpenMP over rows):
+// in one pass over the grid's rows (OpenMP over rows), out of place or in place (out == old):
 //
 //   out_c = A_c · old_c + B_c · Σ_t sign_ct · D_ct(src_ct),   then out_c *= keep_c (when given), and out_c = 0
 //   on the index-0 plane of each axis with wall_zero set (tangential E on a PEC or PML low wall)
@@ -174,19 +174,71 @@ static void half_step(const HalfStep<T>& h, int64_t threads) {
     }
 }
 
-#define YEE_EXPORT(NAME, T)                                                                                        \
-    extern "C" void NAME(const int64_t* shape, const int64_t* periodic, const int64_t* first_scale, int64_t forward, \
-                         int64_t ncomp, const T* const* old, T* const* out, const int64_t* nterms,                 \
-                         const int64_t* term_axis, const T* term_sign, const T* const* term_src,                   \
-                         const T* const* psi_in, T* const* psi_out, const int64_t* pml_cells,                      \
-                         const T* const* pml_b, const T* const* pml_c, const T* const* pml_ik1,                    \
-                         const T* const* a_map, const T* a_scalar, const T* const* b_map, const T* b_scalar,      \
-                         const T* const* keep, const int64_t* wall_zero, T inv_dx, int64_t threads) {             \
-        HalfStep<T> h{shape,   periodic,  first_scale, forward, ncomp,  old,      out,   nterms,                   \
-                      term_axis, term_sign, term_src,  psi_in,  psi_out, pml_cells, pml_b, pml_c,                   \
-                      pml_ik1, a_map,     a_scalar,    b_map,   b_scalar, keep,    wall_zero, inv_dx};             \
-        half_step<T>(h, threads);                                                                                  \
+// Sources applied after a half step (kind 0: after the H half step, 1: after the E half step), in their order:
+// field[index[m]] += weight[m] · amplitude[step] (soft), or = weight[m] · amplitude[step] (hard).
+template <typename T>
+struct Injections {
+    int64_t count;
+    const int64_t* kind;
+    T* const* field;
+    const int64_t* hard;
+    const int64_t* size;
+    const int64_t* const* index;
+    const T* const* weight;
+    const T* const* amplitude;  // [steps] each
+};
+
+// Values recorded after each whole step: out[r][step · size[r] + m] = field[r][index[r][m]].
+template <typename T>
+struct Recordings {
+    int64_t count;
+    const T* const* field;
+    const int64_t* size;
+    const int64_t* const* index;
+    T* const* out;
+};
+
+template <typename T>
+static void inject(const Injections<T>& s, int64_t kind, int64_t step) {
+    for (int64_t q = 0; q < s.count; ++q) {
+        if (s.kind[q] != kind) continue;
+        T* f = s.field[q];
+        const int64_t* ix = s.index[q];
+        const T* w = s.weight[q];
+        const T a = s.amplitude[q][step];
+        if (s.hard[q])
+            for (int64_t m = 0; m < s.size[q]; ++m) f[ix[m]] = w[m] * a;
+        else
+            for (int64_t m = 0; m < s.size[q]; ++m) f[ix[m]] += w[m] * a;
+    }
+}
+
+// `steps` whole steps in place (old == out, psi_in == psi_out in both half steps: each cell's update reads only
+// its own previous value and the other kind's fields): H half step, its sources, E half step, its sources, then
+// the recordings. h or e may be null (no component of that kind is advanced).
+template <typename T>
+static void run_steps(const HalfStep<T>* h, const HalfStep<T>* e, const Injections<T>& src,
+                      const Recordings<T>& rec, int64_t steps, int64_t threads) {
+    for (int64_t s = 0; s < steps; ++s) {
+        if (h) half_step(*h, threads);
+        inject(src, 0, s);
+        if (e) half_step(*e, threads);
+        inject(src, 1, s);
+        for (int64_t r = 0; r < rec.count; ++r) {
+            const T* f = rec.field[r];
+            const int64_t* ix = rec.index[r];
+            T* o = rec.out[r] + s * rec.size[r];
+            for (int64_t m = 0; m < rec.size[r]; ++m) o[m] = f[ix[m]];
+        }
+    }
+}
+
+#define YEE_EXPORT(SUFFIX, T)                                                                                       \
+    extern "C" void yee_half_step_##SUFFIX(const HalfStep<T>* h, int64_t threads) { half_step<T>(*h, threads); }   \
+    extern "C" void yee_run_##SUFFIX(const HalfStep<T>* h, const HalfStep<T>* e, const Injections<T>* src,        \
+                                     const Recordings<T>* rec, int64_t steps, int64_t threads) {                   \
+        run_steps<T>(h, e, *src, *rec, steps, threads);                                                            \
     }
 
-YEE_EXPORT(yee_half_step_f32, float)
-YEE_EXPORT(yee_half_step_f64, double)
+YEE_EXPORT(f32, float)
+YEE_EXPORT(f64, double)

@@ -6,10 +6,19 @@ mirror plane, and ``run`` must hand autograd's work to the torch step."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import torch
 
-from physics.maxwell import GaussianPulse, Materials, PointSource
+from physics.maxwell import (
+    DistributedSource,
+    GaussianPulse,
+    Materials,
+    ModulatedGaussian,
+    PlaneSource,
+    PointSource,
+)
 from solvers.fdtd import (
     DFTMonitor,
     NativeStepper,
@@ -19,6 +28,7 @@ from solvers.fdtd import (
     init_state,
     native_step_unsupported,
     run,
+    simulation,
     step,
 )
 from solvers.fdtd.native_step import YEE_KERNEL
@@ -155,3 +165,73 @@ def test_what_the_native_step_does_not_cover_is_named():
         NativeStepper(drude)
     with pytest.raises(ValueError, match="native=True and compile=True"):
         run(coefficients(g, Materials()), 2, native=True, compile=True)
+
+
+def _every_source_kind(g, dtype):
+    gen = torch.Generator().manual_seed(3)
+    patch = torch.zeros(g.shape, dtype=dtype)
+    patch[3:6, 4:8, 5:7] = torch.rand(3, 4, 2, generator=gen, dtype=dtype)
+    wide = torch.rand(g.shape, generator=gen, dtype=dtype)  # nonzero everywhere: stays a DistributedSource
+    pulse = ModulatedGaussian(1 / (16 * g.time_step), 1 / (40 * g.time_step))
+    return [
+        PointSource((6, 6, 7), pulse, "ex", hard=True),
+        PlaneSource(0, 4, pulse, "ez"),
+        DistributedSource(patch, GaussianPulse(width=5 * g.time_step), "hy"),
+        DistributedSource(1e-3 * wide, pulse, "ey"),
+        PointSource((8, 5, 6), pulse, "hz"),
+    ]
+
+
+def test_advance_equals_one_step_at_a_time_with_every_kind_of_source():
+    """``NativeStepper.advance`` (many steps, sources and recordings in one native call, fields updated in place)
+    against the same stepper called once per step (its sources applied by the torch code): fields, CPML
+    auxiliaries and the recorded cells agree to rounding, and the given state is left as it was."""
+    g = YeeGrid((12, 13, 14), 1e-3, ("pml", "pml", "pml"), pml_cells=3)
+    co = coefficients(g, _materials("lossy", g.shape), dtype=torch.float64)
+    stepper = NativeStepper(co, _every_source_kind(g, torch.float64))
+    start = init_state(co, torch.float64)
+    for _ in range(5):  # a state with nonzero fields and auxiliaries
+        start = stepper(start)
+    before = {c: v.clone() for c, v in start.fields.items()}
+    points = [("ez", torch.tensor([5, 700, 1999])), ("hy", torch.arange(40, 90))]
+    a, rows = start, {c: [] for c, _ in points}
+    for _ in range(23):
+        a = stepper(a)
+        for c, ix in points:
+            rows[c].append(a.fields[c].reshape(-1)[ix])
+    b, recorded = stepper.advance(start, 23, points)
+    assert int(b.n) == int(a.n) == 28
+    for c, v in a.fields.items():
+        scale = float(v.abs().max())
+        assert scale > 0 and float((v - b.fields[c]).abs().max()) <= 1e-11 * scale, c
+        assert torch.equal(start.fields[c], before[c]), f"advance modified the given state's {c}"
+    for key, v in a.cpml.items():
+        assert float((v - b.cpml[key]).abs().max()) <= 1e-11 * float(v.abs().max()) + 1e-300, key
+    for (c, _), values in zip(points, recorded):
+        ref = torch.stack(rows[c])
+        assert values.shape == ref.shape and float((values - ref).abs().max()) <= 1e-11 * float(ref.abs().max())
+
+
+def test_run_records_the_same_monitors_when_its_recordings_come_in_small_pieces(monkeypatch):
+    """``run``'s native chunks record monitor cells in pieces of at most ``budget`` bytes: a budget of two steps'
+    recordings gives the DFTs and probes of the torch step (steps not a multiple of the chunk, nor of a piece)."""
+    g = YeeGrid((12, 13, 14), 1e-3, ("pml", "pml", "pml"), pml_cells=3)
+    co = coefficients(g, _materials("lossy", g.shape), dtype=torch.float64)
+    src = _every_source_kind(g, torch.float64)
+    f0 = 1 / (16 * g.time_step)
+    monitors = [
+        Probe((7, 7, 7), "ey"),
+        DFTMonitor((f0, 1.3 * f0), ("ex", "hz"), (slice(2, 10), 9, slice(None)), "plane"),
+        DFTMonitor((0.8 * f0,), ("hx",), (slice(None), slice(None), slice(None)), "volume"),
+    ]
+    cells = 2 * 8 * 14 + 12 * 13 * 14 + 1
+    monkeypatch.setattr(simulation, "_native_chunk", functools.partial(simulation._native_chunk, budget=2 * 8 * cells))
+    fast, slow = run(co, 57, src, monitors, chunk=20, native=True), run(co, 57, src, monitors, native=False)
+    ref = slow.probes["probe"]
+    assert fast.probes["probe"].shape == ref.shape == (57,)
+    assert float((fast.probes["probe"] - ref).abs().max()) <= 1e-11 * float(ref.abs().max())
+    for name, comps in (("plane", ("ex", "hz")), ("volume", ("hx",))):
+        for c in comps:
+            ref = slow.dft[name][c]
+            assert float(ref.abs().max()) > 0
+            assert float((fast.dft[name][c] - ref).abs().max()) <= 1e-11 * float(ref.abs().max()), (name, c)

@@ -55,7 +55,7 @@ COMPONENT_BARS = {"maxwell2d_pinn": MINDELEC_MAXWELL, "maxwell2d_pinn_sharp": MI
 
 
 def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: int, variant: str = "sciml") -> dict:
-    out = runs / case
+    out = runs / (case if variant == "sciml" else f"{case}-{variant}")  # a run folder per row
     if not (reuse and (out / "metrics.json").exists()):
         cmd = [
             sys.executable,

@@ -49,16 +49,16 @@ from solvers.pinn.predictor import FieldPredictor, field_model
 log = logging.getLogger("sciml.pinn")
 
 
-def loss_mode(mode: str, engine: str, inverse: bool) -> str:
-    """The mode the loss runs in: ``graph`` compiles it unless nested autograd or per-step coefficients forbid."""
+def loss_mode(mode: str, engine: str) -> str:
+    """The mode the loss runs in: ``graph`` compiles it unless nested autograd forbids.
+
+    Inverse runs compile too: the unknown coefficients enter the compiled loss as tensors (the problem is copied
+    with them each call, which dynamo traces without a guard on their values), so a step does not recompile."""
     if mode == "graph" and engine == "autograd":
         log.warning(
             "mode=graph cannot compile nested autograd (double backward); running the loss eagerly. "
             "Use derivatives=taylor (or auto) with a sciml network to compile."
         )
-        return "pynative"
-    if mode == "graph" and inverse:
-        log.warning("inverse runs rebind PDE coefficients every step; running the loss eagerly (mode=pynative).")
         return "pynative"
     return mode
 
@@ -102,7 +102,7 @@ class PINNSolver:
         self.network = self.network.to(device=self.device, dtype=self.dtype)
         self.model = field_model(self.network, self.problem, self.geometry, self.hard_constraints)
         self.engine = resolve_engine(self.engine, self.model, self.mode)
-        self.loss_mode = loss_mode(self.mode, self.engine, bool(self.unknowns))
+        self.loss_mode = loss_mode(self.mode, self.engine)
         check_memory(
             self.sampling.n_interior + self.sampling.n_focus,
             self.network,

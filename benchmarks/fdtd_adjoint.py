@@ -1,6 +1,7 @@
 """Gradient cost of inverse design: one objective-and-gradient evaluation of the waveguide bend (ceviche-challenges'
 spec, ``configs/experiment/fdtd_waveguide_bend.yaml``) by reverse-mode autograd through the FDTD (the adjoint
-method), with the whole tape kept and with checkpointed chunks, against the forward run alone.
+method), with the whole tape kept and with checkpointed chunks, against the forward run alone (which, with nothing to
+differentiate, takes the native step, as every forward CPU run does; the gradient runs take the torch step).
 
 Each variant runs in a fresh interpreter so its peak resident memory (``ru_maxrss``) is its own; times are the
 minimum of ``--repeats`` evaluations.

@@ -23,6 +23,7 @@ sources are applied and the monitors' cells recorded inside the loop, so no Pyth
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from solvers.fdtd.yee import (
     FDTDState,
     PatchSource,
     _apply_sources,
+    source_sample_time,
     sparse_sources,
     step,
     time_levels,
@@ -358,11 +360,10 @@ class NativeStepper:
         """Each source's profile at the ``steps`` times it is applied (as :func:`.yee._apply_sources` samples
         it: soft sources half a step before the field's time level); None if one requires grad."""
         co, out = self.co, []
-        n = state.n.to(self.dtype) + torch.arange(steps, dtype=self.dtype)
-        levels = {"h": (n + 0.5) * co.dt, "e": (n + 1) * co.dt}
+        chunk = dataclasses.replace(state, n=state.n + torch.arange(steps))  # the n of each step, as a vector
+        levels = dict(zip("he", time_levels(chunk, co)))
         for inj in self._injections:
-            t = levels[inj["component"][0]]
-            t = t if inj["hard"] else t - 0.5 * co.dt
+            t = source_sample_time(levels[inj["component"][0]], co.dt, inj["hard"])
             value = inj["profile"](t)
             if not isinstance(value, Tensor) or value.shape != (steps,):
                 value = torch.stack([torch.as_tensor(inj["profile"](ti)).reshape(()) for ti in t])

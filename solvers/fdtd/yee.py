@@ -361,6 +361,12 @@ def active_components(grid: YeeGrid, sources, state: FDTDState | None = None):
     return None
 
 
+def source_sample_time(t, dt, hard: bool):
+    """When a source's profile is sampled for the fields that reach time ``t``: ``t`` for a hard source, the step's
+    centre ``t − Δt/2`` for a soft one (see :func:`_apply_sources`)."""
+    return t if hard else t - 0.5 * dt
+
+
 def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt, fresh=frozenset()) -> dict:
     """Add soft sources, impose hard ones, on the ``kind`` ("e" or "h") fields just advanced to time ``t``.
     ``fresh``: components computed this step (a :class:`PatchSource` adds to those in place).
@@ -375,7 +381,7 @@ def _apply_sources(fields: dict, sources, kind: str, t: Tensor, dt, fresh=frozen
         if s.component[0] != kind:
             continue
         f = fields[s.component]
-        val = s.profile(t if getattr(s, "hard", False) else t - 0.5 * dt)
+        val = s.profile(source_sample_time(t, dt, getattr(s, "hard", False)))
         if isinstance(s, PointSource):
             idx = tuple(torch.tensor([int(i)], device=f.device) for i in s.position)
             v = val.reshape(1).to(f.dtype)

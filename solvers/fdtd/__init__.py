@@ -1,5 +1,6 @@
 """Finite-difference time-domain Maxwell solver (Yee scheme, CPML), differentiable end to end."""
 
+from solvers.fdtd.adjoint import dft_with_adjoint
 from solvers.fdtd.cpml import CPMLParameters, reflection_db
 from solvers.fdtd.cross_section_modes import VectorMode, vector_modes
 from solvers.fdtd.dipole_power import dipole_power, source_current, source_monitor
@@ -31,6 +32,7 @@ __all__ = [
     "divergence_b",
     "run",
     "RunResult",
+    "dft_with_adjoint",
     "Probe",
     "DFTMonitor",
     "Snapshots",

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from physics.maxwell import C0, Materials, ModulatedGaussian
+from solvers.fdtd.adjoint import dft_with_adjoint
 from solvers.fdtd.design_region import DesignRegion
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.mode_ports import ModePort, check_ports
@@ -129,10 +130,20 @@ class PlanarDevice:
         return rec["field"]["ez"][0, :, :, 0].abs().numpy()
 
     def transmissions(
-        self, eps: dict, steps: int | None = None, checkpoint_every: int = 100, dtype=torch.float64, bandwidth=0.1
+        self,
+        eps: dict,
+        steps: int | None = None,
+        checkpoint_every: int = 100,
+        dtype=torch.float64,
+        bandwidth=0.1,
+        gradient: str = "adjoint",
     ) -> dict[str, Tensor]:
         """``{output name: [n_wavelengths]}`` power transmissions into each output's mode, and ``"reflection"``
-        (back into the source mode), for the permittivity maps ``eps``. Differentiable in ``eps``."""
+        (back into the source mode), for the permittivity maps ``eps``. Differentiable in ``eps`` on the design
+        region: ``gradient="adjoint"`` by one adjoint run per wavelength (:mod:`.adjoint`, native steps),
+        ``"autograd"`` by reverse mode through every step (``checkpoint_every`` steps recomputed)."""
+        if gradient not in ("adjoint", "autograd"):
+            raise ValueError(f"gradient must be 'adjoint' or 'autograd', got {gradient!r}.")
         grid = self.grid
         freqs = self.frequencies
         f0 = sum(freqs) / len(freqs)
@@ -144,9 +155,14 @@ class PlanarDevice:
         with torch.no_grad():
             frozen = {c: v.detach() for c, v in eps.items()}
         sources = source_port.source(frozen, grid, profile, f0, self.source.mode, self.source.direction)
-        co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
         monitors = [incident.monitor(freqs)] + [p.monitor(freqs) for p in outputs]
-        rec = run(co, steps, sources, monitors, checkpoint_every=checkpoint_every).dft
+        if gradient == "adjoint":
+            (i0, j0), (ni, nj) = self.design.lo, self.design.shape
+            box = (slice(i0, i0 + ni), slice(j0, j0 + nj), slice(None))
+            rec = dft_with_adjoint(grid, eps, steps, sources, monitors, box, dtype)
+        else:
+            co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
+            rec = run(co, steps, sources, monitors, checkpoint_every=checkpoint_every).dft
         c_in = incident.coefficients(rec["incident"], frozen, grid, freqs, self.source.mode)
         launched = c_in["forward" if self.source.direction > 0 else "backward"].abs() ** 2
         out = {"reflection": c_in["backward" if self.source.direction > 0 else "forward"].abs() ** 2 / launched}

@@ -1,4 +1,4 @@
-"""Inverse design: the filter and projection, the adjoint gradient against central differences on the mode converter,
+"""Inverse design: the filter and projection, the autograd gradient against central differences on the mode converter,
 the optimiser's recovery from NaN, and clear errors for misplaced design regions."""
 
 import numpy as np
@@ -28,14 +28,16 @@ def test_filter_preserves_the_mean_and_projection_thresholds():
     assert abs(float(low_beta) - 0.3) < 1e-6  # β → 0 is the identity
 
 
-def test_mode_converter_adjoint_gradient_matches_central_differences_on_ten_pixels(float64):
+def test_mode_converter_autograd_gradient_matches_central_differences_on_ten_pixels(float64):
     device = _mode_converter()
     device.check()
     rng = np.random.default_rng(0)
     x0 = rng.uniform(0.3, 0.7, device.design.shape)
 
     def objective(x):
-        return device.transmissions(device.permittivity(x, 4.0), steps=1200, checkpoint_every=100)["out"][0]
+        return device.transmissions(device.permittivity(x, 4.0), steps=1200, checkpoint_every=100, gradient="autograd")[
+            "out"
+        ][0]
 
     x = torch.tensor(x0, requires_grad=True)
     (grad,) = torch.autograd.grad(objective(x), x)

@@ -5,11 +5,11 @@ The device (``photonic_device`` node) is ceviche-challenges' description in cell
 (``x_min, y_min, x_max, y_max``), ports with mode order and direction, wavelengths; ``targets`` lists the
 ``(output, wavelength index)`` transmissions whose mean is maximised. The optimiser (``inverse_design`` node) runs
 L-BFGS-B stages at increasing projection sharpness ``betas`` (:mod:`solvers.fdtd.inverse_design`), with gradients by
-autograd through the checkpointed FDTD. Reported: the transmissions of the final design thresholded to 0/1 (what
-would be fabricated), from runs 8x as long as the optimiser's (``dft_convergence``: their change from 4x; a
-truncated ring-down can read above 1 at gray stages, so the history is not the score), the objective history, the
-design after each stage (``designs.png``), the field at the centre wavelength (``field.png``) and the transmission
-spectra (``spectrum.png``).
+adjoint FDTD runs (or autograd through the checkpointed FDTD: ``inverse_design.gradient``). Reported: the
+transmissions of the final design thresholded to 0/1 (what would be fabricated), from runs 8x as long as the
+optimiser's (``dft_convergence``: their change from 4x; a truncated ring-down can read above 1 at gray stages, so
+the history is not the score), the objective history, the design after each stage (``designs.png``), the field at
+the centre wavelength (``field.png``) and the transmission spectra (``spectrum.png``).
 """
 
 from __future__ import annotations
@@ -97,9 +97,15 @@ class DeviceSettings:
 @dataclass(frozen=True)
 class DesignOptimizationSettings:
     """L-BFGS-B stages at ``betas`` of ``iterations_per_stage`` iterations from the density ``initial`` (plus uniform
-    noise of ``initial_noise`` drawn with ``seed``: a mirror-symmetric start cannot turn an even mode into an odd one);
-    FDTD ``steps`` per evaluation (0: the pulse plus four transits), ``checkpoint_every`` steps recomputed in the
-    backward pass; the final spectrum at ``spectrum_points`` wavelengths over ``spectrum_span`` (relative)."""
+    noise of ``initial_noise`` drawn with ``seed``: a mirror-symmetric start cannot turn an even mode into an odd one).
+
+    - FDTD ``steps`` per evaluation; 0 picks the pulse plus ``transits`` crossings of the device, long enough for
+      the fields to ring down, so that the adjoint gradient (the rung-down DFT's) is also the evaluated objective's.
+      The final design is scored by runs 4x and 8x as long as the pulse plus four transits.
+    - ``gradient``: ``"adjoint"`` (one adjoint run per wavelength, :mod:`solvers.fdtd.adjoint`) or ``"autograd"``
+      (reverse mode through the steps, ``checkpoint_every`` steps recomputed in the backward pass).
+    - The final spectrum at ``spectrum_points`` wavelengths over ``spectrum_span`` (relative).
+    """
 
     betas: tuple = (4.0, 8.0, 16.0, 32.0)
     iterations_per_stage: int = 10
@@ -107,6 +113,8 @@ class DesignOptimizationSettings:
     initial_noise: float = 0.0  # uniform ± noise on the start: breaks mirror symmetry (needed for even → odd modes)
     seed: int = 0
     steps: int = 0
+    transits: int = 4
+    gradient: str = "adjoint"
     checkpoint_every: int = 100
     spectrum_points: int = 21
     spectrum_span: float = 0.1
@@ -117,8 +125,14 @@ class DesignOptimizationSettings:
         check_range("iterations_per_stage", self.iterations_per_stage, low=1, integer=True)
         check_range("initial", self.initial, low=0, high=1)
         check_range("initial_noise", self.initial_noise, low=0, high=0.5)
-        check_range("steps", self.steps, low=0, integer=True, meaning="0 picks the pulse plus four transits")
+        check_range("steps", self.steps, low=0, integer=True, meaning="0 picks the pulse plus `transits` transits")
+        check_range("transits", self.transits, low=1, integer=True)
         check_range("checkpoint_every", self.checkpoint_every, low=0, integer=True)
+        if self.gradient not in ("adjoint", "autograd"):
+            raise ValueError(
+                f"inverse_design.gradient must be 'adjoint' (one adjoint FDTD run per wavelength) or 'autograd' "
+                f"(reverse mode through every step), got {self.gradient!r}."
+            )
         check_range("spectrum_points", self.spectrum_points, low=2, integer=True)
         check_range("spectrum_span", self.spectrum_span, low=0, high=1, low_open=True)
 
@@ -136,28 +150,28 @@ def run(cfg, out_dir="."):
     out, t0 = start_run(cfg, out_dir)
     device = spec.build()
     device.check()
-    steps = opt.steps or None
+    steps = opt.steps or device.default_steps(opt.transits)
     targets = [(name, int(k)) for name, k in spec.targets]
 
     def objective(x, beta):
-        t = device.transmissions(device.permittivity(x, beta), steps, opt.checkpoint_every)
+        t = device.transmissions(device.permittivity(x, beta), steps, opt.checkpoint_every, gradient=opt.gradient)
         return torch.stack([t[name][k] for name, k in targets]).mean()
 
     shape = device.design.shape
     bar = tqdm(
-        total=len(opt.betas) * opt.iterations_per_stage, desc="inverse design", disable=not cfg.trainer.progress_bar
-    )
+        desc="inverse design", unit="evaluation", disable=not cfg.trainer.progress_bar
+    )  # no total: L-BFGS-B's line searches decide how many evaluations a stage takes
     hist = optimize_design(
         objective,
         initial_design(shape, opt.initial, opt.initial_noise, opt.seed),
         opt.betas,
         opt.iterations_per_stage,
-        callback=lambda n, beta, v: bar.set_postfix(beta=beta, objective=f"{v:.4f}"),
+        callback=lambda n, beta, v: (bar.update(1), bar.set_postfix(beta=beta, objective=f"{v:.4f}")),
     )
     bar.close()
     x = torch.tensor(hist.x)
     with torch.no_grad():  # the final design scored with runs 4x and 8x as long as the optimiser's
-        base = steps or device.default_steps()
+        base = opt.steps or device.default_steps()
         final = device.transmissions(device.permittivity(x, float("inf")), 8 * base, 0)
         check = device.transmissions(device.permittivity(x, float("inf")), 4 * base, 0)
         lam0 = np.mean(spec.wavelengths_nm)
@@ -173,12 +187,15 @@ def run(cfg, out_dir="."):
         "reflection": [float(v) for v in final["reflection"]],
         "dft_convergence": max(float((final[n] - check[n]).abs().max()) for n, _ in targets),
         "objective_last_stage": hist.objective[-1],
-        "steps_per_evaluation": base,
+        "steps_per_evaluation": steps,
         "objective_history": hist.objective,
         "evaluations": len(hist.objective),
         "recoveries": hist.recoveries,
         "optimization_seconds": hist.seconds,
-        "gradient": "autograd through the FDTD (reverse mode = the adjoint method), checkpointed",
+        "gradient": {
+            "adjoint": "adjoint FDTD runs, one per wavelength (solvers.fdtd.adjoint)",
+            "autograd": "autograd through the FDTD steps, checkpointed",
+        }[opt.gradient],
     }
     (x0, y0, x1, y1) = spec.design
     plot_fields(

@@ -1,6 +1,6 @@
 """Gradient cost of inverse design: one objective-and-gradient evaluation of the waveguide bend (ceviche-challenges'
 spec, ``configs/experiment/fdtd_waveguide_bend.yaml``) by the adjoint run of :mod:`solvers.fdtd.adjoint` (one more
-native run per wavelength) and by reverse-mode autograd through the FDTD steps, with the whole tape kept and with
+native run) and by reverse-mode autograd through the FDTD steps, with the whole tape kept and with
 checkpointed chunks, against the forward run alone (which, with nothing to differentiate, takes the native step, as
 every forward CPU run does; the autograd runs take the torch step). The gradients' relative difference from the
 full-tape autograd one is reported (the adjoint's is the gradient of the rung-down DFT, so it differs by the ring-down

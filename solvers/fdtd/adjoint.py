@@ -1,9 +1,9 @@
-"""Gradients of DFT monitor outputs with respect to the permittivity by one adjoint FDTD run per frequency (the
+"""Gradients of DFT monitor outputs with respect to the permittivity by an adjoint FDTD run (the
 frequency-domain adjoint method of Meep's ``mpa``; Hammond et al., *Opt. Express* 30, 4467, 2022), instead of
-reverse-mode autograd through every step.
+reverse-mode autograd through every step: one adjoint run for all frequencies.
 
 :func:`dft_with_adjoint` returns what :func:`solvers.fdtd.run` would put in ``result.dft``; it is differentiable in
-the permittivity maps. Both runs take the native step, so a gradient costs ``1 + n_freq`` forward runs and no tape.
+the permittivity maps. Both runs take the native step, so a gradient costs two forward runs and no tape.
 
 **Derivation** (Yee scheme, ``σ = 0`` where the gradient is taken). With DFT weights ``z^n Δt``, ``z = e^{−iωΔt}``,
 a change ``δε_i`` of the relative permittivity at an E cell ``i`` acts at every step ``m`` as an additive kick
@@ -21,8 +21,9 @@ kicks at the monitor cells have spectra ``Ŝ_k = ḡ_k/ε_k`` then has DFT ``Ŷ_
 
 Gradients with respect to an H monitor become kicks on E: with the fields rung down,
 ``2i sin(ωΔt/2) Ĥ = (Δt/μ) K Ê`` (``K`` the H update's curl), so ``g_E = conj(γ) Kᵀ g_H``, ``γ = Δt/(2iμ sin(ωΔt/2))``.
-Real kicks with a given complex spectrum at one frequency are two quadrature pulses whose real weights solve a 2 × 2
-system, exactly; hence one adjoint run per frequency.
+Real kicks with given complex spectra at ``F`` frequencies are ``F`` quadrature pairs of pulses under one envelope,
+whose real weights per cell solve a ``2F × 2F`` system exactly: one adjoint run serves every frequency (frequencies
+closer than the envelope resolves run one at a time).
 
 **Validity.** Fields must ring down within ``steps`` in both runs (the same condition as for the DFT to mean
 anything); monitors and the design box lie outside the CPML, hold no sources, and the media there are lossless
@@ -156,6 +157,7 @@ class _AdjointDFT(torch.autograd.Function):
             return None, None, None, None
         pieces = iter(grads)
         per_monitor = [(m, c, next(pieces)) for m in monitors for c in m.components]
+        kicks = {}  # frequency -> E component -> full-grid gradient (torch's convention)
         for f in ctx.freqs:
             kicks_e, grads_h = {}, {}
             for m, c, g in per_monitor:
@@ -167,36 +169,53 @@ class _AdjointDFT(torch.autograd.Function):
                 table[c] = table.get(c, 0) + full
             for c, v in _h_to_e(grads_h, grid, co, f).items():
                 kicks_e[c] = kicks_e.get(c, 0) + v
-            if not kicks_e:
-                continue
-            y = _adjoint_run(co, steps, kicks_e, f, box, list(ctx.forward_dft))
+            if kicks_e:
+                kicks[f] = kicks_e
+        responses = _adjoint_runs(co, steps, kicks, box, list(ctx.forward_dft)) if kicks else {}
+        for f, y in responses.items():
             z = complex(math.cos(2 * math.pi * f * co.dt), -math.sin(2 * math.pi * f * co.dt))
+            k = ctx.freqs.index(f)
             for c, e_hat in ctx.forward_dft.items():
-                k = ctx.freqs.index(f)
-                g_eps = -((1 - z) * e_hat[k].to(torch.complex128) * y[c]).real / co.dt
-                out[c][box] += g_eps
+                out[c][box] += -((1 - z) * e_hat[k].to(torch.complex128) * y[c]).real / co.dt
         return (None, *(out[c].to(dtype) if ctx.needs_input_grad[1 + i] else None for i, c in enumerate(E_COMPONENTS)))
 
 
-def _adjoint_run(co, steps: int, kicks: dict, frequency: float, box: tuple, components: list) -> dict:
-    """The DFT at ``frequency`` over ``box`` of the fields driven by kicks whose spectra are ``kicks[c] / ε_c``
-    (full-grid complex arrays per E component)."""
+def _adjoint_runs(co, steps: int, kicks: dict, box: tuple, components: list, max_condition: float = 1e4) -> dict:
+    """``{f: {c: Ŷ_c(f) over box}}``: the DFTs of the fields driven by kicks whose spectra at each frequency ``f``
+    are ``conj(kicks[f][c]) / ε_c`` (full-grid complex arrays per E component), from one run.
+
+    Each frequency has a quadrature pair of pulses under one shared envelope; their real weights per cell solve the
+    ``2F × 2F`` system that sets every kick spectrum at every frequency. Frequencies too close for the envelope
+    (condition number above ``max_condition``) run one at a time."""
     grid = co.grid
-    p = ModulatedGaussian(frequency, 0.1 * frequency)
-    q = QuadratureGaussian(frequency, 0.1 * frequency)
-    sp, sq = kick_spectrum(p, steps, co.dt, frequency), kick_spectrum(q, steps, co.dt, frequency)
-    basis = torch.tensor([[sp.real, sq.real], [sp.imag, sq.imag]], dtype=torch.float64)
+    freqs = sorted(kicks)
+    centre, spread = sum(freqs) / len(freqs), max(freqs) - min(freqs)
+    bandwidth = max(0.1 * centre, 1.5 * spread)
+    pulses = [pulse for f in freqs for pulse in (ModulatedGaussian(f, bandwidth), QuadratureGaussian(f, bandwidth))]
+    basis = torch.zeros(2 * len(freqs), len(pulses), dtype=torch.float64)
+    for i, f in enumerate(freqs):
+        for j, pulse in enumerate(pulses):
+            s = kick_spectrum(pulse, steps, co.dt, f)
+            basis[2 * i, j], basis[2 * i + 1, j] = s.real, s.imag
+    if len(freqs) > 1 and float(torch.linalg.cond(basis)) > max_condition:
+        return {f: _adjoint_runs(co, steps, {f: kicks[f]}, box, components)[f] for f in freqs}
     sources = []
-    for c, g in kicks.items():
+    for c in sorted({c for per_f in kicks.values() for c in per_f}):
         eps_r = (co.anisotropic[c][2] if c in co.anisotropic else co.eps).to(torch.float64) / EPS0
-        target = g.conj() / eps_r
-        xy = torch.linalg.solve(basis, torch.stack([target.real.reshape(-1), target.imag.reshape(-1)]))
-        sources.append(DistributedSource(xy[0].reshape(grid.shape).to(co.ca.dtype), p, c))
-        sources.append(DistributedSource(xy[1].reshape(grid.shape).to(co.ca.dtype), q, c))
-    monitor = DFTMonitor((frequency,), tuple(components), box, "__adjoint")
+        eps_r = eps_r.broadcast_to(grid.shape).reshape(-1)
+        rows = []
+        for f in freqs:
+            g = kicks[f].get(c)
+            target = torch.zeros(eps_r.shape, dtype=torch.complex128) if g is None else g.conj().reshape(-1) / eps_r
+            rows += [target.real, target.imag]
+        weights = torch.linalg.solve(basis, torch.stack(rows))  # [2F pulses, cells]
+        for pulse, w in zip(pulses, weights):
+            if bool(w.any()):
+                sources.append(DistributedSource(w.reshape(grid.shape).to(co.ca.dtype), pulse, c))
+    monitor = DFTMonitor(tuple(freqs), tuple(components), box, "__adjoint")
     with torch.no_grad():
         dft = run(co, steps, sources, [monitor]).dft["__adjoint"]
-    return {c: dft[c][0].to(torch.complex128) for c in components}
+    return {f: {c: dft[c][k].to(torch.complex128) for c in components} for k, f in enumerate(freqs)}
 
 
 def dft_with_adjoint(

@@ -140,7 +140,7 @@ class PlanarDevice:
     ) -> dict[str, Tensor]:
         """``{output name: [n_wavelengths]}`` power transmissions into each output's mode, and ``"reflection"``
         (back into the source mode), for the permittivity maps ``eps``. Differentiable in ``eps`` on the design
-        region: ``gradient="adjoint"`` by one adjoint run per wavelength (:mod:`.adjoint`, native steps),
+        region: ``gradient="adjoint"`` by one adjoint run for all wavelengths (:mod:`.adjoint`, native steps),
         ``"autograd"`` by reverse mode through every step (``checkpoint_every`` steps recomputed)."""
         if gradient not in ("adjoint", "autograd"):
             raise ValueError(f"gradient must be 'adjoint' or 'autograd', got {gradient!r}.")

@@ -158,3 +158,28 @@ def test_adjoint_gradient_equals_autograd_in_3d_with_e_and_h_monitors_on_every_c
         outside = a.clone()
         outside[box] = 0
         assert not bool(outside.any())  # the gradient is taken on the box only
+
+
+def test_one_adjoint_run_for_three_frequencies_equals_one_run_per_frequency(float64):
+    from physics.maxwell import Materials
+    from solvers.fdtd import coefficients
+    from solvers.fdtd.adjoint import _adjoint_runs
+
+    grid = YeeGrid((48, 40, 1), 50 * NM, ("pml", "pml", "periodic"), pml_cells=8)
+    eps = torch.full(grid.shape, 2.25, dtype=torch.float64)
+    eps[10:38, 18:22] = 12.25
+    co = coefficients(grid, Materials(eps_r=eps), dtype=torch.float64)
+    gen = torch.Generator().manual_seed(3)
+    kicks = {}
+    for f in (1.8e14, 1.9e14, 2.0e14):
+        g = torch.zeros(grid.shape, dtype=torch.complex128)
+        re, im = torch.randn(2, 12, generator=gen, dtype=torch.float64)
+        g[30, 14:26, 0] = torch.complex(re, im)
+        kicks[f] = {"ez": g}
+    box = (slice(12, 24), slice(12, 28), slice(None))
+    joint = _adjoint_runs(co, 8000, kicks, box, ["ez"])
+    apart = _adjoint_runs(co, 8000, kicks, box, ["ez"], max_condition=1.0)  # forces one run per frequency
+    for f in kicks:
+        a, b = joint[f]["ez"], apart[f]["ez"]
+        assert float(b.abs().max()) > 0
+        assert float((a - b).abs().max() / b.abs().max()) < 1e-6, f

@@ -102,7 +102,7 @@ class DesignOptimizationSettings:
     - FDTD ``steps`` per evaluation; 0 picks the pulse plus ``transits`` crossings of the device, long enough for
       the fields to ring down, so that the adjoint gradient (the rung-down DFT's) is also the evaluated objective's.
       The final design is scored by runs 4x and 8x as long as the pulse plus four transits.
-    - ``gradient``: ``"adjoint"`` (one adjoint run per wavelength, :mod:`solvers.fdtd.adjoint`) or ``"autograd"``
+    - ``gradient``: ``"adjoint"`` (one adjoint run for all wavelengths, :mod:`solvers.fdtd.adjoint`) or ``"autograd"``
       (reverse mode through the steps, ``checkpoint_every`` steps recomputed in the backward pass).
     - The final spectrum at ``spectrum_points`` wavelengths over ``spectrum_span`` (relative).
     """
@@ -130,7 +130,7 @@ class DesignOptimizationSettings:
         check_range("checkpoint_every", self.checkpoint_every, low=0, integer=True)
         if self.gradient not in ("adjoint", "autograd"):
             raise ValueError(
-                f"inverse_design.gradient must be 'adjoint' (one adjoint FDTD run per wavelength) or 'autograd' "
+                f"inverse_design.gradient must be 'adjoint' (one adjoint FDTD run for all wavelengths) or 'autograd' "
                 f"(reverse mode through every step), got {self.gradient!r}."
             )
         check_range("spectrum_points", self.spectrum_points, low=2, integer=True)
@@ -193,7 +193,7 @@ def run(cfg, out_dir="."):
         "recoveries": hist.recoveries,
         "optimization_seconds": hist.seconds,
         "gradient": {
-            "adjoint": "adjoint FDTD runs, one per wavelength (solvers.fdtd.adjoint)",
+            "adjoint": "one adjoint FDTD run for all wavelengths (solvers.fdtd.adjoint)",
             "autograd": "autograd through the FDTD steps, checkpointed",
         }[opt.gradient],
     }

@@ -2,6 +2,7 @@
 central differences of the forward run, once the fields have rung down; clear errors where it does not apply."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -52,7 +53,10 @@ def test_adjoint_gradient_equals_autograd_at_two_wavelengths_once_the_fields_rin
     grads = {}
     for how in ("adjoint", "autograd"):
         x = torch.tensor(x0, requires_grad=True)
-        t = device.transmissions(device.permittivity(x, 4.0), steps, checkpoint_every=250, gradient=how)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            t = device.transmissions(device.permittivity(x, 4.0), steps, checkpoint_every=250, gradient=how)
+        assert not [w for w in caught if "rung down" in str(w.message)]  # it has, and no warning says otherwise
         objective = t["out"][0] - 0.5 * t["out"][1] + 0.3 * t["reflection"][1]  # both wavelengths, both ports
         (grads[how],) = torch.autograd.grad(objective, x)
     a, b = grads["adjoint"], grads["autograd"]
@@ -113,6 +117,13 @@ def test_the_adjoint_refuses_a_monitor_in_the_cpml():
         dft_with_adjoint(grid, eps, 10, [source], [inside_pml], box=(slice(15, 25), slice(15, 25), slice(None)))
 
 
+def test_a_run_too_short_to_ring_down_says_so():
+    device = _splitter()
+    x = torch.full(device.design.shape, 0.5, dtype=torch.float64)
+    with pytest.warns(UserWarning, match="the forward run still changed its DFTs by .* have not rung down"):
+        device.transmissions(device.permittivity(x, 4.0), device.default_steps() // 3)
+
+
 def test_planar_device_rejects_an_unknown_gradient_method():
     device = _splitter()
     x = torch.full(device.design.shape, 0.5, dtype=torch.float64)
@@ -132,7 +143,7 @@ def test_adjoint_gradient_equals_autograd_in_3d_with_e_and_h_monitors_on_every_c
     box = (slice(10, 14), slice(7, 13), slice(6, 12))
     weights = {c: torch.randn(2, 2, 6, 4, generator=torch.Generator().manual_seed(i)) for i, c in enumerate("xyz")}
     base = 1.0 + torch.rand(grid.shape, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
-    steps = 1400  # not quite rung down: 4.9e-3 from autograd here, under 1e-3 at 2800 steps (twice the time)
+    steps = 1400  # nearly rung down: 1.6e-3 from autograd here, 5e-6 at 2100 steps
 
     def objective(dft):
         total = 0
@@ -154,7 +165,7 @@ def test_adjoint_gradient_equals_autograd_in_3d_with_e_and_h_monitors_on_every_c
     for c, a, b in zip(("ex", "ey", "ez"), *grads.values()):
         ref = b[box]
         assert float(ref.norm()) > 0, c
-        assert float((a[box] - ref).norm() / ref.norm()) < 1e-2, c
+        assert float((a[box] - ref).norm() / ref.norm()) < 5e-3, c
         outside = a.clone()
         outside[box] = 0
         assert not bool(outside.any())  # the gradient is taken on the box only

@@ -14,6 +14,8 @@ Writes the benchmark JSON (``benchmarks/results/inverse_design_ceviche_<device>.
 ceviche-challenges is a peer (``pip install ceviche-challenges``), never a dependency of the library.
 
     python benchmarks/inverse_design_ceviche.py --device bend --ours outputs/fdtd_waveguide_bend
+    sciml run experiment=fdtd_wavelength_demux inverse_design.seed=1 hydra.run.dir=/tmp/wdm_s1
+    python benchmarks/inverse_design_ceviche.py --device wdm --seed 1 --ours /tmp/wdm_s1   # another start
 """
 
 from __future__ import annotations
@@ -99,6 +101,12 @@ def main() -> None:
     ap.add_argument("--device", choices=sorted(DEVICES), default="bend")
     ap.add_argument("--ours", type=Path, help="our run folder (design.npy, metrics.json, config.yaml)")
     ap.add_argument("--json", type=Path, help="default: benchmarks/results/inverse_design_ceviche_<device>.json")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        help="the start's noise seed (default: the config's); our run must have used it (inverse_design.seed=N). "
+        "The default JSON then ends in _seed<N>.",
+    )
     args = ap.parse_args()
     from omegaconf import OmegaConf
 
@@ -110,10 +118,17 @@ def main() -> None:
 
     model = ceviche_model(args.device)
     opt = cfg.inverse_design
-    x0 = initial_design(tuple(model.design_variable_shape), float(opt.initial), float(opt.initial_noise), int(opt.seed))
+    seed = int(opt.seed) if args.seed is None else args.seed
+    if args.ours:
+        ran = OmegaConf.load(args.ours / "config.yaml").inverse_design.seed
+        if int(ran) != seed:
+            raise SystemExit(f"{args.ours} ran with inverse_design.seed={ran}, not {seed}: pass --seed {ran}.")
+    x0 = initial_design(tuple(model.design_variable_shape), float(opt.initial), float(opt.initial_noise), seed)
     x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius, x0)
     rows = []
     case = f"{args.device} (ceviche-challenges spec), {len(betas)} beta stages x {iterations} L-BFGS-B iterations"
+    if args.seed is not None:
+        case += f", seed {seed}"
     score_cev = float(ceviche_objective(model, args.device, x_cev, math.inf, radius))
     rows.append(
         {
@@ -159,7 +174,8 @@ def main() -> None:
                 "note": "optimisation wall time, same stages",
             }
         )
-    path = args.json or Path(f"benchmarks/results/inverse_design_ceviche_{args.device}.json")
+    suffix = "" if args.seed is None else f"_seed{seed}"
+    path = args.json or Path(f"benchmarks/results/inverse_design_ceviche_{args.device}{suffix}.json")
     write_json(path, rows, extra={"device": args.device})
     for r in rows:
         print(f"{r['variant']:45s} {r['value']:.4f}  {r.get('note', '')}")

@@ -42,7 +42,7 @@ from typing import Any
 
 import torch
 
-from physics.maxwell import EPS0, DistributedSource, Materials, ModulatedGaussian, PointSource
+from physics.maxwell import EPS0, DistributedSource, Materials, ModulatedGaussian, PlaneSource, PointSource
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.monitors import DFTMonitor
 from solvers.fdtd.simulation import run
@@ -120,6 +120,8 @@ def _check_no_sources_in(grid: YeeGrid, sources, box: tuple) -> None:
             hit = bool(inside[tuple(int(p) for p in s.position)])
         elif isinstance(s, DistributedSource):
             hit = bool((torch.as_tensor(s.pattern).detach().broadcast_to(grid.shape)[inside] != 0).any())
+        elif isinstance(s, PlaneSource):
+            hit = bool(inside.select(s.axis, s.index).any())
         else:
             continue
         if hit:
@@ -282,7 +284,12 @@ def dft_with_adjoint(
     with ``sources`` on ``grid`` with relative permittivity maps ``eps`` (``{"ex", "ey", "ez"}`` →
     ``[nx, ny, nz]``), differentiable in ``eps`` by the adjoint method (module docstring). The gradient is taken on
     ``box`` (a slice per axis; default the grid inside the CPML) and is zero elsewhere."""
-    monitors = [m for m in monitors if isinstance(m, DFTMonitor)]
+    others = [type(m).__name__ for m in monitors if not isinstance(m, DFTMonitor)]
+    if others:
+        raise ValueError(
+            f"dft_with_adjoint records DFT monitors only, got {others}: the adjoint method differentiates DFTs. "
+            "Record probes and snapshots with solvers.fdtd.run on the same simulation."
+        )
     if box is None:
         box = tuple(
             slice(grid.pml_cells, n - grid.pml_cells) if b == "pml" else slice(None)

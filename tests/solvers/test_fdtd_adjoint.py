@@ -9,12 +9,12 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from physics.maxwell import DistributedSource, ModulatedGaussian, PointSource
+from physics.maxwell import DistributedSource, ModulatedGaussian, PlaneSource, PointSource
 from solvers.fdtd import YeeGrid
 from solvers.fdtd.adjoint import QuadratureGaussian, dft_with_adjoint, kick_spectrum
 from solvers.fdtd.design_region import DesignRegion
 from solvers.fdtd.experiments.inverse_design import DeviceSettings
-from solvers.fdtd.monitors import DFTMonitor
+from solvers.fdtd.monitors import DFTMonitor, Probe
 from solvers.fdtd.planar_device import DevicePort, PlanarDevice
 
 NM = 1e-9
@@ -108,6 +108,13 @@ def test_the_adjoint_refuses_a_design_box_in_the_cpml_or_holding_a_source():
     sheet = DistributedSource(pattern, ModulatedGaussian(2e14, 4e13), "ez")
     with pytest.raises(ValueError, match="acts inside the design box"):
         dft_with_adjoint(grid, eps, 10, [sheet], [monitor], box=(slice(10, 20), slice(10, 30), slice(None)))
+    plane = PlaneSource(0, 14, ModulatedGaussian(2e14, 4e13))
+    with pytest.raises(ValueError, match="PlaneSource on ez acts inside the design box"):
+        dft_with_adjoint(grid, eps, 10, [plane], [monitor], box=(slice(10, 20), slice(10, 30), slice(None)))
+    with pytest.raises(ValueError, match="DFT monitors only, got \\['Probe'\\]"):
+        dft_with_adjoint(
+            grid, eps, 10, [source], [monitor, Probe((30, 20, 0))], box=(slice(15, 25), slice(15, 25), slice(None))
+        )
 
 
 def test_the_adjoint_refuses_a_monitor_in_the_cpml():

@@ -3,7 +3,7 @@
 Time profiles (``t`` in seconds, tensors in, tensors out; parameters may be tensors for gradients):
 
 - :class:`GaussianPulse` ``A exp(−((t − t0)/τ)²)`` (broadband, DC included);
-- :class:`ModulatedGaussian` ``A exp(−((t − t0)/τ)²) sin(2π f0 (t − t0))``, ``τ = 1/(π·bandwidth)``.
+- :class:`ModulatedGaussian` ``A exp(−((t − t0)/τ)²) sin(2π f0 (t − t0) + φ)``, ``τ = 1/(π·bandwidth)``.
 
 Placements: :class:`PointSource` (one field component at one cell; soft = added, hard = imposed)
 and :class:`PlaneSource` (a whole line in 2-D or plane in 3-D, soft). Positions are cell indices.
@@ -36,12 +36,14 @@ class GaussianPulse:
 
 @dataclass(frozen=True)
 class ModulatedGaussian:
-    """``A exp(−((t − t₀)/τ)²) sin(2πf₀(t − t₀))`` with ``τ = 1/(π·bandwidth)``: a band around ``f₀`` (Hz)."""
+    """``A exp(−((t − t₀)/τ)²) sin(2πf₀(t − t₀) + φ)`` with ``τ = 1/(π·bandwidth)``: a band around ``f₀`` (Hz);
+    ``phase`` ``φ = π/2`` gives the cosine (quadrature) partner under the same envelope."""
 
     frequency: Any  # f0, Hz
     bandwidth: Any  # Hz (about the full width of the spectrum's main lobe / 2)
     delay: Any = None
     amplitude: Any = 1.0
+    phase: Any = 0.0  # φ, rad
 
     @property
     def width(self):
@@ -54,7 +56,7 @@ class ModulatedGaussian:
         return (
             self.amplitude
             * torch.exp(-(((t - t0) / self.width) ** 2))
-            * torch.sin(2 * math.pi * self.frequency * (t - t0))
+            * torch.sin(2 * math.pi * self.frequency * (t - t0) + self.phase)
         )
 
 

@@ -38,78 +38,58 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from physics.maxwell import EPS0, DistributedSource, Materials, ModulatedGaussian, PlaneSource, PointSource
+from physics.maxwell import DistributedSource, GaussianPulse, Materials, ModulatedGaussian, PlaneSource, PointSource
 from solvers.fdtd.grid import YeeGrid
+from solvers.fdtd.mode_ports import check_clear_of_cpml
 from solvers.fdtd.monitors import DFTMonitor
 from solvers.fdtd.simulation import run
-from solvers.fdtd.yee import H_CURL, _curl, active_components, coefficients, forward_diff
+from solvers.fdtd.yee import E_CURL, _curl, active_components, backward_diff, coefficients, source_sample_time
 
 E_COMPONENTS = ("ex", "ey", "ez")
-
-
-@dataclass(frozen=True)
-class QuadratureGaussian:
-    """``A exp(−((t − t₀)/τ)²) cos(2πf₀(t − t₀))``: the partner of :class:`~physics.maxwell.ModulatedGaussian`
-    with the same envelope, a quarter period ahead."""
-
-    frequency: float
-    bandwidth: float
-
-    def __call__(self, t):
-        """The profile at times ``t`` (tensor, s)."""
-        tau = 1.0 / (math.pi * self.bandwidth)
-        return torch.exp(-(((t - 4 * tau) / tau) ** 2)) * torch.cos(2 * math.pi * self.frequency * (t - 4 * tau))
+REACH = "the adjoint gradient needs reciprocity, which the absorbing layers break"
 
 
 @dataclass(frozen=True)
 class ChargeFreePulse:
-    """``p(t) − c·g(t)``: ``pulse`` less the multiple ``c`` (``offset``) of its Gaussian envelope ``g`` (of
-    ``bandwidth``, delay 4τ) that makes its kicks sum to zero. A soft E source whose kicks do not sum to zero leaves
-    a static charge in 3-D, whose field never rings down (a 2-D line current along z has no divergence)."""
+    """``pulse(t) − c·envelope(t)``: a modulated Gaussian less the multiple ``c`` (``offset``) of its envelope that
+    makes its kicks sum to zero. A soft E source whose kicks do not sum to zero leaves a static charge in 3-D, whose
+    field never rings down (a 2-D line current along z has no divergence)."""
 
-    pulse: Any
-    bandwidth: float
+    pulse: ModulatedGaussian
     offset: float
 
     def __call__(self, t):
         """The profile at times ``t`` (tensor, s)."""
-        tau = 1.0 / (math.pi * self.bandwidth)
-        return self.pulse(t) - self.offset * torch.exp(-(((t - 4 * tau) / tau) ** 2))
+        return self.pulse(t) - self.offset * GaussianPulse(self.pulse.width, self.pulse.delay)(t)
 
 
-def charge_free(pulse, bandwidth: float, steps: int, dt: float) -> ChargeFreePulse:
-    """``pulse`` (a modulated Gaussian of ``bandwidth``) with zero net kick over ``steps`` soft-source samples."""
-    t = (torch.arange(1, steps + 1, dtype=torch.float64) - 0.5) * dt
-    envelope = ChargeFreePulse(lambda t: torch.zeros_like(t), bandwidth, -1.0)(t)
-    return ChargeFreePulse(pulse, bandwidth, float(pulse(t).sum() / envelope.sum()))
+def _kick_times(steps: int, dt: float) -> torch.Tensor:
+    """When a soft E source is sampled for the kicks it adds to ``E^1 … E^steps``."""
+    return source_sample_time(torch.arange(1, steps + 1, dtype=torch.float64) * dt, dt, hard=False)
+
+
+def charge_free(pulse: ModulatedGaussian, steps: int, dt: float) -> ChargeFreePulse:
+    """``pulse`` with zero net kick over ``steps`` soft-source samples."""
+    t = _kick_times(steps, dt)
+    return ChargeFreePulse(pulse, float(pulse(t).sum() / GaussianPulse(pulse.width, pulse.delay)(t).sum()))
 
 
 def kick_spectrum(profile, steps: int, dt: float, frequency: float) -> complex:
-    """``Σ_{m=1}^{steps} p((m − ½)Δt) e^{−iωmΔt}``: the spectrum of a soft source's kicks (it adds ``p`` sampled at
-    the step's centre to ``E^m``) with the DFT monitors' phase convention."""
-    m = torch.arange(1, steps + 1, dtype=torch.float64)
-    p = profile((m - 0.5) * dt).to(torch.float64)
-    w = 2 * math.pi * frequency * dt * m
+    """``Σ_{m=1}^{steps} p(t_m) e^{−iωmΔt}``: the spectrum of a soft source's kicks (``p`` sampled at the step's
+    centre ``t_m``, added to ``E^m``) with the DFT monitors' phase convention."""
+    p = profile(_kick_times(steps, dt)).to(torch.float64)
+    w = 2 * math.pi * frequency * dt * torch.arange(1, steps + 1, dtype=torch.float64)
     return complex((p * torch.cos(w)).sum(), -(p * torch.sin(w)).sum())
 
 
-def _check_outside_cpml(grid: YeeGrid, region: tuple, what: str) -> None:
-    cells = torch.zeros(grid.shape, dtype=torch.bool)
-    cells[region] = True
-    L = grid.pml_cells
-    for ax in range(3):
-        if grid.boundaries[ax] != "pml":
-            continue
-        along = cells.any(dim=tuple(a for a in range(3) if a != ax))
-        if bool(along[:L].any() or along[grid.shape[ax] - L :].any()):
-            raise ValueError(
-                f"{what} reaches into the CPML along {'xyz'[ax]} (the first and last {L} cells): the adjoint "
-                "gradient needs reciprocity, which the absorbing layers break. Move it inside the interior."
-            )
+def _spans(grid: YeeGrid, region: tuple):
+    """``(axis, lo, hi)`` of a region (an int or a slice per axis)."""
+    for ax, (index, n) in enumerate(zip(region, grid.shape)):
+        cells = range(n)[index] if isinstance(index, slice) else [int(index)]
+        yield ax, min(cells), max(cells)
 
 
 def _check_no_sources_in(grid: YeeGrid, sources, box: tuple) -> None:
@@ -131,32 +111,14 @@ def _check_no_sources_in(grid: YeeGrid, sources, box: tuple) -> None:
             )
 
 
-def _h_to_e(grads_h: dict, grid: YeeGrid, co, frequency: float) -> dict:
-    """``conj(γ) Kᵀ g_H`` on the full grid per E component, for the H gradients ``grads_h`` (component → full-grid
-    complex arrays at ``frequency``)."""
+def _h_to_e(grads_h: dict, co, frequency: float) -> dict:
+    """``conj(γ) Kᵀ g_H`` per E component for the H gradients ``grads_h`` (component → full-grid complex arrays at
+    ``frequency``). ``K`` is the H update's curl (:data:`.yee.H_CURL`, forward differences), whose transpose is
+    minus the E update's (:data:`.yee.E_CURL`, backward differences)."""
     gamma = co.dt / (2j * math.sin(math.pi * frequency * co.dt))
-    with torch.enable_grad():
-        e = {c: torch.zeros(grid.shape, dtype=torch.float64, requires_grad=True) for c in E_COMPONENTS}
-        curls, _ = _curl(e, H_CURL, {}, {}, co, forward_diff)
-        outs, weights = [], []
-        for c, g in grads_h.items():
-            if curls[c] is not None:
-                outs.append(curls[c] / co.mu.to(torch.float64).broadcast_to(grid.shape))
-                weights.append(g)
-        if not outs:
-            return {}
-        parts = []
-        for take in (torch.real, torch.imag):
-            parts.append(
-                torch.autograd.grad(
-                    outs, list(e.values()), [take(w) for w in weights], retain_graph=True, allow_unused=True
-                )
-            )
-    out = {}
-    for c, re, im in zip(E_COMPONENTS, *parts):
-        if re is not None:
-            out[c] = gamma.conjugate() * torch.complex(re, im)
-    return out
+    scaled = {c: g / co.mu.to(torch.float64) for c, g in grads_h.items()}
+    curls, _ = _curl(scaled, E_CURL, {}, {}, co, backward_diff)
+    return {c: -gamma.conjugate() * v for c, v in curls.items() if v is not None}
 
 
 def _run_in_two_legs(co, steps: int, sources, monitors: list, what: str, tail: float = 0.1) -> dict:
@@ -221,11 +183,11 @@ class _AdjointDFT(torch.autograd.Function):
                 full[m.region] = g[[float(v) for v in m.frequencies].index(f)].to(torch.complex128)
                 table = kicks_e if c[0] == "e" else grads_h
                 table[c] = table.get(c, 0) + full
-            for c, v in _h_to_e(grads_h, grid, co, f).items():
+            for c, v in _h_to_e(grads_h, co, f).items():
                 kicks_e[c] = kicks_e.get(c, 0) + v
             if kicks_e:
                 kicks[f] = kicks_e
-        responses = _adjoint_runs(co, steps, kicks, box, list(ctx.forward_dft)) if kicks else {}
+        responses = _adjoint_runs(co, ctx.eps, steps, kicks, box, list(ctx.forward_dft)) if kicks else {}
         for f, y in responses.items():
             z = complex(math.cos(2 * math.pi * f * co.dt), -math.sin(2 * math.pi * f * co.dt))
             k = ctx.freqs.index(f)
@@ -234,9 +196,12 @@ class _AdjointDFT(torch.autograd.Function):
         return (None, *(out[c].to(dtype) if ctx.needs_input_grad[1 + i] else None for i, c in enumerate(E_COMPONENTS)))
 
 
-def _adjoint_runs(co, steps: int, kicks: dict, box: tuple, components: list, max_condition: float = 1e4) -> dict:
+def _adjoint_runs(
+    co, eps: dict, steps: int, kicks: dict, box: tuple, components: list, max_condition: float = 1e4
+) -> dict:
     """``{f: {c: Ŷ_c(f) over box}}``: the DFTs of the fields driven by kicks whose spectra at each frequency ``f``
-    are ``conj(kicks[f][c]) / ε_c`` (full-grid complex arrays per E component), from one run.
+    are ``conj(kicks[f][c]) / ε_c`` (full-grid complex arrays per E component; ``eps`` the relative permittivity
+    maps), from one run.
 
     Each frequency has a quadrature pair of pulses under one shared envelope; their real weights per cell solve the
     ``2F × 2F`` system that sets every kick spectrum at every frequency. Frequencies too close for the envelope
@@ -247,9 +212,9 @@ def _adjoint_runs(co, steps: int, kicks: dict, box: tuple, components: list, max
     # the band, and a pulse (8 envelope widths) over within the first third of the run
     bandwidth = min(max(0.1 * centre, 1.5 * spread, 24 / (math.pi * steps * co.dt)), centre)
     pulses = [
-        charge_free(pulse, bandwidth, steps, co.dt)
+        charge_free(ModulatedGaussian(f, bandwidth, phase=phase), steps, co.dt)
         for f in freqs
-        for pulse in (ModulatedGaussian(f, bandwidth), QuadratureGaussian(f, bandwidth))
+        for phase in (0.0, math.pi / 2)  # the sine and cosine carriers under one envelope
     ]
     basis = torch.zeros(2 * len(freqs), len(pulses), dtype=torch.float64)
     for i, f in enumerate(freqs):
@@ -257,11 +222,10 @@ def _adjoint_runs(co, steps: int, kicks: dict, box: tuple, components: list, max
             s = kick_spectrum(pulse, steps, co.dt, f)
             basis[2 * i, j], basis[2 * i + 1, j] = s.real, s.imag
     if len(freqs) > 1 and float(torch.linalg.cond(basis)) > max_condition:
-        return {f: _adjoint_runs(co, steps, {f: kicks[f]}, box, components)[f] for f in freqs}
+        return {f: _adjoint_runs(co, eps, steps, {f: kicks[f]}, box, components)[f] for f in freqs}
     sources = []
     for c in sorted({c for per_f in kicks.values() for c in per_f}):
-        eps_r = (co.anisotropic[c][2] if c in co.anisotropic else co.eps).to(torch.float64) / EPS0
-        eps_r = eps_r.broadcast_to(grid.shape).reshape(-1)
+        eps_r = eps[c].to(torch.float64).broadcast_to(grid.shape).reshape(-1)
         rows = []
         for f in freqs:
             g = kicks[f].get(c)
@@ -295,9 +259,8 @@ def dft_with_adjoint(
             slice(grid.pml_cells, n - grid.pml_cells) if b == "pml" else slice(None)
             for n, b in zip(grid.shape, grid.boundaries)
         )
-    _check_outside_cpml(grid, box, "the design box")
-    for m in monitors:
-        _check_outside_cpml(grid, m.region, f"DFT monitor {m.name!r}")
+    for what, region in [("the design box", box)] + [(f"DFT monitor {m.name!r}", m.region) for m in monitors]:
+        check_clear_of_cpml(grid, what, _spans(grid, region), REACH)
     if grid.is_bloch:
         raise ValueError("the adjoint gradient needs real fields; on a Bloch grid differentiate run() by autograd.")
     _check_no_sources_in(grid, sources, box)
@@ -307,4 +270,4 @@ def dft_with_adjoint(
     return {m.name: {c: next(pieces) for c in m.components} for m in monitors}
 
 
-__all__ = ["dft_with_adjoint", "kick_spectrum", "QuadratureGaussian"]
+__all__ = ["dft_with_adjoint", "kick_spectrum", "ChargeFreePulse", "charge_free"]

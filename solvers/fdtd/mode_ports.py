@@ -65,15 +65,20 @@ def eps_maps(eps, shape) -> dict:
     return {"ex": t, "ey": t, "ez": t}
 
 
-def check_clear_of_cpml(grid: YeeGrid, name: str, spans) -> None:
-    """Refuse a port whose cells ``lo..hi`` along an axis (``spans`` = ``(axis, lo, hi)`` triples) enter the CPML."""
+def check_clear_of_cpml(
+    grid: YeeGrid,
+    what: str,
+    spans,
+    why: str = "fields there are attenuated, so sources and monitors would be wrong",
+) -> None:
+    """Refuse ``what`` (e.g. ``"port 'in'"``) whose cells ``lo..hi`` along an axis (``spans`` = ``(axis, lo, hi)``
+    triples) enter the CPML, saying ``why`` that matters."""
     pml = grid.pml_cells
     for ax, lo, hi in spans:
         if grid.boundaries[ax] == "pml" and (lo < pml or hi >= grid.shape[ax] - pml):
             raise ValueError(
-                f"port {name!r} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing "
-                f"layers are the first and last {pml} cells): fields there are attenuated, so sources and "
-                f"monitors would be wrong. Move it to {pml} <= cell < {grid.shape[ax] - pml}."
+                f"{what} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing layers are the "
+                f"first and last {pml} cells): {why}. Move it to {pml} <= cell < {grid.shape[ax] - pml}."
             )
 
 
@@ -105,7 +110,9 @@ class ModePort:
                 f"port {self.name!r} at index {self.index}, span {self.span} does not fit the grid {grid.shape}: "
                 f"need 0 <= index < {n_along - 1} and 0 <= start < stop <= {n_across} (at least 3 cells)."
             )
-        check_clear_of_cpml(grid, self.name, ((self.axis, self.index, self.index + 1), (across, start, stop - 1)))
+        check_clear_of_cpml(
+            grid, f"port {self.name!r}", ((self.axis, self.index, self.index + 1), (across, start, stop - 1))
+        )
 
     def _line(self, eps_map: Tensor) -> np.ndarray:
         start, stop = self.span

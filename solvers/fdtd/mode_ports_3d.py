@@ -74,7 +74,7 @@ class ModePort3D:
             (self.axis, self.index, self.index + 1),
             *((a, s[0], s[1] - 1) for a, s in zip(self._axes, (self.span_u, self.span_v))),
         )
-        check_clear_of_cpml(grid, self.name, spans)
+        check_clear_of_cpml(grid, f"port {self.name!r}", spans)
 
     def _plane(self, volume: Tensor) -> np.ndarray:
         """The port's rectangle of a ``[nx, ny, nz]`` map as ``[n_u, n_v]``."""

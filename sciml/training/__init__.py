@@ -11,6 +11,7 @@ from sciml.training.callbacks import (
     TensorBoardLogger,
 )
 from sciml.training.gradnorm import GradNorm
+from sciml.training.lbfgs import LBFGS
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
 from sciml.training.losses import LOSSES, relative_h1, relative_lp
 from sciml.training.optimizers import OPTIMIZERS, SCHEDULERS, Phase
@@ -22,6 +23,7 @@ from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrup
 
 __all__ = [
     "GradNorm",
+    "LBFGS",
     "StartupTimer",
     "StepProfiler",
     "Trainer",

@@ -11,6 +11,8 @@ from typing import Any, Iterable
 
 import torch
 
+from sciml.training.lbfgs import LBFGS
+
 OPTIMIZERS = ("adam", "adamw", "lbfgs")
 SCHEDULERS = ("none", "exponential", "step", "cosine")
 
@@ -53,24 +55,19 @@ class Phase:
 def make_optimizer(
     phase: Phase, params: Iterable[torch.nn.Parameter], capturable: bool = False
 ) -> torch.optim.Optimizer:
-    """The torch optimiser for ``phase`` (fused Adam where available; L-BFGS with strong-Wolfe).
+    """The torch optimiser for ``phase`` (fused Adam where available; our :class:`~sciml.training.lbfgs.LBFGS`
+    with a strong-Wolfe line search).
 
     ``capturable``: Adam/AdamW keep their step counts on the device, so a CUDA graph can replay the update.
     """
     params = list(params)
     if phase.optimizer == "lbfgs":
-        return torch.optim.LBFGS(
-            # one trainer step = one L-BFGS iteration; max_eval must still allow a full line search
-            # (torch's default max_eval = max_iter * 5 // 4 = 1 would freeze the search at t = 0)
-            params,
-            lr=phase.lr,
-            max_iter=1,
-            max_eval=25,
-            history_size=phase.history_size,
-            line_search_fn=phase.line_search,
-            tolerance_grad=1e-12,
-            tolerance_change=1e-12,
-        )
+        if phase.line_search is None:  # a fixed step t = lr: torch's plain L-BFGS
+            return torch.optim.LBFGS(
+                params, lr=phase.lr, max_iter=1, history_size=phase.history_size, tolerance_grad=1e-12
+            )
+        # one trainer step = one iteration; it reuses the gradient of the point its line search accepted
+        return LBFGS(params, lr=phase.lr, history_size=phase.history_size, max_evaluations=25)
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
     # fused kernels exist for real CPU/CUDA tensors in recent torch; fall back to foreach elsewhere

@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from sciml.checkpoint.store import load_train_state, load_weights, save_checkpoint
 from sciml.runtime.mode import compile_if_graph
 from sciml.training.callbacks import Callback
+from sciml.training.lbfgs import LBFGS
 from sciml.training.optimizers import Phase, make_optimizer, make_scheduler
 from sciml.training.records import StepRecord, TrainResult
 from sciml.training.recovery import LBFGSStallWatch, NonFiniteTrial, ParameterSnapshot, RecoveryPolicy
@@ -99,6 +100,7 @@ class Trainer:
         self._consecutive_failures = 0
         self._total_failures = 0
         self._stall = LBFGSStallWatch()
+        self._accepted_point: tuple[Tensor, dict[str, Tensor]] | None = None  # L-BFGS: loss, terms there
         self.recoveries: list[str] = []
         self._graphs = StepGraphs(cuda_graphs)
 
@@ -154,7 +156,8 @@ class Trainer:
         lrs = [g["lr"] for g in self._opt.param_groups]
         self._graphs.release()
         self._opt.state.clear()
-        if isinstance(self._opt, torch.optim.LBFGS):  # its global state lives on the first parameter; rebuild cleanly
+        self._accepted_point = None
+        if isinstance(self._opt, (torch.optim.LBFGS, LBFGS)):  # state on the first parameter: rebuild cleanly
             self._opt = make_optimizer(self.phases[self._phase_index], self._params())
             for g, lr in zip(self._opt.param_groups, lrs):
                 g["lr"] = lr
@@ -217,30 +220,49 @@ class Trainer:
             average_gradients(self._params(), self.dist)
 
     def _run_step(self, phase: Phase) -> tuple[Tensor, dict[str, Tensor]]:
-        opt = self._opt
         batch = self._next_batch()
         if phase.optimizer == "lbfgs":
-            first: dict[str, Any] = {}
-
-            def closure():
-                opt.zero_grad(set_to_none=True)
-                loss, terms = self._loss(*batch)
-                g_loss, g_terms = self._global(loss, terms)
-                if "loss" not in first:
-                    self._first_loss_ok(g_loss, phase)
-                    first["loss"], first["terms"] = g_loss, g_terms
-                elif not bool(torch.isfinite(g_loss)):
-                    if not self.recovery.enabled:
-                        raise self._fail(g_loss.item(), phase)
-                    raise NonFiniteTrial(g_loss.item(), first=False)  # abort the line search; the trainer rolls back
-                self._backward(loss)
-                return g_loss  # every rank sees the full-batch loss and gradient: identical line searches
-
-            opt.step(closure)
-            return first["loss"], first["terms"]
+            return self._quasi_newton_step(phase, batch)
         if self._graphs.planned:
             return self._graph_step(phase)
         return self._plain_step(phase, batch)
+
+    def _quasi_newton_step(self, phase: Phase, batch: tuple[Any, ...]) -> tuple[Tensor, dict[str, Tensor]]:
+        """One L-BFGS iteration; returns the loss and terms at the point it started from.
+
+        Our :class:`~sciml.training.lbfgs.LBFGS` starts from the point its last line search accepted, without
+        evaluating it again; the terms recorded for that evaluation are the step's.
+        """
+        opt = self._opt
+        if self.data is not None and isinstance(opt, LBFGS):
+            opt.drop_kept_point()  # each step sees a new mini-batch: the kept loss and gradient are another's
+        reuse = isinstance(opt, LBFGS) and opt.has_cached_start() and self._accepted_point is not None
+        evaluations: list[tuple[Tensor, dict[str, Tensor]]] = []
+        if reuse:
+            self._snapshot.save()  # the parameters are those of a finite, already checked evaluation
+
+        def closure():
+            opt.zero_grad(set_to_none=True)
+            loss, terms = self._loss(*batch)
+            g_loss, g_terms = self._global(loss, terms)
+            if not evaluations and not reuse:
+                self._first_loss_ok(g_loss, phase)
+            elif not bool(torch.isfinite(g_loss)):
+                if not self.recovery.enabled:
+                    raise self._fail(g_loss.item(), phase)
+                raise NonFiniteTrial(g_loss.item(), first=False)  # abort the line search; the trainer rolls back
+            evaluations.append((g_loss, g_terms))
+            self._backward(loss)
+            return g_loss  # every rank sees the full-batch loss and gradient: identical line searches
+
+        start = self._accepted_point if reuse else None
+        self._accepted_point = None  # until this step has finished
+        opt.step(closure)
+        start = start or evaluations[0]
+        if isinstance(opt, LBFGS):
+            index = opt.accepted_evaluation
+            self._accepted_point = start if index is None else evaluations[index]
+        return start
 
     def _plain_step(self, phase: Phase, batch: tuple[Any, ...] = ()) -> tuple[Tensor, dict[str, Tensor]]:
         opt = self._opt

@@ -7,7 +7,7 @@ import torch
 
 from sciml.autodiff import derivatives
 from sciml.networks import MLP
-from sciml.training import NonFiniteLossError, Phase, RecoveryPolicy, Trainer
+from sciml.training import Callback, NonFiniteLossError, Phase, RecoveryPolicy, Trainer
 
 
 def _poisson(inject):
@@ -16,7 +16,7 @@ def _poisson(inject):
     net = MLP(1, 1, 12, 2)
     x = torch.linspace(-1, 1, 64)[:, None]
     xb = torch.tensor([[-1.0], [1.0]])
-    state = {"trainer": None, "calls": {}, "first_losses": {}}
+    state = {"trainer": None, "calls": {}, "first_losses": {}, "first_params": {}}
 
     def loss_fn():
         d = derivatives(net, x, "taylor")
@@ -27,6 +27,7 @@ def _poisson(inject):
         k = state["calls"][attempt] = state["calls"].get(attempt, 0) + 1
         if k == 1:
             state["first_losses"].setdefault(step, []).append(loss.item())
+            state["first_params"].setdefault(step, []).append(torch.cat([p.detach().ravel() for p in net.parameters()]))
         if inject(step, k):
             loss = loss * float("nan")
         return loss, {}
@@ -34,22 +35,33 @@ def _poisson(inject):
     return net, loss_fn, state
 
 
+class _ParametersAtStepEnd(Callback):
+    def __init__(self, net):
+        self.net, self.at = net, {}
+
+    def on_step_end(self, trainer, record):
+        self.at[record.step] = torch.cat([p.detach().ravel() for p in self.net.parameters()])
+
+
 def _fit(phases, inject, policy=None):
     net, lf, state = _poisson(inject)
-    tr = Trainer(lf, net, phases, recovery=policy)
-    state["trainer"] = tr
+    ends = _ParametersAtStepEnd(net)
+    tr = Trainer(lf, net, phases, [ends], recovery=policy)
+    state["trainer"], state["step_end_params"] = tr, ends.at
     return tr, tr.fit(), state, net
 
 
 def test_nan_at_a_line_search_trial_point_rolls_back_and_resets_lbfgs():
-    # the second evaluation of step 16 is a trial point of its line search
-    tr, res, state, net = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], _once(15, 2))
+    # step 16 starts from the point step 15's line search accepted, without evaluating it again: its first
+    # evaluation is already a trial point of its own line search
+    tr, res, state, net = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], _once(15, 1))
     assert (
         len(res.recoveries) == 1 and "line-search trial" in res.recoveries[0] and "L-BFGS memory" in res.recoveries[0]
     )
     assert res.steps == 40 and len(res.history) == 40  # the rolled-back attempt is retried, not counted
-    first, retry = state["first_losses"][15]  # the retry starts from exactly the parameters of the failed attempt
-    assert retry == first
+    failed, retry = state["first_params"][15]
+    assert not torch.equal(failed, state["step_end_params"][15])  # the failed call was away from the start...
+    assert torch.equal(retry, state["step_end_params"][15])  # ...the retry starts exactly where step 15 ended
     assert all(torch.isfinite(p).all() for p in net.parameters())
     clean, _, _, _ = _fit([Phase("adam", 10, 1e-2), Phase("lbfgs", 30, 1.0)], lambda s, k: False)
     assert res.history[-1] < 0.05 * res.history[9]  # L-BFGS still converges after the reset

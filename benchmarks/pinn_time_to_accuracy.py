@@ -11,7 +11,7 @@ from the clock on both sides. Ours: ``sciml`` defaults (``burgers_pinn``: Adam t
 so it runs rather than stopping at once (``set_LBFGS_options(maxiter=15000, ftol=0, gtol=1e-10)``, evaluated
 every ``--every`` L-BFGS iterations, and restarted with a fresh memory when DeepXDE's loop ends it early);
 ``deepxde_float64`` runs the same in double precision, where its L-BFGS line search does not stall (in float32 it
-ended after 3–6 iterations on 2 of 3 seeds on one machine, and no restart helped). Each run
+ended after 3–6 iterations on 2 of 3 seeds on one machine; the restart revived one of them). Each run
 stops at its schedule's end or at ``--cap`` seconds. Every variant runs once per seed in ``--seeds`` (network
 initialisation and, for DeepXDE, its point sampling), since one DeepXDE run may stall where another converges.
 Rows give the time to each threshold per seed, or "not reached" with the best error, and a summary per variant
@@ -126,7 +126,8 @@ def worker_deepxde(every: int, cap: float, seed: int, float64: bool = False) -> 
     if clock.curve and clock.curve[-1][0] > cap:
         return {"curve": clock.curve}
     # DeepXDE's L-BFGS loop ends for good when one call of torch's LBFGS makes a single iteration (its line search
-    # found no decrease): seen on 2 of 3 seeds after 3-6 iterations. Restart it with a fresh memory, as our trainer
+    # found no decrease): seen on 2 of 3 seeds after 3-6 iterations, one of which the restart revived (its curve
+    # goes on from step 15006). Restart it with a fresh memory, as our trainer
     # does with a stalled L-BFGS, until the 15000 iterations are spent, the cap is hit, or 3 restarts in a row
     # make fewer than 5 iterations each.
     done, futile = 0, 0

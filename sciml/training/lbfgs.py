@@ -34,8 +34,9 @@ class LBFGS(torch.optim.Optimizer):
     """Limited-memory BFGS with a strong-Wolfe line search; one :meth:`step` = one iteration.
 
     ``lr``: the first trial step along d (1 is the quasi-Newton step; the very first iteration uses
-    ``lr · min(1, 1/‖g‖₁)``). ``history_size``: the m curvature pairs kept. ``max_evaluations``: closure
-    calls allowed per line search. ``tolerance_grad``: no step once max |g| falls below it.
+    ``lr · min(1, 1/‖g‖₁)``). ``history_size``: the m curvature pairs kept. ``line_search``: ``"strong_wolfe"``,
+    or ``None`` to take that first step as it is. ``max_evaluations``: closure calls allowed per line search.
+    ``tolerance_grad``: no step once max |g| falls below it.
     ``tolerance_change``: the line search stops when its bracket moves the parameters by less.
     """
 
@@ -44,6 +45,7 @@ class LBFGS(torch.optim.Optimizer):
         params: Iterable[Tensor],
         lr: float = 1.0,
         history_size: int = 50,
+        line_search: str | None = "strong_wolfe",
         max_evaluations: int = 25,
         tolerance_grad: float = 1e-12,
         tolerance_change: float = 1e-12,
@@ -54,9 +56,12 @@ class LBFGS(torch.optim.Optimizer):
             raise ValueError(
                 f"L-BFGS needs history_size >= 1 and max_evaluations >= 1, got {history_size} and {max_evaluations}."
             )
+        if line_search not in (None, "strong_wolfe"):
+            raise ValueError(f"line_search must be 'strong_wolfe' or None, got {line_search!r}.")
         defaults = dict(
             lr=lr,
             history_size=history_size,
+            line_search=line_search,
             max_evaluations=max_evaluations,
             tolerance_grad=tolerance_grad,
             tolerance_change=tolerance_change,
@@ -136,7 +141,7 @@ class LBFGS(torch.optim.Optimizer):
         self.start_was_cached = self.has_cached_start()
         if self.start_was_cached:
             f0, g0 = self._kept.f, self._kept.g
-            loss = torch.as_tensor(f0)
+            loss = torch.tensor(f0, dtype=g0.dtype, device=g0.device)
         else:
             loss = closure()
             f0, g0 = float(loss.detach()), self._grad().clone()
@@ -160,15 +165,17 @@ class LBFGS(torch.optim.Optimizer):
             g = self._grad().clone()
             return f, g, float(torch.dot(g, d))
 
-        start = Trial(0.0, f0, g0, gtd, -1)
-        best, _ = strong_wolfe(
-            evaluate,
-            start,
-            t0,
-            max_evaluations=group["max_evaluations"],
-            tolerance_change=group["tolerance_change"],
-            direction_scale=float(d.abs().max()),
-        )
+        if group["line_search"] is None:
+            best = Trial(t0, *evaluate(t0), 0)
+        else:
+            best, _ = strong_wolfe(
+                evaluate,
+                Trial(0.0, f0, g0, gtd, -1),
+                t0,
+                max_evaluations=group["max_evaluations"],
+                tolerance_change=group["tolerance_change"],
+                direction_scale=float(d.abs().max()),
+            )
         x_new = x + best.t * d
         self._set(x_new)
         if best.index >= 0:

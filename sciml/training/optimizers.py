@@ -62,12 +62,8 @@ def make_optimizer(
     """
     params = list(params)
     if phase.optimizer == "lbfgs":
-        if phase.line_search is None:  # a fixed step t = lr: torch's plain L-BFGS
-            return torch.optim.LBFGS(
-                params, lr=phase.lr, max_iter=1, history_size=phase.history_size, tolerance_grad=1e-12
-            )
         # one trainer step = one iteration; it reuses the gradient of the point its line search accepted
-        return LBFGS(params, lr=phase.lr, history_size=phase.history_size, max_evaluations=25)
+        return LBFGS(params, lr=phase.lr, history_size=phase.history_size, line_search=phase.line_search)
     cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
     kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
     # fused kernels exist for real CPU/CUDA tensors in recent torch; fall back to foreach elsewhere

@@ -157,7 +157,7 @@ class Trainer:
         self._graphs.release()
         self._opt.state.clear()
         self._accepted_point = None
-        if isinstance(self._opt, (torch.optim.LBFGS, LBFGS)):  # state on the first parameter: rebuild cleanly
+        if isinstance(self._opt, LBFGS):  # state on the first parameter and a kept point: rebuild cleanly
             self._opt = make_optimizer(self.phases[self._phase_index], self._params())
             for g, lr in zip(self._opt.param_groups, lrs):
                 g["lr"] = lr
@@ -230,13 +230,13 @@ class Trainer:
     def _quasi_newton_step(self, phase: Phase, batch: tuple[Any, ...]) -> tuple[Tensor, dict[str, Tensor]]:
         """One L-BFGS iteration; returns the loss and terms at the point it started from.
 
-        Our :class:`~sciml.training.lbfgs.LBFGS` starts from the point its last line search accepted, without
+        :class:`~sciml.training.lbfgs.LBFGS` starts from the point its last line search accepted, without
         evaluating it again; the terms recorded for that evaluation are the step's.
         """
         opt = self._opt
-        if self.data is not None and isinstance(opt, LBFGS):
+        if self.data is not None:
             opt.drop_kept_point()  # each step sees a new mini-batch: the kept loss and gradient are another's
-        reuse = isinstance(opt, LBFGS) and opt.has_cached_start() and self._accepted_point is not None
+        reuse = opt.has_cached_start() and self._accepted_point is not None
         evaluations: list[tuple[Tensor, dict[str, Tensor]]] = []
         if reuse:
             self._snapshot.save()  # the parameters are those of a finite, already checked evaluation
@@ -259,9 +259,8 @@ class Trainer:
         self._accepted_point = None  # until this step has finished
         opt.step(closure)
         start = start or evaluations[0]
-        if isinstance(opt, LBFGS):
-            index = opt.accepted_evaluation
-            self._accepted_point = start if index is None else evaluations[index]
+        index = opt.accepted_evaluation
+        self._accepted_point = start if index is None else evaluations[index]
         return start
 
     def _plain_step(self, phase: Phase, batch: tuple[Any, ...] = ()) -> tuple[Tensor, dict[str, Tensor]]:

@@ -68,12 +68,13 @@ def _least_squares(seed=0):
     return a, b, torch.linalg.lstsq(a, b[:, None]).solution[:, 0]
 
 
-def _fit_least_squares(which, iterations):
-    """Iterates of ``which`` L-BFGS (memory 10) on least squares, and closure calls per iteration."""
-    a, b, exact = _least_squares()
+def _fit_least_squares(which, iterations, seed=0, line_search="strong_wolfe"):
+    """``which`` L-BFGS (memory 10) on least squares: its iterates, closure calls per iteration, the exact
+    solution and the loss the last step started from."""
+    a, b, exact = _least_squares(seed)
     w = torch.zeros(20, dtype=torch.float64, requires_grad=True)
     if which == "ours":
-        opt = LBFGS([w], history_size=10)
+        opt = LBFGS([w], history_size=10, line_search=line_search)
     else:
         opt = torch.optim.LBFGS(
             [w], lr=1, max_iter=1, max_eval=25, history_size=10, line_search_fn="strong_wolfe", tolerance_grad=1e-12
@@ -89,21 +90,21 @@ def _fit_least_squares(which, iterations):
 
     iterates = []
     for _ in range(iterations):
-        opt.step(closure)
+        last = float(opt.step(closure).detach())
         iterates.append(w.detach().clone())
-    return torch.stack(iterates), calls["n"] / iterations, exact
+    return torch.stack(iterates), calls["n"] / iterations, exact, last
 
 
 def test_same_iterates_as_torch_lbfgs_with_about_half_the_evaluations():
-    ours, ours_calls, _ = _fit_least_squares("ours", 40)
-    peer, peer_calls, _ = _fit_least_squares("torch", 40)
+    ours, ours_calls, _, _ = _fit_least_squares("ours", 40)
+    peer, peer_calls, _, _ = _fit_least_squares("torch", 40)
     assert torch.allclose(ours, peer, rtol=0, atol=1e-9)  # the same algorithm, step by step
     # torch evaluates again, at every step's start, the point its previous line search had just evaluated
     assert ours_calls <= 1.3 and peer_calls >= 1.9
 
 
 def test_least_squares_reaches_the_normal_equations_solution():
-    iterates, _, exact = _fit_least_squares("ours", 70)
+    iterates, _, exact, _ = _fit_least_squares("ours", 70)
     assert float((iterates[-1] - exact).abs().max() / exact.abs().max()) < 1e-5
 
 
@@ -198,3 +199,12 @@ def test_trainer_reports_each_steps_own_starting_loss(mini_batches):
                 p.copy_(v)
             expected = loss_fn(batches[k % 3] if data else batches[0])[0].item()
         assert reported == pytest.approx(expected, rel=1e-6), (data is None, k)
+
+
+def test_without_line_search_each_iteration_takes_one_evaluation_and_converges():
+    _, per_iteration, exact, last = _fit_least_squares("ours", 60, seed=4, line_search=None)
+    assert round(per_iteration * 60) == 61  # the first start, then one evaluation per fixed step
+    a, b, _ = _least_squares(4)
+    assert last == pytest.approx(float(0.5 * (a @ exact - b).pow(2).sum()), rel=1e-9)  # the least-squares minimum
+    with pytest.raises(ValueError, match="line_search"):
+        LBFGS([torch.zeros(2, requires_grad=True)], line_search="armijo")

@@ -116,6 +116,7 @@ def run_case(case: str, runs: Path, reuse: bool, overrides: list[str], threads: 
         "bar": bar,
         "wall_seconds": round(m["wall_seconds"], 1),
         "steps": m["steps"],
+        **({"steps_completed": m["steps_completed"]} if "steps_completed" in m else {}),  # a phase ended early
         "threads": threads,
         "command": f"sciml run experiment={case}" + (" " + " ".join(overrides) if overrides else ""),
         **extra,

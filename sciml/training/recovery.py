@@ -16,10 +16,12 @@ after ``max_total`` failures in one run every later failure ends its phase at on
 logged and kept in :attr:`sciml.training.TrainResult.recoveries`.
 
 A stalled L-BFGS is the other recoverable fault (:class:`LBFGSStallWatch`): when its line search finds no
-decrease, the parameters and so the loss stay exactly the same from one iteration to the next, and every later
-iteration spends ``max_eval`` evaluations on the same failed search. After ``patience`` unchanged iterations
-the trainer clears the memory (a fresh, steepest-descent start often finds a decrease again); if the loss
-still does not move for ``patience`` more, the phase ends there, keeping the parameters.
+decrease, the parameters and so the loss stay exactly the same from one iteration to the next. On a fixed
+objective the next iteration then repeats the same search exactly (same point, gradient and memory, so the same
+direction) and fails again, spending ``max_evaluations`` evaluations for nothing. So at the first unchanged
+iteration (``patience = 1``) the trainer clears the memory (a fresh, steepest-descent start often finds a
+decrease again); if the loss still does not move, the phase ends there, keeping the parameters. A larger
+``patience`` only helps an objective that changes between iterations without changing the loss.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ class LBFGSStallWatch:
     slow but real descent must not be cut short.
     """
 
-    def __init__(self, patience: int = 20):
+    def __init__(self, patience: int = 1):
         check_range("patience", patience, low=1, integer=True)
         self.patience = patience
         self._last: float | None = None

@@ -364,14 +364,19 @@ class Trainer:
         if action is None:
             return
         n, step = self._stall.patience, self.step
+        iterations = f"{n} iteration{'s' if n > 1 else ''}"
         if action == "reset":
             self.reset_optimizer_memory("stalled")
-            text = f"step {step} (lbfgs): loss {loss:.6e} unchanged for {n} iterations; reset the L-BFGS memory"
+            text = (
+                f"step {step} (lbfgs): loss {loss:.6e} unchanged for {iterations} (no decrease found along the "
+                "L-BFGS direction); reset the L-BFGS memory"
+            )
         else:
             end = self._end_phase()
             text = (
-                f"step {step} (lbfgs): loss {loss:.6e} unchanged for {n} more iterations after a memory reset; "
-                f"the phase ends early (it was to run to step {end}), keeping these parameters"
+                f"step {step} (lbfgs): loss {loss:.6e} unchanged for {iterations} more after a memory reset "
+                f"(no decrease along −gradient either); the phase ends early (it was to run to step {end}), "
+                "keeping these parameters"
             )
         self.recoveries.append(text)
         log.warning("stalled L-BFGS: %s.", text)

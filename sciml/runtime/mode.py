@@ -16,6 +16,8 @@ from typing import Callable, TypeVar
 
 import torch
 
+from sciml.runtime.vec_isa_probe import trust_recorded_vec_isa_probe
+
 MODES = ("pynative", "graph")
 AUTO_GRAPH_MIN_STEPS = 5000
 F = TypeVar("F", bound=Callable)
@@ -66,14 +68,19 @@ def _torch_default_cache_dir() -> str:
     return default_cache_dir()
 
 
-def compile_if_graph(fn: F, mode: str, *, dynamic: bool = False) -> F:
+def compile_if_graph(fn: F, mode: str, *, dynamic: bool = False, device: torch.device | str | None = None) -> F:
     """Return ``torch.compile(fn)`` in graph mode and ``fn`` unchanged in pynative mode.
 
-    The compiled kernels are cached in :func:`compile_cache_dir` (set as ``TORCHINDUCTOR_CACHE_DIR``).
+    The compiled kernels are cached in :func:`compile_cache_dir` (set as ``TORCHINDUCTOR_CACHE_DIR``), and so is
+    inductor's CPU instruction-set probe (:func:`~sciml.runtime.vec_isa_probe.trust_recorded_vec_isa_probe`) when
+    ``device`` (where ``fn`` computes) is the CPU or not given.
     """
     validate_mode(mode)
     if mode == "pynative":
         return fn
-    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(compile_cache_dir())
+    cache = compile_cache_dir()
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache)
+    if device is None or torch.device(device).type == "cpu":  # only CPU kernels need the probe
+        trust_recorded_vec_isa_probe(cache)  # about 1 s of every start (see sciml.runtime.vec_isa_probe)
     log.debug("compiling %s with torch.compile", getattr(fn, "__name__", fn))
     return torch.compile(fn, dynamic=dynamic)  # type: ignore[return-value]

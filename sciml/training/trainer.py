@@ -76,7 +76,8 @@ class Trainer:
         self.phases = list(phases)
         self.callbacks = list(callbacks)
         self.mode = mode
-        self._loss = compile_if_graph(loss_fn, mode)
+        device = next(iter(model.parameters()), torch.empty(0)).device
+        self._loss = compile_if_graph(loss_fn, mode, device=device)
         self.data = data
         from sciml.distributed import SINGLE
 

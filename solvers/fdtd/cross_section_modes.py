@@ -31,8 +31,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from physics.maxwell import C0, ETA0
 
@@ -61,8 +59,11 @@ class VectorMode:
         return float(ex / (ex + ey))
 
 
-def _difference(n: int, dx: float) -> sp.csr_matrix:
-    """Forward difference ``(f[i+1] − f[i])/Δx`` with ``f[n] = 0`` (``[n, n]``); its negative transpose is backward."""
+def _difference(n: int, dx: float):
+    """Forward difference ``(f[i+1] − f[i])/Δx`` with ``f[n] = 0`` (``[n, n]``, CSR); its negative transpose is
+    backward."""
+    import scipy.sparse as sp
+
     return sp.diags([-np.ones(n), np.ones(n - 1)], [0, 1], format="csr") / dx
 
 
@@ -113,6 +114,9 @@ def vector_modes(
     k0 = 2 * math.pi * frequency / C0
     if dt is not None:  # the leapfrog's ω: sin(ωΔt/2)·2/Δt
         k0 = 2 * math.sin(math.pi * frequency * dt) / (C0 * dt)
+    import scipy.sparse as sp  # here, not at import: every `sciml run` loads the FDTD experiments
+    import scipy.sparse.linalg as spla
+
     ux = sp.kron(_difference(nx, dx), sp.identity(ny), format="csr")  # nodes → x half-cells
     uy = sp.kron(sp.identity(nx), _difference(ny, dx), format="csr")
     vx, vy = -ux.T.tocsr(), -uy.T.tocsr()

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.optimize
 import torch
 
 
@@ -39,6 +38,8 @@ def optimize_stages(value_and_grad, x0, betas=(4.0, 8.0, 16.0, 32.0), iterations
     """Maximise ``f`` over ``x ∈ [0, 1]`` (shape of ``x0``), one L-BFGS-B stage per ``beta``, for any
     ``value_and_grad(x, beta) -> (f, ∂f/∂x)`` on NumPy arrays (our FDTD through :func:`optimize_design`, or a
     peer's solver with its own gradient)."""
+    import scipy.optimize  # here, not at import: every `sciml run` loads this module's experiment
+
     x = np.clip(np.asarray(x0, dtype=np.float64), 0.0, 1.0)
     shape = x.shape
     if iterations_per_stage < 1 or not betas:

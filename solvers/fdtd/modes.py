@@ -23,7 +23,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 
 from physics.maxwell import C0, EPS0, MU0
 
@@ -69,6 +68,8 @@ def _solve(eps_e, eps_h, polarization, frequency, dx, count):
     diag, off, scale = _operator(eps_e, eps_h, polarization, k0, dx)
     n = len(diag)
     count = min(count, n)
+    import scipy.linalg  # here, not at import: every `sciml run` loads the FDTD experiments
+
     beta2, vec = scipy.linalg.eigh_tridiagonal(diag, off, select="i", select_range=(n - count, n - 1))
     order = np.argsort(-beta2)
     return k0, beta2[order], vec[:, order] * scale[:, None]

@@ -118,6 +118,8 @@ def test_profile_true_writes_a_trace_and_a_table(toy_pinn_run):
 def test_compile_cache_is_per_torch_version_and_respects_a_chosen_folder(monkeypatch, tmp_path):
     from torch._inductor.runtime.cache_dir_utils import default_cache_dir
 
+    probed = []  # the ISA probe, which compiles test libraries into a new folder, is tested on its own
+    monkeypatch.setattr("sciml.runtime.mode.trust_recorded_vec_isa_probe", probed.append)
     monkeypatch.setenv("SCIML_CACHE", str(tmp_path))
     # torch's own default in the variable (torch writes it there on first use) is not a choice: ours is used
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", default_cache_dir())
@@ -128,3 +130,7 @@ def test_compile_cache_is_per_torch_version_and_respects_a_chosen_folder(monkeyp
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "mine"))  # a folder someone chose is kept
     compile_if_graph(lambda x: x, "graph")
     assert compile_cache_dir() == tmp_path / "mine" and os.environ["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "mine")
+    # the CPU instruction-set probe is recorded in the same folder, and only for code that runs on the CPU
+    compile_if_graph(lambda x: x, "graph", device="cuda")
+    compile_if_graph(lambda x: x, "graph", device=torch.device("cpu"))
+    assert [str(p) for p in probed] == [str(ours), str(tmp_path / "mine"), str(tmp_path / "mine")]

@@ -134,6 +134,22 @@ def test_callbacks_write_metrics_tensorboard_and_checkpoints(tmp_path):
     assert [p.name for p in list_checkpoints(tmp_path / "ck", "ck")] == ["ck-00000020", "ck-00000030"]
 
 
+def test_tensorboard_opens_at_its_first_write_and_always_leaves_a_readable_log(tmp_path):
+    ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    net, lf, _ = _problem()
+    logger = TensorBoardLogger(str(tmp_path / "tb"), every=5)
+    trainer = Trainer(lf, net, [Phase("adam", 12, 1e-2)], [logger])
+    logger.on_train_begin(trainer)
+    assert logger.writer is None  # nothing imported or opened before the first step
+    trainer.fit()
+    acc = ea.EventAccumulator(str(tmp_path / "tb"))
+    acc.Reload()
+    assert [e.step for e in acc.Scalars("loss/total")] == [5, 10]
+    short = TensorBoardLogger(str(tmp_path / "tb_short"), every=50)
+    Trainer(lf, net, [Phase("adam", 3, 1e-2)], [short]).fit()  # ends before its first write
+    assert list((tmp_path / "tb_short").glob("events.out.tfevents.*"))
+
+
 def test_early_stopping_stops():
     net, _, _ = _problem()
 

@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 import torch
-from scipy.interpolate import CubicSpline
 from torch import Tensor
 
 from physics.forcefields.bonded import dihedral_angles
@@ -34,6 +33,8 @@ def _periodic_derivative(values: np.ndarray, axis: int) -> np.ndarray:
     n = values.shape[axis]
     x = np.arange(n + 1) * (2 * math.pi / n)
     closed = np.concatenate([values, np.take(values, [0], axis=axis)], axis=axis)
+    from scipy.interpolate import CubicSpline  # here: scipy is not needed to import the force fields
+
     spline = CubicSpline(x, closed, axis=axis, bc_type="periodic")
     return np.take(spline(x, 1), np.arange(n), axis=axis)
 

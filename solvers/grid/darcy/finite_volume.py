@@ -9,12 +9,15 @@ Li et al. (2021), *Fourier neural operator for parametric PDEs*.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 
-def assemble(a: np.ndarray) -> sp.csr_matrix:
+def assemble(a: np.ndarray) -> scipy.sparse.csr_matrix:
     """Matrix ``A`` ``[n², n²]`` (row-major cells) of the operator ``-∇·(a∇·)`` times ``h²``."""
     a = np.asarray(a, float)
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -44,6 +47,8 @@ def assemble(a: np.ndarray) -> sp.csr_matrix:
     rows.append(idx.ravel())
     cols.append(idx.ravel())
     vals.append(diag.ravel())
+    import scipy.sparse as sp  # here, not at import: every `sciml run` loads this module's experiment
+
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
 
 
@@ -53,6 +58,8 @@ def solve(a: np.ndarray, f: np.ndarray | float = 1.0) -> np.ndarray:
     n = a.shape[0]
     h = 1.0 / n
     rhs = np.broadcast_to(np.asarray(f, float), (n, n)).ravel() * h * h
+    import scipy.sparse.linalg as spla
+
     return spla.spsolve(assemble(a).tocsc(), rhs).reshape(n, n)
 
 

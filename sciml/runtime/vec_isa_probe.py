@@ -1,0 +1,110 @@
+"""Remember inductor's CPU vector-ISA probe, so a warm start does not build and load test libraries again.
+
+Before its first C++ kernel in a process, ``torch.compile``'s CPU backend asks which vector instruction sets
+(AVX2, AVX-512, AVX-512 VNNI, AMX) both the CPU and the compiler support: for each candidate that
+``/proc/cpuinfo`` lists it compiles a small test library and loads it in a fresh Python subprocess
+(``torch._inductor.cpu_vec_isa``). On the 2-core test machines these four builds and loads cost about 1 s of
+every run's start, warm compile cache or not, for an answer that only changes with the CPU, the compiler or
+torch.
+
+:func:`trust_recorded_vec_isa_probe` keeps the answer in the compile cache (``vec_isa_probe.json``), keyed by
+torch's version, the CPU's flags and the compiler's name and version. When the record says every candidate
+passed, it sets ``torch._inductor.config.cpp.vec_isa_ok = True``: inductor then takes the candidates without the
+base probe. The narrower follow-up checks (AVX-512 BF16, VNNI, AMX) still run, so the instruction set picked and
+the code generated are the same. Where a candidate failed, nothing is changed and torch probes as usual.
+
+The value is set the same way in the run that records the probe and in later ones, so the setting, which is
+part of inductor's cache key, does not change between a cold and a warm start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger(__name__)
+RECORD_NAME = "vec_isa_probe.json"
+
+
+def _candidates_and_key() -> tuple[list[str], dict] | None:
+    """The ISAs the CPU lists and what their probe depends on; ``None`` off x86 or if torch's helpers moved."""
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        from torch._inductor import cpu_vec_isa
+        from torch._inductor.cpp_builder import get_compiler_version_info, get_cpp_compiler
+    except ImportError:  # a torch release that moved them: leave torch's own probe alone
+        return None
+    try:
+        flags = sorted(cpu_vec_isa.x86_isa_checker())
+        candidates = [
+            str(isa) for isa in cpu_vec_isa.supported_vec_isa_list if all(flag in flags for flag in str(isa).split())
+        ]
+        compiler = get_cpp_compiler()
+        key = {
+            "torch": torch.__version__,
+            "cpu_flags": flags,
+            "compiler": compiler,
+            "compiler_version": get_compiler_version_info(compiler),
+        }
+    except Exception as err:  # no compiler, unreadable cpuinfo: torch will say so itself when it compiles
+        log.debug("vec-ISA probe record skipped: %s", err)
+        return None
+    return candidates, key
+
+
+def _read(path: Path, key: dict) -> list[str] | None:
+    """The recorded valid ISAs when ``path`` holds a record for ``key``; ``None`` if absent, foreign or corrupt."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != key or not isinstance(record.get("valid"), list):
+        return None
+    return [str(v) for v in record["valid"]]
+
+
+def _write(path: Path, key: dict, valid: list[str]) -> None:
+    from sciml.checkpoint import atomic_write_text
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"key": key, "valid": valid}, indent=1) + "\n")
+    except OSError as err:  # a read-only cache: the next run probes again, nothing else changes
+        log.debug("could not record the vec-ISA probe in %s: %s", path, err)
+
+
+def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:
+    """Skip inductor's base vector-ISA probe when ``cache_dir`` records that every candidate passed it.
+
+    The first call on a machine runs torch's probe (:func:`torch._inductor.cpu_vec_isa.valid_vec_isa_list`)
+    and records it. Returns whether ``vec_isa_ok`` is now set. A value someone set already
+    (``TORCHINDUCTOR_VEC_ISA_OK`` or the config) is left as it is.
+    """
+    from torch._inductor import config as inductor_config
+
+    if inductor_config.cpp.vec_isa_ok is not None:
+        return bool(inductor_config.cpp.vec_isa_ok)
+    found = _candidates_and_key()
+    if found is None:
+        return False
+    candidates, key = found
+    path = Path(cache_dir) / RECORD_NAME
+    valid = _read(path, key)
+    if valid is None:
+        from torch._inductor import cpu_vec_isa
+
+        valid = [str(isa) for isa in cpu_vec_isa.valid_vec_isa_list()]
+        _write(path, key, valid)
+    if not candidates or valid != candidates:
+        return False
+    inductor_config.cpp.vec_isa_ok = True
+    return True
+
+
+__all__ = ["RECORD_NAME", "trust_recorded_vec_isa_probe"]

@@ -13,6 +13,10 @@ passed, it sets ``torch._inductor.config.cpp.vec_isa_ok = True``: inductor then 
 base probe. The narrower follow-up checks (AVX-512 BF16, VNNI, AMX) still run, so the instruction set picked and
 the code generated are the same. Where a candidate failed, nothing is changed and torch probes as usual.
 
+The probe that makes the record runs one thread per candidate (:func:`_check_in_parallel`): on an empty cache each
+check is a compiler run, and they overlap on several cores (about 8 s in sequence, 4.4 s so, on 2 cores). The
+narrower checks of a warm start only load cached libraries, and stay sequential (0.29 s; 0.69 s in threads).
+
 The value is set the same way in the run that records the probe and in later ones, so the setting, which is
 part of inductor's cache key, does not change between a cold and a warm start.
 """
@@ -29,6 +33,29 @@ import torch
 
 log = logging.getLogger(__name__)
 RECORD_NAME = "vec_isa_probe.json"
+
+
+def _candidate_isas() -> list:
+    """torch's ISA objects for the instruction sets this CPU lists (not yet probed)."""
+    from torch._inductor import cpu_vec_isa
+
+    flags = cpu_vec_isa.x86_isa_checker()
+    return [isa for isa in cpu_vec_isa.supported_vec_isa_list if all(flag in flags for flag in str(isa).split())]
+
+
+def _check_in_parallel(isas: list) -> None:
+    """Evaluate each ISA's checks (``bool(isa)``: build and load its test libraries) in its own thread.
+
+    torch checks the candidates one after another, and every check is a compiler run and a subprocess; on an empty
+    cache that is about 8 s on 2 cores, about 4.4 s in parallel. Each ISA object is touched by one thread only,
+    and torch caches the answers on the objects, so its own sequential pass afterwards finds them done.
+    """
+    if len(isas) < 2:
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(isas), thread_name_prefix="vec-isa-probe") as pool:
+        list(pool.map(bool, isas))
 
 
 def _candidates_and_key() -> tuple[list[str], dict] | None:
@@ -96,14 +123,15 @@ def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:
     candidates, key = found
     path = Path(cache_dir) / RECORD_NAME
     valid = _read(path, key)
-    if valid is None:
-        from torch._inductor import cpu_vec_isa
+    from torch._inductor import cpu_vec_isa
 
+    if valid is None:
+        _check_in_parallel(_candidate_isas())
         valid = [str(isa) for isa in cpu_vec_isa.valid_vec_isa_list()]
         _write(path, key, valid)
     if not candidates or valid != candidates:
         return False
-    inductor_config.cpp.vec_isa_ok = True
+    inductor_config.cpp.vec_isa_ok = True  # the narrower checks still run, in sequence: in threads they were slower
     return True
 
 

@@ -57,7 +57,26 @@ def _fake_probe(monkeypatch, valid):
         return valid
 
     monkeypatch.setattr(cpu_vec_isa, "valid_vec_isa_list", probe)
+    monkeypatch.setattr(vec_isa_probe, "_check_in_parallel", lambda isas: None)  # no real builds behind the fake
     return calls
+
+
+def test_the_checks_run_once_per_candidate_each_in_its_own_thread():
+    import threading
+
+    seen = []
+
+    class Candidate:
+        def __init__(self, name):
+            self.name = name
+
+        def __bool__(self):
+            seen.append((self.name, threading.current_thread().name))
+            return True
+
+    vec_isa_probe._check_in_parallel([Candidate(n) for n in ("amx", "vnni", "avx512", "avx2")])
+    assert sorted(n for n, _ in seen) == ["amx", "avx2", "avx512", "vnni"]
+    assert all(t.startswith("vec-isa-probe") for _, t in seen)
 
 
 def test_a_failed_candidate_leaves_torchs_probe_on(tmp_path, monkeypatch, untouched_config):

@@ -54,8 +54,11 @@ def _check_in_parallel(isas: list) -> None:
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(isas), thread_name_prefix="vec-isa-probe") as pool:
-        list(pool.map(bool, isas))
+    try:
+        with ThreadPoolExecutor(max_workers=len(isas), thread_name_prefix="vec-isa-probe") as pool:
+            list(pool.map(bool, isas))
+    except Exception as err:  # only a head start: torch's own sequential probe follows and decides
+        log.debug("parallel vec-ISA checks failed (%s); torch probes in sequence", err)
 
 
 def _candidates_and_key() -> tuple[list[str], dict] | None:

@@ -78,6 +78,12 @@ def test_the_checks_run_once_per_candidate_each_in_its_own_thread():
     assert sorted(n for n, _ in seen) == ["amx", "avx2", "avx512", "vnni"]
     assert all(t.startswith("vec-isa-probe") for _, t in seen)
 
+    class Broken(Candidate):
+        def __bool__(self):
+            raise RuntimeError("a torch release whose check raises")
+
+    vec_isa_probe._check_in_parallel([Broken("x"), Candidate("avx2")])  # a head start only: never fatal
+
 
 def test_a_failed_candidate_leaves_torchs_probe_on(tmp_path, monkeypatch, untouched_config):
     candidates, _ = _found()

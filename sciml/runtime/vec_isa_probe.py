@@ -72,9 +72,7 @@ def _candidates_and_key() -> tuple[list[str], dict] | None:
         return None
     try:
         flags = sorted(cpu_vec_isa.x86_isa_checker())
-        candidates = [
-            str(isa) for isa in cpu_vec_isa.supported_vec_isa_list if all(flag in flags for flag in str(isa).split())
-        ]
+        candidates = [str(isa) for isa in _candidate_isas()]
         compiler = get_cpp_compiler()
         key = {
             "torch": torch.__version__,

@@ -84,6 +84,22 @@ def test_an_eager_pinn_start_imports_neither_the_compiler_nor_scipy_stats_or_sig
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_loading_every_experiment_plugin_imports_neither_scipy_nor_tensorboard():
+    """``sciml run`` loads every experiment plug-in to compose its config; scipy's solvers (0.3 s) and TensorBoard
+    load inside the functions that use them, so a run that needs neither does not pay for them before its first
+    step. Checked in a fresh interpreter."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from sciml.plugins import experiments\n"
+        "assert len(experiments()) > 10\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('scipy', 'tensorboard'))}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_auto_mode_compiles_only_long_runs(toy_pinn_run):
     """``mode=auto`` resolves by the run's length; a short PINN run through the CLI records pynative."""
     import json

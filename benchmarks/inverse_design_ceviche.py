@@ -6,7 +6,8 @@ For each device (``bend``, ``mode_converter``, ``wdm``) this script
    ``metrics.json``), if given;
 2. optimises the same design variables with ceviche-challenges' model (its FDFD solver and its autograd gradient),
    through the same pipeline: conic filter, tanh projection annealed over the same betas, L-BFGS-B stages of the
-   same length, the objective its S-parameters give (power into the target modes);
+   same length, the objective its S-parameters give (power into the target modes) minus the config's gray
+   penalty in the same stages;
 3. scores both final designs, thresholded to 0/1, in ceviche's FDFD (one solver judging both), and ours also in
    our FDTD (the run's own number).
 
@@ -72,18 +73,21 @@ def _density(x, beta: float, radius: float, eta: float = 0.5):
     return (a + anp.tanh(beta * (x - eta))) / (a + math.tanh(beta * (1 - eta)))
 
 
-def ceviche_objective(model, device: str, x, beta: float, radius: float):
-    """Mean power into the target output modes (ceviche's S-parameters)."""
+def ceviche_objective(model, device: str, x, beta: float, radius: float, gray_penalty: float = 0.0):
+    """Mean power into the target output modes (ceviche's S-parameters), minus ``gray_penalty`` times the gray
+    indicator ``mean 4ρ(1 − ρ)`` as in our runner (the caller applies it in the same stages)."""
     import autograd.numpy as anp
 
     targets = DEVICES[device][3]
-    s, _ = model.simulate(_density(x, beta, radius))
-    return anp.mean(anp.array([anp.abs(s[k, 0, out]) ** 2 for _, out, k in targets]))
+    rho = _density(x, beta, radius)
+    s, _ = model.simulate(rho)
+    value = anp.mean(anp.array([anp.abs(s[k, 0, out]) ** 2 for _, out, k in targets]))
+    return value - gray_penalty * anp.mean(4 * rho * (1 - rho)) if gray_penalty else value
 
 
-def optimize_ceviche(model, device, betas, iterations, radius, x0):
+def optimize_ceviche(model, device, betas, iterations, radius, x0, gray_penalty=0.0, gray_penalty_from_beta=64.0):
     """The same L-BFGS-B stages as ours (:func:`solvers.fdtd.inverse_design.optimize_stages`), on ceviche's FDFD
-    and its autograd gradient, from the same start ``x0``."""
+    and its autograd gradient, from the same start ``x0``, with the same gray penalty in the same stages."""
     from autograd import value_and_grad
 
     from solvers.fdtd.inverse_design import optimize_stages
@@ -91,7 +95,12 @@ def optimize_ceviche(model, device, betas, iterations, radius, x0):
     shape = model.design_variable_shape
     if tuple(shape) != tuple(x0.shape):
         raise ValueError(f"ceviche's design region is {tuple(shape)}, our config's {x0.shape}: the specs differ.")
-    f = value_and_grad(lambda x, beta: ceviche_objective(model, device, x, beta, radius))
+
+    def objective(x, beta):
+        penalty = gray_penalty if beta >= gray_penalty_from_beta else 0.0
+        return ceviche_objective(model, device, x, beta, radius, penalty)
+
+    f = value_and_grad(objective)
     hist = optimize_stages(f, x0, betas, iterations)
     return hist.x, hist.objective, hist.seconds
 
@@ -119,14 +128,23 @@ def main() -> None:
     model = ceviche_model(args.device)
     opt = cfg.inverse_design
     seed = int(opt.seed) if args.seed is None else args.seed
+    gray = (float(opt.get("gray_penalty", 0.0)), float(opt.get("gray_penalty_from_beta", 64.0)))
     if args.ours:
-        ran = OmegaConf.load(args.ours / "config.yaml").inverse_design.seed
-        if int(ran) != seed:
-            raise SystemExit(f"{args.ours} ran with inverse_design.seed={ran}, not {seed}: pass --seed {ran}.")
+        ran = OmegaConf.load(args.ours / "config.yaml").inverse_design
+        if int(ran.seed) != seed:
+            raise SystemExit(f"{args.ours} ran with inverse_design.seed={ran.seed}, not {seed}: pass --seed {ran.seed}")
+        ran_gray = (float(ran.get("gray_penalty", 0.0)), float(ran.get("gray_penalty_from_beta", 64.0)))
+        if ran_gray != gray:
+            raise SystemExit(
+                f"{args.ours} ran with (gray_penalty, gray_penalty_from_beta) = {ran_gray}, the shipped config has "
+                f"{gray}: rerun ours with the shipped config so that both optimisers see the same objective."
+            )
     x0 = initial_design(tuple(model.design_variable_shape), float(opt.initial), float(opt.initial_noise), seed)
-    x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius, x0)
+    x_cev, history, seconds = optimize_ceviche(model, args.device, betas, iterations, radius, x0, *gray)
     rows = []
     case = f"{args.device} (ceviche-challenges spec), {len(betas)} beta stages x {iterations} L-BFGS-B iterations"
+    if gray[0]:
+        case += f", gray penalty {gray[0]:g} from beta {gray[1]:g}"
     if args.seed is not None:
         case += f", seed {seed}"
     score_cev = float(ceviche_objective(model, args.device, x_cev, math.inf, radius))

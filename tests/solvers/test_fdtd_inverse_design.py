@@ -7,7 +7,7 @@ import torch
 from omegaconf import OmegaConf
 
 from solvers.fdtd import YeeGrid
-from solvers.fdtd.design_region import DesignRegion, conic_filter, tanh_projection
+from solvers.fdtd.design_region import DesignRegion, conic_filter, gray_indicator, tanh_projection
 from solvers.fdtd.experiments.inverse_design import DeviceSettings
 from solvers.fdtd.inverse_design import optimize_design
 
@@ -67,6 +67,26 @@ def test_the_optimiser_recovers_from_nan_evaluations():
     hist = optimize_design(objective, np.zeros((3, 3)), betas=(1.0,), iterations_per_stage=30)
     assert hist.recoveries > 0
     assert np.allclose(hist.x, 0.7, atol=1e-3)
+
+
+def test_the_gray_penalty_turns_a_gray_optimum_black_and_white():
+    """Maximising ``−mean (ρ − ½)²`` alone ends gray (ρ = ½). Minus ``γ M`` with Sigmund's ``M = mean 4ρ(1 − ρ)`` the
+    total is ``(4γ − 1) mean (ρ − ½)² − γ``: for ``γ > ¼`` it is convex and its maxima are the bounds, ρ ∈ {0, 1}."""
+    assert float(gray_indicator(torch.tensor([0.0, 1.0, 0.0]))) == 0.0
+    assert float(gray_indicator(torch.full((4, 4), 0.5))) == 1.0
+    x0 = np.random.default_rng(1).uniform(0.4, 0.6, (6, 6))
+
+    def plain(x, beta):
+        return -((x - 0.5) ** 2).mean()
+
+    def penalised(x, beta):
+        return plain(x, beta) - 1.0 * gray_indicator(x)
+
+    gray = optimize_design(plain, x0, betas=(1.0,), iterations_per_stage=30).x
+    assert np.allclose(gray, 0.5, atol=1e-4)
+    binary = optimize_design(penalised, x0, betas=(1.0,), iterations_per_stage=30).x
+    assert np.allclose(binary, np.round(binary), atol=1e-8)
+    assert np.array_equal(np.round(binary), (x0 > 0.5).astype(float))  # each cell goes to the bound it was nearer
 
 
 def test_a_design_region_outside_the_grid_is_refused():

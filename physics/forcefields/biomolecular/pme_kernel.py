@@ -27,6 +27,7 @@ _GATHER = [_P, _I64, _P, _P, _P, _INT, _P, _P, _INT]
 PME_KERNEL = NativeLibrary(
     Path(__file__).with_name("pme_kernel.cpp"),
     {"pme_spread_f32": _SPREAD, "pme_spread_f64": _SPREAD, "pme_gather_f32": _GATHER, "pme_gather_f64": _GATHER},
+    tuned=True,
 )
 
 
@@ -38,6 +39,8 @@ def native_reciprocal(
     lib = PME_KERNEL.load()
     if lib is None:
         raise RuntimeError(f"the native PME kernel is unavailable: {PME_KERNEL.error}")
+    if not 3 <= order <= 8:
+        raise ValueError(f"the native PME kernel takes B-spline orders 3 to 8, got {order}; PME's usual is {ORDER}.")
     dtype = R.dtype
     suffix = "f32" if dtype == torch.float32 else "f64"
     Rc, q = R.detach().contiguous(), charges.detach().to(dtype).contiguous()

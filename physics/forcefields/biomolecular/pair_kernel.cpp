@@ -334,39 +334,40 @@ extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const 
     return total;
 }
 
-// The pairs i < j of a dense neighbour list [n, width] (padding = n), exceptions dropped, in row order, as int32
-// [P, 2] in out (call with max_pairs = 0 to count first); exceptions as in drop_exceptions. Returns P.
+// The pairs i < j of a dense neighbour list [n, width] (padding = n, packed at the end of each row), exceptions
+// dropped, in row order, as int32 [P, 2] in out (call with max_pairs = 0 to count first); exceptions as in
+// drop_exceptions. Returns P. Each row stops at its first padding entry and keeps its pairs without a branch on
+// j > i (half of them, in no order a predictor could learn): a write that only advances on a keep.
+static inline int64_t kept_of_row(const int32_t* row, int64_t i, int64_t n, int64_t width, const int64_t* offsets,
+                                  const int64_t* targets, int32_t* buffer) {
+    const int64_t e0 = offsets[i], e1 = offsets[i + 1];
+    int64_t k = 0;
+    for (int64_t c = 0; c < width; ++c) {
+        const int32_t j = row[c];
+        if (j >= n) break;
+        bool excepted = false;
+        for (int64_t e = e0; e < e1; ++e) excepted |= targets[e] == j;
+        if (buffer) buffer[k] = j;
+        k += (j > i) & !excepted;
+    }
+    return k;
+}
+
 extern "C" int64_t rows_to_pairs(const int32_t* idx, int64_t n, int64_t width, const int64_t* offsets,
                                  const int64_t* targets, int32_t* out, int64_t max_pairs, int threads) {
     std::vector<int64_t> start(n + 1, 0);
 #pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; ++i) {
-        const int32_t* row = idx + i * width;
-        int64_t k = 0;
-        for (int64_t c = 0; c < width; ++c) {
-            const int64_t j = row[c];
-            if (j >= n || j <= i) continue;
-            bool excepted = false;
-            for (int64_t e = offsets[i]; e < offsets[i + 1]; ++e) excepted |= targets[e] == j;
-            k += !excepted;
-        }
-        start[i + 1] = k;
-    }
+    for (int64_t i = 0; i < n; ++i) start[i + 1] = kept_of_row(idx + i * width, i, n, width, offsets, targets, nullptr);
     for (int64_t i = 0; i < n; ++i) start[i + 1] += start[i];
     if (start[n] > max_pairs) return start[n];
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int64_t i = 0; i < n; ++i) {
-        const int32_t* row = idx + i * width;
-        int64_t p = start[i];
-        for (int64_t c = 0; c < width; ++c) {
-            const int64_t j = row[c];
-            if (j >= n || j <= i) continue;
-            bool excepted = false;
-            for (int64_t e = offsets[i]; e < offsets[i + 1]; ++e) excepted |= targets[e] == j;
-            if (excepted) continue;
-            out[2 * p] = (int32_t)i;
-            out[2 * p + 1] = (int32_t)j;
-            ++p;
+#pragma omp parallel num_threads(threads)
+    {
+        std::vector<int32_t> buffer(width + 1);
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t k = kept_of_row(idx + i * width, i, n, width, offsets, targets, buffer.data());
+            int32_t* o = out + 2 * start[i];
+            for (int64_t c = 0; c < k; ++c) o[2 * c] = (int32_t)i, o[2 * c + 1] = buffer[c];
         }
     }
     return start[n];

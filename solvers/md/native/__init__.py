@@ -19,7 +19,9 @@ from sciml.runtime.native import NativeLibrary
 
 _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
 _ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-CELL_LIST = NativeLibrary(Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS})
+CELL_LIST = NativeLibrary(
+    Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS}, tuned=True
+)
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 _RATTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int]
 _SHAKE = [_P, _P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_double, ctypes.c_int, _P, ctypes.c_int, _P]
@@ -62,7 +64,7 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     n = Rc.shape[0]
     b = box.detach().to(device="cpu", dtype=torch.float64).contiguous()
     nc = torch.tensor(n_cells, dtype=torch.int64)
-    idx = torch.full((n, capacity), n, dtype=torch.int32)
+    idx = torch.empty((n, capacity), dtype=torch.int32)  # every row is written in full, padding included
     count = torch.empty(n, dtype=torch.int32)
     lib = CELL_LIST.load()
     fn = lib.cell_list_f32 if Rc.dtype == torch.float32 else lib.cell_list_f64

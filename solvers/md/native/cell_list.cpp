@@ -1,7 +1,7 @@
 // Dense Verlet neighbour list from a cell list (Allen & Tildesley, 2nd ed., section 5.3.2).
 //
 // For every atom i, row i of idx [n, capacity] receives the atoms j != i whose minimum-image distance
-// is below `reach`, in cell order; unused entries keep the caller's fill value (n). count[i] is the
+// is below `reach`, in cell order; the rest of the row is padded with n. count[i] is the
 // true number of neighbours, also when it exceeds `capacity` (the caller reports the overflow).
 // Cells: nc[0] x nc[1] x nc[2] cells of width box/nc >= reach / reach_cells, nc >= 2 reach_cells + 1 per
 // axis, so the (2 reach_cells + 1)^3 stencil cells of any cell are distinct and each pair is seen once
@@ -82,6 +82,7 @@ static void build(const T* R, int64_t n, const double* box, const int64_t* nc, d
             }
             int32_t* row = idx + (int64_t)i * capacity;
             for (int64_t q = 0; q < k && q < capacity; ++q) row[q] = found[q];
+            for (int64_t q = k; q < capacity; ++q) row[q] = (int32_t)n;  // the padding, written here while the row is hot
             count[i] = (int32_t)k;
         }
     }

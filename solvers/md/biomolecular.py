@@ -31,6 +31,7 @@ from physics.forcefields.biomolecular import (
 )
 from sciml.config import check_range
 from solvers.md.constraints import DistanceConstraints, constrained_dof, rattle
+from solvers.md.half_pair_neighbors import HalfPairList
 from solvers.md.integrators import MDState, check_state, langevin, maxwell_boltzmann, nve
 from solvers.md.integrators.state import positive_mass
 from solvers.md.neighbor_lists import neighbor_list
@@ -68,23 +69,27 @@ class BiomolecularSettings:
 
 @dataclass(frozen=True)
 class PairList:
-    """A dense Verlet list (built by the native cell-list kernel) and what the energy takes, made once per
-    rebuild: the rows themselves (:class:`~physics.forcefields.biomolecular.NeighborRows`, turned into filtered
-    ``i < j`` pairs by one native pass inside the energy) on CPU, else the ``i < j`` pairs ``[P, 2]``."""
+    """A Verlet list and what the energy takes from it, made once per rebuild: on CPU the native half list's
+    ``i < j`` pairs (:class:`~solvers.md.half_pair_neighbors.HalfPairList`, exceptions dropped inside the energy,
+    once per list), or a dense list's rows (:class:`~physics.forcefields.biomolecular.NeighborRows`, turned into
+    filtered pairs by one native pass inside the energy), else the ``i < j`` pairs ``[P, 2]``."""
 
-    dense: object
+    neighbors: object
     pairs: object
 
     @staticmethod
-    def of(dense) -> PairList:
-        """The energy's view of a :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
-        if dense.idx.device.type == "cpu" and native_pairs_available():
-            return PairList(dense, NeighborRows(dense.idx))
-        idx = dense.idx.long()
+    def of(neighbors) -> PairList:
+        """The energy's view of a :class:`~solvers.md.half_pair_neighbors.HalfPairList` or a
+        :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
+        if isinstance(neighbors, HalfPairList):
+            return PairList(neighbors, neighbors.pairs)
+        if neighbors.idx.device.type == "cpu" and native_pairs_available():
+            return PairList(neighbors, NeighborRows(neighbors.idx))
+        idx = neighbors.idx.long()
         n = idx.shape[0]
         i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
         keep = (idx < n) & (i < idx)
-        return PairList(dense, torch.stack([i[keep], idx[keep]], 1))
+        return PairList(neighbors, torch.stack([i[keep], idx[keep]], 1))
 
 
 class TimeStepWarning(UserWarning):
@@ -148,7 +153,7 @@ class MolecularDynamics:
         system = self.system if box is None else replace(self.system, box=box)
         nbrs = None
         if system.nonbonded.method != "none" and box is not None:
-            nbrs = neighbor_list(box, system.nonbonded.cutoff, skin=settings.skin_nm, format="dense")
+            nbrs = neighbor_list(box, system.nonbonded.cutoff, skin=settings.skin_nm, format="half")
 
         def energy(R, **kw):
             return self.energy(R, box=box, **kw)
@@ -190,8 +195,8 @@ class MolecularDynamics:
         limit = self.settings.max_temperature_factor * self.settings.temperature_K
         for _ in range(steps):
             if pairs is not None:
-                dense = update_or_reallocate(self.neighbors, state.R, pairs.dense)
-                pairs = pairs if dense is pairs.dense else PairList.of(dense)
+                built = update_or_reallocate(self.neighbors, state.R, pairs.neighbors)
+                pairs = pairs if built is pairs.neighbors else PairList.of(built)
             state = self.step(state, **({"pairs": pairs.pairs} if pairs is not None else {}))
             check_state(state)
             if state.step % 10 == 0:

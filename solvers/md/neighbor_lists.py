@@ -1,17 +1,20 @@
-"""``neighbor_list(box, cutoff, skin, format=...)``: one entry point to both neighbour-list formats.
+"""``neighbor_list(box, cutoff, skin, format=...)``: one entry point to the neighbour-list formats.
 
 ``format="pairs"``: :class:`~solvers.md.pair_neighbors.NeighborFn` (``nbrs.pairs [P, 2]``, autograd
 energies). ``format="dense"``: :class:`~solvers.md.dense_neighbors.DenseNeighborFn` (``nbrs.idx [N, M]``,
-the fused fast path). Both rebuild by the Verlet-skin rule of :mod:`solvers.md.skin`.
+the fused fast path). ``format="half"``: :class:`~solvers.md.half_pair_neighbors.HalfPairNeighborFn`
+(``nbrs.pairs [P, 2]``, each pair once, what the biomolecular pair kernel reads). All rebuild by the
+Verlet-skin rule of :mod:`solvers.md.skin`.
 """
 
 from __future__ import annotations
 
 from physics.forcefields.space import check_box
 from solvers.md.dense_neighbors import DenseNeighborFn
+from solvers.md.half_pair_neighbors import HalfPairNeighborFn
 from solvers.md.pair_neighbors import NeighborFn
 
-FORMATS = ("pairs", "dense")
+FORMATS = ("pairs", "dense", "half")
 
 
 def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs"):
@@ -19,10 +22,12 @@ def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: fl
 
     ``format="pairs"``: :class:`NeighborFn` giving ``nbrs.pairs`` ``[P, 2]``. ``format="dense"``:
     :class:`~solvers.md.dense_neighbors.DenseNeighborFn` giving ``nbrs.idx`` ``[N, M]``, the fast path
-    (pair it with an energy built with ``format="dense"``).
+    (pair it with an energy built with ``format="dense"``). ``format="half"``:
+    :class:`~solvers.md.half_pair_neighbors.HalfPairNeighborFn` giving ``nbrs.pairs`` ``[P, 2]``, each pair
+    ``i < j`` once, built natively on CPU (the biomolecular engine's list).
     """
     if format not in FORMATS:
-        raise ValueError(f"unknown neighbour-list format {format!r}; use 'pairs' or 'dense'.")
+        raise ValueError(f"unknown neighbour-list format {format!r}; use one of {FORMATS}.")
     b = check_box(box)
     if not cutoff > 0 or skin < 0:
         raise ValueError(f"need cutoff > 0 and skin >= 0, got cutoff={cutoff}, skin={skin}.")
@@ -33,6 +38,8 @@ def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: fl
         )
     if format == "dense":
         return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
+    if format == "half":
+        return HalfPairNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
     return NeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
 
 

@@ -224,7 +224,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
             blocks = [native_drop_exceptions(pairs, derived["exception_rows"])]
             derived["list_in"], derived["list_out"] = pairs, blocks[0]
         else:
-            kept = pairs[pairs[:, 0] >= 0]
+            kept = pairs[pairs[:, 0] >= 0].long()  # int64: a * N + c overflows int32 past 46 340 atoms
             a, c = kept.min(1).values, kept.max(1).values
             blocks = [torch.stack([a, c], 1)[~_member(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
             derived["list_in"], derived["list_out"] = pairs, blocks[0]

@@ -291,8 +291,9 @@ void pair_sum_f64(const double* R, int64_t n, const int32_t* pairs, int64_t n_pa
 // Pairs of `pairs` [P, 2] that are neither padding (a negative index) nor exceptions, in order, each written to
 // out [P, 2] as (min, max); returns how many. Exceptions come as rows: the partners j > i of atom i are
 // targets[offsets[i] .. offsets[i + 1]).
-extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const int64_t* offsets,
-                                   const int64_t* targets, int32_t* out, int threads) {
+template <typename I>
+static int64_t drop_exceptions_of(const I* pairs, int64_t n_pairs, const int64_t* offsets, const int64_t* targets,
+                                  int32_t* out, int threads) {
     if (threads < 1) threads = 1;
     std::vector<int64_t> kept(threads + 1, 0);
     std::vector<uint8_t> keep(n_pairs);
@@ -332,6 +333,15 @@ extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const 
             }
     }
     return total;
+}
+
+extern "C" int64_t drop_exceptions(const int64_t* pairs, int64_t n_pairs, const int64_t* offsets,
+                                   const int64_t* targets, int32_t* out, int threads) {
+    return drop_exceptions_of(pairs, n_pairs, offsets, targets, out, threads);
+}
+extern "C" int64_t drop_exceptions_i32(const int32_t* pairs, int64_t n_pairs, const int64_t* offsets,
+                                       const int64_t* targets, int32_t* out, int threads) {
+    return drop_exceptions_of(pairs, n_pairs, offsets, targets, out, threads);
 }
 
 // The pairs i < j of a dense neighbour list [n, width] (padding = n, packed at the end of each row), exceptions

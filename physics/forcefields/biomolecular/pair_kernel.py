@@ -30,10 +30,11 @@ _ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _
 _EXCEPTIONS = [_P, _P, _I64, _P, _P, _P, _P, _P, _D, _D, _P, _P]
 PAIR_KERNEL = NativeLibrary(
     Path(__file__).with_name("pair_kernel.cpp"),
-    {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS, "drop_exceptions": [_P, _I64, _P, _P, _P, _INT]}
+    {"pair_sum_f32": _ARGS, "pair_sum_f64": _ARGS}
+    | {"drop_exceptions": [_P, _I64, _P, _P, _P, _INT], "drop_exceptions_i32": [_P, _I64, _P, _P, _P, _INT]}
     | {"exception_sum_f32": _EXCEPTIONS, "exception_sum_f64": _EXCEPTIONS}
     | {"rows_to_pairs": [_P, _I64, _I64, _P, _P, _P, _I64, _INT]},
-    returns={"drop_exceptions": ctypes.c_int64, "rows_to_pairs": ctypes.c_int64},
+    returns={"drop_exceptions": ctypes.c_int64, "drop_exceptions_i32": ctypes.c_int64, "rows_to_pairs": ctypes.c_int64},
     tuned=True,
 )
 COULOMB_CODES = {"none": 0, "cutoff": 1, "pme": 2}
@@ -188,14 +189,15 @@ def exception_rows(exceptions: Tensor, n_atoms: int) -> tuple[Tensor, Tensor]:
 
 
 def native_drop_exceptions(pairs: Tensor, rows: tuple[Tensor, Tensor]) -> Tensor:
-    """The pairs ``[P, 2]`` (int64, CPU; ``−1`` rows are padding) not listed in the exception ``rows`` of
+    """The pairs ``[P, 2]`` (int32 or int64, CPU; ``−1`` rows are padding) not listed in the exception ``rows`` of
     :func:`exception_rows`, each as ``(min, max)``, in int32 (what :func:`native_pair_sum` reads)."""
     lib = PAIR_KERNEL.load()
-    pr = pairs.to(torch.int64).contiguous()
+    narrow = pairs.dtype == torch.int32  # a native half list: read as it is, no widening copy
+    pr = pairs.contiguous() if narrow else pairs.to(torch.int64).contiguous()
     offsets, targets = rows
     out = torch.empty(pr.shape, dtype=torch.int32)
-    n = lib.drop_exceptions(pr.data_ptr(), pr.shape[0], offsets.data_ptr(), targets.data_ptr(), out.data_ptr(),
-                            torch.get_num_threads())  # fmt: skip
+    fn = lib.drop_exceptions_i32 if narrow else lib.drop_exceptions
+    n = fn(pr.data_ptr(), pr.shape[0], offsets.data_ptr(), targets.data_ptr(), out.data_ptr(), torch.get_num_threads())
     return out[:n]
 
 

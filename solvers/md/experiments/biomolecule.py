@@ -199,9 +199,9 @@ def run(cfg, out_dir="."):
         current = lists["pairs"]
         if current is None:
             return md.energy(X)
-        dense = update_or_reallocate(md.neighbors, X.detach(), current.dense)
-        if dense is not current.dense:
-            lists["pairs"] = current = PairList.of(dense)
+        built = update_or_reallocate(md.neighbors, X.detach(), current.neighbors)
+        if built is not current.neighbors:
+            lists["pairs"] = current = PairList.of(built)
         return md.energy(X, pairs=current.pairs)
 
     with torch.no_grad():

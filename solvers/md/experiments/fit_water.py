@@ -127,8 +127,8 @@ def segment_rdf(system, parameter, value, state, p: WaterFitSettings, seed: int,
     it is differentiable in ``value`` (a 0-d tensor that requires grad)."""
     varied = with_parameter(system, parameter, value)
     md = MolecularDynamics.build(varied, _md_settings(p))
-    dense = md.neighbors.allocate(state.R)
-    pairs = PairList.of(dense).pairs
+    built = md.neighbors.allocate(state.R)
+    pairs = PairList.of(built).pairs
     init, step = langevin(
         lambda R, **kw: md.energy(R, **kw),
         p.dt_fs / 1000,
@@ -144,9 +144,9 @@ def segment_rdf(system, parameter, value, state, p: WaterFitSettings, seed: int,
     for k in range(1, p.segment_steps + 1):
         # the Verlet list follows the atoms; which pairs are listed is not differentiated, and the smooth cutoff
         # makes the energy independent of pairs beyond it
-        fresh = update_or_reallocate(md.neighbors, s.R.detach(), dense)
-        if fresh is not dense:
-            dense, pairs = fresh, PairList.of(fresh).pairs
+        fresh = update_or_reallocate(md.neighbors, s.R.detach(), built)
+        if fresh is not built:
+            built, pairs = fresh, PairList.of(fresh).pairs
         s = step(s, pairs=pairs)
         if k % every == 0:
             total = total + soft_rdf(s.R, varied.box, oxygens, r, p.kernel_width_nm)

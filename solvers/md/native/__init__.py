@@ -1,6 +1,7 @@
 """Native kernels for the MD engine, compiled on first use with the system C++ compiler.
 
-:func:`cell_list` builds a dense neighbour list (``cell_list.cpp``, OpenMP); :func:`rattle_clusters` and
+:func:`cell_list` builds a dense neighbour list and :func:`cell_half_pairs` the ``i < j`` pairs
+(``cell_list.cpp``, OpenMP); :func:`rattle_clusters` and
 :func:`shake_clusters` solve distance constraints cluster by cluster and :func:`settle_waters` rigid waters
 (``constraints.cpp``). Each file is
 compiled, cached, checked against its recorded SHA-256 and loaded by :class:`sciml.runtime.native.NativeLibrary`.
@@ -10,6 +11,7 @@ Without a compiler :func:`available` is False and callers fall back to the pure-
 from __future__ import annotations
 
 import ctypes
+import math
 from pathlib import Path
 
 import torch
@@ -19,8 +21,13 @@ from sciml.runtime.native import NativeLibrary
 
 _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
 _ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+_HALF = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int]
+_HALF += [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int]
 CELL_LIST = NativeLibrary(
-    Path(__file__).with_name("cell_list.cpp"), {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS}, tuned=True
+    Path(__file__).with_name("cell_list.cpp"),
+    {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS, "cell_half_pairs_f32": _HALF, "cell_half_pairs_f64": _HALF},
+    returns={"cell_half_pairs_f32": ctypes.c_int64, "cell_half_pairs_f64": ctypes.c_int64},
+    tuned=True,
 )
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 _RATTLE = [_P, _P, _P, _P, _P, _P, _P, _I64, ctypes.c_int]
@@ -50,8 +57,9 @@ def cell_grid(box: Tensor, reach: float) -> tuple[tuple[int, int, int], int] | N
     return None
 
 
-def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tensor, Tensor]:
-    """Dense list ``idx`` ``[N, capacity]`` (int32, padded with ``N``) and true row counts ``[N]`` (CPU tensors)."""
+def _cell_inputs(R: Tensor, box: Tensor, reach: float):
+    """``(positions, box, cells per axis, stencil half-width)`` as the cell-list kernels read them; clear errors
+    for tensors or boxes they cannot take."""
     if not available():
         raise RuntimeError(f"native kernels unavailable: {CELL_LIST.error}")
     if R.device.type != "cpu" or R.dtype not in (torch.float32, torch.float64):
@@ -60,10 +68,14 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     if grid is None:
         raise ValueError(f"box {box.tolist()} holds fewer than 3 cells of width {reach} per axis; use all pairs.")
     n_cells, stencil = grid
-    Rc = R.detach().contiguous()
-    n = Rc.shape[0]
     b = box.detach().to(device="cpu", dtype=torch.float64).contiguous()
-    nc = torch.tensor(n_cells, dtype=torch.int64)
+    return R.detach().contiguous(), b, torch.tensor(n_cells, dtype=torch.int64), stencil
+
+
+def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tensor, Tensor]:
+    """Dense list ``idx`` ``[N, capacity]`` (int32, padded with ``N``) and true row counts ``[N]`` (CPU tensors)."""
+    Rc, b, nc, stencil = _cell_inputs(R, box, reach)
+    n = Rc.shape[0]
     idx = torch.empty((n, capacity), dtype=torch.int32)  # every row is written in full, padding included
     count = torch.empty(n, dtype=torch.int32)
     lib = CELL_LIST.load()
@@ -81,6 +93,28 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
         stencil,
     )
     return idx, count
+
+
+def cell_half_pairs(R: Tensor, box: Tensor, reach: float) -> Tensor:
+    """Every pair ``i < j`` within ``reach`` (minimum image in the rectangular ``box``) once, ``[P, 2]`` int32 on
+    the CPU, grouped by ``i``: the list the biomolecular pair kernel reads, built without dense rows."""
+    Rc, b, nc, stencil = _cell_inputs(R, box, reach)
+    n = Rc.shape[0]
+    lib = CELL_LIST.load()
+    fn = lib.cell_half_pairs_f32 if Rc.dtype == torch.float32 else lib.cell_half_pairs_f64
+    # room for the pairs a uniform density puts within reach, with a margin; a denser system calls twice
+    expected = 0.5 * n * (n / float(b.prod())) * (4 / 3) * math.pi * reach**3
+    room = int(1.25 * expected) + 1024
+    for _ in range(2):
+        out = torch.empty((room, 2), dtype=torch.int32)
+        total = fn(Rc.data_ptr(), n, b.data_ptr(), nc.data_ptr(), float(reach), stencil, out.data_ptr(), room,
+                   torch.get_num_threads())  # fmt: skip
+        if total < 0:
+            raise MemoryError(f"the native cell list ran out of memory collecting about {room} pairs.")
+        if total <= room:
+            return out[:total]
+        room = total
+    raise RuntimeError("the pair count changed between two passes over the same positions.")
 
 
 def usable(*tensors: Tensor) -> bool:

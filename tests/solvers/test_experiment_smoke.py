@@ -106,7 +106,7 @@ TOY = {
     ],
     "fdtd_waveguide_bend": INVERSE_DESIGN_TOY,
     "fdtd_mode_converter": INVERSE_DESIGN_TOY,
-    "fdtd_wavelength_demux": INVERSE_DESIGN_TOY,
+    "fdtd_wavelength_demux": [*INVERSE_DESIGN_TOY, "inverse_design.gray_penalty_from_beta=4"],  # the penalty runs
     "fno_burgers": DATA
     + [
         "dataset.params.resolution=32",

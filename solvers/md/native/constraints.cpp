@@ -57,11 +57,14 @@ static inline double coupling(const int64_t* pairs, const double* w, int64_t a, 
 template <typename T>
 static void rattle(const T* R, T* V, const double* w, const double* box, const int64_t* pairs, const int64_t* rows,
                    const int64_t* start, int64_t n_clusters, int threads) {
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads)
+#pragma omp parallel num_threads(threads)
+    {
+    std::vector<double> r, A, mu;  // each thread's scratch, reused: an allocation per cluster cost more than RATTLE
+#pragma omp for schedule(dynamic, 64)
     for (int64_t c = 0; c < n_clusters; ++c) {
         const int64_t* row = rows + start[c];
         const int k = (int)(start[c + 1] - start[c]);
-        std::vector<double> r(3 * k), A(k * k), mu(k);
+        r.resize(3 * k), A.resize(k * k), mu.resize(k);
         for (int a = 0; a < k; ++a) {
             const int64_t i = pairs[2 * row[a]], j = pairs[2 * row[a] + 1];
             separation(R, i, j, box, &r[3 * a]);
@@ -83,6 +86,7 @@ static void rattle(const T* R, T* V, const double* w, const double* box, const i
             }
         }
     }
+    }
 }
 
 // Returns the number of clusters that did not converge; worst[0] receives one of their constraint rows.
@@ -91,11 +95,14 @@ static int64_t shake(T* R, const T* R_old, const double* w, const double* box, c
                      const double* d2, const int64_t* rows, const int64_t* start, int64_t n_clusters, double tolerance,
                      int max_iterations, int64_t* worst, int threads) {
     int64_t failed = 0;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(threads) reduction(+ : failed)
+#pragma omp parallel num_threads(threads)
+    {
+    std::vector<double> s, r, A, lam;  // each thread's scratch, reused across its clusters
+#pragma omp for schedule(dynamic, 64) reduction(+ : failed)
     for (int64_t c = 0; c < n_clusters; ++c) {
         const int64_t* row = rows + start[c];
         const int k = (int)(start[c + 1] - start[c]);
-        std::vector<double> s(3 * k), r(3 * k), A(k * k), lam(k);
+        s.resize(3 * k), r.resize(3 * k), A.resize(k * k), lam.resize(k);
         for (int a = 0; a < k; ++a) separation(R_old, pairs[2 * row[a]], pairs[2 * row[a] + 1], box, &s[3 * a]);
         bool converged = false;
         for (int it = 0; it <= max_iterations; ++it) {
@@ -130,6 +137,7 @@ static int64_t shake(T* R, const T* R_old, const double* w, const double* box, c
 #pragma omp critical
             worst[0] = row[0];
         }
+    }
     }
     return failed;
 }

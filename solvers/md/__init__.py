@@ -5,6 +5,7 @@ from solvers.md.barostat import berendsen_npt
 from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
 from solvers.md.constraints import ConstraintFailure, DistanceConstraints, constrained_dof, rattle, shake
 from solvers.md.dense_neighbors import DenseNeighborFn, DenseNeighborList
+from solvers.md.half_pair_neighbors import HalfPairList, HalfPairNeighborFn
 from solvers.md.integrators import (
     ChainState,
     MDState,
@@ -54,6 +55,8 @@ __all__ = [
     "NeighborList",
     "DenseNeighborFn",
     "DenseNeighborList",
+    "HalfPairNeighborFn",
+    "HalfPairList",
     "NeighborListOverflow",
     "neighbor_list",
     "update_or_reallocate",

@@ -29,20 +29,84 @@ static inline T nearest(T x) {
     return (T)(int64_t)(x + (x >= 0 ? (T)0.5 : (T)-0.5));
 }
 
-// erfc(x) for x >= 0, given exp(-x^2). Double: the library's erfc. Float: Abramowitz & Stegun 7.1.26
-// (absolute error < 1.5e-7, float's own rounding for values up to 1), which shares exp(-x^2) with the force
-// and avoids erfcf's slower library call.
-static inline double complementary_error(double x, double) { return std::erfc(x); }
+// erfc(x) for x >= 0, given exp(-x^2). Float: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7, float's own
+// rounding for values up to 1), which shares exp(-x^2) with the force and avoids erfcf's slower library call.
 static inline float complementary_error(float x, float gauss) {
     const float t = 1.0f / (1.0f + 0.3275911f * x);
     return t * (0.254829592f + t * (-0.284496736f + t * (1.421413741f + t * (-1.453152027f + t * 1.061405429f)))) *
            gauss;
 }
 
+// Double: erfc(x) = exp(-x^2) erfcx(x), erfcx(x) = exp(x^2) erfc(x) smooth and slowly varying, as a Chebyshev
+// series of degree ERFCX_DEGREE on each of ERFCX_INTERVALS intervals of width ERFCX_WIDTH over [0, 8) (relative error
+// ~2e-15 against torch.special.erfcx), so the loop vectorises where the library's erfc is a call per pair. The
+// series are interpolated once, at the Chebyshev nodes, from the library's erfc. Beyond 8, erfc < 1e-28: the last
+// interval's series stands in (times exp(-x^2), the product is negligible either way).
+constexpr int ERFCX_INTERVALS = 32, ERFCX_DEGREE = 12;
+constexpr double ERFCX_WIDTH = 0.25;
+
+struct ErfcxSeries {
+    double c[ERFCX_INTERVALS][ERFCX_DEGREE + 1];
+    ErfcxSeries() {
+        const int N = ERFCX_DEGREE + 1;
+        for (int k = 0; k < ERFCX_INTERVALS; ++k) {
+            const double centre = (k + 0.5) * ERFCX_WIDTH;
+            long double f[N];
+            for (int q = 0; q < N; ++q) {
+                const long double t = std::cos(M_PI * (q + 0.5) / N), x = centre + t * ERFCX_WIDTH / 2;
+                f[q] = std::exp(x * x) * std::erfc(x);
+            }
+            for (int j = 0; j < N; ++j) {
+                long double sum = 0;
+                for (int q = 0; q < N; ++q) sum += f[q] * std::cos(M_PI * j * (q + 0.5) / N);
+                c[k][j] = (double)((j == 0 ? 1.0L : 2.0L) * sum / N);
+            }
+        }
+    }
+};
+
+static const ErfcxSeries& erfcx_series() {
+    static const ErfcxSeries series;  // built on first use (thread-safe static initialisation)
+    return series;
+}
+
+// erfcx(x) for x >= 0 from the flat table of ErfcxSeries::c.
+static inline double erfcx_of(double x, const double* table) {
+    const double top = ERFCX_INTERVALS * ERFCX_WIDTH;
+    const double xc = x < top ? x : top * (1 - 1e-15);
+    const int k = (int)(xc * (1 / ERFCX_WIDTH));
+    const double t = (xc - (k + 0.5) * ERFCX_WIDTH) * (2 / ERFCX_WIDTH);
+    const int row = k * (ERFCX_DEGREE + 1);  // table[row + j], not a row pointer: GCC gathers only base + index
+    double b1 = 0, b2 = 0;  // Clenshaw's recurrence, unrolled so that the caller's loop vectorises
+#pragma GCC unroll 16
+    for (int j = ERFCX_DEGREE; j >= 1; --j) {
+        const double b0 = table[row + j] + 2 * t * b1 - b2;
+        b2 = b1;
+        b1 = b0;
+    }
+    return table[row] + t * b1 - b2;
+}
+
 // exp(x) for x <= 0 in plain arithmetic, so the compiler can vectorise the loop that calls it (the library's
 // expf is a call). Float: Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, Cephes' degree-6 minimax polynomial
-// for exp(r) (relative error ~1e-7, float's rounding), and 2^n built in the exponent bits. Double: the library.
-static inline double exp_nonpositive(double x) { return std::exp(x); }
+// for exp(r) (relative error ~1e-7, float's rounding), and 2^n built in the exponent bits. Double: the same
+// reduction with ln 2 in two parts (Cody & Waite) and the Taylor series of exp(r) to degree 13 (error ~4e-18).
+static inline double exp_nonpositive(double x) {
+    x = x < -708.0 ? -708.0 : x;  // exp(-708) ~ 3e-308: the smallest normal double's neighbourhood
+    const double n = (double)(int32_t)(x * 1.4426950408889634 - 0.5);  // round to nearest for x <= 0
+    const double r = (x - n * 6.93147180369123816490e-01) - n * 1.90821492927058770002e-10;  // ln 2 in two parts
+    double p = 1.0 / 6227020800.0;  // 1/13!
+    const double inverse_factorials[13] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
+                                           1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,     1.0 / 120.0,
+                                           1.0 / 24.0,        1.0 / 6.0,        0.5,             1.0,
+                                           1.0};
+#pragma GCC unroll 16
+    for (int m = 0; m < 13; ++m) p = p * r + inverse_factorials[m];
+    const int64_t bits = (int64_t)((int32_t)n + 1023) << 52;
+    double scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
 static inline float exp_nonpositive(float x) {
     x = x < -87.0f ? -87.0f : x;  // exp(-87) ~ 1.6e-38: the smallest normal float's neighbourhood
     const float n = (float)(int32_t)(x * 1.44269504088896341f - 0.5f);  // round to nearest for x <= 0
@@ -66,6 +130,7 @@ template <typename T>
 struct PairConstants {
     T rs, inv_width;
     bool switched;
+    const double* erfcx;  // double only: ErfcxSeries's table
     T a, two_a_over_sqrt_pi, krf, crf, kc;
 };
 
@@ -76,6 +141,7 @@ struct PairConstants {
 template <int COULOMB, typename T>
 static inline void pair_terms(int m, const T* rr, const T* qq, const T* sg, const T* ep, T* fr, T* ulj, T* uc,
                               const PairConstants<T>& k, const T* inside) {
+    const double* erfcx = k.erfcx;
 #pragma omp simd
     for (int c = 0; c < m; ++c) {
         const T r2 = rr[c], r = std::sqrt(r2), inv_r = (T)1 / r;
@@ -91,7 +157,11 @@ static inline void pair_terms(int m, const T* rr, const T* qq, const T* sg, cons
         T u_c, du_c;
         if constexpr (COULOMB == 2) {
             const T gauss = exp_nonpositive(-k.a * k.a * r2);
-            const T erfc_ar = complementary_error(k.a * r, gauss);
+            T erfc_ar;
+            if constexpr (std::is_same<T, double>::value)
+                erfc_ar = gauss * erfcx_of(k.a * r, erfcx);
+            else
+                erfc_ar = complementary_error(k.a * r, gauss);
             u_c = qq[c] * erfc_ar * inv_r;
             du_c = -qq[c] * (erfc_ar * inv_r + k.two_a_over_sqrt_pi * gauss) * inv_r;
         } else if constexpr (COULOMB == 1) {
@@ -119,7 +189,7 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
     const T rc2 = (T)(cutoff * cutoff), rs = (T)r_switch, inv_width = switched ? (T)(1.0 / (cutoff - r_switch)) : 0;
     const T a = (T)alpha, two_a_over_sqrt_pi = (T)(2.0 * alpha / std::sqrt(M_PI)), krf = (T)k_rf, crf = (T)c_rf;
     const T kc = (T)coulomb_scale;
-    const PairConstants<T> k{rs, inv_width, switched, a, two_a_over_sqrt_pi, krf, crf, kc};
+    const PairConstants<T> k{rs, inv_width, switched, &erfcx_series().c[0][0], a, two_a_over_sqrt_pi, krf, crf, kc};
     if (threads < 1) threads = 1;
     std::vector<T> buffers(grad ? (size_t)threads * 3 * n : 0, (T)0);
     double e_lj = 0, e_c = 0;
@@ -138,8 +208,8 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
         T gi[3] = {0, 0, 0};
         // three passes per chunk, the first two vectorised: (1) gather the minimum-image displacements and
         // parameters of every pair (vector gathers) with a 0/1 mask for the cutoff, (2) the energies and dE/dr / r
-        // in one branch-free loop, masked (pairs beyond the cutoff are finite; in double, whose erfc is a library
-        // call per pair, they are compacted away first), (3) scatter the forces of the pairs inside the cutoff.
+        // in one branch-free loop, masked (pairs beyond the cutoff are finite), (3) scatter the forces of the pairs
+        // inside the cutoff.
         // Both loops vectorise only with -fno-trapping-math (sciml.runtime.native.TUNED): otherwise GCC may not
         // if-convert the selects, and this kernel ran 2.3x slower in float32.
         alignas(64) T dx[CHUNK], dy[CHUNK], dz[CHUNK], rr[CHUNK], qq[CHUNK], sg[CHUNK], ep[CHUNK], fr[CHUNK];
@@ -149,7 +219,7 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
         int32_t keep[CHUNK];
         for (int64_t p0 = lo; p0 < hi; p0 += CHUNK) {
             const int64_t p1 = p0 + CHUNK < hi ? p0 + CHUNK : hi;
-            int m = (int)(p1 - p0);
+            const int m = (int)(p1 - p0);
             const int32_t* pp = pairs + 2 * p0;
 #pragma omp simd
             for (int c = 0; c < m; ++c) {
@@ -165,16 +235,6 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
                 ep[c] = sqrt_eps[i] * sqrt_eps[j];
                 ii[c] = i, jj[c] = j;
                 inside[c] = (!cut || r2 < rc2) ? (T)1 : (T)0;
-            }
-            if constexpr (std::is_same<T, double>::value) {  // double: erfc and exp are library calls per pair, so only
-                int kept = 0;                       // the pairs inside the cutoff go on (compacted in place)
-                for (int c = 0; c < m; ++c) {
-                    dx[kept] = dx[c], dy[kept] = dy[c], dz[kept] = dz[c], rr[kept] = rr[c];
-                    qq[kept] = qq[c], sg[kept] = sg[c], ep[kept] = ep[c], ii[kept] = ii[c], jj[kept] = jj[c];
-                    inside[kept] = inside[c];
-                    kept += inside[c] != (T)0;
-                }
-                m = kept;
             }
             if (coulomb == 2)
                 pair_terms<2>(m, rr, qq, sg, ep, fr, ulj, uc, k, inside);

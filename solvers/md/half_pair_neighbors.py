@@ -38,7 +38,7 @@ class HalfPairNeighborFn:
         self.box, self.cutoff, self.skin = box, cutoff, skin
         self._rows = DenseNeighborFn(box, cutoff, skin, capacity_multiplier)  # the fallback
 
-    def _pairs(self, R: Tensor) -> Tensor:
+    def _pairs(self, R: Tensor, hint: int = 0) -> Tensor:
         reach = self.cutoff + self.skin
         box = self.box.to(R) if self.box is not None else None
         if (
@@ -48,7 +48,7 @@ class HalfPairNeighborFn:
             and native.available()
             and native.cell_grid(box, reach) is not None
         ):
-            return native.cell_half_pairs(R.detach(), box, reach)
+            return native.cell_half_pairs(R.detach(), box, reach, hint)
         idx = self._rows.allocate(R.detach()).idx.long()
         n = idx.shape[0]
         i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
@@ -63,7 +63,7 @@ class HalfPairNeighborFn:
         """``nbrs`` itself, or a rebuild at ``R`` once an atom has moved more than ``skin / 2`` since the last one."""
         if not moved_past_half_skin(R, nbrs.reference, self.box, self.skin):
             return nbrs
-        return HalfPairList(self._pairs(R), R.detach().clone(), nbrs.rebuilds + 1)
+        return HalfPairList(self._pairs(R, hint=len(nbrs.pairs)), R.detach().clone(), nbrs.rebuilds + 1)
 
 
 __all__ = ["HalfPairList", "HalfPairNeighborFn"]

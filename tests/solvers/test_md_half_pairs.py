@@ -62,6 +62,17 @@ def test_the_native_half_list_is_the_same_for_one_and_two_threads():
     assert torch.equal(one, two)  # same order: a simulation does not depend on the thread count
 
 
+@pytest.mark.skipif(not native.available(), reason="no C++ compiler: the native cell list is unavailable")
+def test_a_cluster_denser_than_its_box_gets_every_pair():
+    """The output is sized from the box's mean density; atoms packed into one corner hold far more pairs, and the
+    kernel must count them and fill a second, larger buffer rather than drop any."""
+    g = torch.Generator().manual_seed(4)
+    box = torch.full((3,), 6.0, dtype=torch.float64)
+    R = torch.rand(900, 3, generator=g, dtype=torch.float64) * 1.2  # a 1.2 nm cube in a 6 nm box
+    pairs = native.cell_half_pairs(R, box, 1.0)
+    assert torch.equal(_keys(pairs, len(R)), _brute_force(R, box, 1.0))
+
+
 def test_a_box_too_small_for_cells_falls_back_to_the_dense_rows():
     R, box = _water_like(n=120, edge=2.2)  # 2.2 * 2 / 1.0 = 4 half-width cells < 5: no cell grid
     assert native.cell_grid(box, 1.0) is None

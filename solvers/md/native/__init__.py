@@ -95,16 +95,17 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     return idx, count
 
 
-def cell_half_pairs(R: Tensor, box: Tensor, reach: float) -> Tensor:
+def cell_half_pairs(R: Tensor, box: Tensor, reach: float, hint: int = 0) -> Tensor:
     """Every pair ``i < j`` within ``reach`` (minimum image in the rectangular ``box``) once, ``[P, 2]`` int32 on
-    the CPU, grouped by ``i``: the list the biomolecular pair kernel reads, built without dense rows."""
+    the CPU, grouped by ``i``: the list the biomolecular pair kernel reads, built without dense rows. ``hint``: the
+    pair count of the last build, so that a system denser than its box's average is not scanned twice."""
     Rc, b, nc, stencil = _cell_inputs(R, box, reach)
     n = Rc.shape[0]
     lib = CELL_LIST.load()
     fn = lib.cell_half_pairs_f32 if Rc.dtype == torch.float32 else lib.cell_half_pairs_f64
     # room for the pairs a uniform density puts within reach, with a margin; a denser system calls twice
     expected = 0.5 * n * (n / float(b.prod())) * (4 / 3) * math.pi * reach**3
-    room = int(1.25 * expected) + 1024
+    room = max(int(1.25 * expected), int(1.1 * hint)) + 1024
     for _ in range(2):
         out = torch.empty((room, 2), dtype=torch.int32)
         total = fn(Rc.data_ptr(), n, b.data_ptr(), nc.data_ptr(), float(reach), stencil, out.data_ptr(), room,

@@ -116,6 +116,22 @@ def test_float32_kernel_masks_the_pairs_beyond_the_cutoff(case):
     assert float(rms) <= 1e-4  # measured 2.4e-5 and 3.7e-5: float32 positions and sums, the same before masking
 
 
+def test_a_pair_absurdly_far_beyond_the_cutoff_adds_nothing_not_nan():
+    """The masked lanes are evaluated at the cutoff: a pair whose squared distance overflows float32 (an atom thrown
+    1e20 nm away) must add exactly nothing, as it did when such pairs were skipped, not inf · 0 = NaN."""
+    from physics.forcefields.biomolecular.pair_kernel import native_pair_sum
+
+    R = torch.tensor([[0.0, 0.0, 0.0], [0.3, 0.0, 0.0], [1e20, 0.0, 0.0]], dtype=torch.float32)
+    q = torch.tensor([0.5, -0.5, 0.5])
+    sig, se = torch.full((3,), 0.3), torch.full((3,), 0.5)
+    kw = dict(method="cutoff", cutoff=1.0, switch_distance=None, alpha=None, k_rf=0.5, c_rf=1.5, gradient=True)
+    e_lj, e_c, g = native_pair_sum(R, torch.tensor([[0, 1], [0, 2], [1, 2]]), q, sig, se, None, **kw)
+    near_lj, near_c, near_g = native_pair_sum(R[:2], torch.tensor([[0, 1]]), q[:2], sig[:2], se[:2], None, **kw)
+    assert torch.isfinite(e_lj) and torch.isfinite(e_c) and bool(torch.isfinite(g).all())
+    assert float(e_lj) == float(near_lj) and float(e_c) == float(near_c)
+    assert torch.equal(g[:2], near_g) and float(g[2].abs().sum()) == 0.0
+
+
 def test_float64_ewald_term_matches_the_analytic_erfc_over_its_whole_range():
     """In float64 the kernel's erfc is exp(-x²) times a piecewise Chebyshev series of erfcx (so that it vectorises).
     One pair at 400 separations with αr from 0.01 to 7.9: energy q₁q₂ erfc(αr)/r and its radial force against

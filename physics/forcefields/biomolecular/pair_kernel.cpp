@@ -171,7 +171,7 @@ static inline void pair_terms(int m, const T* rr, const T* qq, const T* sg, cons
             u_c = qq[c] * inv_r;
             du_c = -qq[c] * inv_r * inv_r;
         }
-        const T in = inside[c];  // 1 or 0: pairs beyond the cutoff are finite and masked
+        const T in = inside[c];  // 1 or 0: pairs beyond the cutoff (evaluated at it) are masked
         ulj[c] = in * u_lj;
         uc[c] = in * u_c;
         fr[c] = in * ((du_lj + k.kc * du_c) * inv_r);  // dE/dr_i = (dE/dr) d / r
@@ -229,12 +229,15 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
                 d1 -= L[1] * nearest32(d1 * invL[1]);
                 d2 -= L[2] * nearest32(d2 * invL[2]);
                 const T r2 = d0 * d0 + d1 * d1 + d2 * d2;
-                dx[c] = d0, dy[c] = d1, dz[c] = d2, rr[c] = r2;
+                const bool in = !cut || r2 < rc2;
+                // a pair beyond the cutoff is evaluated at the cutoff, so its masked terms are finite even for
+                // atoms absurdly far apart (inf * 0 would be NaN)
+                dx[c] = d0, dy[c] = d1, dz[c] = d2, rr[c] = in ? r2 : rc2;
                 qq[c] = q[i] * q[j];
                 sg[c] = (T)0.5 * (sigma[i] + sigma[j]);
                 ep[c] = sqrt_eps[i] * sqrt_eps[j];
                 ii[c] = i, jj[c] = j;
-                inside[c] = (!cut || r2 < rc2) ? (T)1 : (T)0;
+                inside[c] = in ? (T)1 : (T)0;
             }
             if (coulomb == 2)
                 pair_terms<2>(m, rr, qq, sg, ep, fr, ulj, uc, k, inside);

@@ -23,6 +23,7 @@ from torch import Tensor
 
 from physics.forcefields import MD, kinetic_energy, wrap
 from physics.forcefields.biomolecular import (
+    ExceptionFreePairs,
     MolecularEnergy,
     MolecularSystem,
     NeighborRows,
@@ -82,6 +83,8 @@ class PairList:
         """The energy's view of a :class:`~solvers.md.half_pair_neighbors.HalfPairList` or a
         :class:`~solvers.md.dense_neighbors.DenseNeighborList`."""
         if isinstance(neighbors, HalfPairList):
+            if neighbors.excluded is not None:
+                return PairList(neighbors, ExceptionFreePairs(neighbors.pairs, neighbors.excluded))
             return PairList(neighbors, neighbors.pairs)
         if neighbors.idx.device.type == "cpu" and native_pairs_available():
             return PairList(neighbors, NeighborRows(neighbors.idx))
@@ -146,6 +149,11 @@ class MolecularDynamics:
         md = MolecularDynamics(system, settings, molecular_energy_fn(system), c, None, None, None, dof, seed)
         return md.with_box(system.box)
 
+    def exception_rows(self):
+        """The energy's exception rows, for a neighbour list to leave out (``None`` for an energy without them)."""
+        rows = getattr(self.energy, "exception_rows", None)
+        return rows() if rows is not None else None
+
     def with_box(self, box: Tensor | None) -> MolecularDynamics:
         """The same simulation in another periodic box (after a barostat move): new integrator and neighbour
         list, same energy function and constraints. The box ``[3]`` nm replaces ``system.box``."""
@@ -153,7 +161,9 @@ class MolecularDynamics:
         system = self.system if box is None else replace(self.system, box=box)
         nbrs = None
         if system.nonbonded.method != "none" and box is not None:
-            nbrs = neighbor_list(box, system.nonbonded.cutoff, skin=settings.skin_nm, format="half")
+            nbrs = neighbor_list(
+                box, system.nonbonded.cutoff, skin=settings.skin_nm, format="half", excluded=self.exception_rows()
+            )
 
         def energy(R, **kw):
             return self.energy(R, box=box, **kw)

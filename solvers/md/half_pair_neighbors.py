@@ -4,8 +4,10 @@ biomolecular pair kernel reads.
 On CPU the native kernel (:func:`solvers.md.native.cell_half_pairs`) builds it straight from the cell list, with
 no dense rows in between: on DHFR (23 558 atoms, 5.7 million pairs) 50 ms, where the dense rows, trimmed and then
 turned into pairs, took 102 ms (2 threads). Elsewhere (a GPU, no compiler, a box under three cells across) the
-pairs come from :class:`~solvers.md.dense_neighbors.DenseNeighborFn`'s rows. Exceptions (bonded pairs) stay in
-the list: the energy drops them, once per list. Rebuilds follow the Verlet-skin rule (:mod:`solvers.md.skin`);
+pairs come from :class:`~solvers.md.dense_neighbors.DenseNeighborFn`'s rows. Given an energy's exception rows
+(``excluded=energy.exception_rows()``) the native kernel leaves the exceptions out as it builds (18 ms less per
+DHFR rebuild than the energy's own pass), and :attr:`HalfPairList.excluded` says so; otherwise they stay in the
+list and the energy drops them, once per list. Rebuilds follow the Verlet-skin rule (:mod:`solvers.md.skin`);
 the list has no capacity to overflow.
 """
 
@@ -24,21 +26,30 @@ from solvers.md.skin import moved_past_half_skin
 @dataclass(frozen=True)
 class HalfPairList:
     """``pairs`` ``[P, 2]`` (``i < j``, int32 from the native kernel, int64 otherwise) within reach of the positions
-    ``reference`` ``[N, 3]`` of the last build, and how many rebuilds came before it."""
+    ``reference`` ``[N, 3]`` of the last build, and how many rebuilds came before it. ``excluded``: the exception
+    rows left out of ``pairs`` (the native kernel, when the function was given them), else ``None``."""
 
     pairs: Tensor
     reference: Tensor
     rebuilds: int = 0
+    excluded: tuple | None = None
 
 
 class HalfPairNeighborFn:
     """Build with ``neighbor_list(box, cutoff, skin, format="half")``; ``allocate(R)`` and ``update(R, nbrs)``."""
 
-    def __init__(self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25):
-        self.box, self.cutoff, self.skin = box, cutoff, skin
+    def __init__(
+        self, box: Tensor | None, cutoff: float, skin: float, capacity_multiplier: float = 1.25, excluded=None
+    ):
+        self.box, self.cutoff, self.skin, self.excluded = box, cutoff, skin, excluded
         self._rows = DenseNeighborFn(box, cutoff, skin, capacity_multiplier)  # the fallback
 
-    def _pairs(self, R: Tensor, hint: int = 0) -> Tensor:
+    def _build(self, R: Tensor, hint: int, rebuilds: int) -> HalfPairList:
+        pairs, native_built = self._pairs(R, hint)
+        excluded = self.excluded if native_built else None
+        return HalfPairList(pairs, R.detach().clone(), rebuilds, excluded)
+
+    def _pairs(self, R: Tensor, hint: int = 0) -> tuple[Tensor, bool]:
         reach = self.cutoff + self.skin
         box = self.box.to(R) if self.box is not None else None
         if (
@@ -48,22 +59,22 @@ class HalfPairNeighborFn:
             and native.available()
             and native.cell_grid(box, reach) is not None
         ):
-            return native.cell_half_pairs(R.detach(), box, reach, hint)
+            return native.cell_half_pairs(R.detach(), box, reach, hint, self.excluded), True
         idx = self._rows.allocate(R.detach()).idx.long()
         n = idx.shape[0]
         i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
         keep = (idx < n) & (i < idx)
-        return torch.stack([i[keep], idx[keep]], 1)
+        return torch.stack([i[keep], idx[keep]], 1), False
 
     def allocate(self, R: Tensor) -> HalfPairList:
         """A fresh list at ``R``."""
-        return HalfPairList(self._pairs(R), R.detach().clone(), 0)
+        return self._build(R, 0, 0)
 
     def update(self, R: Tensor, nbrs: HalfPairList) -> HalfPairList:
         """``nbrs`` itself, or a rebuild at ``R`` once an atom has moved more than ``skin / 2`` since the last one."""
         if not moved_past_half_skin(R, nbrs.reference, self.box, self.skin):
             return nbrs
-        return HalfPairList(self._pairs(R, hint=len(nbrs.pairs)), R.detach().clone(), nbrs.rebuilds + 1)
+        return self._build(R, len(nbrs.pairs), nbrs.rebuilds + 1)
 
 
 __all__ = ["HalfPairList", "HalfPairNeighborFn"]

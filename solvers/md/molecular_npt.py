@@ -81,7 +81,9 @@ def _energy_in_box(md: MolecularDynamics, R: torch.Tensor, box: torch.Tensor) ->
     """Potential energy (kJ/mol) of a trial configuration, with a neighbour list built in the trial box."""
     kw = {}
     if md.neighbors is not None:  # only the list depends on the box; no integrator is needed to score a trial
-        nbrs = neighbor_list(box, md.system.nonbonded.cutoff, skin=md.settings.skin_nm, format="half")
+        nbrs = neighbor_list(
+            box, md.system.nonbonded.cutoff, skin=md.settings.skin_nm, format="half", excluded=md.exception_rows()
+        )
         kw["pairs"] = PairList.of(nbrs.allocate(R)).pairs
     with torch.no_grad():
         return float(md.energy(R, box=box, **kw))

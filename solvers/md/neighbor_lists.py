@@ -17,14 +17,17 @@ from solvers.md.pair_neighbors import NeighborFn
 FORMATS = ("pairs", "dense", "half")
 
 
-def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs"):
+def neighbor_list(
+    box, cutoff: float, skin: float = 0.3, capacity_multiplier: float = 1.25, format: str = "pairs", excluded=None
+):
     """Verlet list for ``cutoff`` with ``skin`` (both in length units) in ``box`` (``None`` = free space).
 
     ``format="pairs"``: :class:`NeighborFn` giving ``nbrs.pairs`` ``[P, 2]``. ``format="dense"``:
     :class:`~solvers.md.dense_neighbors.DenseNeighborFn` giving ``nbrs.idx`` ``[N, M]``, the fast path
     (pair it with an energy built with ``format="dense"``). ``format="half"``:
     :class:`~solvers.md.half_pair_neighbors.HalfPairNeighborFn` giving ``nbrs.pairs`` ``[P, 2]``, each pair
-    ``i < j`` once, built natively on CPU (the biomolecular engine's list).
+    ``i < j`` once, built natively on CPU (the biomolecular engine's list); ``excluded`` (its energy's
+    ``exception_rows()``) leaves those pairs out as it builds.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown neighbour-list format {format!r}; use one of {FORMATS}.")
@@ -39,7 +42,9 @@ def neighbor_list(box, cutoff: float, skin: float = 0.3, capacity_multiplier: fl
     if format == "dense":
         return DenseNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
     if format == "half":
-        return HalfPairNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
+        return HalfPairNeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier), excluded)
+    if excluded is not None:
+        raise ValueError(f"excluded= applies to format='half' only; format={format!r} lists every pair.")
     return NeighborFn(b, float(cutoff), float(skin), float(capacity_multiplier))
 
 

@@ -83,3 +83,26 @@ def test_a_blow_up_names_the_step_and_the_hottest_atom():
     state = type(state)(**{**state.__dict__, "V": state.V * 10})  # a 30,000 K kick
     with pytest.raises(SimulationBlowUp, match=r"blew up at step 10: T = .* hottest atom is atom \d+ \(chain"):
         md.advance(state, pairs, 10)
+
+
+def test_a_list_built_without_the_exceptions_gives_the_same_forces_and_a_foreign_one_is_filtered_again():
+    """The engine's half list leaves the exceptions out when built with the energy's own exception rows
+    (``ExceptionFreePairs``); the energy then skips its filter. Rows that are not the energy's own (a copy) must not
+    be trusted: the energy filters again, and a list that still holds the exceptions gives the same energy."""
+    from physics.forcefields.biomolecular import ExceptionFreePairs, molecular_energy_fn
+    from solvers.md.neighbor_lists import neighbor_list
+
+    prmtop, crd = _files()
+    system, R = load_amber(prmtop, crd, nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
+    energy = molecular_energy_fn(system)
+    rows = energy.exception_rows()
+    plain = neighbor_list(system.box, 0.9, skin=0.1, format="half").allocate(R)
+    built = neighbor_list(system.box, 0.9, skin=0.1, format="half", excluded=rows).allocate(R)
+    assert built.excluded is rows and len(built.pairs) < len(plain.pairs)
+    e_ref, f_ref = energy.energy_and_forces(R, pairs=plain.pairs)
+    e, f = energy.energy_and_forces(R, pairs=ExceptionFreePairs(built.pairs, rows))
+    assert float(e) == pytest.approx(float(e_ref), rel=1e-12)
+    assert float((f - f_ref).abs().max() / f_ref.abs().max()) < 1e-11
+    foreign = tuple(t.clone() for t in rows)  # equal, but not the energy's own tuple
+    e_foreign, _ = molecular_energy_fn(system).energy_and_forces(R, pairs=ExceptionFreePairs(plain.pairs, foreign))
+    assert float(e_foreign) == pytest.approx(float(e_ref), rel=1e-12)

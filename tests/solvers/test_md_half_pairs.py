@@ -73,6 +73,24 @@ def test_a_cluster_denser_than_its_box_gets_every_pair():
     assert torch.equal(_keys(pairs, len(R)), _brute_force(R, box, 1.0))
 
 
+@pytest.mark.skipif(not native.available(), reason="no C++ compiler: the native cell list is unavailable")
+def test_excluded_pairs_are_left_out_as_the_list_is_built():
+    from physics.forcefields.biomolecular.pair_kernel import exception_rows
+
+    R, box = _water_like(seed=5)
+    n = len(R)
+    every = native.cell_half_pairs(R, box, 1.0)
+    g = torch.Generator().manual_seed(6)
+    chosen = every[torch.randperm(len(every), generator=g)[:300]].long()  # 300 listed pairs to exclude
+    excluded = torch.cat([chosen, torch.tensor([[0, n - 1], [5, 6]])])  # and two that may lie beyond reach
+    kept = native.cell_half_pairs(R, box, 1.0, excluded=exception_rows(excluded, n))
+    expected = _keys(every, n)
+    drop = torch.unique(excluded.min(1).values * n + excluded.max(1).values)
+    expected = expected[~torch.isin(expected, drop)]
+    assert torch.equal(_keys(kept, n), expected)
+    assert len(kept) == len(every) - int(torch.isin(_keys(every, n), drop).sum())
+
+
 def test_a_box_too_small_for_cells_falls_back_to_the_dense_rows():
     R, box = _water_like(n=120, edge=2.2)  # 2.2 * 2 / 1.0 = 4 half-width cells < 5: no cell grid
     assert native.cell_grid(box, 1.0) is None

@@ -16,7 +16,7 @@ from physics.forcefields.biomolecular.collective_variables import (
 from physics.forcefields.biomolecular.energy import TERMS, MolecularEnergy, molecular_energy_fn
 from physics.forcefields.biomolecular.from_openmm import data_file, from_openmm, load_amber, load_pdb
 from physics.forcefields.biomolecular.nonbonded import dispersion_correction, non_excepted_pairs
-from physics.forcefields.biomolecular.pair_kernel import NeighborRows, native_pairs_available
+from physics.forcefields.biomolecular.pair_kernel import ExceptionFreePairs, NeighborRows, native_pairs_available
 from physics.forcefields.biomolecular.system import (
     AtomLabel,
     CMAPTorsions,
@@ -33,6 +33,7 @@ from physics.forcefields.biomolecular.system import (
 
 __all__ = [
     "NeighborRows",
+    "ExceptionFreePairs",
     "native_pairs_available",
     "MolecularSystem",
     "AtomLabel",

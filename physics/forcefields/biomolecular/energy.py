@@ -34,6 +34,11 @@ class MolecularEnergy:
         self.system = system
         self._nonbonded = nonbonded_energy_fn(system)
 
+    def exception_rows(self) -> tuple[Tensor, Tensor]:
+        """The excepted partners of each atom (:func:`.pair_kernel.exception_rows`), the one tuple a neighbour list
+        passes back in :class:`.pair_kernel.ExceptionFreePairs` so that the energy need not filter its pairs."""
+        return self._nonbonded.exception_rows()
+
     def terms(
         self, R: Tensor, box: Tensor | None = None, strain: Tensor | None = None, pairs: Tensor | None = None
     ) -> dict[str, Tensor]:

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor
 
 from physics.forcefields.biomolecular.pair_kernel import (
+    ExceptionFreePairs,
     NeighborRows,
     exception_rows,
     native_applies,
@@ -149,7 +150,8 @@ def nonbonded_energy_fn(system: MolecularSystem):
 
     ``pairs`` ``[P, 2]`` (optional, ``−1`` rows are padding) are candidate pairs from a neighbour list
     (:func:`solvers.md.neighbor_list` with ``cutoff``), or a :class:`.pair_kernel.NeighborRows` dense list:
-    exceptions among them are dropped here. Without it, every non-excepted pair is summed.
+    exceptions among them are dropped here, unless they come as :class:`.pair_kernel.ExceptionFreePairs` built
+    with this energy's own ``energy.exception_rows()``. Without it, every non-excepted pair is summed.
     """
     s = system.nonbonded
     derived: dict[str, Tensor] = {}  # constants derived on first use: all pairs, the last neighbour list filtered
@@ -202,12 +204,14 @@ def nonbonded_energy_fn(system: MolecularSystem):
             raise NotImplementedError("the PME virial (strain) is not implemented; the MC barostat needs none.")
         q, sig, eps = p.charge.to(R), p.sigma.to(R), p.epsilon.to(R)
         e_lj, e_coul = R.new_zeros(()), R.new_zeros(())
+        if isinstance(pairs, ExceptionFreePairs):  # a list built without this system's exceptions: used as it is
+            if pairs.rows is derived.get("exception_rows"):
+                derived["list_in"], derived["list_out"] = pairs.pairs, pairs.pairs
+            pairs = pairs.pairs  # not this energy's rows: filtered below like any pairs
         if isinstance(pairs, NeighborRows):  # a dense list: its i < j pairs, exceptions dropped, once per list
             if derived.get("rows_in") is not pairs:
                 if pairs.idx.device.type == "cpu" and native_applies(R, strain=strain):
-                    if "exception_rows" not in derived:
-                        derived["exception_rows"] = exception_rows(exc.index, system.n_atoms)
-                    converted = native_rows_to_pairs(pairs, derived["exception_rows"])
+                    converted = native_rows_to_pairs(pairs, exception_rows_of_system())
                     derived["list_in"], derived["list_out"] = converted, converted  # already filtered
                 else:
                     converted = pairs.half_pairs()
@@ -219,9 +223,7 @@ def nonbonded_energy_fn(system: MolecularSystem):
         elif derived.get("list_in") is pairs:  # the same neighbour list as last step: reuse its filtering
             blocks = [derived["list_out"]]
         elif pairs.device.type == "cpu" and native_applies(R, strain=strain):  # one native pass
-            if "exception_rows" not in derived:
-                derived["exception_rows"] = exception_rows(exc.index, system.n_atoms)
-            blocks = [native_drop_exceptions(pairs, derived["exception_rows"])]
+            blocks = [native_drop_exceptions(pairs, exception_rows_of_system())]
             derived["list_in"], derived["list_out"] = pairs, blocks[0]
         else:
             kept = pairs[pairs[:, 0] >= 0].long()  # int64: a * N + c overflows int32 past 46 340 atoms
@@ -298,4 +300,12 @@ def nonbonded_energy_fn(system: MolecularSystem):
             return e_lj, MD.ke * e_coul, g
         return e_lj, MD.ke * e_coul
 
+    def exception_rows_of_system() -> tuple[Tensor, Tensor]:
+        """This energy's :func:`.pair_kernel.exception_rows` (made once): a neighbour list that leaves these out
+        returns :class:`.pair_kernel.ExceptionFreePairs` with this very tuple, and the energy skips its own pass."""
+        if "exception_rows" not in derived:
+            derived["exception_rows"] = exception_rows(exc.index, system.n_atoms)
+        return derived["exception_rows"]
+
+    energy.exception_rows = exception_rows_of_system
     return energy

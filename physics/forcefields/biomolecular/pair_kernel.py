@@ -58,6 +58,18 @@ class NeighborRows:
         return torch.stack([i[keep], idx[keep]], 1)
 
 
+@dataclass(frozen=True)
+class ExceptionFreePairs:
+    """Pairs ``i < j`` ``[P, 2]`` from which a neighbour list already left out the exceptions in ``rows``.
+
+    ``rows`` must be the very tuple the energy hands out (``MolecularEnergy.exception_rows()``): the energy then
+    skips its own pass over the pairs. Any other ``rows`` (another system's, a copy) and the energy drops the
+    exceptions itself, so a wrong list costs time, never a wrong energy."""
+
+    pairs: Tensor
+    rows: tuple
+
+
 def native_rows_to_pairs(rows: NeighborRows, exceptions: tuple[Tensor, Tensor]) -> Tensor:
     """The pairs ``i < j`` ``[P, 2]`` (int32) of ``rows`` without the exceptions of :func:`exception_rows`."""
     lib = PAIR_KERNEL.load()
@@ -208,6 +220,7 @@ def sqrt_epsilon(epsilon: Tensor) -> Tensor:
 
 __all__ = [
     "NeighborRows",
+    "ExceptionFreePairs",
     "PAIR_KERNEL",
     "native_rows_to_pairs",
     "exception_rows",

@@ -22,7 +22,7 @@ from sciml.runtime.native import NativeLibrary
 _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int64]
 _ARGS += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
 _HALF = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double, ctypes.c_int]
-_HALF += [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int]
+_HALF += [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int]
 CELL_LIST = NativeLibrary(
     Path(__file__).with_name("cell_list.cpp"),
     {"cell_list_f32": _ARGS, "cell_list_f64": _ARGS, "cell_half_pairs_f32": _HALF, "cell_half_pairs_f64": _HALF},
@@ -95,10 +95,12 @@ def cell_list(R: Tensor, box: Tensor, reach: float, capacity: int) -> tuple[Tens
     return idx, count
 
 
-def cell_half_pairs(R: Tensor, box: Tensor, reach: float, hint: int = 0) -> Tensor:
+def cell_half_pairs(R: Tensor, box: Tensor, reach: float, hint: int = 0, excluded=None) -> Tensor:
     """Every pair ``i < j`` within ``reach`` (minimum image in the rectangular ``box``) once, ``[P, 2]`` int32 on
     the CPU, grouped by ``i``: the list the biomolecular pair kernel reads, built without dense rows. ``hint``: the
-    pair count of the last build, so that a system denser than its box's average is not scanned twice."""
+    pair count of the last build, so that a system denser than its box's average is not scanned twice.
+    ``excluded``: ``(offsets [N + 1], partners)`` int64, each atom's partners ``j > i`` sorted (the layout of
+    :func:`physics.forcefields.biomolecular.pair_kernel.exception_rows`): those pairs are left out."""
     Rc, b, nc, stencil = _cell_inputs(R, box, reach)
     n = Rc.shape[0]
     lib = CELL_LIST.load()
@@ -106,9 +108,16 @@ def cell_half_pairs(R: Tensor, box: Tensor, reach: float, hint: int = 0) -> Tens
     # room for the pairs a uniform density puts within reach, with a margin; a denser system calls twice
     expected = 0.5 * n * (n / float(b.prod())) * (4 / 3) * math.pi * reach**3
     room = max(int(1.25 * expected), int(1.1 * hint)) + 1024
+    if excluded is not None:
+        offsets, partners = (t.to(device="cpu", dtype=torch.int64).contiguous() for t in excluded)
+        if offsets.shape != (n + 1,):
+            raise ValueError(f"excluded offsets have shape {tuple(offsets.shape)}; {n} atoms need ({n + 1},).")
+        ex = (offsets.data_ptr(), partners.data_ptr())
+    else:
+        ex = (None, None)
     for _ in range(2):
         out = torch.empty((room, 2), dtype=torch.int32)
-        total = fn(Rc.data_ptr(), n, b.data_ptr(), nc.data_ptr(), float(reach), stencil, out.data_ptr(), room,
+        total = fn(Rc.data_ptr(), n, b.data_ptr(), nc.data_ptr(), float(reach), stencil, *ex, out.data_ptr(), room,
                    torch.get_num_threads())  # fmt: skip
         if total < 0:
             raise MemoryError(f"the native cell list ran out of memory collecting about {room} pairs.")

@@ -126,13 +126,15 @@ static void build(const T* R, int64_t n, const double* box, const int64_t* nc, d
     }
 }
 
-// Every pair i < j within reach once into out [max_pairs, 2] (int32), grouped by i, cells in order. Each of
+// Every pair i < j within reach once into out [max_pairs, 2] (int32), grouped by i, cells in order; with
+// excluded_from (offsets [n + 1]) and excluded_to (partners j > i, sorted), the pairs listed there are left out. Each of
 // `threads` shares is a contiguous range of cells whose pairs one thread collects; the shares are then copied
 // back to back, so the order does not depend on the thread count. Returns the number of pairs (-1 when memory ran out); when it
 // exceeds max_pairs nothing is written (call again with room for them).
 template <typename T>
 static int64_t half_pairs(const T* R, int64_t n, const double* box, const int64_t* nc, double reach,
-                          int reach_cells, int32_t* out, int64_t max_pairs, int threads) {
+                          int reach_cells, const int64_t* excluded_from, const int64_t* excluded_to, int32_t* out,
+                          int64_t max_pairs, int threads) {
     const Bins<T> b = bin_atoms(R, n, box, nc);
     const int64_t ncell = nc[0] * nc[1] * nc[2];
     const T r2max = (T)(reach * reach);
@@ -153,7 +155,18 @@ static int64_t half_pairs(const T* R, int64_t n, const double* box, const int64_
             found.resize(stencil_of(c, b, box, nc, reach_cells, lo, hi, sh) + 1);
             for (int64_t si = b.start[c]; si < b.start[c + 1] && mine; ++si) {
                 const int32_t i = b.order[si];
-                const int64_t k = near_atoms(si, true, b, stencil, lo, hi, sh, r2max, found.data());
+                int64_t k = near_atoms(si, true, b, stencil, lo, hi, sh, r2max, found.data());
+                if (excluded_from) {  // drop i's excluded partners (a few per atom), keeping the order
+                    const int64_t e0 = excluded_from[i], e1 = excluded_from[i + 1];
+                    int64_t kept = 0;
+                    for (int64_t q = 0; q < k && e1 > e0; ++q) {
+                        bool excluded = false;
+                        for (int64_t e = e0; e < e1; ++e) excluded |= excluded_to[e] == found[q];
+                        found[kept] = found[q];
+                        kept += !excluded;
+                    }
+                    k = e1 > e0 ? kept : k;
+                }
                 if (size + 2 * k > room) {
                     room = 2 * (size + 2 * k);
                     int32_t* grown = (int32_t*)std::realloc(mine, room * sizeof(int32_t));
@@ -192,11 +205,13 @@ void cell_list_f64(const double* R, int64_t n, const double* box, const int64_t*
     build<double>(R, n, box, nc, reach, capacity, idx, count, threads, reach_cells);
 }
 int64_t cell_half_pairs_f32(const float* R, int64_t n, const double* box, const int64_t* nc, double reach,
-                            int reach_cells, int32_t* out, int64_t max_pairs, int threads) {
-    return half_pairs<float>(R, n, box, nc, reach, reach_cells, out, max_pairs, threads);
+                            int reach_cells, const int64_t* excluded_from, const int64_t* excluded_to, int32_t* out,
+                            int64_t max_pairs, int threads) {
+    return half_pairs<float>(R, n, box, nc, reach, reach_cells, excluded_from, excluded_to, out, max_pairs, threads);
 }
 int64_t cell_half_pairs_f64(const double* R, int64_t n, const double* box, const int64_t* nc, double reach,
-                            int reach_cells, int32_t* out, int64_t max_pairs, int threads) {
-    return half_pairs<double>(R, n, box, nc, reach, reach_cells, out, max_pairs, threads);
+                            int reach_cells, const int64_t* excluded_from, const int64_t* excluded_to, int32_t* out,
+                            int64_t max_pairs, int threads) {
+    return half_pairs<double>(R, n, box, nc, reach, reach_cells, excluded_from, excluded_to, out, max_pairs, threads);
 }
 }

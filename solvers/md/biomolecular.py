@@ -70,10 +70,11 @@ class BiomolecularSettings:
 
 @dataclass(frozen=True)
 class PairList:
-    """A Verlet list and what the energy takes from it, made once per rebuild: on CPU the native half list's
-    ``i < j`` pairs (:class:`~solvers.md.half_pair_neighbors.HalfPairList`, exceptions dropped inside the energy,
-    once per list), or a dense list's rows (:class:`~physics.forcefields.biomolecular.NeighborRows`, turned into
-    filtered pairs by one native pass inside the energy), else the ``i < j`` pairs ``[P, 2]``."""
+    """A Verlet list and what the energy takes from it, made once per rebuild: a half list's ``i < j`` pairs
+    (:class:`~solvers.md.half_pair_neighbors.HalfPairList`; as
+    :class:`~physics.forcefields.biomolecular.ExceptionFreePairs` when the native kernel left the energy's
+    exceptions out), or a dense list's rows (:class:`~physics.forcefields.biomolecular.NeighborRows`, turned into
+    filtered pairs by one native pass inside the energy) on CPU, else their ``i < j`` pairs ``[P, 2]``."""
 
     neighbors: object
     pairs: object
@@ -86,13 +87,10 @@ class PairList:
             if neighbors.excluded is not None:
                 return PairList(neighbors, ExceptionFreePairs(neighbors.pairs, neighbors.excluded))
             return PairList(neighbors, neighbors.pairs)
+        rows = NeighborRows(neighbors.idx)
         if neighbors.idx.device.type == "cpu" and native_pairs_available():
-            return PairList(neighbors, NeighborRows(neighbors.idx))
-        idx = neighbors.idx.long()
-        n = idx.shape[0]
-        i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
-        keep = (idx < n) & (i < idx)
-        return PairList(neighbors, torch.stack([i[keep], idx[keep]], 1))
+            return PairList(neighbors, rows)
+        return PairList(neighbors, rows.half_pairs())
 
 
 class TimeStepWarning(UserWarning):
@@ -149,10 +147,10 @@ class MolecularDynamics:
         md = MolecularDynamics(system, settings, molecular_energy_fn(system), c, None, None, None, dof, seed)
         return md.with_box(system.box)
 
-    def exception_rows(self):
-        """The energy's exception rows, for a neighbour list to leave out (``None`` for an energy without them)."""
-        rows = getattr(self.energy, "exception_rows", None)
-        return rows() if rows is not None else None
+    def exception_rows(self) -> tuple[Tensor, Tensor]:
+        """The energy's exception rows (:meth:`~physics.forcefields.biomolecular.MolecularEnergy.exception_rows`),
+        for a neighbour list to leave out as it builds."""
+        return self.energy.exception_rows()
 
     def with_box(self, box: Tensor | None) -> MolecularDynamics:
         """The same simulation in another periodic box (after a barostat move): new integrator and neighbour

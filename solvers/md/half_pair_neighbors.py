@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from physics.forcefields.biomolecular import NeighborRows
 from solvers.md import native
 from solvers.md.dense_neighbors import DenseNeighborFn
 from solvers.md.skin import moved_past_half_skin
@@ -60,11 +61,7 @@ class HalfPairNeighborFn:
             and native.cell_grid(box, reach) is not None
         ):
             return native.cell_half_pairs(R.detach(), box, reach, hint, self.excluded), True
-        idx = self._rows.allocate(R.detach()).idx.long()
-        n = idx.shape[0]
-        i = torch.arange(n, device=idx.device)[:, None].expand_as(idx)
-        keep = (idx < n) & (i < idx)
-        return torch.stack([i[keep], idx[keep]], 1), False
+        return NeighborRows(self._rows.allocate(R.detach()).idx).half_pairs(), False
 
     def allocate(self, R: Tensor) -> HalfPairList:
         """A fresh list at ``R``."""

@@ -30,16 +30,17 @@ def supports_taylor(model: Callable) -> bool:
     return bool(getattr(model, "supports_taylor", False))
 
 
-def resolve_engine(engine: str, model: Callable, mode: str | None = None) -> str:
+def resolve_engine(engine: str, model: Callable, mode: str | None = None, native_jets: bool = False) -> str:
     """Turn ``auto`` into a concrete engine; raise a teaching error for unknown names.
 
-    ``auto`` picks ``taylor`` for Taylor-capable models, except in ``mode="pynative"`` where
-    eager nested autograd is faster (fewer, larger kernels) and ``taylor`` pays off only compiled.
+    ``auto`` picks ``taylor`` for Taylor-capable models, except in ``mode="pynative"`` where eager nested
+    autograd is faster than eager jets (fewer, larger kernels), unless the network runs its jets natively
+    (``native_jets``: a tanh MLP on the CPU, :mod:`sciml.networks.tanh_jet_kernel`), which is faster still.
     """
     if engine not in ENGINES:
         raise ValueError(f"derivatives={engine!r} is not an engine. Expected one of {list(ENGINES)}.")
     if engine == "auto":
-        if mode == "pynative":
+        if mode == "pynative" and not native_jets:
             return "autograd"
         return "taylor" if supports_taylor(model) else "autograd"
     if engine == "taylor" and not supports_taylor(model):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import torch
 from torch import Tensor, nn
 
 from sciml.autodiff.jet import Jet
 from sciml.networks.layers import Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding, init_dense
+from sciml.networks.tanh_jet_kernel import native_ready, tanh_jet_mlp, tanh_jet_mlp_applies
 
 
 class _FieldNet(nn.Module):
@@ -122,9 +124,19 @@ class MLP(_FieldNet):
             init_dense(layer, init, first=(i == 0), omega0=omega0)
         init_dense(self.head, "xavier" if init == "xavier" else "siren", omega0=omega0)
 
+    def jets_run_native(self, device: torch.device, dtype: torch.dtype) -> bool:
+        """Whether jets through this network on ``device`` in ``dtype`` take the native operator
+        (:mod:`sciml.networks.tanh_jet_kernel`): tanh, CPU, float32/float64, and the kernel built."""
+        native_act = self.act.name == "tanh" and self.act.omega0 == 1.0
+        return native_act and device.type == "cpu" and dtype in (torch.float32, torch.float64) and native_ready()
+
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
-        """``[N, in] → [N, out]`` on tensors and jets."""
+        """``[N, in] → [N, out]`` on tensors and jets (a tanh network's jets in one native operator on the CPU)."""
         h = self.embed(x)
+        if isinstance(h, Jet) and self.act.name == "tanh" and self.act.omega0 == 1.0:
+            layers = [*self.hidden, self.head]
+            if tanh_jet_mlp_applies(h, layers):
+                return tanh_jet_mlp(h, layers)
         for layer in self.hidden:
             h = self.act(layer(h))
         return self.head(h)

@@ -101,7 +101,10 @@ class PINNSolver:
         )
         self.network = self.network.to(device=self.device, dtype=self.dtype)
         self.model = field_model(self.network, self.problem, self.geometry, self.hard_constraints)
-        self.engine = resolve_engine(self.engine, self.model, self.mode)
+        native = getattr(self.network, "jets_run_native", None)  # asked only where it decides (builds the kernel)
+        deciding = self.engine == "auto" and self.mode == "pynative"
+        native_jets = deciding and bool(native and native(self.device, self.dtype))
+        self.engine = resolve_engine(self.engine, self.model, self.mode, native_jets)
         self.loss_mode = loss_mode(self.mode, self.engine)
         check_memory(
             self.sampling.n_interior + self.sampling.n_focus,

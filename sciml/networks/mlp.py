@@ -127,13 +127,18 @@ class MLP(_FieldNet):
     def jets_run_native(self, device: torch.device, dtype: torch.dtype) -> bool:
         """Whether jets through this network on ``device`` in ``dtype`` take the native operator
         (:mod:`sciml.networks.tanh_jet_kernel`): tanh, CPU, float32/float64, and the kernel built."""
-        native_act = self.act.name == "tanh" and self.act.omega0 == 1.0
-        return native_act and device.type == "cpu" and dtype in (torch.float32, torch.float64) and native_ready()
+        native_dtype = dtype in (torch.float32, torch.float64)
+        return self._tanh_jets and device.type == "cpu" and native_dtype and native_ready()
+
+    @property
+    def _tanh_jets(self) -> bool:
+        """A plain tanh network: what the native jet operator evaluates."""
+        return self.act.name == "tanh" and self.act.omega0 == 1.0
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
         """``[N, in] → [N, out]`` on tensors and jets (a tanh network's jets in one native operator on the CPU)."""
         h = self.embed(x)
-        if isinstance(h, Jet) and self.act.name == "tanh" and self.act.omega0 == 1.0:
+        if isinstance(h, Jet) and self._tanh_jets:
             layers = [*self.hidden, self.head]
             if tanh_jet_mlp_applies(h, layers):
                 return tanh_jet_mlp(h, layers)

@@ -92,15 +92,45 @@ def _library():
     return lib
 
 
+def _check_layout(x: Tensor, params: Sequence[Tensor], inputs: int, mask: Sequence[int]) -> None:
+    """Refuse shapes the kernel would read past: ``x`` ``[N, 1 + inputs + S, F]``, ``mask`` ``S × inputs``
+    zeros and ones, and ``params`` ``[W_0, b_0, W_1, b_1, ...]`` chained ``W_l`` ``[F_{l+1}, F_l]``, ``b_l``
+    ``[F_{l+1}]``."""
+    if x.ndim != 3 or inputs < 1 or len(mask) % inputs or any(m not in (0, 1) for m in mask):
+        raise ValueError(
+            f"tanh_jet_mlp: expected a jet [N, C, F], inputs >= 1 and a 0/1 mask of S x inputs entries; got "
+            f"x {tuple(x.shape)}, inputs {inputs}, mask of {len(mask)}. Pass Jet.data, jet.n_inputs and "
+            "second_order_mask(jet)."
+        )
+    seconds = len(mask) // inputs
+    if x.shape[1] != 1 + inputs + seconds:
+        raise ValueError(
+            f"tanh_jet_mlp: a jet with {inputs} inputs and {seconds} second-order channels has "
+            f"{1 + inputs + seconds} channels, but x has {x.shape[1]}."
+        )
+    if len(params) < 2 or len(params) % 2:
+        raise ValueError(f"tanh_jet_mlp: params must be [W_0, b_0, ..., W_head, b_head]; got {len(params)} tensors.")
+    features = x.shape[2]
+    for k in range(0, len(params), 2):
+        w, b = params[k], params[k + 1]
+        if w.ndim != 2 or w.shape[1] != features or tuple(b.shape) != (w.shape[0],):
+            raise ValueError(
+                f"tanh_jet_mlp: layer {k // 2} has weight {tuple(w.shape)} and bias {tuple(b.shape)}; it takes "
+                f"{features} features, so it needs weight [F_out, {features}] and bias [F_out]."
+            )
+        features = w.shape[0]
+
+
 _LAYOUTS: dict[tuple, tuple[Tensor, ...]] = {}  # parameter addresses and layout -> the kernel's shape arrays
 
 
 def _native_args(x: Tensor, params: Sequence[Tensor], inputs: int, mask: Sequence[int]) -> tuple:
     """The kernel's arguments after its data pointers. The arrays of sizes and parameter addresses are kept per
     (addresses, layout): an optimiser updates parameters in place, so a training run builds them once."""
-    key = (x.shape[2], inputs, tuple(mask), *[(p.data_ptr(), *p.shape) for p in params])
+    key = (tuple(x.shape[1:]), inputs, tuple(mask), *[(p.data_ptr(), *p.shape) for p in params])
     arrays = _LAYOUTS.get(key)
     if arrays is None:
+        _check_layout(x, params, inputs, mask)  # the kernel trusts these shapes: checked once per layout
         layers = len(params) // 2
         sizes = [x.shape[2]] + [int(params[2 * k].shape[0]) for k in range(layers)]
         arrays = (
@@ -123,7 +153,13 @@ def _prepared(x: Tensor, params: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]
     return x.detach().contiguous(), [p.contiguous() for p in fit]
 
 
-@torch.library.custom_op("sciml::tanh_jet_mlp", mutates_args=())
+# defined with torch.library.Library rather than torch.library.custom_op: custom_op wraps each call in
+# torch._disable_dynamo, whose first call imports the whole compiler (about 1 s) into eager runs
+_LIB = torch.library.Library("sciml", "FRAGMENT")
+_LIB.define("tanh_jet_mlp(Tensor x, Tensor[] params, int inputs, int[] mask) -> Tensor")
+_LIB.define("tanh_jet_mlp_backward(Tensor grad, Tensor x, Tensor[] params, int inputs, int[] mask) -> (Tensor, Tensor)")
+
+
 def _tanh_jet_mlp(x: Tensor, params: list[Tensor], inputs: int, mask: list[int]) -> Tensor:
     lib = _library()
     x, params = _prepared(x, params)
@@ -134,18 +170,14 @@ def _tanh_jet_mlp(x: Tensor, params: list[Tensor], inputs: int, mask: list[int])
     return out
 
 
-@_tanh_jet_mlp.register_fake
-def _(x, params, inputs, mask):
-    return x.new_empty(x.shape[0], x.shape[1], params[-2].shape[0])
-
-
-@torch.library.custom_op("sciml::tanh_jet_mlp_backward", mutates_args=())
 def _tanh_jet_mlp_backward(
     grad: Tensor, x: Tensor, params: list[Tensor], inputs: int, mask: list[int]
 ) -> tuple[Tensor, Tensor]:
     lib = _library()
     x, params = _prepared(x, params)
     grad = grad.detach().to(x.dtype).contiguous()
+    if tuple(grad.shape) != (x.shape[0], x.shape[1], params[-2].shape[0]):
+        raise ValueError(f"tanh_jet_mlp backward: gradient {tuple(grad.shape)} does not match the output's shape.")
     grad_x = torch.empty_like(x)
     flat = x.new_empty(sum(p.numel() for p in params))
     fn = lib.tanh_jet_mlp_backward_f32 if x.dtype == torch.float32 else lib.tanh_jet_mlp_backward_f64
@@ -155,7 +187,16 @@ def _tanh_jet_mlp_backward(
     return grad_x, flat
 
 
-@_tanh_jet_mlp_backward.register_fake
+_LIB.impl("tanh_jet_mlp", _tanh_jet_mlp, "CPU")
+_LIB.impl("tanh_jet_mlp_backward", _tanh_jet_mlp_backward, "CPU")
+
+
+@torch.library.register_fake("sciml::tanh_jet_mlp", lib=_LIB)
+def _(x, params, inputs, mask):
+    return x.new_empty(x.shape[0], x.shape[1], params[-2].shape[0])
+
+
+@torch.library.register_fake("sciml::tanh_jet_mlp_backward", lib=_LIB)
 def _(grad, x, params, inputs, mask):
     return torch.empty_like(x), x.new_empty(sum(p.numel() for p in params))
 
@@ -173,7 +214,7 @@ def _backward(ctx, grad):
     return grad_x, grads, None, (None if ctx.mask else [])  # an empty list must come back as one
 
 
-torch.library.register_autograd("sciml::tanh_jet_mlp", _backward, setup_context=_setup_context)
+torch.library.register_autograd("sciml::tanh_jet_mlp", _backward, setup_context=_setup_context, lib=_LIB)
 
 
 def tanh_jet_mlp_applies(jet: Jet, layers: Sequence[torch.nn.Linear]) -> bool:

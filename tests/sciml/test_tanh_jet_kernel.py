@@ -173,3 +173,18 @@ def test_eager_runs_pick_taylor_derivatives_when_the_jets_run_natively():
     assert not sine_net.jets_run_native(cpu, torch.float32) and not tanh_net.jets_run_native(cpu, torch.float16)
     assert resolve_engine("auto", tanh_net, "pynative", native_jets=True) == "taylor"
     assert resolve_engine("auto", sine_net, "pynative") == "autograd"  # eager jets on torch ops: nested autograd wins
+
+
+def test_shapes_the_kernel_would_read_past_are_refused_with_the_expected_layout():
+    layers = _layers([2, 6, 1], torch.float32)
+    jet = Jet.variable(torch.rand(10, 2), (0,))
+    mask = kernel.second_order_mask(jet)
+    params = _params(layers)
+    with pytest.raises(ValueError, match=r"needs weight \[F_out, 3\]"):
+        torch.ops.sciml.tanh_jet_mlp(torch.rand(10, 4, 3), params, 2, mask)  # 3 features into a 2-input layer
+    with pytest.raises(ValueError, match="has 4 channels, but x has 5"):
+        torch.ops.sciml.tanh_jet_mlp(torch.rand(10, 5, 2), params, 2, mask)
+    with pytest.raises(ValueError, match="params must be"):
+        torch.ops.sciml.tanh_jet_mlp(jet.data, params[:-1], 2, mask)
+    with pytest.raises(ValueError, match="does not match the output"):
+        torch.ops.sciml.tanh_jet_mlp_backward(torch.rand(10, 4, 2), jet.data, params, 2, mask)

@@ -26,7 +26,8 @@ from solvers.pinn.build import solver_from_config
     ],
 )
 def test_shipped_pinn_loss_traces_as_one_graph(experiment):
-    cfg = compose([f"experiment={experiment}", "sampling.n_interior=64", "mode=graph"])
+    # derivatives=taylor: what mode=graph uses (allen_cahn's config pins autograd for its eager run)
+    cfg = compose([f"experiment={experiment}", "sampling.n_interior=64", "mode=graph", "derivatives=taylor"])
     solver = solver_from_config(cfg)
     torch._dynamo.reset()
     explanation = torch._dynamo.explain(solver.loss)()

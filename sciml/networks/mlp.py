@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from sciml.autodiff.jet import Jet
 from sciml.networks.layers import Activation, Dense, FourierFeatures, InputNormalization, PeriodicEmbedding, init_dense
-from sciml.networks.tanh_jet_kernel import native_ready, tanh_jet_mlp, tanh_jet_mlp_applies
+from sciml.networks.tanh_jet_kernel import runs_natively, tanh_jet_mlp, tanh_jet_mlp_applies
 
 
 class _FieldNet(nn.Module):
@@ -127,8 +127,7 @@ class MLP(_FieldNet):
     def jets_run_native(self, device: torch.device, dtype: torch.dtype) -> bool:
         """Whether jets through this network on ``device`` in ``dtype`` take the native operator
         (:mod:`sciml.networks.tanh_jet_kernel`): tanh, CPU, float32/float64, and the kernel built."""
-        native_dtype = dtype in (torch.float32, torch.float64)
-        return self._tanh_jets and device.type == "cpu" and native_dtype and native_ready()
+        return self._tanh_jets and runs_natively(device, dtype)
 
     @property
     def _tanh_jets(self) -> bool:

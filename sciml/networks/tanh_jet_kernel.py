@@ -56,21 +56,6 @@ def second_order_mask(jet: Jet) -> list[int]:
     return [int(k == j) for j in jet.second_dims for k in range(d)]
 
 
-def _jet_of(x: Tensor, inputs: int, mask: Sequence[int]) -> Jet:
-    """The :class:`Jet` whose layout ``second_order_mask`` describes (the pure-torch path)."""
-    rows = [list(mask[s * inputs : (s + 1) * inputs]) for s in range(len(mask) // inputs)]
-    if len(rows) == 1 and sum(rows[0]) > 1:
-        return Jet(x, inputs, tuple(k for k, m in enumerate(rows[0]) if m), summed=True)
-    return Jet(x, inputs, tuple(r.index(1) for r in rows))
-
-
-def _torch_forward(x: Tensor, params: Sequence[Tensor], inputs: int, mask: Sequence[int]) -> Tensor:
-    h = _jet_of(x, inputs, mask)
-    for k in range(0, len(params) - 2, 2):
-        h = h.linear(params[k], params[k + 1]).tanh()
-    return h.linear(params[-2], params[-1]).data
-
-
 def native_ready() -> bool:
     """Whether the kernel is switched on (not ``SCIML_NO_NATIVE=1``) and built (compiled on the first call)."""
     return _ENABLED and TANH_JET_KERNEL.load() is not None
@@ -217,16 +202,20 @@ def _backward(ctx, grad):
 torch.library.register_autograd("sciml::tanh_jet_mlp", _backward, setup_context=_setup_context, lib=_LIB)
 
 
+def runs_natively(device: torch.device, dtype: torch.dtype) -> bool:
+    """Whether jets on ``device`` in ``dtype`` can take the operator: CPU, float32/float64, and the kernel built
+    (and not switched off by ``SCIML_NO_NATIVE=1``)."""
+    return device.type == "cpu" and dtype in (torch.float32, torch.float64) and native_ready()
+
+
 def tanh_jet_mlp_applies(jet: Jet, layers: Sequence[torch.nn.Linear]) -> bool:
-    """Whether :func:`tanh_jet_mlp` serves this jet: CPU, float32/float64, 2..8 channels, every layer biased
-    and of the jet's dtype, and the kernel built (and not switched off by ``SCIML_NO_NATIVE=1``)."""
+    """Whether :func:`tanh_jet_mlp` serves this jet: :func:`runs_natively` for its device and dtype, 2..8
+    channels, and every layer biased and of the jet's dtype."""
     data = jet.data
     return (
-        data.device.type == "cpu"
-        and data.dtype in (torch.float32, torch.float64)
-        and 2 <= data.shape[1] <= MAX_CHANNELS
+        2 <= data.shape[1] <= MAX_CHANNELS
         and all(layer.bias is not None and layer.weight.dtype == data.dtype for layer in layers)
-        and native_ready()
+        and runs_natively(data.device, data.dtype)
     )
 
 
@@ -242,6 +231,7 @@ __all__ = [
     "MAX_CHANNELS",
     "TANH_JET_KERNEL",
     "native_ready",
+    "runs_natively",
     "second_order_mask",
     "tanh_jet_mlp",
     "tanh_jet_mlp_applies",

@@ -2,9 +2,10 @@
 
 ``auto`` compiles only runs long enough to repay compilation: :func:`resolve_mode` returns ``graph`` when
 the run has at least :data:`AUTO_GRAPH_MIN_STEPS` optimiser steps, else ``pynative``. The threshold comes
-from the default Burgers PINN on 2 CPU cores (issue 21): compiling costs about 14 s cold and the compiled
-step saves about 1 ms, so compilation is repaid after roughly 1,700 steps with a warm cache and 14,000 cold;
-5,000 sits between the two.
+from the Burgers PINN on 2 CPU cores (issue 21; ``benchmarks/pinn_cold_start.py`` and ``pinn_step.py``):
+compiling adds about 7 s to the start with an empty compile cache and 2.5 s with a warm one, and the compiled
+step saves about 0.5 ms, so compilation is repaid after roughly 5,000 steps warm and 14,000 cold. Where the
+native jet kernel does most of a step's work (wide networks, many points) compiling saves almost nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Callable, TypeVar
 
 import torch
 
-from sciml.runtime.vec_isa_probe import trust_recorded_vec_isa_probe
+from sciml.runtime.vec_isa_probe import machine_record_dir, trust_recorded_vec_isa_probe
 
 MODES = ("pynative", "graph")
 AUTO_GRAPH_MIN_STEPS = 5000
@@ -71,9 +72,9 @@ def _torch_default_cache_dir() -> str:
 def compile_if_graph(fn: F, mode: str, *, dynamic: bool = False, device: torch.device | str | None = None) -> F:
     """Return ``torch.compile(fn)`` in graph mode and ``fn`` unchanged in pynative mode.
 
-    The compiled kernels are cached in :func:`compile_cache_dir` (set as ``TORCHINDUCTOR_CACHE_DIR``), and so is
-    inductor's CPU instruction-set probe (:func:`~sciml.runtime.vec_isa_probe.trust_recorded_vec_isa_probe`) when
-    ``device`` (where ``fn`` computes) is the CPU or not given.
+    The compiled kernels are cached in :func:`compile_cache_dir` (set as ``TORCHINDUCTOR_CACHE_DIR``). When
+    ``device`` (where ``fn`` computes) is the CPU or not given, inductor's CPU instruction-set probe is recorded
+    once per machine (:func:`~sciml.runtime.vec_isa_probe.trust_recorded_vec_isa_probe`).
     """
     validate_mode(mode)
     if mode == "pynative":
@@ -81,6 +82,6 @@ def compile_if_graph(fn: F, mode: str, *, dynamic: bool = False, device: torch.d
     cache = compile_cache_dir()
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache)
     if device is None or torch.device(device).type == "cpu":  # only CPU kernels need the probe
-        trust_recorded_vec_isa_probe(cache)  # about 1 s of every start (see sciml.runtime.vec_isa_probe)
+        trust_recorded_vec_isa_probe(machine_record_dir())  # see sciml.runtime.vec_isa_probe
     log.debug("compiling %s with torch.compile", getattr(fn, "__name__", fn))
     return torch.compile(fn, dynamic=dynamic)  # type: ignore[return-value]

@@ -7,8 +7,11 @@ Before its first C++ kernel in a process, ``torch.compile``'s CPU backend asks w
 every run's start, warm compile cache or not, for an answer that only changes with the CPU, the compiler or
 torch.
 
-:func:`trust_recorded_vec_isa_probe` keeps the answer in the compile cache (``vec_isa_probe.json``), keyed by
-torch's version, the CPU's flags and the compiler's name and version. When the record says every candidate
+:func:`trust_recorded_vec_isa_probe` keeps the answer in ``vec_isa_probe.json``, keyed by torch's version, the
+CPU's flags and the compiler's name and version. sciml keeps that file in :func:`machine_record_dir`, beside the
+native kernels and not in the compile cache: the answer depends on the machine, not on what was compiled, so an
+emptied compile cache or a new experiment does not pay for the probe again (about 2.5 s of a cold compiled
+start on these machines). When the record says every candidate
 passed, it sets ``torch._inductor.config.cpp.vec_isa_ok = True``: inductor then takes the candidates without the
 base probe. The narrower follow-up checks (AVX-512 BF16, VNNI, AMX) still run, so the instruction set picked and
 the code generated are the same. Where a candidate failed, nothing is changed and torch probes as usual.
@@ -107,6 +110,12 @@ def _write(path: Path, key: dict, valid: list[str]) -> None:
         log.debug("could not record the vec-ISA probe in %s: %s", path, err)
 
 
+def machine_record_dir() -> Path:
+    """Where facts about this machine are recorded: ``$SCIML_CACHE/machine`` (default ``~/.cache/sciml/machine``)."""
+    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
+    return Path(root) / "machine"
+
+
 def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:
     """Skip inductor's base vector-ISA probe when ``cache_dir`` records that every candidate passed it.
 
@@ -136,4 +145,4 @@ def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:
     return True
 
 
-__all__ = ["RECORD_NAME", "trust_recorded_vec_isa_probe"]
+__all__ = ["RECORD_NAME", "machine_record_dir", "trust_recorded_vec_isa_probe"]

@@ -10,6 +10,7 @@ from sciml.training.callbacks import (
     ProgressBar,
     TensorBoardLogger,
 )
+from sciml.training.fused_adam import FusedAdam
 from sciml.training.gradnorm import GradNorm
 from sciml.training.lbfgs import LBFGS
 from sciml.training.loss_weighting import LearningRateAnnealing, LossWeights, ReLoBRaLo
@@ -22,6 +23,7 @@ from sciml.training.startup import StartupTimer
 from sciml.training.trainer import NonFiniteLossError, Trainer, TrainingInterrupted
 
 __all__ = [
+    "FusedAdam",
     "GradNorm",
     "LBFGS",
     "StartupTimer",

@@ -27,10 +27,11 @@ from typing import Callable, Iterable
 import torch
 from torch import Tensor
 
+from sciml.training.fused_adam import CompilerFreeOptimizer
 from sciml.training.line_search import Trial, strong_wolfe
 
 
-class LBFGS(torch.optim.Optimizer):
+class LBFGS(CompilerFreeOptimizer):
     """Limited-memory BFGS with a strong-Wolfe line search; one :meth:`step` = one iteration.
 
     ``lr``: the first trial step along d (1 is the quasi-Newton step; the very first iteration uses

@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import torch
 
+from sciml.training.fused_adam import FusedAdam
 from sciml.training.lbfgs import LBFGS
 
 OPTIMIZERS = ("adam", "adamw", "lbfgs")
@@ -55,8 +56,8 @@ class Phase:
 def make_optimizer(
     phase: Phase, params: Iterable[torch.nn.Parameter], capturable: bool = False
 ) -> torch.optim.Optimizer:
-    """The torch optimiser for ``phase`` (fused Adam where available; our :class:`~sciml.training.lbfgs.LBFGS`
-    with a strong-Wolfe line search).
+    """The optimiser for ``phase``: :class:`~sciml.training.fused_adam.FusedAdam` (torch's fused Adam/AdamW kernel,
+    called directly on CPU) or our :class:`~sciml.training.lbfgs.LBFGS` with a strong-Wolfe line search.
 
     ``capturable``: Adam/AdamW keep their step counts on the device, so a CUDA graph can replay the update.
     """
@@ -64,14 +65,14 @@ def make_optimizer(
     if phase.optimizer == "lbfgs":
         # one trainer step = one iteration; it reuses the gradient of the point its line search accepted
         return LBFGS(params, lr=phase.lr, history_size=phase.history_size, line_search=phase.line_search)
-    cls = torch.optim.Adam if phase.optimizer == "adam" else torch.optim.AdamW
-    kwargs: dict[str, Any] = dict(lr=phase.lr, betas=tuple(phase.betas), weight_decay=phase.weight_decay)
-    # fused kernels exist for real CPU/CUDA tensors in recent torch; fall back to foreach elsewhere
-    if all(p.device.type in ("cpu", "cuda") and not p.is_complex() for p in params):
-        kwargs["fused"] = True
-    if capturable:
-        kwargs["capturable"] = True
-    return cls(params, **kwargs)
+    return FusedAdam(
+        params,
+        lr=phase.lr,
+        betas=tuple(phase.betas),
+        weight_decay=phase.weight_decay,
+        decoupled_weight_decay=phase.optimizer == "adamw",
+        capturable=capturable,
+    )
 
 
 def make_scheduler(phase: Phase, optimizer: torch.optim.Optimizer):

@@ -13,8 +13,14 @@ native kernels and not in the compile cache: the answer depends on the machine, 
 emptied compile cache or a new experiment does not pay for the probe again (about 2.5 s of a cold compiled
 start on these machines). When the record says every candidate
 passed, it sets ``torch._inductor.config.cpp.vec_isa_ok = True``: inductor then takes the candidates without the
-base probe. The narrower follow-up checks (AVX-512 BF16, VNNI, AMX) still run, so the instruction set picked and
-the code generated are the same. Where a candidate failed, nothing is changed and torch probes as usual.
+base probe. Where a candidate failed, nothing is changed and torch probes as usual.
+
+The narrower follow-up checks (AVX-512 BF16, VNNI, AMX, AMX-FP16) go through torch's own
+``VecISA.check_build``, which builds a test library in the compile cache and loads it in a fresh Python
+subprocess: about 2 s on an empty compile cache and 0.3 s on a warm one. :func:`record_isa_checks` answers them
+from the same record (each keyed by the ISA, its compiler flags and the test code) and runs torch's check only
+for a question the record has not seen, so the instruction set picked and the code generated are the ones torch
+would pick.
 
 The probe that makes the record runs one thread per candidate (:func:`_check_in_parallel`): on an empty cache each
 check is a compiler run, and they overlap on several cores (about 8 s in sequence, 4.4 s so, on 2 cores). The
@@ -26,6 +32,7 @@ part of inductor's cache key, does not change between a cold and a warm start.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -89,25 +96,69 @@ def _candidates_and_key() -> tuple[list[str], dict] | None:
     return candidates, key
 
 
-def _read(path: Path, key: dict) -> list[str] | None:
-    """The recorded valid ISAs when ``path`` holds a record for ``key``; ``None`` if absent, foreign or corrupt."""
+def _read_record(path: Path, key: dict) -> dict | None:
+    """The record in ``path`` when it is one for ``key``; ``None`` if absent, foreign or corrupt."""
     try:
         record = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("key") != key or not isinstance(record.get("valid"), list):
         return None
-    return [str(v) for v in record["valid"]]
+    checks = record.get("checks")
+    record["checks"] = {str(k): v for k, v in checks.items() if isinstance(v, bool)} if isinstance(checks, dict) else {}
+    return record
 
 
-def _write(path: Path, key: dict, valid: list[str]) -> None:
+def _read(path: Path, key: dict) -> list[str] | None:
+    """The recorded valid ISAs when ``path`` holds a record for ``key``; ``None`` if absent, foreign or corrupt."""
+    record = _read_record(path, key)
+    return None if record is None else [str(v) for v in record["valid"]]
+
+
+def _write(path: Path, key: dict, valid: list[str], checks: dict[str, bool] | None = None) -> None:
     from sciml.checkpoint import atomic_write_text
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps({"key": key, "valid": valid}, indent=1) + "\n")
+        record = {"key": key, "valid": valid, "checks": dict(sorted((checks or {}).items()))}
+        atomic_write_text(path, json.dumps(record, indent=1) + "\n")
     except OSError as err:  # a read-only cache: the next run probes again, nothing else changes
         log.debug("could not record the vec-ISA probe in %s: %s", path, err)
+
+
+def _check_name(isa, code: str) -> str:
+    """What one ``check_build`` asks: the ISA, the compiler flags it builds with now, and the test code."""
+    digest = hashlib.sha256(f"{isa}\0{isa.build_arch_flags()}\0{code}".encode()).hexdigest()[:16]
+    return f"{isa}: {digest}"
+
+
+def record_isa_checks(path: Path, key: dict, valid: list[str]) -> None:
+    """Answer torch's narrower ISA checks (``VecISA.check_build``) from the record at ``path`` in this process.
+
+    A question the record holds is answered from it; any other runs torch's check, and its answer is added to the
+    record. torch's method is wrapped once per process; a later call points the wrapper at another record. The
+    record's ``key`` (torch, CPU flags, compiler) guards every answer.
+    """
+    from torch._inductor import cpu_vec_isa
+
+    _ACTIVE.update(path=path, key=key, valid=valid, answers=(_read_record(path, key) or {}).get("checks", {}))
+    current = cpu_vec_isa.VecISA.check_build
+    if getattr(current, "sciml_recorded", False):
+        return
+
+    def check_build(isa, code: str) -> bool:
+        name, answers = _check_name(isa, code), _ACTIVE["answers"]
+        if name not in answers:
+            answers[name] = bool(current(isa, code))
+            _write(_ACTIVE["path"], _ACTIVE["key"], _ACTIVE["valid"], answers)
+        return answers[name]
+
+    check_build.sciml_recorded = True  # type: ignore[attr-defined]
+    check_build.__doc__ = current.__doc__
+    cpu_vec_isa.VecISA.check_build = check_build  # type: ignore[method-assign]
+
+
+_ACTIVE: dict = {}  # the record the wrapped check_build answers from (see record_isa_checks)
 
 
 def machine_record_dir() -> Path:
@@ -141,8 +192,9 @@ def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:
         _write(path, key, valid)
     if not candidates or valid != candidates:
         return False
-    inductor_config.cpp.vec_isa_ok = True  # the narrower checks still run, in sequence: in threads they were slower
+    inductor_config.cpp.vec_isa_ok = True
+    record_isa_checks(path, key, valid)  # the narrower checks, answered from the record after their first run
     return True
 
 
-__all__ = ["RECORD_NAME", "machine_record_dir", "trust_recorded_vec_isa_probe"]
+__all__ = ["RECORD_NAME", "machine_record_dir", "record_isa_checks", "trust_recorded_vec_isa_probe"]

@@ -113,3 +113,35 @@ def test_a_value_someone_chose_is_kept(tmp_path, monkeypatch):
 def test_other_architectures_are_left_alone(tmp_path, monkeypatch, untouched_config):
     monkeypatch.setattr(vec_isa_probe.platform, "machine", lambda: "aarch64")
     assert trust_recorded_vec_isa_probe(tmp_path) is False and inductor_config.cpp.vec_isa_ok is None
+
+
+def test_the_narrower_checks_are_asked_once_per_machine(tmp_path, monkeypatch):
+    """torch's check_build (a compile and a dlopen in a subprocess) runs once per question; later processes, and
+    emptied compile caches, are answered from the record. Other flags, other code or another key ask again."""
+    asked = []
+
+    def torch_check(isa, code):
+        asked.append(code)
+        return code == "builds"
+
+    def no_check(isa, code):
+        raise AssertionError(f"checked {code!r} again although the record holds the answer")
+
+    path, key = tmp_path / RECORD_NAME, {"torch": "this one"}
+    monkeypatch.setattr(vec_isa_probe, "_ACTIVE", {})  # this process's real record is restored afterwards
+    monkeypatch.setattr(cpu_vec_isa.VecISA, "check_build", torch_check)
+    vec_isa_probe.record_isa_checks(path, key, ["avx2"])
+    isa = cpu_vec_isa.VecAVX2()
+    assert isa.check_build("builds") is True and isa.check_build("fails") is False
+    assert isa.check_build("builds") is True and asked == ["builds", "fails"]
+    assert json.loads(path.read_text())["valid"] == ["avx2"] and len(json.loads(path.read_text())["checks"]) == 2
+
+    monkeypatch.setattr(cpu_vec_isa.VecISA, "check_build", no_check)  # a new process, torch's check unwrapped
+    vec_isa_probe.record_isa_checks(path, key, ["avx2"])
+    assert isa.check_build("builds") is True and isa.check_build("fails") is False
+    monkeypatch.setattr(isa, "_arch_flags", isa._arch_flags + " -mavx512bf16")  # the flags are part of the question
+    with pytest.raises(AssertionError, match="checked 'builds' again"):
+        isa.check_build("builds")
+    vec_isa_probe.record_isa_checks(path, {"torch": "an upgrade"}, ["avx2"])  # a foreign record answers nothing
+    with pytest.raises(AssertionError, match="checked 'fails' again"):
+        cpu_vec_isa.VecAVX2().check_build("fails")

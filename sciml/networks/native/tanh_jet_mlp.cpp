@@ -36,10 +36,13 @@ struct Lanes<double> {
     static constexpr int n = 8;
 };
 
-// exp(y) for y <= 0 (clamped below so that 2^n stays normal): Cody-Waite reduction y = n ln2 + r, |r| <= ln2/2,
-// and the Taylor series of exp(r) (degree 7 in float, 13 in double), then scaled by 2^n through the exponent bits.
+// expm1(y) for y <= 0 (clamped below so that 2^n stays normal), in one pass for every lane: Cody-Waite reduction
+// y = n ln2 + r, |r| <= ln2/2, the Taylor series of expm1(r) (degree 7 in float, 13 in double: the first term
+// dropped is below half an ulp of expm1(r) for |r| <= ln2/2), then expm1(y) = 2^n expm1(r) + (2^n - 1), where
+// 2^n comes from the exponent bits and 2^n - 1 is exact. For n = 0 (|y| < ln2/2) this is the series itself, so
+// there is no cancellation near 0 (the standard reduction of expm1; e.g. Tang 1992, ACM TOMS 18).
 template <typename T>
-inline typename Lanes<T>::vec exp_nonpositive(typename Lanes<T>::vec y) {
+inline typename Lanes<T>::vec expm1_nonpositive(typename Lanes<T>::vec y) {
     typedef typename Lanes<T>::vec vec;
     typedef typename Lanes<T>::ivec ivec;
     constexpr bool f32 = sizeof(T) == 4;
@@ -50,29 +53,21 @@ inline typename Lanes<T>::vec exp_nonpositive(typename Lanes<T>::vec y) {
     vec r = y - fn * T(0.693145751953125);  // ln 2, high part (exact times small n)
     r = r - fn * T(1.4286068203094173e-06);  // ln 2, low part
     const int degree = f32 ? 7 : 13;
-    vec p = vec{} + T(1);
-    for (int k = degree; k >= 1; --k) p = p * r * (T(1) / T(k)) + T(1);
+    vec s = vec{} + T(1);  // expm1(r)/r = 1 + r/2! + r^2/3! + ... + r^(degree-1)/degree!, by Horner
+    for (int k = degree - 1; k >= 1; --k) s = s * r * (T(1) / T(k + 1)) + T(1);
     ivec n = __builtin_convertvector(fn, ivec);
     ivec bits = (n + (f32 ? 127 : 1023)) << (f32 ? 23 : 52);
     vec scale;
     std::memcpy(&scale, &bits, sizeof(vec));
-    return p * scale;
+    return scale * (s * r) + (scale - T(1));
 }
 
-// tanh|x| = -m / (2 + m) with m = expm1(-2|x|): the Taylor series of expm1 for
-// |2x| < 1/2 (no cancellation near 0), exp - 1 beyond.
+// tanh|x| = -m / (2 + m) with m = expm1(-2|x|)
 template <typename T>
 inline typename Lanes<T>::vec tanh_vec(typename Lanes<T>::vec x) {
     typedef typename Lanes<T>::vec vec;
-    constexpr bool f32 = sizeof(T) == 4;
     vec ax = x < T(0) ? -x : x;
-    vec y = T(-2) * ax;
-    const int degree = f32 ? 9 : 17;
-    vec s = vec{} + T(1);  // expm1(y)/y = 1 + y/2! + y^2/3! + ... + y^(degree-1)/degree!, by Horner
-    for (int k = degree - 1; k >= 1; --k) s = s * y * (T(1) / T(k + 1)) + T(1);
-    vec small = s * y;
-    vec big = exp_nonpositive<T>(y) - T(1);
-    vec m = y > T(-0.5) ? small : big;
+    vec m = expm1_nonpositive<T>(T(-2) * ax);
     vec t = -m / (T(2) + m);
     return x < T(0) ? -t : t;
 }

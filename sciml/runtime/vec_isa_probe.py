@@ -135,9 +135,10 @@ def _check_name(isa, code: str) -> str:
 def record_isa_checks(path: Path, key: dict, valid: list[str]) -> None:
     """Answer torch's narrower ISA checks (``VecISA.check_build``) from the record at ``path`` in this process.
 
-    A question the record holds is answered from it; any other runs torch's check, and its answer is added to the
-    record. torch's method is wrapped once per process; a later call points the wrapper at another record. The
-    record's ``key`` (torch, CPU flags, compiler) guards every answer.
+    A check the record holds as passed is answered from it; any other runs torch's check, and a pass is added to
+    the record (a failure is asked again, as torch would ask it). torch's method is wrapped once per process; a
+    later call points the wrapper at another record. The record's ``key`` (torch, CPU flags, compiler) guards
+    every answer.
     """
     from torch._inductor import cpu_vec_isa
 
@@ -148,10 +149,13 @@ def record_isa_checks(path: Path, key: dict, valid: list[str]) -> None:
 
     def check_build(isa, code: str) -> bool:
         name, answers = _check_name(isa, code), _ACTIVE["answers"]
-        if name not in answers:
-            answers[name] = bool(current(isa, code))
+        if answers.get(name):
+            return True
+        passed = bool(current(isa, code))
+        if passed:  # only passes are kept: a failure may be transient (a loaded machine timing out the dlopen)
+            answers[name] = True
             _write(_ACTIVE["path"], _ACTIVE["key"], _ACTIVE["valid"], answers)
-        return answers[name]
+        return passed
 
     check_build.sciml_recorded = True  # type: ignore[attr-defined]
     check_build.__doc__ = current.__doc__

@@ -20,8 +20,8 @@ when ``decoupled_weight_decay=True``: per element, for step k,
 ``m ← β1 m + (1−β1) g``, ``v ← β2 v + (1−β2) g²``, ``θ ← θ − lr · (m / (1−β1ᵏ)) / (√(v / (1−β2ᵏ)) + ε)``.
 It is torch's own fused kernel, so the results are bitwise those of ``torch.optim.Adam(fused=True)``, and the
 state (``step``, ``exp_avg``, ``exp_avg_sq``) and ``state_dict`` are the same: checkpoints move freely between
-the two. Anything off the fast path (CUDA, a closure, missing gradients, AMSGrad, sparse or complex
-gradients) takes ``torch.optim.Adam.step`` unchanged.
+the two. Anything off the fast path (CUDA, a closure, a parameter without a gradient, AMSGrad, tensor
+hyper-parameters as CUDA graphs use, complex parameters) takes ``torch.optim.Adam.step`` unchanged.
 """
 
 from __future__ import annotations

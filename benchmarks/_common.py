@@ -16,6 +16,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "XLA_FLAGS")
@@ -54,12 +55,30 @@ def load_average() -> float:
         return 0.0
 
 
+def pace_probe_ms() -> float:
+    """Milliseconds a fixed pure-Python loop takes here (best of 5): the machine's pace when the run was made.
+
+    The load average sees only this machine's processes; on a shared host a co-tenant slows every core without
+    showing in it. Between two runs of one script the pace here moved by up to 1.9×, and not evenly: a peer made
+    of many small Python-dispatched operations (DeepXDE) slowed more than a fused kernel, which inflated ratios
+    against it. Compare results across runs only at a similar pace.
+    """
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        sum(i * i for i in range(200_000))
+        best = min(best, time.perf_counter() - t0)
+    return round(best * 1e3, 2)
+
+
 class LoadGuard:
-    """Record the load before and after; refuse to write when either exceeds the core count, unless forced."""
+    """Record the load and the pace before and after; refuse to write when the load exceeds the core count,
+    unless forced."""
 
     def __init__(self, force: bool = False):
         self.force, self.cores = force, os.cpu_count() or 1
         self.before = load_average()
+        self.pace_before = pace_probe_ms()
         self.after: float | None = None
 
     def finish(self) -> dict:
@@ -71,6 +90,7 @@ class LoadGuard:
         self.after = load_average()
         busy = self.before > self.cores or self.after > self.cores + 1
         facts = {"load_before": self.before, "load_after": self.after, "cores": self.cores, "busy": busy}
+        facts["pace_ms_before"], facts["pace_ms_after"] = self.pace_before, pace_probe_ms()
         if busy and not self.force:
             sys.exit(
                 f"benchmark: the load average ({self.before} before, {self.after} after) exceeded the "

@@ -38,6 +38,8 @@ def _machine(data: dict) -> str:
     text = f"{m.get('gpu') or m.get('cpu', '?')}, {m.get('cpu_count', '?')} cores, torch {m.get('torch', '?')}"
     if "load_before" in m:
         text += f", load {m['load_before']} before / {m['load_after']} after" + (" (forced)" if m.get("forced") else "")
+    if "pace_ms_before" in m:
+        text += f", pace {m['pace_ms_before']} / {m['pace_ms_after']} ms (a fixed Python loop; lower is faster)"
     return text
 
 

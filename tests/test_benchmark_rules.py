@@ -34,6 +34,7 @@ def test_forced_busy_run_says_so(monkeypatch, tmp_path):
     machine = json.loads((tmp_path / "r.json").read_text())["machine"]
     assert machine["busy"] and machine["forced"]
     assert machine["load_before"] == 0.5 and machine["load_after"] == 3.6
+    assert 0 < machine["pace_ms_before"] < 10_000 and 0 < machine["pace_ms_after"] < 10_000  # the pace is recorded
 
 
 def test_own_threads_do_not_count_as_busy(monkeypatch, tmp_path):

@@ -17,6 +17,7 @@ from typing import Callable, TypeVar
 
 import torch
 
+from sciml.runtime.native import cache_root
 from sciml.runtime.vec_isa_probe import machine_record_dir, trust_recorded_vec_isa_probe
 
 MODES = ("pynative", "graph")
@@ -56,8 +57,7 @@ def compile_cache_dir() -> Path:
     default = _torch_default_cache_dir()
     if chosen and not (default and os.path.abspath(chosen) == os.path.abspath(default)):
         return Path(chosen)
-    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
-    return Path(root) / "inductor" / f"torch-{torch.__version__.replace('+', '_')}"
+    return cache_root() / "inductor" / f"torch-{torch.__version__.replace('+', '_')}"
 
 
 def _torch_default_cache_dir() -> str:

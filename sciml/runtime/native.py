@@ -31,10 +31,15 @@ FLAGS = ("-O3", "-fno-math-errno", "-fopenmp", "-shared", "-fPIC", "-std=c++17")
 TUNED = ("-march=native", "-fno-trapping-math")
 
 
+def cache_root() -> Path:
+    """sciml's cache folder: ``$SCIML_CACHE``, default ``~/.cache/sciml`` (native kernels, compile cache, machine
+    facts each in a folder below it)."""
+    return Path(os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml"))
+
+
 def cache_dir() -> Path:
     """Where compiled kernels live: ``$SCIML_CACHE/native`` (default ``~/.cache/sciml/native``)."""
-    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
-    return Path(root) / "native"
+    return cache_root() / "native"
 
 
 def _sha256(path: Path) -> str:
@@ -145,4 +150,4 @@ class NativeLibrary:
         return self._lib
 
 
-__all__ = ["CompileError", "NativeLibrary", "cache_dir", "compile_library", "cpu_identity"]
+__all__ = ["CompileError", "NativeLibrary", "cache_dir", "cache_root", "compile_library", "cpu_identity"]

@@ -41,6 +41,8 @@ from pathlib import Path
 
 import torch
 
+from sciml.runtime.native import cache_root
+
 log = logging.getLogger(__name__)
 RECORD_NAME = "vec_isa_probe.json"
 
@@ -167,8 +169,7 @@ _ACTIVE: dict = {}  # the record the wrapped check_build answers from (see recor
 
 def machine_record_dir() -> Path:
     """Where facts about this machine are recorded: ``$SCIML_CACHE/machine`` (default ``~/.cache/sciml/machine``)."""
-    root = os.environ.get("SCIML_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "sciml")
-    return Path(root) / "machine"
+    return cache_root() / "machine"
 
 
 def trust_recorded_vec_isa_probe(cache_dir: str | os.PathLike) -> bool:

@@ -98,13 +98,14 @@ class FusedAdam(CompilerFreeOptimizer, torch.optim.Adam):
         profiler wrapper costs about as much as the update itself on a small network. Otherwise the step runs
         inside that wrapper, as torch's own optimisers do (labelled ``Optimizer.step#FusedAdam.step``).
         """
-        if closure is None and not self._watched() and self._fused_step():
-            return None
-        return self._hooked_step(closure)
+        if self._watched():
+            return self._hooked_step(closure)
+        return self._step_body(closure)
 
     step.hooked = True  # type: ignore[attr-defined]  # tells torch not to wrap it: _hooked_step is the wrapped one
 
     def _step_body(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+        """The direct kernel call, or torch's Adam step where it cannot serve (without torch's hook wrapper)."""
         if closure is None and self._fused_step():
             return None
         adam_step = torch.optim.Adam.step

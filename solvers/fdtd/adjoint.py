@@ -1,23 +1,32 @@
-"""Gradients of DFT monitor outputs with respect to the permittivity by an adjoint FDTD run (the
-frequency-domain adjoint method of Meep's ``mpa``; Hammond et al., *Opt. Express* 30, 4467, 2022), instead of
+"""Gradients of DFT monitor outputs with respect to the permittivity and the conductivity by an adjoint FDTD run
+(the frequency-domain adjoint method of Meep's ``mpa``; Hammond et al., *Opt. Express* 30, 4467, 2022), instead of
 reverse-mode autograd through every step: one adjoint run for all frequencies.
 
 :func:`dft_with_adjoint` returns what :func:`solvers.fdtd.run` would put in ``result.dft``; it is differentiable in
-the permittivity maps. Both runs take the native step, so a gradient costs two forward runs and no tape.
+the permittivity maps and the conductivity map. Both runs take the native step, so a gradient costs two forward
+runs and no tape.
 
-**Derivation** (Yee scheme, ``σ = 0`` where the gradient is taken). With DFT weights ``z^n Δt``, ``z = e^{−iωΔt}``,
-a change ``δε_i`` of the relative permittivity at an E cell ``i`` acts at every step ``m`` as an additive kick
-``δE_i^m = −(δε_i/ε_i)(E_i^m − E_i^{m−1})`` (from ``c_b = Δt/ε``). A unit kick at step ``m`` changes a monitor's
-DFT by ``z^m R̂_{k←i}``, the DFT of the impulse response, so for a real objective ``J`` of the DFT outputs (``g_k``
-its gradient in torch's convention, ``δJ = Re(ḡ_k δX̂_k)``)
+**Derivation** (Yee scheme with conductivity ``σ``). The E update is ``w E^{n+1} = w' E^n + ∇×H^{n+½}`` with
+``w = ε₀ε_r/Δt + σ/2 = ε₀ ε_eff/Δt``, ``w' = ε₀ε_r/Δt − σ/2`` and ``ε_eff = ε_r + σΔt/(2ε₀)``. To first order, a
+change ``δε_i`` (relative) or ``δσ_i`` at an E cell ``i`` acts at every step ``m`` as an additive kick
 
-    ∂J/∂ε_i = −(1/ε_i) Re[(1 − z) Ê_i Σ_k ḡ_k R̂_{k←i}] / Δt.
+    δE_i^m = −(δε_i/ε_eff,i)(E_i^m − E_i^{m−1}) − (δσ_i Δt/(2ε₀ ε_eff,i))(E_i^m + E_i^{m−1}).
 
-The Yee operator is symmetric up to the ε weights (``∇⁻× = (∇⁺×)ᵀ``; a CPML is a diagonal stretching that is the
-identity outside its layers), so ``R̂_{k←i}/ε_i = R̂_{i←k}/ε_k`` between cells outside the CPML. An adjoint run whose
-kicks at the monitor cells have spectra ``Ŝ_k = ḡ_k/ε_k`` then has DFT ``Ŷ_i = Σ_k R̂_{i←k} Ŝ_k``, and
+With DFT weights ``z^m Δt``, ``z = e^{−iωΔt}``, ``Σ_m (E^m ∓ E^{m−1}) z^m = (1 ∓ z) Ê/Δt``, and a unit kick at step
+``m`` changes a monitor's DFT by ``z^m R̂_{k←i}`` (the DFT of the impulse response). So for a real objective ``J``
+of the DFT outputs (``g_k`` its gradient in torch's convention, ``δJ = Re(ḡ_k δX̂_k)``)
 
-    ∂J/∂ε_i = −Re[(1 − z) Ê_i Ŷ_i] / Δt.
+    ∂J/∂ε_i = −Re[(1 − z) Ê_i Σ_k ḡ_k R̂_{k←i}] / (ε_eff,i Δt),
+    ∂J/∂σ_i = −Re[(1 + z) Ê_i Σ_k ḡ_k R̂_{k←i}] / (2ε₀ ε_eff,i).
+
+A kick ``κ`` is the current ``w κ``, and the operator that maps currents to fields is symmetric (``∇⁻× = (∇⁺×)ᵀ``,
+the ``σ`` and ``ε`` terms diagonal; a CPML is a diagonal stretching that is the identity outside its layers), so
+``R̂_{k←i}/ε_eff,i = R̂_{i←k}/ε_eff,k`` between cells outside the CPML. An adjoint run whose kicks at the monitor
+cells have spectra ``Ŝ_k = ḡ_k/ε_eff,k`` then has DFT ``Ŷ_i = Σ_k R̂_{i←k} Ŝ_k``, and
+
+    ∂J/∂ε_i = −Re[(1 − z) Ê_i Ŷ_i] / Δt,    ∂J/∂σ_i = −Re[(1 + z) Ê_i Ŷ_i] / (2ε₀).
+
+Without conductivity ``ε_eff = ε_r``; the adjoint run has the same conductivity as the forward one.
 
 Gradients with respect to an H monitor become kicks on E: with the fields rung down,
 ``2i sin(ωΔt/2) Ĥ = (Δt/μ) K Ê`` (``K`` the H update's curl), so ``g_E = conj(γ) Kᵀ g_H``, ``γ = Δt/(2iμ sin(ωΔt/2))``.
@@ -27,9 +36,10 @@ closer than the envelope resolves run one at a time). Each pulse has its kicks s
 (:class:`ChargeFreePulse`): in 3-D a net kick leaves a static charge whose field never rings down.
 
 **Validity.** Fields must ring down within ``steps`` in both runs (the same condition as for the DFT to mean
-anything); monitors and the design box lie outside the CPML, hold no sources, and the media there are lossless
-and non-dispersive. Each is checked; both runs are made in two legs, and a warning says when their last tenth of
-steps still moved the DFTs by more than 1e-3. Agreement with autograd and with central differences is tested in
+anything; conductivity only helps); monitors and the design box lie outside the CPML and hold no sources, and the
+media are non-dispersive (the function takes ε and σ maps only: Drude or Lorentz currents would need adjoint
+states of their own). Each is checked; both runs are made in two legs, and a warning says when their last tenth
+of steps still moved the DFTs by more than 1e-3. Agreement with autograd and with central differences is tested in
 ``tests/solvers/test_fdtd_adjoint.py``.
 """
 
@@ -41,7 +51,15 @@ from dataclasses import dataclass
 
 import torch
 
-from physics.maxwell import DistributedSource, GaussianPulse, Materials, ModulatedGaussian, PlaneSource, PointSource
+from physics.maxwell import (
+    EPS0,
+    DistributedSource,
+    GaussianPulse,
+    Materials,
+    ModulatedGaussian,
+    PlaneSource,
+    PointSource,
+)
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.mode_ports import check_clear_of_cpml
 from solvers.fdtd.monitors import DFTMonitor
@@ -148,29 +166,33 @@ def _run_in_two_legs(co, steps: int, sources, monitors: list, what: str, tail: f
 
 class _AdjointDFT(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, setup, eps_ex, eps_ey, eps_ez):
+    def forward(ctx, setup, sigma, eps_ex, eps_ey, eps_ez):
         grid, steps, sources, monitors, dtype, box = setup
         eps = {"ex": eps_ex.detach(), "ey": eps_ey.detach(), "ez": eps_ez.detach()}
-        co = coefficients(grid, Materials(eps_r=eps), dtype=dtype)
+        sigma = sigma.detach()
+        co = coefficients(grid, Materials(eps_r=eps, sigma=sigma), dtype=dtype)
         wanted = [
-            c for c, v in zip(E_COMPONENTS, (eps_ex, eps_ey, eps_ez)) if ctx.needs_input_grad[1 + "xyz".index(c[1])]
+            c
+            for c in E_COMPONENTS
+            if ctx.needs_input_grad[1] or ctx.needs_input_grad[2 + "xyz".index(c[1])]  # σ acts on every component
         ]
         active = active_components(grid, sources)
         wanted = [c for c in wanted if active is None or c in active]
         freqs = sorted({float(f) for m in monitors for f in m.frequencies})
         design = [DFTMonitor(tuple(freqs), (c,), box, f"__design_{c}") for c in wanted]
         dft = _run_in_two_legs(co, steps, sources, list(monitors) + design, "forward")
-        ctx.setup, ctx.freqs, ctx.eps = setup, freqs, eps
+        ctx.setup, ctx.freqs, ctx.eps, ctx.sigma = setup, freqs, eps, sigma
         ctx.forward_dft = {c: dft[f"__design_{c}"][c] for c in wanted}
         return tuple(dft[m.name][c] for m in monitors for c in m.components)
 
     @staticmethod
     def backward(ctx, *grads):
         grid, steps, sources, monitors, dtype, box = ctx.setup
-        co = coefficients(grid, Materials(eps_r=ctx.eps), dtype=torch.float64)
+        co = coefficients(grid, Materials(eps_r=ctx.eps, sigma=ctx.sigma), dtype=torch.float64)
         out = {c: torch.zeros(grid.shape, dtype=torch.float64) for c in E_COMPONENTS}
+        out_sigma = torch.zeros(grid.shape, dtype=torch.float64)
         if not ctx.forward_dft:
-            return None, None, None, None
+            return None, None, None, None, None
         pieces = iter(grads)
         per_monitor = [(m, c, next(pieces)) for m in monitors for c in m.components]
         kicks = {}  # frequency -> E component -> full-grid gradient (torch's convention)
@@ -187,21 +209,28 @@ class _AdjointDFT(torch.autograd.Function):
                 kicks_e[c] = kicks_e.get(c, 0) + v
             if kicks_e:
                 kicks[f] = kicks_e
-        responses = _adjoint_runs(co, ctx.eps, steps, kicks, box, list(ctx.forward_dft)) if kicks else {}
+        # ε_eff = ε_r + σΔt/(2ε₀): the adjoint kicks' scale at each E cell (module docstring)
+        loss = ctx.sigma.to(torch.float64).broadcast_to(grid.shape) * co.dt / (2 * EPS0)
+        eps_eff = {c: ctx.eps[c].to(torch.float64).broadcast_to(grid.shape) + loss for c in E_COMPONENTS}
+        responses = _adjoint_runs(co, eps_eff, steps, kicks, box, list(ctx.forward_dft)) if kicks else {}
         for f, y in responses.items():
             z = complex(math.cos(2 * math.pi * f * co.dt), -math.sin(2 * math.pi * f * co.dt))
             k = ctx.freqs.index(f)
             for c, e_hat in ctx.forward_dft.items():
-                out[c][box] += -((1 - z) * e_hat[k].to(torch.complex128) * y[c]).real / co.dt
-        return (None, *(out[c].to(dtype) if ctx.needs_input_grad[1 + i] else None for i, c in enumerate(E_COMPONENTS)))
+                product = e_hat[k].to(torch.complex128) * y[c]
+                out[c][box] += -((1 - z) * product).real / co.dt
+                out_sigma[box] += -((1 + z) * product).real / (2 * EPS0)
+        grad_sigma = out_sigma.to(dtype) if ctx.needs_input_grad[1] else None
+        grad_eps = (out[c].to(dtype) if ctx.needs_input_grad[2 + i] else None for i, c in enumerate(E_COMPONENTS))
+        return (None, grad_sigma, *grad_eps)
 
 
 def _adjoint_runs(
     co, eps: dict, steps: int, kicks: dict, box: tuple, components: list, max_condition: float = 1e4
 ) -> dict:
     """``{f: {c: Ŷ_c(f) over box}}``: the DFTs of the fields driven by kicks whose spectra at each frequency ``f``
-    are ``conj(kicks[f][c]) / ε_c`` (full-grid complex arrays per E component; ``eps`` the relative permittivity
-    maps), from one run.
+    are ``conj(kicks[f][c]) / ε_c`` (full-grid complex arrays per E component; ``eps`` the maps of
+    ``ε_eff = ε_r + σΔt/(2ε₀)``), from one run on ``co`` (the forward run's medium).
 
     Each frequency has a quadrature pair of pulses under one shared envelope; their real weights per cell solve the
     ``2F × 2F`` system that sets every kick spectrum at every frequency. Frequencies too close for the envelope
@@ -242,12 +271,21 @@ def _adjoint_runs(
 
 
 def dft_with_adjoint(
-    grid: YeeGrid, eps: dict, steps: int, sources, monitors, box: tuple | None = None, dtype=torch.float64
+    grid: YeeGrid,
+    eps: dict,
+    steps: int,
+    sources,
+    monitors,
+    box: tuple | None = None,
+    dtype=torch.float64,
+    sigma=0.0,
 ) -> dict:
     """``{monitor name: {component: [n_freq, *region]}}``: the DFT records of ``monitors`` after ``steps`` steps
     with ``sources`` on ``grid`` with relative permittivity maps ``eps`` (``{"ex", "ey", "ez"}`` →
-    ``[nx, ny, nz]``), differentiable in ``eps`` by the adjoint method (module docstring). The gradient is taken on
-    ``box`` (a slice per axis; default the grid inside the CPML) and is zero elsewhere."""
+    ``[nx, ny, nz]``) and electric conductivity ``sigma`` (S/m, a number or a ``[nx, ny, nz]`` map, as in
+    :class:`physics.maxwell.Materials`), differentiable in ``eps`` and ``sigma`` by the adjoint method (module
+    docstring). The gradient is taken on ``box`` (a slice per axis; default the grid inside the CPML) and is zero
+    elsewhere."""
     others = [type(m).__name__ for m in monitors if not isinstance(m, DFTMonitor)]
     if others:
         raise ValueError(
@@ -264,8 +302,15 @@ def dft_with_adjoint(
     if grid.is_bloch:
         raise ValueError("the adjoint gradient needs real fields; on a Bloch grid differentiate run() by autograd.")
     _check_no_sources_in(grid, sources, box)
+    sigma = torch.as_tensor(sigma, dtype=torch.float64 if not torch.is_tensor(sigma) else None)
+    if not bool(torch.isfinite(sigma.detach()).all()) or bool((sigma.detach() < 0).any()):
+        raise ValueError(
+            "sigma must be a finite, non-negative conductivity (S/m) everywhere; a negative one is a gain medium, "
+            "whose fields grow instead of ringing down."
+        )
     maps = {c: torch.as_tensor(eps[c]).broadcast_to(grid.shape) for c in E_COMPONENTS}
-    outs = _AdjointDFT.apply((grid, steps, tuple(sources), tuple(monitors), dtype, box), *maps.values())
+    setup = (grid, steps, tuple(sources), tuple(monitors), dtype, box)
+    outs = _AdjointDFT.apply(setup, sigma.broadcast_to(grid.shape), *maps.values())
     pieces = iter(outs)
     return {m.name: {c: next(pieces) for c in m.components} for m in monitors}
 

@@ -36,10 +36,11 @@ closer than the envelope resolves run one at a time). Each pulse has its kicks s
 (:class:`ChargeFreePulse`): in 3-D a net kick leaves a static charge whose field never rings down.
 
 **Validity.** Fields must ring down within ``steps`` in both runs (the same condition as for the DFT to mean
-anything; conductivity only helps); monitors and the design box lie outside the CPML and hold no sources, and the
-media are non-dispersive (the function takes ε and σ maps only: Drude or Lorentz currents would need adjoint
-states of their own). Each is checked; both runs are made in two legs, and a warning says when their last tenth
-of steps still moved the DFTs by more than 1e-3. Agreement with autograd and with central differences is tested in
+anything; conductivity only helps); monitors and the design box lie outside the CPML and hold no sources. The
+medium may hold Drude or Lorentz terms, a permeability map and PEC/PMC objects, all held fixed: their responses
+are local and reciprocal, so the operator stays symmetric and the derivation above is unchanged. Each condition is
+checked; both runs are made in two legs, and a warning says when their last tenth of steps still moved the DFTs by
+more than 1e-3. Agreement with autograd and with central differences is tested in
 ``tests/solvers/test_fdtd_adjoint.py``.
 """
 
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -167,10 +168,10 @@ def _run_in_two_legs(co, steps: int, sources, monitors: list, what: str, tail: f
 class _AdjointDFT(torch.autograd.Function):
     @staticmethod
     def forward(ctx, setup, sigma, eps_ex, eps_ey, eps_ez):
-        grid, steps, sources, monitors, dtype, box = setup
+        grid, steps, sources, monitors, dtype, box, medium = setup
         eps = {"ex": eps_ex.detach(), "ey": eps_ey.detach(), "ez": eps_ez.detach()}
         sigma = sigma.detach()
-        co = coefficients(grid, Materials(eps_r=eps, sigma=sigma), dtype=dtype)
+        co = coefficients(grid, replace(medium, eps_r=eps, sigma=sigma), dtype=dtype)
         wanted = [
             c
             for c in E_COMPONENTS
@@ -187,8 +188,8 @@ class _AdjointDFT(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        grid, steps, sources, monitors, dtype, box = ctx.setup
-        co = coefficients(grid, Materials(eps_r=ctx.eps, sigma=ctx.sigma), dtype=torch.float64)
+        grid, steps, sources, monitors, dtype, box, medium = ctx.setup
+        co = coefficients(grid, replace(medium, eps_r=ctx.eps, sigma=ctx.sigma), dtype=torch.float64)
         out = {c: torch.zeros(grid.shape, dtype=torch.float64) for c in E_COMPONENTS}
         out_sigma = torch.zeros(grid.shape, dtype=torch.float64)
         if not ctx.forward_dft:
@@ -279,13 +280,15 @@ def dft_with_adjoint(
     box: tuple | None = None,
     dtype=torch.float64,
     sigma=0.0,
+    medium: Materials | None = None,
 ) -> dict:
     """``{monitor name: {component: [n_freq, *region]}}``: the DFT records of ``monitors`` after ``steps`` steps
     with ``sources`` on ``grid`` with relative permittivity maps ``eps`` (``{"ex", "ey", "ez"}`` →
     ``[nx, ny, nz]``) and electric conductivity ``sigma`` (S/m, a number or a ``[nx, ny, nz]`` map, as in
     :class:`physics.maxwell.Materials`), differentiable in ``eps`` and ``sigma`` by the adjoint method (module
-    docstring). The gradient is taken on ``box`` (a slice per axis; default the grid inside the CPML) and is zero
-    elsewhere."""
+    docstring). ``medium`` gives the rest of the medium, held fixed: ``mu_r``, PEC/PMC masks, and Drude or Lorentz
+    terms (reciprocal and local, so the adjoint run in the same medium applies). The gradient is taken on ``box``
+    (a slice per axis; default the grid inside the CPML) and is zero elsewhere."""
     others = [type(m).__name__ for m in monitors if not isinstance(m, DFTMonitor)]
     if others:
         raise ValueError(
@@ -308,8 +311,16 @@ def dft_with_adjoint(
             "sigma must be a finite, non-negative conductivity (S/m) everywhere; a negative one is a gain medium, "
             "whose fields grow instead of ringing down."
         )
+    medium = medium or Materials()
+    defaults = Materials()
+    if medium.eps_r is not defaults.eps_r or medium.sigma is not defaults.sigma:
+        raise ValueError(
+            "dft_with_adjoint takes the permittivity as eps and the conductivity as sigma (they are what it "
+            "differentiates); medium gives the rest (mu_r, pec/pmc, Drude and Lorentz terms). Build the medium "
+            "without eps_r and sigma."
+        )
     maps = {c: torch.as_tensor(eps[c]).broadcast_to(grid.shape) for c in E_COMPONENTS}
-    setup = (grid, steps, tuple(sources), tuple(monitors), dtype, box)
+    setup = (grid, steps, tuple(sources), tuple(monitors), dtype, box, medium)
     outs = _AdjointDFT.apply(setup, sigma.broadcast_to(grid.shape), *maps.values())
     pieces = iter(outs)
     return {m.name: {c: next(pieces) for c in m.components} for m in monitors}

@@ -44,7 +44,7 @@ TANH_JET_KERNEL = NativeLibrary(
     returns={f"tanh_jet_mlp_{k}": ctypes.c_int for k in ("forward_f32", "forward_f64", "backward_f32", "backward_f64")},
     tuned=True,
 )
-MAX_CHANNELS = 8  # the kernel is compiled for 2..8 jet channels (value + first + second derivatives)
+MAX_CHANNELS = 8  # the kernel is compiled for 1..8 jet channels (value + first + second derivatives)
 _ENABLED = os.environ.get("SCIML_NO_NATIVE") != "1"
 
 
@@ -81,13 +81,19 @@ def _check_layout(x: Tensor, params: Sequence[Tensor], inputs: int, mask: Sequen
     """Refuse shapes the kernel would read past: ``x`` ``[N, 1 + inputs + S, F]``, ``mask`` ``S × inputs``
     zeros and ones, and ``params`` ``[W_0, b_0, W_1, b_1, ...]`` chained ``W_l`` ``[F_{l+1}, F_l]``, ``b_l``
     ``[F_{l+1}]``."""
-    if x.ndim != 3 or inputs < 1 or len(mask) % inputs or any(m not in (0, 1) for m in mask):
+    plain = inputs == 0 and not mask  # values only: [N, 1, F]
+    if (
+        x.ndim != 3
+        or inputs < 0
+        or (not plain and (inputs < 1 or len(mask) % inputs))
+        or any(m not in (0, 1) for m in mask)
+    ):
         raise ValueError(
-            f"tanh_jet_mlp: expected a jet [N, C, F], inputs >= 1 and a 0/1 mask of S x inputs entries; got "
-            f"x {tuple(x.shape)}, inputs {inputs}, mask of {len(mask)}. Pass Jet.data, jet.n_inputs and "
-            "second_order_mask(jet)."
+            f"tanh_jet_mlp: expected a jet [N, C, F], inputs >= 1 and a 0/1 mask of S x inputs entries (or "
+            f"inputs 0 and no mask for values only); got x {tuple(x.shape)}, inputs {inputs}, mask of {len(mask)}. "
+            "Pass Jet.data, jet.n_inputs and second_order_mask(jet)."
         )
-    seconds = len(mask) // inputs
+    seconds = len(mask) // inputs if inputs else 0
     if x.shape[1] != 1 + inputs + seconds:
         raise ValueError(
             f"tanh_jet_mlp: a jet with {inputs} inputs and {seconds} second-order channels has "
@@ -129,7 +135,7 @@ def _native_args(x: Tensor, params: Sequence[Tensor], inputs: int, mask: Sequenc
         _LAYOUTS[key] = arrays
     sizes, weights, biases, m = arrays
     layout = (len(params) // 2, sizes.data_ptr(), weights.data_ptr(), biases.data_ptr(), x.shape[1], inputs)
-    return (x.shape[0], *layout, len(mask) // inputs, m.data_ptr(), torch.get_num_threads())
+    return (x.shape[0], *layout, len(mask) // inputs if inputs else 0, m.data_ptr(), torch.get_num_threads())
 
 
 def _prepared(x: Tensor, params: Sequence[Tensor]) -> tuple[Tensor, list[Tensor]]:
@@ -151,7 +157,7 @@ def _tanh_jet_mlp(x: Tensor, params: list[Tensor], inputs: int, mask: list[int])
     out = x.new_empty(x.shape[0], x.shape[1], params[-2].shape[0])
     fn = lib.tanh_jet_mlp_forward_f32 if x.dtype == torch.float32 else lib.tanh_jet_mlp_forward_f64
     if fn(x.data_ptr(), out.data_ptr(), *_native_args(x, params, inputs, mask)) != 0:
-        raise RuntimeError(f"tanh_jet_mlp: {x.shape[1]} jet channels; the kernel supports 2..{MAX_CHANNELS}.")
+        raise RuntimeError(f"tanh_jet_mlp: {x.shape[1]} jet channels; the kernel supports 1..{MAX_CHANNELS}.")
     return out
 
 
@@ -168,7 +174,7 @@ def _tanh_jet_mlp_backward(
     fn = lib.tanh_jet_mlp_backward_f32 if x.dtype == torch.float32 else lib.tanh_jet_mlp_backward_f64
     args = _native_args(x, params, inputs, mask)
     if fn(x.data_ptr(), grad.data_ptr(), grad_x.data_ptr(), flat.data_ptr(), *args) != 0:
-        raise RuntimeError(f"tanh_jet_mlp: {x.shape[1]} jet channels; the kernel supports 2..{MAX_CHANNELS}.")
+        raise RuntimeError(f"tanh_jet_mlp: {x.shape[1]} jet channels; the kernel supports 1..{MAX_CHANNELS}.")
     return grad_x, flat
 
 
@@ -219,6 +225,29 @@ def tanh_jet_mlp_applies(jet: Jet, layers: Sequence[torch.nn.Linear]) -> bool:
     )
 
 
+def tanh_mlp_values_applies(x: Tensor, layers: Sequence[torch.nn.Linear]) -> bool:
+    """Whether :func:`tanh_mlp_values` can serve plain points ``x`` ``[N, F]``: :func:`runs_natively` and every
+    layer biased and of ``x``'s dtype; not while tracing for ONNX or ``torch.export`` (exported graphs keep standard
+    operators). A caller that records gradients makes sure that no double backward goes through it (derivatives
+    in the network's input by autograd take one); :class:`~sciml.networks.mlp.MLP` uses it with grad disabled only.
+    """
+    return (
+        x.ndim == 2
+        and all(layer.bias is not None and layer.weight.dtype == x.dtype for layer in layers)
+        and runs_natively(x.device, x.dtype)
+        and not torch.jit.is_tracing()
+        and not torch.compiler.is_exporting()
+    )
+
+
+def tanh_mlp_values(x: Tensor, layers: Sequence[torch.nn.Linear]) -> Tensor:
+    """The same network on plain points ``x`` ``[N, F_in]`` → ``[N, F_out]``: the operator on one-channel jets
+    (values only), one native call instead of a GEMM and an activation per layer. Gradients reach ``x`` and every
+    weight and bias (first order)."""
+    params = [t for layer in layers for t in (layer.weight, layer.bias)]
+    return torch.ops.sciml.tanh_jet_mlp(x.unsqueeze(1), params, 0, []).squeeze(1)
+
+
 def tanh_jet_mlp(jet: Jet, layers: Sequence[torch.nn.Linear]) -> Jet:
     """``layers[-1](tanh(layers[-2](... tanh(layers[0](jet)))))`` on a jet ``[N, C, F_in]`` → ``[N, C, F_out]``,
     in one native operator (see the module docstring); gradients reach the jet and every weight and bias."""
@@ -235,4 +264,6 @@ __all__ = [
     "second_order_mask",
     "tanh_jet_mlp",
     "tanh_jet_mlp_applies",
+    "tanh_mlp_values",
+    "tanh_mlp_values_applies",
 ]

@@ -196,3 +196,61 @@ def test_shapes_the_kernel_would_read_past_are_refused_with_the_expected_layout(
         torch.ops.sciml.tanh_jet_mlp(jet.data, params[:-1], 2, mask)
     with pytest.raises(ValueError, match="does not match the output"):
         torch.ops.sciml.tanh_jet_mlp_backward(torch.rand(10, 4, 2), jet.data, params, 2, mask)
+
+
+@pytest.mark.parametrize("sizes", [[3, 20, 20, 1], [2, 7, 13, 3]])
+def test_values_only_equal_torch_layers_with_gradients_and_gradcheck(sizes):
+    """One channel (no derivatives): the operator is a plain tanh MLP; values and first-order gradients against
+    torch's own layers, and torch.autograd.gradcheck."""
+    layers = _layers(sizes, torch.float64, seed=2)
+    x = (torch.randn(37, sizes[0], dtype=torch.float64) * 1.5).requires_grad_()
+    params = _params(layers)
+    got = kernel.tanh_mlp_values(x, layers)
+    h = x
+    for layer in layers[:-1]:
+        h = torch.tanh(layer(h))
+    ref = layers[-1](h)
+    torch.testing.assert_close(got, ref, rtol=1e-13, atol=1e-13)
+    grad = torch.randn_like(ref)
+    for g, e in zip(torch.autograd.grad(got, [x, *params], grad), torch.autograd.grad(ref, [x, *params], grad)):
+        torch.testing.assert_close(g, e, rtol=1e-12, atol=1e-12)
+    small = _layers([2, 4, 5, 2], torch.float64, seed=3)
+    xs = torch.randn(9, 2, dtype=torch.float64, requires_grad=True)
+    ps = [p.detach().clone().requires_grad_() for p in _params(small)]
+    assert torch.autograd.gradcheck(
+        lambda d, *p: torch.ops.sciml.tanh_jet_mlp(d.unsqueeze(1), list(p), 0, []).squeeze(1), (xs, *ps)
+    )
+
+
+def test_mlp_takes_the_operator_on_points_for_inference_only(monkeypatch):
+    """With grad disabled a CPU tanh MLP evaluates points natively (the same values as torch's layers); with grad
+    enabled, and while tracing for export, it keeps torch's layers (derivatives in x by autograd need a double
+    backward, which the operator lacks)."""
+    torch.manual_seed(0)
+    net = MLP(2, 2, 16, 3, "tanh", input_bounds=[[-1, 0], [1, 1]])
+    x = torch.rand(100, 2)
+    calls = []
+    original = kernel.tanh_mlp_values
+    monkeypatch.setattr("sciml.networks.mlp.tanh_mlp_values", lambda *a: calls.append(1) or original(*a))
+    with torch.no_grad():
+        fast = net(x)
+    assert len(calls) == 1
+    slow = net(x)
+    assert len(calls) == 1 and slow.requires_grad
+    torch.testing.assert_close(fast, slow.detach(), rtol=2e-6, atol=2e-6)
+    xg = x.clone().requires_grad_()
+    (du,) = torch.autograd.grad(net(xg).sum(), xg, create_graph=True)  # derivatives in x: a double backward
+    torch.autograd.grad(du.sum(), list(net.parameters()), allow_unused=True)  # the head bias drops out of du
+    assert len(calls) == 1
+    with torch.no_grad():
+        traced = torch.jit.trace(net, x)  # what the TorchScript-based ONNX exporter does
+    assert "sciml::" not in str(traced.graph)  # exported graphs keep standard operators
+
+
+def test_values_only_layout_is_checked():
+    layers = _layers([2, 4, 1], torch.float64)
+    x = torch.randn(5, 1, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="inputs 0 and no mask"):
+        torch.ops.sciml.tanh_jet_mlp(x, _params(layers), 0, [1])
+    with pytest.raises(ValueError, match="channels"):
+        torch.ops.sciml.tanh_jet_mlp(torch.randn(5, 2, 2, dtype=torch.float64), _params(layers), 0, [])

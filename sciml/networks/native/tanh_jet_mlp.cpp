@@ -10,6 +10,7 @@
 // The backward pass recomputes the forward for its block of points and runs the chain rule back with
 // f3 = t''' = -2 g (1 - 3 t^2). Points are the SIMD lanes (16 floats or 8 doubles per block), so every
 // elementwise rule is a full vector operation whatever the width, and a block's activations stay in cache.
+// With C = 1 (no derivative channels) the same code evaluates a plain tanh MLP on points.
 // Weight gradients are summed per lane, then per fixed chunk of blocks, then over chunks in order: the
 // result does not depend on the thread count.
 #include <omp.h>
@@ -83,11 +84,17 @@ struct Net {
     const int64_t* mask;  // [seconds, inputs] 0/1
 };
 
+// outputs per pass of the dense loops: C * FB accumulators stay in registers (8 or more hide the FMA latency)
+template <int C>
+constexpr int output_block() {
+    return C == 1 ? 8 : C <= 4 ? 4 : 2;
+}
+
 // z[c][o] = sum_i W[o][i] a[c][i] (+ b[o] on channel 0); FB outputs at a time keep C*FB accumulators in registers
 template <typename T, int C>
 void dense_forward(const T* W, const T* b, int fi, int fo, const typename Lanes<T>::vec* a, typename Lanes<T>::vec* z) {
     typedef typename Lanes<T>::vec vec;
-    constexpr int FB = C <= 4 ? 4 : 2;
+    constexpr int FB = output_block<C>();
     int o = 0;
     for (; o + FB <= fo; o += FB) {
         vec acc[FB][C];
@@ -119,7 +126,7 @@ void dense_forward(const T* W, const T* b, int fi, int fo, const typename Lanes<
 template <typename T, int C>
 void dense_backward_input(const T* W, int fi, int fo, const typename Lanes<T>::vec* gz, typename Lanes<T>::vec* ga) {
     typedef typename Lanes<T>::vec vec;
-    constexpr int FB = C <= 4 ? 4 : 2;
+    constexpr int FB = output_block<C>();
     int i = 0;
     for (; i + FB <= fi; i += FB) {
         vec acc[FB][C] = {};
@@ -253,6 +260,7 @@ Kernels<T> kernels_for() {
 template <typename T>
 bool pick(int channels, Kernels<T>* k) {
     switch (channels) {
+        case 1: *k = kernels_for<T, 1>(); return true;
         case 2: *k = kernels_for<T, 2>(); return true;
         case 3: *k = kernels_for<T, 3>(); return true;
         case 4: *k = kernels_for<T, 4>(); return true;

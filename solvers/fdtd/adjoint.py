@@ -321,7 +321,14 @@ def dft_with_adjoint(
         )
     maps = {c: torch.as_tensor(eps[c]).broadcast_to(grid.shape) for c in E_COMPONENTS}
     setup = (grid, steps, tuple(sources), tuple(monitors), dtype, box, medium)
-    outs = _AdjointDFT.apply(setup, sigma.broadcast_to(grid.shape), *maps.values())
+    try:
+        sigma = sigma.broadcast_to(grid.shape)
+    except RuntimeError as err:
+        raise ValueError(
+            f"sigma has shape {tuple(sigma.shape)}, which does not broadcast to the grid {tuple(grid.shape)}; give "
+            "a number or a map of the grid's shape."
+        ) from err
+    outs = _AdjointDFT.apply(setup, sigma, *maps.values())
     pieces = iter(outs)
     return {m.name: {c: next(pieces) for c in m.components} for m in monitors}
 

@@ -237,3 +237,42 @@ def test_a_dense_list_gives_the_same_energy_and_forces_as_its_pairs(case, monkey
         for energy_value, forces in ((e, f), (e_grad, f_grad)):
             assert float(energy_value) == pytest.approx(float(e_ref), rel=1e-12)
             assert float((forces - f_ref).abs().max() / f_ref.abs().max()) < 1e-11
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_an_nbfix_pair_table_takes_the_native_pass_with_the_torch_paths_energy_and_forces(dtype, monkeypatch):
+    """CHARMM's NBFIX table ``a/r¹² − b/r⁶`` as per-pair σ = (a/b)^{1/6}, ε = b²/(4a) in the native pass, against
+    the torch path that sums the table as it is (autograd forces); an entry with no such form (b = 0 < a) keeps
+    the torch path for the pair sum."""
+    from dataclasses import replace
+
+    import physics.forcefields.biomolecular.nonbonded as nonbonded
+    from physics.forcefields.biomolecular.pair_kernel import pair_table_parameters
+    from physics.forcefields.biomolecular.system import LennardJonesTable
+
+    system, R = _system("tip3p_switch")
+    p = system.particles
+    types = (p.epsilon == 0).long()  # TIP3P: oxygen 0, hydrogen 1 (no LJ of its own)
+    sig = torch.stack([p.sigma[types == t][0] for t in (0, 1)]).double()
+    eps = torch.stack([p.epsilon[types == t][0] for t in (0, 1)]).double()
+    s_ij, e_ij = 0.5 * (sig[:, None] + sig[None, :]), torch.sqrt(eps[:, None] * eps[None, :])
+    e_ij[0, 1] = e_ij[1, 0] = 0.05  # an O–H override the combining rules cannot give (kJ/mol)
+    s_ij[0, 1] = s_ij[1, 0] = 0.15  # nm
+    a, b = 4 * e_ij * s_ij**12, 4 * e_ij * s_ij**6
+    b_odd = b.clone()
+    b_odd[0, 1] = b_odd[1, 0] = 0.0  # purely repulsive O–H: no σ, ε of that form
+    pairs = _pairs(system, R)
+    R = R.to(dtype)
+    tol = 1e-11 if dtype == torch.float64 else 2e-5
+    tables = []
+    original = nonbonded.native_pair_sum
+    monkeypatch.setattr(nonbonded, "native_pair_sum", lambda *a, **k: tables.append(k["table"]) or original(*a, **k))
+    for b_used, native in ((b, True), (b_odd, False)):
+        assert (pair_table_parameters(types, a, b_used) is not None) == native
+        energy = molecular_energy_fn(replace(system, lennard_jones_table=LennardJonesTable(types, a, b_used)))
+        e_ref, f_ref = _autograd(energy, R, pairs)
+        tables.clear()
+        e, f = energy.energy_and_forces(R, pairs=pairs)
+        assert (len(tables) > 0 and tables[0] is not None) == native  # the table went through the native pass
+        assert float(e) == pytest.approx(float(e_ref), rel=10 * tol, abs=1e-9)
+        assert float((f - f_ref).abs().max() / f_ref.abs().max()) < tol

@@ -40,6 +40,7 @@ from physics.forcefields.biomolecular.pair_kernel import (
     native_exception_sum,
     native_pair_sum,
     native_rows_to_pairs,
+    pair_table_parameters,
     sqrt_epsilon,
 )
 from physics.forcefields.biomolecular.pme import net_charge_energy, pme_parameters, reciprocal_energy, self_energy
@@ -194,6 +195,8 @@ def nonbonded_energy_fn(system: MolecularSystem):
     p = system.particles
     sqrt_eps = sqrt_epsilon(p.epsilon)
     table = system.lennard_jones_table
+    lj_params = () if table is None else (table.a, table.b)  # what the native pass must not need a graph through
+    native_table = None if table is None else pair_table_parameters(table.types, table.a, table.b)
 
     def energy(R: Tensor, box=None, strain=None, pairs: Tensor | None = None, pair_gradient: bool = False):
         """``(E_LJ, E_C)``; with ``pair_gradient`` ``(E_LJ, E_C, g)``: where the native kernel applies, the pair
@@ -231,15 +234,15 @@ def nonbonded_energy_fn(system: MolecularSystem):
             blocks = [torch.stack([a, c], 1)[~_member(a * system.n_atoms + c, exc_keys.to(pairs.device))]]
             derived["list_in"], derived["list_out"] = pairs, blocks[0]
         native = (pair_gradient or not R.requires_grad) and native_applies(
-            R, p.charge, p.sigma, p.epsilon, strain=strain
+            R, p.charge, p.sigma, p.epsilon, *lj_params, strain=strain
         )
         g = None
         for block in blocks:
-            if native and table is None:  # an NBFIX table's pairs take the torch path
+            if native and (table is None or native_table is not None):  # NBFIX as per-pair σ, ε in the table
                 lj_sum, coul_sum, gb = native_pair_sum(
                     R, block, p.charge, p.sigma, sqrt_eps, b, method=s.method, cutoff=cutoff,
                     switch_distance=s.switch_distance, alpha=alpha, k_rf=k_rf, c_rf=c_rf, coulomb_scale=MD.ke,
-                    gradient=pair_gradient,
+                    gradient=pair_gradient, table=native_table,
                 )  # fmt: skip
                 e_lj, e_coul = e_lj + lj_sum, e_coul + coul_sum
                 g = gb if g is None else g + gb

@@ -178,11 +178,51 @@ static inline void pair_terms(int m, const T* rr, const T* qq, const T* sg, cons
     }
 }
 
+// Per-atom parameters: charges, and the LJ sigma and sqrt(epsilon) of the Lorentz-Berthelot rules, or (types not
+// null) CHARMM's NBFIX pair table as sigma and epsilon per pair of types [n_types * n_types]
 template <typename T>
-static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const T* q, const T* sigma,
-                     const T* sqrt_eps, const double* box, int coulomb, double cutoff, double r_switch,
-                     double alpha, double k_rf, double c_rf, double coulomb_scale, T* grad, double* energy,
-                     int threads) {
+struct Atoms {
+    const T *q, *sigma, *sqrt_eps;
+    const int32_t* types;
+    int64_t n_types;
+    const T *sigma_table, *eps_table;
+};
+
+// pass 1 of a chunk (see pair_sum): displacements, squared distances and parameters of m pairs, vectorised
+template <bool TABLE, typename T>
+static inline void gather(int m, const int32_t* pp, const T* R, const Atoms<T>& at, const T* L, const T* invL,
+                          bool cut, T rc2, T* dx, T* dy, T* dz, T* rr, T* qq, T* sg, T* ep, int32_t* ii, int32_t* jj,
+                          T* inside) {
+#pragma omp simd
+    for (int c = 0; c < m; ++c) {
+        const int32_t i = pp[2 * c], j = pp[2 * c + 1];
+        T d0 = R[3 * i] - R[3 * j], d1 = R[3 * i + 1] - R[3 * j + 1], d2 = R[3 * i + 2] - R[3 * j + 2];
+        d0 -= L[0] * nearest32(d0 * invL[0]);  // minimum image; L = invL = 0 without a box
+        d1 -= L[1] * nearest32(d1 * invL[1]);
+        d2 -= L[2] * nearest32(d2 * invL[2]);
+        const T r2 = d0 * d0 + d1 * d1 + d2 * d2;
+        const bool in = !cut || r2 < rc2;
+        // a pair beyond the cutoff is evaluated at the cutoff, so its masked terms are finite even for
+        // atoms absurdly far apart (inf * 0 would be NaN)
+        dx[c] = d0, dy[c] = d1, dz[c] = d2, rr[c] = in ? r2 : rc2;
+        qq[c] = at.q[i] * at.q[j];
+        if constexpr (TABLE) {
+            const int64_t t = (int64_t)at.types[i] * at.n_types + at.types[j];
+            sg[c] = at.sigma_table[t];
+            ep[c] = at.eps_table[t];
+        } else {
+            sg[c] = (T)0.5 * (at.sigma[i] + at.sigma[j]);
+            ep[c] = at.sqrt_eps[i] * at.sqrt_eps[j];
+        }
+        ii[c] = i, jj[c] = j;
+        inside[c] = in ? (T)1 : (T)0;
+    }
+}
+
+template <typename T>
+static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const Atoms<T>& at,
+                     const double* box, int coulomb, double cutoff, double r_switch, double alpha, double k_rf,
+                     double c_rf, double coulomb_scale, T* grad, double* energy, int threads) {
     const bool periodic = box != nullptr, cut = cutoff > 0, switched = cut && r_switch >= 0;
     const T L[3] = {periodic ? (T)box[0] : (T)0, periodic ? (T)box[1] : (T)0, periodic ? (T)box[2] : (T)0};
     const T invL[3] = {periodic ? (T)1 / L[0] : (T)0, periodic ? (T)1 / L[1] : (T)0, periodic ? (T)1 / L[2] : (T)0};
@@ -221,24 +261,10 @@ static void pair_sum(const T* R, int64_t n, const int32_t* pairs, int64_t n_pair
             const int64_t p1 = p0 + CHUNK < hi ? p0 + CHUNK : hi;
             const int m = (int)(p1 - p0);
             const int32_t* pp = pairs + 2 * p0;
-#pragma omp simd
-            for (int c = 0; c < m; ++c) {
-                const int32_t i = pp[2 * c], j = pp[2 * c + 1];
-                T d0 = R[3 * i] - R[3 * j], d1 = R[3 * i + 1] - R[3 * j + 1], d2 = R[3 * i + 2] - R[3 * j + 2];
-                d0 -= L[0] * nearest32(d0 * invL[0]);  // minimum image; L = invL = 0 without a box
-                d1 -= L[1] * nearest32(d1 * invL[1]);
-                d2 -= L[2] * nearest32(d2 * invL[2]);
-                const T r2 = d0 * d0 + d1 * d1 + d2 * d2;
-                const bool in = !cut || r2 < rc2;
-                // a pair beyond the cutoff is evaluated at the cutoff, so its masked terms are finite even for
-                // atoms absurdly far apart (inf * 0 would be NaN)
-                dx[c] = d0, dy[c] = d1, dz[c] = d2, rr[c] = in ? r2 : rc2;
-                qq[c] = q[i] * q[j];
-                sg[c] = (T)0.5 * (sigma[i] + sigma[j]);
-                ep[c] = sqrt_eps[i] * sqrt_eps[j];
-                ii[c] = i, jj[c] = j;
-                inside[c] = in ? (T)1 : (T)0;
-            }
+            if (at.types)
+                gather<true>(m, pp, R, at, L, invL, cut, rc2, dx, dy, dz, rr, qq, sg, ep, ii, jj, inside);
+            else
+                gather<false>(m, pp, R, at, L, invL, cut, rc2, dx, dy, dz, rr, qq, sg, ep, ii, jj, inside);
             if (coulomb == 2)
                 pair_terms<2>(m, rr, qq, sg, ep, fr, ulj, uc, k, inside);
             else if (coulomb == 1)
@@ -336,18 +362,22 @@ void exception_sum_f64(const double* R, const int64_t* pairs, int64_t n_pairs, c
     exception_sum<double>(R, pairs, n_pairs, qq, sigma, eps, q, box, alpha, coulomb_scale, grad, energy);
 }
 void pair_sum_f32(const float* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const float* q,
-                  const float* sigma, const float* sqrt_eps, const double* box, int coulomb, double cutoff,
+                  const float* sigma, const float* sqrt_eps, const int32_t* types, int64_t n_types,
+                  const float* sigma_table, const float* eps_table, const double* box, int coulomb, double cutoff,
                   double r_switch, double alpha, double k_rf, double c_rf, double coulomb_scale, float* grad,
                   double* energy, int threads) {
-    pair_sum<float>(R, n, pairs, n_pairs, q, sigma, sqrt_eps, box, coulomb, cutoff, r_switch, alpha, k_rf, c_rf,
-                    coulomb_scale, grad, energy, threads);
+    const Atoms<float> at{q, sigma, sqrt_eps, types, n_types, sigma_table, eps_table};
+    pair_sum<float>(R, n, pairs, n_pairs, at, box, coulomb, cutoff, r_switch, alpha, k_rf, c_rf, coulomb_scale, grad,
+                    energy, threads);
 }
 void pair_sum_f64(const double* R, int64_t n, const int32_t* pairs, int64_t n_pairs, const double* q,
-                  const double* sigma, const double* sqrt_eps, const double* box, int coulomb, double cutoff,
+                  const double* sigma, const double* sqrt_eps, const int32_t* types, int64_t n_types,
+                  const double* sigma_table, const double* eps_table, const double* box, int coulomb, double cutoff,
                   double r_switch, double alpha, double k_rf, double c_rf, double coulomb_scale, double* grad,
                   double* energy, int threads) {
-    pair_sum<double>(R, n, pairs, n_pairs, q, sigma, sqrt_eps, box, coulomb, cutoff, r_switch, alpha, k_rf, c_rf,
-                     coulomb_scale, grad, energy, threads);
+    const Atoms<double> at{q, sigma, sqrt_eps, types, n_types, sigma_table, eps_table};
+    pair_sum<double>(R, n, pairs, n_pairs, at, box, coulomb, cutoff, r_switch, alpha, k_rf, c_rf, coulomb_scale, grad,
+                     energy, threads);
 }
 }
 

@@ -26,7 +26,7 @@ from torch import Tensor
 from sciml.runtime.native import NativeLibrary
 
 _P, _I64, _D, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int
-_ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _P, _INT]
+_ARGS = [_P, _I64, _P, _I64, _P, _P, _P, _P, _I64, _P, _P, _P, _INT, _D, _D, _D, _D, _D, _D, _P, _P, _INT]
 _EXCEPTIONS = [_P, _P, _I64, _P, _P, _P, _P, _P, _D, _D, _P, _P]
 PAIR_KERNEL = NativeLibrary(
     Path(__file__).with_name("pair_kernel.cpp"),
@@ -116,13 +116,16 @@ def native_pair_sum(
     c_rf: float = 0.0,
     coulomb_scale: float = 1.0,
     gradient: bool = False,
+    table: tuple[Tensor, Tensor, Tensor] | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
     """``(E_LJ, E_C, ∂(E_LJ + coulomb_scale·E_C)/∂R or None)`` over ``pairs`` ``[P, 2]`` (``i < j``, no padding).
 
     ``R`` ``[N, 3]`` nm; per-atom ``charge`` (e), ``sigma`` (nm) and ``sqrt_epsilon`` (√(kJ/mol)) ``[N]``; ``box``
     ``[3]`` nm or ``None``; ``method`` as :class:`.NonbondedSettings` (``"cutoff"`` is the reaction field with
-    constants ``k_rf`` and ``c_rf``, ``"pme"`` the ``erfc(α r)/r`` direct sum). ``E_C`` is in e²/nm (times
-    ``k_e`` for kJ/mol). Energies are 0-d tensors of ``R``'s dtype; nothing here is differentiable.
+    constants ``k_rf`` and ``c_rf``, ``"pme"`` the ``erfc(α r)/r`` direct sum). ``table``: an NBFIX pair table as
+    :func:`pair_table_parameters` gives it, which then sets every pair's LJ instead of ``sigma`` and
+    ``sqrt_epsilon``. ``E_C`` is in e²/nm (times ``k_e`` for kJ/mol). Energies are 0-d tensors of ``R``'s dtype;
+    nothing here is differentiable.
     """
     lib = PAIR_KERNEL.load()
     if lib is None:
@@ -134,6 +137,17 @@ def native_pair_sum(
     b = box.detach().to(torch.float64).contiguous() if box is not None else None
     grad = torch.zeros_like(Rc) if gradient else None
     energy = torch.zeros(2, dtype=torch.float64)
+    n_types = 0
+    if table is not None:
+        types, sig_tab, eps_tab = table
+        n_types = round(sig_tab.numel() ** 0.5)
+        if types.dtype != torch.int32 or types.numel() != Rc.shape[0] or sig_tab.numel() != n_types**2:
+            raise ValueError(
+                f"the pair table needs int32 types for the {Rc.shape[0]} atoms and square sigma/epsilon tables; "
+                f"got types {types.dtype} {tuple(types.shape)} and {sig_tab.numel()} entries. Build it with "
+                "pair_table_parameters(types, a, b)."
+            )
+        sig_tab, eps_tab = (t.to(dtype).contiguous() for t in (sig_tab, eps_tab))
     fn = lib.pair_sum_f32 if dtype == torch.float32 else lib.pair_sum_f64
     fn(
         Rc.data_ptr(),
@@ -143,6 +157,10 @@ def native_pair_sum(
         q.data_ptr(),
         sig.data_ptr(),
         se.data_ptr(),
+        types.data_ptr() if table is not None else None,
+        n_types,
+        sig_tab.data_ptr() if table is not None else None,
+        eps_tab.data_ptr() if table is not None else None,
         b.data_ptr() if b is not None else None,
         COULOMB_CODES[method],
         float(cutoff) if cutoff is not None else -1.0,
@@ -157,6 +175,20 @@ def native_pair_sum(
     )
     e = energy.to(dtype)
     return e[0], e[1], grad
+
+
+def pair_table_parameters(types: Tensor, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Tensor] | None:
+    """An NBFIX table ``E = a[t_i, t_j]/r¹² − b[t_i, t_j]/r⁶`` (``types`` ``[N]``, ``a``, ``b`` ``[T, T]``) in the
+    kernel's form: ``(types int32 [N], σ [T·T], ε [T·T])`` float64 with ``a = 4εσ¹²``, ``b = 4εσ⁶``, that is
+    ``σ = (a/b)^{1/6}`` and ``ε = b²/(4a)`` (``ε = 0`` where ``a = b = 0``). ``None`` when an entry has no such
+    form (one of ``a``, ``b`` zero or negative and not the other): the torch path then sums the table as it is."""
+    a64, b64 = a.detach().to("cpu", torch.float64), b.detach().to("cpu", torch.float64)
+    regular, empty = (a64 > 0) & (b64 > 0), (a64 == 0) & (b64 == 0)
+    if not bool((regular | empty).all()):
+        return None
+    sigma = torch.where(regular, (a64 / torch.where(regular, b64, 1.0)) ** (1 / 6), 1.0)
+    epsilon = torch.where(regular, b64**2 / (4 * torch.where(regular, a64, 1.0)), 0.0)
+    return types.detach().to("cpu", torch.int32).contiguous(), sigma.reshape(-1), epsilon.reshape(-1)
 
 
 def native_exception_sum(
@@ -229,5 +261,6 @@ __all__ = [
     "native_drop_exceptions",
     "native_exception_sum",
     "native_pair_sum",
+    "pair_table_parameters",
     "sqrt_epsilon",
 ]

@@ -2,6 +2,10 @@
 
     python benchmarks/md_bio.py --json benchmarks/results/md_bio.json [--threads 2] [--systems alanine,dhfr]
     python benchmarks/md_bio.py --device cuda --json benchmarks/results/md_bio_gpu_h200.json   # against OpenMM CUDA
+    python benchmarks/md_bio.py --systems charmm_nbfix --json benchmarks/results/md_bio_charmm.json
+
+``charmm_nbfix`` is a CHARMM36 protein in water with NaCl, whose sodium NBFIX pairs make the LJ a pair table
+(:func:`charmm_nbfix_case`).
 
 Systems ship in openmmtools' data folder: solvated alanine dipeptide (2269 atoms) and DHFR (JAC, 23 558 atoms).
 Settings for both engines: PME with a 0.9 nm cutoff at OpenMM's default tolerance 5e-4, bonds to hydrogen
@@ -20,6 +24,7 @@ non-excluded pair each step (no neighbour list); on DHFR that is 2.8e8 pairs, so
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -54,16 +59,23 @@ def _create_kwargs():
 def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_PS, device: str = "cpu") -> dict:
     """ns/day of our engine on ``name`` in ``dtype_name`` on ``device`` (``create``: createSystem arguments,
     default PME)."""
+    import torch
+
+    from physics.forcefields.biomolecular import load_amber
+
+    prmtop, crd, _ = _files(name)
+    system, R = load_amber(prmtop, crd, **(create or _create_kwargs()))
+    return ours_md(system, R, getattr(torch, dtype_name), steps, dt_ps, device)
+
+
+def ours_md(system, R, dtype, steps: int, dt_ps: float = DT_PS, device: str = "cpu") -> dict:
+    """ns/day of :class:`solvers.md.biomolecular.MolecularDynamics` on ``system`` from positions ``R``."""
     import warnings
 
     import torch
 
-    from physics.forcefields.biomolecular import load_amber
     from solvers.md.biomolecular import BiomolecularSettings, MolecularDynamics
 
-    prmtop, crd, _ = _files(name)
-    dtype = getattr(torch, dtype_name)
-    system, R = load_amber(prmtop, crd, **(create or _create_kwargs()))
     system, R = system.to(dtype, device), R.to(device=device, dtype=dtype)
     sync = torch.cuda.synchronize if R.device.type == "cuda" else (lambda: None)
     with warnings.catch_warnings():
@@ -82,7 +94,6 @@ def ours(name: str, dtype_name: str, steps: int, create=None, dt_ps: float = DT_
 def openmm_rate(name: str, threads: int, steps: int, create=None, dt_ps: float = DT_PS, platform: str = "CPU") -> dict:
     """ns/day of OpenMM's CPU platform (or ``platform="CUDA"``, mixed precision) with the same settings."""
     try:
-        import openmm as mm
         import openmm.app as app
     except ImportError as err:
         return {"error": f"openmm not installed ({err})"}
@@ -90,6 +101,16 @@ def openmm_rate(name: str, threads: int, steps: int, create=None, dt_ps: float =
     inpcrd = app.AmberInpcrdFile(str(crd))
     system = app.AmberPrmtopFile(str(prmtop)).createSystem(**(create or _create_kwargs()))
     system.setDefaultPeriodicBoxVectors(*inpcrd.boxVectors)
+    return openmm_md(system, inpcrd.getPositions(), threads, steps, dt_ps, platform)
+
+
+def openmm_md(
+    system, positions, threads: int, steps: int, dt_ps: float = DT_PS, platform: str = "CPU", repeat: int = 20
+) -> dict:
+    """ns/day of OpenMM's ``LangevinMiddleIntegrator`` on an ``openmm.System`` from ``positions``, over
+    ``repeat × steps`` steps (at least 200)."""
+    import openmm as mm
+
     integrator = mm.LangevinMiddleIntegrator(300.0, 1.0, dt_ps)
     props = {"Threads": str(threads)} if platform == "CPU" else {"Precision": "mixed"}
     try:
@@ -97,16 +118,90 @@ def openmm_rate(name: str, threads: int, steps: int, create=None, dt_ps: float =
     except Exception as err:  # e.g. no CUDA plugin: say why the row is empty
         failures = "; ".join(mm.Platform.getPluginLoadFailures())
         return {"error": f"OpenMM {platform} platform unavailable: {err} {failures}".strip()}
-    ctx.setPositions(inpcrd.getPositions())
+    ctx.setPositions(positions)
     ctx.setVelocitiesToTemperature(300.0, 1)
     integrator.step(10)
     ctx.getState(getEnergy=True)
-    n = max(steps * 20, 200)
+    n = max(steps * repeat, 200)
     t0 = time.perf_counter()
     integrator.step(n)
     ctx.getState(getEnergy=True)  # waits for the work to finish
     wall = time.perf_counter() - t0
     return {"ns_per_day": n * dt_ps * 1e-3 / wall * 86400, "steps": n}
+
+
+CHARMM_FILES = ("charmm36.xml", "charmm36/water.xml")
+
+
+def charmm_nbfix_case(threads: int, steps: int = 100) -> list[dict]:
+    """CHARMM36 with NBFIX pairs: ``openmm/app/data/test.pdb``'s protein re-solvated in CHARMM's TIP3P with 0.15 M
+    NaCl (0.8 nm padding; sodium carries CHARMM's NBFIX pair overrides, so the LJ is a pair table), minimised by
+    OpenMM, then both engines from the same positions with the PME settings above, in float32 (ours) and mixed
+    precision (OpenMM's CPU platform)."""
+    import random
+    import warnings
+
+    import openmm as mm
+    import openmm.app as app
+    import openmm.unit as unit
+    import torch
+
+    from physics.forcefields.biomolecular import data_file, from_openmm
+
+    random.seed(0)  # where Modeller puts the ions
+    pdb = app.PDBFile(str(data_file("openmm", "app/data/test.pdb")))
+    model = app.Modeller(pdb.topology, pdb.positions)
+    model.deleteWater()
+    model.delete([a for a in model.topology.atoms() if a.residue.name == "Cl"])
+    forcefield = app.ForceField(*CHARMM_FILES)
+    model.addSolvent(forcefield, padding=0.8 * unit.nanometer, ionicStrength=0.15 * unit.molar)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        system = forcefield.createSystem(model.topology, **_create_kwargs())
+    ctx = mm.Context(system, mm.VerletIntegrator(0.001), mm.Platform.getPlatformByName("CPU"))
+    ctx.setPositions(model.positions)
+    mm.LocalEnergyMinimizer.minimize(ctx, 10.0, 500)
+    positions = ctx.getState(getPositions=True).getPositions()
+    del ctx
+    ours_system = from_openmm(system, model.topology)  # the same openmm.System both engines run
+    R = torch.tensor(positions.value_in_unit(unit.nanometer), dtype=torch.float64)
+    table = ours_system.lennard_jones_table
+    if table is None:
+        raise RuntimeError("the solvated CHARMM system came out without an NBFIX pair table; the case needs one.")
+    case = "charmm_nbfix_pme_2fs"
+    atoms = f"{ours_system.n_atoms} atoms, {table.a.shape[0]} LJ types"
+    rows, mine = [], {}
+    for variant in ("sciml_float32", "sciml_float32_table_by_torch"):
+        with _table_on_torch_path(variant.endswith("by_torch")):  # the path the table took before the native one
+            r = ours_md(ours_system, R, torch.float32, steps)
+        mine[variant] = r["ns_per_day"]
+        row = {"case": case, "variant": variant, "value": round(r["ns_per_day"], 3), "unit": "ns/day"}
+        rows.append(row | {"ratio_to": None, "threads": threads, "precision": "float32", "steps": steps})
+        rows[-1] |= {"system": atoms, "temperature_K": round(float(r["temperature_K"]), 1)}
+        print(rows[-1], flush=True)
+    conditions = {
+        "threads": threads,
+        "precision": "mixed (OpenMM CPU platform)",
+        "version": package_version("openmm"),
+        "settings": "CPU platform, LangevinMiddleIntegrator 300 K 1/ps 2 fs, PME 0.9 nm tol 5e-4, HBonds, rigid water; "
+        "the NBFIX table as OpenMM's CustomNonbondedForce",
+    }
+    result = openmm_md(system, positions, threads, steps, repeat=2)  # its NBFIX path is slow: 200 steps
+    return rows + peer_rows(case, "openmm_cpu", result, "ns_per_day", "ns/day", mine, 3, conditions)
+
+
+@contextlib.contextmanager
+def _table_on_torch_path(on: bool):
+    """With ``on``, an NBFIX table's pairs take the torch path (as before the native pass handled tables)."""
+    import physics.forcefields.biomolecular.nonbonded as nonbonded
+
+    original = nonbonded.pair_table_parameters
+    if on:
+        nonbonded.pair_table_parameters = lambda *args: None
+    try:
+        yield
+    finally:
+        nonbonded.pair_table_parameters = original
 
 
 def _rf_kwargs():
@@ -211,7 +306,10 @@ def main() -> None:
     guard = LoadGuard(args.force)
     rows = []
     for name in args.systems.split(","):
-        rows += pme_rows(name, args.device, args.threads)
+        if name == "charmm_nbfix":
+            rows += charmm_nbfix_case(args.threads)
+        else:
+            rows += pme_rows(name, args.device, args.threads)
     if args.device == "cpu" and "alanine" in args.systems.split(","):  # the case torchmd can run too
         case, steps = "alanine_rf_1fs", 100
         rf = {"create": _rf_kwargs(), "dt_ps": 0.001}

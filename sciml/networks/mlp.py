@@ -142,8 +142,8 @@ class MLP(_FieldNet):
 
     def forward(self, x: Tensor | Jet) -> Tensor | Jet:
         """``[N, in] → [N, out]`` on tensors and jets. On the CPU a tanh network runs as one native operator
-        (:mod:`~sciml.networks.tanh_jet_kernel`) on jets, and on points with grad disabled (inference: 3.3x
-        torch's layers at one thread and 1.5x at two on 65,536 points; in training the small boundary batches
+        (:mod:`~sciml.networks.tanh_jet_kernel`) on jets, and on points with grad disabled (inference: 2.6–4.0x
+        torch's layers on 65,536 points, ``benchmarks/pinn_inference.py``; in training the small boundary batches
         gain nothing, so points with grad enabled keep torch's layers)."""
         h = self.embed(x)
         if self._tanh_jets:

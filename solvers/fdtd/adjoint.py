@@ -271,6 +271,11 @@ def _adjoint_runs(
     return {f: {c: dft[c][k].to(torch.complex128) for c in components} for k, f in enumerate(freqs)}
 
 
+def _is_number(value, number: float) -> bool:
+    """Whether a material field is the plain number ``number`` (its default), not a map."""
+    return isinstance(value, (int, float)) and value == number
+
+
 def dft_with_adjoint(
     grid: YeeGrid,
     eps: dict,
@@ -312,8 +317,7 @@ def dft_with_adjoint(
             "whose fields grow instead of ringing down."
         )
     medium = medium or Materials()
-    defaults = Materials()
-    if medium.eps_r is not defaults.eps_r or medium.sigma is not defaults.sigma:
+    if not (_is_number(medium.eps_r, 1.0) and _is_number(medium.sigma, 0.0)):
         raise ValueError(
             "dft_with_adjoint takes the permittivity as eps and the conductivity as sigma (they are what it "
             "differentiates); medium gives the rest (mu_r, pec/pmc, Drude and Lorentz terms). Build the medium "

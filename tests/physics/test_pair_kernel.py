@@ -267,6 +267,8 @@ def test_an_nbfix_pair_table_takes_the_native_pass_with_the_torch_paths_energy_a
     tables = []
     original = nonbonded.native_pair_sum
     monkeypatch.setattr(nonbonded, "native_pair_sum", lambda *a, **k: tables.append(k["table"]) or original(*a, **k))
+    with pytest.raises(ValueError, match="types run from 0 to 2"):
+        pair_table_parameters(torch.tensor([0, 2]), a, b)  # a type past the table would be read out of bounds
     for b_used, native in ((b, True), (b_odd, False)):
         assert (pair_table_parameters(types, a, b_used) is not None) == native
         energy = molecular_energy_fn(replace(system, lennard_jones_table=LennardJonesTable(types, a, b_used)))

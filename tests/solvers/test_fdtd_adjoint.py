@@ -266,6 +266,7 @@ def test_the_adjoint_refuses_a_negative_conductivity_and_a_medium_that_repeats_e
         dft_with_adjoint(grid, eps, 10, [], [monitor], sigma=-1.0)
     with pytest.raises(ValueError, match="does not broadcast to the grid"):
         dft_with_adjoint(grid, eps, 10, [], [monitor], sigma=torch.zeros(7, 3))
-    for medium in (Materials(eps_r=2.0), Materials(sigma=1.0)):
+    for medium in (Materials(eps_r=2.0), Materials(sigma=1.0), Materials(sigma=torch.zeros(grid.shape))):
         with pytest.raises(ValueError, match="Build the medium without eps_r and sigma"):
             dft_with_adjoint(grid, eps, 10, [], [monitor], medium=medium)
+    dft_with_adjoint(grid, eps, 10, [], [monitor], medium=Materials(eps_r=1, sigma=0.0))  # the defaults, spelled out

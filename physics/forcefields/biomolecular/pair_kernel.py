@@ -183,6 +183,15 @@ def pair_table_parameters(types: Tensor, a: Tensor, b: Tensor) -> tuple[Tensor, 
     ``σ = (a/b)^{1/6}`` and ``ε = b²/(4a)`` (``ε = 0`` where ``a = b = 0``). ``None`` when an entry has no such
     form (one of ``a``, ``b`` zero or negative and not the other): the torch path then sums the table as it is."""
     a64, b64 = a.detach().to("cpu", torch.float64), b.detach().to("cpu", torch.float64)
+    n_types = a64.shape[0]
+    if a64.shape != (n_types, n_types) or b64.shape != a64.shape or types.numel() == 0:
+        raise ValueError(f"an NBFIX table needs square a and b of one shape; got {tuple(a.shape)}, {tuple(b.shape)}.")
+    low, high = int(types.min()), int(types.max())
+    if low < 0 or high >= n_types:
+        raise ValueError(
+            f"the NBFIX table's atom types run from {low} to {high}, but a and b have {n_types} types; every type "
+            f"must be in 0..{n_types - 1}."
+        )
     regular, empty = (a64 > 0) & (b64 > 0), (a64 == 0) & (b64 == 0)
     if not bool((regular | empty).all()):
         return None

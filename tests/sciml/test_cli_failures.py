@@ -180,6 +180,9 @@ def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a test run started in the background (`cmd &` without job control) ignores SIGINT, and
+        # the child would inherit that (Python then installs no KeyboardInterrupt handler, as nohup intends)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert _wait_for(tmp_path / "cut" / "checkpoints" / "ckpt-00000040" / "meta.json")
     proc.send_signal(sig)

@@ -13,6 +13,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
+_NEGATIVE = {  # what a negative value of a map would mean, for its error
+    "sigma": " It is a non-negative conductivity (S/m): a negative one is a gain medium, whose fields grow instead of "
+    "ringing down.",
+}
+
 
 @dataclass(frozen=True)
 class Materials:
@@ -78,7 +83,8 @@ class Materials:
                 raise ValueError(f"material map {name} contains NaN or Inf; every cell needs a finite value.")
             low = v.min().item()
             if name not in ("eps_r", "mu_r") and low < 0:
-                raise ValueError(f"{name} must be >= 0 everywhere, found {low:g}.")
+                why = _NEGATIVE.get(name, "")
+                raise ValueError(f"{name} must be >= 0 everywhere, found {low:g}.{why}")
             if name in ("eps_r", "mu_r") and low <= 0:
                 raise ValueError(
                     f"{name} must be > 0 everywhere, found {low:g}. A negative permittivity at some "

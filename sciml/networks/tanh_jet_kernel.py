@@ -214,15 +214,22 @@ def runs_natively(device: torch.device, dtype: torch.dtype) -> bool:
     return device.type == "cpu" and dtype in (torch.float32, torch.float64) and native_ready()
 
 
+def _layers_run_natively(layers: Sequence[torch.nn.Linear], data: Tensor) -> bool:
+    """:func:`runs_natively` for ``data``'s device and dtype, and every layer biased and of that dtype."""
+    return all(layer.bias is not None and layer.weight.dtype == data.dtype for layer in layers) and runs_natively(
+        data.device, data.dtype
+    )
+
+
+def _parameters(layers: Sequence[torch.nn.Linear]) -> list[Tensor]:
+    """``[W_0, b_0, W_1, b_1, ...]``: the operator's parameter list."""
+    return [t for layer in layers for t in (layer.weight, layer.bias)]
+
+
 def tanh_jet_mlp_applies(jet: Jet, layers: Sequence[torch.nn.Linear]) -> bool:
     """Whether :func:`tanh_jet_mlp` serves this jet: :func:`runs_natively` for its device and dtype, 2..8
     channels, and every layer biased and of the jet's dtype."""
-    data = jet.data
-    return (
-        2 <= data.shape[1] <= MAX_CHANNELS
-        and all(layer.bias is not None and layer.weight.dtype == data.dtype for layer in layers)
-        and runs_natively(data.device, data.dtype)
-    )
+    return 2 <= jet.data.shape[1] <= MAX_CHANNELS and _layers_run_natively(layers, jet.data)
 
 
 def tanh_mlp_values_applies(x: Tensor, layers: Sequence[torch.nn.Linear]) -> bool:
@@ -233,8 +240,7 @@ def tanh_mlp_values_applies(x: Tensor, layers: Sequence[torch.nn.Linear]) -> boo
     """
     return (
         x.ndim == 2
-        and all(layer.bias is not None and layer.weight.dtype == x.dtype for layer in layers)
-        and runs_natively(x.device, x.dtype)
+        and _layers_run_natively(layers, x)
         and not torch.jit.is_tracing()
         and not torch.compiler.is_exporting()
     )
@@ -244,15 +250,13 @@ def tanh_mlp_values(x: Tensor, layers: Sequence[torch.nn.Linear]) -> Tensor:
     """The same network on plain points ``x`` ``[N, F_in]`` → ``[N, F_out]``: the operator on one-channel jets
     (values only), one native call instead of a GEMM and an activation per layer. Gradients reach ``x`` and every
     weight and bias (first order)."""
-    params = [t for layer in layers for t in (layer.weight, layer.bias)]
-    return torch.ops.sciml.tanh_jet_mlp(x.unsqueeze(1), params, 0, []).squeeze(1)
+    return torch.ops.sciml.tanh_jet_mlp(x.unsqueeze(1), _parameters(layers), 0, []).squeeze(1)
 
 
 def tanh_jet_mlp(jet: Jet, layers: Sequence[torch.nn.Linear]) -> Jet:
     """``layers[-1](tanh(layers[-2](... tanh(layers[0](jet)))))`` on a jet ``[N, C, F_in]`` → ``[N, C, F_out]``,
     in one native operator (see the module docstring); gradients reach the jet and every weight and bias."""
-    params = [t for layer in layers for t in (layer.weight, layer.bias)]
-    out = torch.ops.sciml.tanh_jet_mlp(jet.data, params, jet.n_inputs, second_order_mask(jet))
+    out = torch.ops.sciml.tanh_jet_mlp(jet.data, _parameters(layers), jet.n_inputs, second_order_mask(jet))
     return Jet(out, jet.n_inputs, jet.second_dims, jet.summed)
 
 

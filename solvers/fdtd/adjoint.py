@@ -310,12 +310,8 @@ def dft_with_adjoint(
     if grid.is_bloch:
         raise ValueError("the adjoint gradient needs real fields; on a Bloch grid differentiate run() by autograd.")
     _check_no_sources_in(grid, sources, box)
-    sigma = torch.as_tensor(sigma, dtype=torch.float64 if not torch.is_tensor(sigma) else None)
-    if not bool(torch.isfinite(sigma.detach()).all()) or bool((sigma.detach() < 0).any()):
-        raise ValueError(
-            "sigma must be a finite, non-negative conductivity (S/m) everywhere; a negative one is a gain medium, "
-            "whose fields grow instead of ringing down."
-        )
+    # validated and broadcast by the materials' own checks (finite, >= 0, the grid's shape), still differentiable
+    sigma = Materials(sigma=sigma).tensors(grid.shape, torch.float64, "cpu")["sigma"]
     medium = medium or Materials()
     if not (_is_number(medium.eps_r, 1.0) and _is_number(medium.sigma, 0.0)):
         raise ValueError(
@@ -325,13 +321,6 @@ def dft_with_adjoint(
         )
     maps = {c: torch.as_tensor(eps[c]).broadcast_to(grid.shape) for c in E_COMPONENTS}
     setup = (grid, steps, tuple(sources), tuple(monitors), dtype, box, medium)
-    try:
-        sigma = sigma.broadcast_to(grid.shape)
-    except RuntimeError as err:
-        raise ValueError(
-            f"sigma has shape {tuple(sigma.shape)}, which does not broadcast to the grid {tuple(grid.shape)}; give "
-            "a number or a map of the grid's shape."
-        ) from err
     outs = _AdjointDFT.apply(setup, sigma, *maps.values())
     pieces = iter(outs)
     return {m.name: {c: next(pieces) for c in m.components} for m in monitors}

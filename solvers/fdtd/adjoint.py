@@ -301,10 +301,7 @@ def dft_with_adjoint(
             "Record probes and snapshots with solvers.fdtd.run on the same simulation."
         )
     if box is None:
-        box = tuple(
-            slice(grid.pml_cells, n - grid.pml_cells) if b == "pml" else slice(None)
-            for n, b in zip(grid.shape, grid.boundaries)
-        )
+        box = tuple(slice(grid.absorber_cells(a)[0], n - grid.absorber_cells(a)[1]) for a, n in enumerate(grid.shape))
     for what, region in [("the design box", box)] + [(f"DFT monitor {m.name!r}", m.region) for m in monitors]:
         check_clear_of_cpml(grid, what, _spans(grid, region), REACH)
     if grid.is_bloch:

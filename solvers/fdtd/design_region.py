@@ -76,11 +76,11 @@ class DesignRegion:
         if ni < 1 or nj < 1:
             raise ValueError(f"design region shape must be positive cell counts, got {self.shape}.")
         for ax, lo, n in ((0, i0, ni), (1, j0, nj)):
-            margin = grid.pml_cells if grid.boundaries[ax] == "pml" else 0
-            if not (margin <= lo and lo + n <= grid.shape[ax] - margin):
+            low, high = grid.absorber_cells(ax)
+            if not (low <= lo and lo + n <= grid.shape[ax] - high):
                 raise ValueError(
                     f"the design region covers cells {lo}..{lo + n - 1} along {'xy'[ax]}, outside the grid's "
-                    f"interior {margin}..{grid.shape[ax] - margin - 1} (grid {grid.shape}, CPML {margin} cells): "
+                    f"interior {low}..{grid.shape[ax] - high - 1} (grid {grid.shape}, CPML {grid.pml_cells} cells): "
                     "move or shrink it."
                 )
         if not 0 < self.eps_min < self.eps_max:

@@ -122,6 +122,12 @@ class YeeGrid:
         kl = k * self.shape[axis] * self.dx
         return complex(math.cos(kl), math.sin(kl))
 
+    def absorber_cells(self, axis: int) -> tuple[int, int]:
+        """CPML cells at the low and high wall of ``axis``: none on a periodic or PEC axis, none at a mirror plane."""
+        if self.boundaries[axis] != "pml":
+            return 0, 0
+        return (0 if self.mirror[axis] else self.pml_cells), self.pml_cells
+
     @property
     def cells(self) -> int:
         """Total number of cells."""

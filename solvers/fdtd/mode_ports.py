@@ -19,6 +19,11 @@ the DFT fields on the line decompose as ``E = Σ (a_m + b_m) E_m``, ``H = Σ (a_
 and ``|a_m|²`` (``|b_m|²``) is the power in mode ``m`` going forward (backward), in W per metre of z per Hz² of the
 DFT (the same units as :func:`solvers.fdtd.monitors.poynting_flux`). E is averaged over the two planes about
 its H partner so both sit at ``index + ½``.
+
+**Mirror planes.** A port whose span starts at cell 0 of an axis with a mirror plane (``YeeGrid(mirror=...)``) is
+half of a port across the whole symmetric waveguide: its modes are that waveguide's modes of the mirror's parity
+(:func:`solvers.fdtd.modes.waveguide_modes` with ``mirror``), and its flux and coefficients are the whole
+waveguide's, as the full-domain run would report them (:func:`~solvers.fdtd.modes.section_weights`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from torch import Tensor
 
 from physics.maxwell import C0, EPS0, MU0, DistributedSource
 from solvers.fdtd.grid import YeeGrid
-from solvers.fdtd.modes import POLARIZATIONS, WaveguideMode, waveguide_modes
+from solvers.fdtd.modes import POLARIZATIONS, WaveguideMode, section_weights, waveguide_modes
 from solvers.fdtd.monitors import DFTMonitor, poynting_flux
 
 # (propagation axis, polarisation) -> (transverse E, its H partner, s with flux = s·½Re(E H*), ε of the E component)
@@ -73,12 +78,13 @@ def check_clear_of_cpml(
 ) -> None:
     """Refuse ``what`` (e.g. ``"port 'in'"``) whose cells ``lo..hi`` along an axis (``spans`` = ``(axis, lo, hi)``
     triples) enter the CPML, saying ``why`` that matters."""
-    pml = grid.pml_cells
     for ax, lo, hi in spans:
-        if grid.boundaries[ax] == "pml" and (lo < pml or hi >= grid.shape[ax] - pml):
+        low, high = grid.absorber_cells(ax)
+        if lo < low or hi >= grid.shape[ax] - high:
+            layers = f"the first {low} and last {high} cells" if low else f"the last {high} cells (a mirror is low)"
             raise ValueError(
-                f"{what} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing layers are the "
-                f"first and last {pml} cells): {why}. Move it to {pml} <= cell < {grid.shape[ax] - pml}."
+                f"{what} reaches into the CPML along {'xyz'[ax]} (cells {lo}..{hi}; the absorbing layers are "
+                f"{layers}): {why}. Move it to {low} <= cell < {grid.shape[ax] - high}."
             )
 
 
@@ -128,12 +134,21 @@ class ModePort:
         across, along = ("ey", "ex") if self.axis == 0 else ("ex", "ey")
         return self._line(maps[across]), self._line(maps[along])
 
+    def mirror(self, grid: YeeGrid) -> int:
+        """The phase of the mirror plane the port's span starts on (0: none; see the module notes)."""
+        return grid.mirror[1 - self.axis] if self.span[0] == 0 else 0
+
+    def _weights(self, grid: YeeGrid, dtype) -> Tensor:
+        n = self.span[1] - self.span[0]
+        return torch.as_tensor(section_weights(n, self.polarization, self.mirror(grid)), dtype=dtype)
+
     def modes(self, eps, grid: YeeGrid, frequency: float, count: int = 1) -> list[WaveguideMode]:
         """The ``count`` highest-index modes of the port's cross-section at ``frequency`` (Hz)."""
         self.check(grid)
         section, section_x = self._section(eps, grid)
         try:
-            return waveguide_modes(section, grid.dx, frequency, self.polarization, count, section_x)
+            mirror = self.mirror(grid)
+            return waveguide_modes(section, grid.dx, frequency, self.polarization, count, section_x, mirror)
         except ValueError as err:
             raise ValueError(f"port {self.name!r} (index {self.index}, span {self.span}): {err}") from None
 
@@ -194,6 +209,7 @@ class ModePort:
         """Net power through the port along ``+axis``: ``[n_freq]`` (W/m per Hz² of the DFT)."""
         e, h = self._fields(dft)
         e_name, h_name, _ = PAIRS[(self.axis, self.polarization)]
+        e = e * self._weights(grid, e.real.dtype) if self.mirror(grid) else e
         return poynting_flux({e_name: e, h_name: h}, self.axis, grid.dx, 2)
 
     def coefficients(self, dft: dict, eps, grid: YeeGrid, frequencies, mode: int = 0) -> dict[str, Tensor]:
@@ -207,11 +223,12 @@ class ModePort:
                 "pass the frequencies the monitor was built with."
             )
         fwd, bwd = [], []
+        w = self._weights(grid, e.real.dtype)
         for k, f in enumerate(frequencies):
             m = self.modes(eps, grid, float(f), mode + 1)[mode]
             e_m, h_m = (torch.as_tensor(v, dtype=e.real.dtype) for v in self._profiles(m))
-            p = s * (e[k] * h_m).sum() * grid.dx
-            q = s * (e_m * h[k]).sum() * grid.dx
+            p = s * (w * e[k] * h_m).sum() * grid.dx
+            q = s * (w * e_m * h[k]).sum() * grid.dx
             fwd.append((p + q) / 4)
             bwd.append((p - q) / 4)
         return {"forward": torch.stack(fwd), "backward": torch.stack(bwd)}

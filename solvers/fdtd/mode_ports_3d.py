@@ -70,6 +70,13 @@ class ModePort3D:
                     f"port {self.name!r}: span ({start}, {stop}) along {NAMES[ax]} must lie in 0..{grid.shape[ax]} "
                     "and hold at least 3 cells."
                 )
+        for ax, (start, _) in zip(self._axes, (self.span_u, self.span_v)):
+            if grid.mirror[ax] and start == 0:
+                raise ValueError(
+                    f"port {self.name!r} starts on the mirror plane of {NAMES[ax]}: 3-D mode ports do not solve "
+                    "mirrored cross-sections yet. Run the full domain along that axis (mirror 0 there), or start "
+                    "the span off the plane; 2-D ModePorts do handle mirror planes."
+                )
         spans = (
             (self.axis, self.index, self.index + 1),
             *((a, s[0], s[1] - 1) for a, s in zip(self._axes, (self.span_u, self.span_v))),

@@ -12,6 +12,12 @@ at the positions of ``Ex`` and ``Ey``), so a mode launched into the FDTD is a mo
 dispersion along ``x``. Both operators are symmetric tridiagonal after a diagonal similarity, solved by LAPACK's
 tridiagonal eigensolver. Fields vanish outside the cross-section (PEC ends): make it wider than the mode.
 
+A section may instead start on a mirror plane (``mirror = ±1``, the grid's mirror at its low wall): it is then half
+of a symmetric section, and the modes are those of the whole section with that parity. ``+1`` (tangential E even,
+a PMC plane): ``Ez[−1] = Ez[1]``, ``Hz[−½] = −Hz[½]``; ``−1`` (tangential E odd, a PEC plane): ``Ez[0] = 0``,
+``Hz[−½] = Hz[½]``. Powers and overlaps are those of the whole section (:func:`section_weights`: node 0 on the
+plane counts once, every other sample twice, for itself and its image).
+
 Modes are normalised to unit power, ``½ ∫ Re(E × H*)·x̂ dy = 1`` (W per metre of z), so the amplitude of a
 mode coefficient squared is the power it carries. The group index ``n_g = c dβ/dω`` is a central difference in
 frequency.
@@ -43,6 +49,7 @@ class WaveguideMode:
     dx: float
     e: np.ndarray  # the transverse E component across the section (Ez or Ey), [n]
     h: np.ndarray  # the transverse H component (Hy or Hz), [n]
+    mirror: int = 0  # the section starts on a mirror plane of this phase (0: no mirror)
 
     @property
     def beta(self) -> float:
@@ -50,22 +57,40 @@ class WaveguideMode:
         return 2 * math.pi * self.frequency / C0 * self.n_eff
 
 
-def _operator(eps_e: np.ndarray, eps_h: np.ndarray, polarization: str, k0: float, dx: float):
+def section_weights(n: int, polarization: str, mirror: int = 0) -> np.ndarray:
+    """Quadrature weights ``[n]`` of a section's samples for powers and overlaps over the whole section: 1 without a
+    mirror; with one, 2 for every sample (itself and its image) except an ``Ez`` sample on the plane (node 0), 1."""
+    w = np.full(n, 2.0 if mirror else 1.0)
+    if mirror and polarization == "ez":
+        w[0] = 1.0
+    return w
+
+
+def _operator(eps_e: np.ndarray, eps_h: np.ndarray, polarization: str, k0: float, dx: float, mirror: int = 0):
     """Diagonal and off-diagonal of the symmetric form of the operator, and the similarity scale."""
     n = len(eps_e)
     if polarization == "ez":  # D_b D_f + k0² ε: (f[j+1] − 2 f[j] + f[j−1])/dx²
-        return k0**2 * eps_e - 2 / dx**2, np.full(n - 1, 1 / dx**2), np.ones(n)
+        off, scale = np.full(n - 1, 1 / dx**2), np.ones(n)
+        if mirror == 1:  # f[−1] = f[1]: row 0 couples to f[1] twice; weight ½ on node 0 symmetrises it
+            off[0], scale[0] = math.sqrt(2) / dx**2, math.sqrt(2)
+        return k0**2 * eps_e - 2 / dx**2, off, scale
     # ε_y D_f ε_x⁻¹ D_b + k0² ε_y on Hz[j] at (j+½): Ex at j between Hz[j−1] and Hz[j]
     inv_x = 1 / eps_h  # ε at the Ex positions, [n]; Ex[0] sits on the wall
     inv_next = np.append(inv_x[1:], inv_x[-1])  # Ex[j+1]; the last one outside
-    diag = eps_e * (k0**2 - (inv_x + inv_next) / dx**2)
+    low = inv_x * 1.0
+    if mirror:  # Ex[0] on the plane: 2 Hz[0] behind a PMC plane (Hz odd), 0 on a PEC plane (Ex odd)
+        low[0] = 2 * inv_x[0] if mirror == 1 else 0.0
+    diag = eps_e * (k0**2 - (low + inv_next) / dx**2)
     off = np.sqrt(eps_e[:-1] * eps_e[1:]) * inv_x[1:] / dx**2
     return diag, off, np.sqrt(eps_e)
 
 
-def _solve(eps_e, eps_h, polarization, frequency, dx, count):
+def _solve(eps_e, eps_h, polarization, frequency, dx, count, mirror=0):
+    if polarization == "ez" and mirror == -1:  # Ez = 0 on the plane: the rest is a section with a PEC end there
+        k0, beta2, vec = _solve(eps_e[1:], eps_h[1:], polarization, frequency, dx, count)
+        return k0, beta2, np.concatenate([np.zeros((1, vec.shape[1])), vec])
     k0 = 2 * math.pi * frequency / C0
-    diag, off, scale = _operator(eps_e, eps_h, polarization, k0, dx)
+    diag, off, scale = _operator(eps_e, eps_h, polarization, k0, dx, mirror)
     n = len(diag)
     count = min(count, n)
     import scipy.linalg  # here, not at import: every `sciml run` loads the FDTD experiments
@@ -82,13 +107,15 @@ def waveguide_modes(
     polarization: str = "ez",
     count: int = 1,
     eps_x_section=None,
+    mirror: int = 0,
 ) -> list[WaveguideMode]:
     """The ``count`` highest-index guided modes of a cross-section at ``frequency`` (Hz).
 
     ``eps_section``: relative permittivity ``[n]`` along the section at the transverse field's positions (the
     ``Ez`` map's column for ``"ez"``, the ``Ey`` map's for ``"hz"``); ``eps_x_section``: for ``"hz"``, ε at the
-    ``Ex`` positions (default: the same). Raises ``ValueError`` when fewer than ``count`` modes are guided
-    (``n_eff`` above the larger edge index).
+    ``Ex`` positions (default: the same); ``mirror``: the section starts on a mirror plane of that phase (see the
+    module notes). Raises ``ValueError`` when fewer than ``count`` modes are guided (``n_eff`` above the larger
+    edge index; with a mirror, the far edge's).
     """
     if polarization not in POLARIZATIONS:
         raise ValueError(
@@ -100,8 +127,10 @@ def waveguide_modes(
         raise ValueError(f"the cross-section needs at least 3 cells (and matching ε_x), got {len(eps_e)} cells.")
     if not (frequency > 0 and dx > 0 and count >= 1):
         raise ValueError(f"need frequency > 0, dx > 0 and count >= 1, got {frequency}, {dx}, {count}.")
-    k0, beta2, vec = _solve(eps_e, eps_h, polarization, frequency, dx, count)
-    edge = max(eps_e[0], eps_e[-1])
+    if mirror not in (-1, 0, 1):
+        raise ValueError(f"mirror must be -1, 0 or +1 (the phase of a mirror plane at the section's start): {mirror}.")
+    k0, beta2, vec = _solve(eps_e, eps_h, polarization, frequency, dx, count, mirror)
+    edge = eps_e[-1] if mirror else max(eps_e[0], eps_e[-1])  # a mirror plane is the middle, not an edge
     guided = beta2 > k0**2 * edge
     if not guided.all():
         found = int(guided.sum())
@@ -113,8 +142,9 @@ def waveguide_modes(
         )
     # group index: β at f(1 ± δ)
     delta = 1e-4
-    up = _solve(eps_e, eps_h, polarization, frequency * (1 + delta), dx, count)
-    down = _solve(eps_e, eps_h, polarization, frequency * (1 - delta), dx, count)
+    up = _solve(eps_e, eps_h, polarization, frequency * (1 + delta), dx, count, mirror)
+    down = _solve(eps_e, eps_h, polarization, frequency * (1 - delta), dx, count, mirror)
+    weights = section_weights(len(eps_e), polarization, mirror)
     omega = 2 * math.pi * frequency
     modes = []
     for m in range(count):
@@ -127,10 +157,10 @@ def waveguide_modes(
             e, h = f, -beta * f / (omega * MU0)
         else:
             h, e = f, beta * f / (omega * EPS0 * eps_e)
-        power = 0.5 * float(np.sum(e * -h if polarization == "ez" else e * h)) * dx
+        power = 0.5 * float(np.sum(weights * (e * -h if polarization == "ez" else e * h))) * dx
         s = 1 / math.sqrt(power)
-        modes.append(WaveguideMode(frequency, polarization, m, beta / k0, n_group, dx, e * s, h * s))
+        modes.append(WaveguideMode(frequency, polarization, m, beta / k0, n_group, dx, e * s, h * s, mirror))
     return modes
 
 
-__all__ = ["waveguide_modes", "WaveguideMode", "POLARIZATIONS"]
+__all__ = ["waveguide_modes", "section_weights", "WaveguideMode", "POLARIZATIONS"]

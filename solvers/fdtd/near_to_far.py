@@ -37,6 +37,12 @@ COMPONENTS = {"ez": ("ez", "hx", "hy"), "hz": ("hz", "ex", "ey")}
 def check_box_clear(grid: YeeGrid, lo, hi, name: str) -> None:
     """A near-to-far box from node ``lo`` to ``hi`` (one index per checked axis) must be at least 2 cells wide and
     keep one cell (its DFT margin) clear of the CPML on every axis; raise an error that says where it may lie."""
+    if any(grid.mirror):
+        raise ValueError(
+            f"near-to-far box {name!r} on a grid with a mirror plane (mirror={grid.mirror}): the box must enclose "
+            "every source, and the mirror images lie outside the half domain. Run the full domain for far fields "
+            "(mirror=(0, 0, 0)); mode ports and DFT monitors do work with mirror planes."
+        )
     for ax, (a, b) in enumerate(zip(lo, hi)):
         a, b = int(a), int(b)
         margin = grid.pml_cells if grid.boundaries[ax] == "pml" else 0

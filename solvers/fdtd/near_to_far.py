@@ -21,7 +21,7 @@ radiated power per metre of z, comparable with the Poynting flux out of the box.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ from torch import Tensor
 
 from physics.maxwell import C0, EPS0, ETA0, MU0
 from solvers.fdtd.grid import YeeGrid
+from solvers.fdtd.mirror_images import unfold_box_record
 from solvers.fdtd.monitors import DFTMonitor
 
 COMPONENTS = {"ez": ("ez", "hx", "hy"), "hz": ("hz", "ex", "ey")}
@@ -36,21 +37,30 @@ COMPONENTS = {"ez": ("ez", "hx", "hy"), "hz": ("hz", "ex", "ey")}
 
 def check_box_clear(grid: YeeGrid, lo, hi, name: str) -> None:
     """A near-to-far box from node ``lo`` to ``hi`` (one index per checked axis) must be at least 2 cells wide and
-    keep one cell (its DFT margin) clear of the CPML on every axis; raise an error that says where it may lie."""
-    if any(grid.mirror):
-        raise ValueError(
-            f"near-to-far box {name!r} on a grid with a mirror plane (mirror={grid.mirror}): the box must enclose "
-            "every source, and the mirror images lie outside the half domain. Run the full domain for far fields "
-            "(mirror=(0, 0, 0)); mode ports and DFT monitors do work with mirror planes."
-        )
+    keep one cell (its DFT margin) clear of the CPML on every axis; along an axis with a mirror plane it starts on
+    the plane (``lo = 0``) and its image closes it. Raise an error that says where it may lie."""
     for ax, (a, b) in enumerate(zip(lo, hi)):
         a, b = int(a), int(b)
-        margin = grid.pml_cells if grid.boundaries[ax] == "pml" else 0
-        if not (margin + 1 <= a and b + 2 <= grid.shape[ax] - margin and b - a >= 2):
+        low, high = grid.absorber_cells(ax)
+        if grid.mirror[ax]:
+            if not (a == 0 and b + 2 <= grid.shape[ax] - high and b >= 1):
+                raise ValueError(
+                    f"near-to-far box {name!r} spans nodes {a}..{b} along {'xyz'[ax]}, which has a mirror plane at "
+                    f"node 0: the box must start on the plane (lo = 0; its image closes it) and end by node "
+                    f"{grid.shape[ax] - high - 2} (clear of the CPML)."
+                )
+            continue
+        if not (low + 1 <= a and b + 2 <= grid.shape[ax] - high and b - a >= 2):
             raise ValueError(
                 f"near-to-far box {name!r} spans nodes {a}..{b} along {'xyz'[ax]}: it must be at least 2 "
-                f"cells wide and lie within {margin + 1}..{grid.shape[ax] - margin - 2} (clear of the CPML)."
+                f"cells wide and lie within {low + 1}..{grid.shape[ax] - high - 2} (clear of the CPML)."
             )
+
+
+def box_region(lo, hi) -> tuple:
+    """The DFT region of a box: its nodes and a one-cell margin (from node 0 where the box starts on a mirror
+    plane, ``lo = 0``, whose images supply the rest)."""
+    return tuple(slice(max(int(a) - 1, 0), int(b) + 2) for a, b in zip(lo, hi))
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,7 @@ class NearToFarBox:
 
     def monitor(self, frequencies) -> DFTMonitor:
         """The DFT monitor the transformation reads: the box and a one-cell margin."""
-        (i0, j0), (i1, j1) = self.lo, self.hi
-        region = (slice(i0 - 1, i1 + 2), slice(j0 - 1, j1 + 2), 0)
+        region = (*box_region(self.lo, self.hi), 0)
         return DFTMonitor(tuple(float(f) for f in frequencies), COMPONENTS[self.polarization], region, self.name)
 
     def _contour(self, dft: dict, grid: YeeGrid):
@@ -117,7 +126,8 @@ class NearToFarBox:
         """The out-of-plane far-field amplitude ``a(φ)`` at each frequency (Hz) and angle (rad, from +x):
         ``[n_freq, n_angles]`` complex (V/√m for ``"ez"``, A/√m for ``"hz"``); see the module docstring."""
         self.check(grid)
-        pts, normals, weights, (f_out, fa, fb) = self._contour(dft, grid)
+        whole, lo = unfold_box_record(dft, grid, self.lo, self.hi)  # a box on a mirror plane: add its image
+        pts, normals, weights, (f_out, fa, fb) = replace(self, lo=lo)._contour(whole, grid)
         centre = pts.mean(0)
         r = torch.as_tensor(pts - centre)
         n = torch.as_tensor(normals)
@@ -154,4 +164,4 @@ class NearToFarBox:
         return (amplitude.abs() ** 2).sum(-1) * dphi * scale
 
 
-__all__ = ["NearToFarBox", "check_box_clear"]
+__all__ = ["NearToFarBox", "box_region", "check_box_clear"]

@@ -24,7 +24,7 @@ the box and, for a point current element of moment ``I l``, with ``η₀ k² |I 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -32,8 +32,9 @@ from torch import Tensor
 
 from physics.maxwell import C0, ETA0, MU0
 from solvers.fdtd.grid import YeeGrid
+from solvers.fdtd.mirror_images import unfold_box_record
 from solvers.fdtd.monitors import DFTMonitor
-from solvers.fdtd.near_to_far import check_box_clear
+from solvers.fdtd.near_to_far import box_region, check_box_clear
 
 COMPONENTS = ("ex", "ey", "ez", "hx", "hy", "hz")
 # half-cell offsets (x, y, z) of each component on the Yee grid (see solvers.fdtd.grid)
@@ -98,8 +99,7 @@ class NearToFarBox3D:
         It records the whole volume of the box; for large boxes that is the memory cost
         (``6 × n_freq × volume`` complex numbers).
         """
-        region = tuple(slice(int(a) - 1, int(b) + 2) for a, b in zip(self.lo, self.hi))
-        return DFTMonitor(tuple(float(f) for f in frequencies), COMPONENTS, region, self.name)
+        return DFTMonitor(tuple(float(f) for f in frequencies), COMPONENTS, box_region(self.lo, self.hi), self.name)
 
     def _nodes(self, dft: dict) -> dict[str, Tensor]:
         """Each component averaged onto the box's integer nodes: ``[n_freq, nx, ny, nz]`` complex, conjugated."""
@@ -115,6 +115,11 @@ class NearToFarBox3D:
                     f = f.narrow(d, 1, n[ax])
             out[c] = f
         return out
+
+    def _whole_surface(self, dft: dict, grid: YeeGrid):
+        """:meth:`_surface` of the whole box: a box on mirror planes is completed by its images first."""
+        whole, lo = unfold_box_record(dft, grid, self.lo, self.hi)
+        return replace(self, lo=lo)._surface(whole, grid)
 
     def _surface(self, dft: dict, grid: YeeGrid):
         """Points ``[P, 3]`` (m), outward normals ``[P, 3]``, weights ``[P]`` (m²), and ``E``, ``H``
@@ -154,7 +159,7 @@ class NearToFarBox3D:
         missing = [c for c in COMPONENTS if c not in dft]
         if missing:
             raise ValueError(f"the DFT record lacks {missing}; record it with NearToFarBox3D.monitor(frequencies).")
-        pts, n, w, e, h = self._surface(dft, grid)
+        pts, n, w, e, h = self._whole_surface(dft, grid)
         r = pts - pts.mean(0)
         rhat = torch.as_tensor(np.asarray(directions, dtype=np.float64))
         if rhat.ndim != 2 or rhat.shape[1] != 3:
@@ -183,7 +188,7 @@ class NearToFarBox3D:
         """The Poynting flux out of the box, ``½ Re ∯ (E × H*)·n̂ dS`` ``[n_freq]`` (W per Hz² of the DFT), on the same
         colocated surface fields as :meth:`far_field`: the power the far field must carry."""
         self.check(grid)
-        _, n, w, e, h = self._surface(dft, grid)
+        _, n, w, e, h = self._whole_surface(dft, grid)
         s = torch.linalg.cross(e, h.conj()).real  # [nf, P, 3]
         return 0.5 * ((s * n.to(s.dtype)).sum(-1) * w.to(s.dtype)).sum(-1)
 

@@ -14,6 +14,12 @@ back. The cross-section spans ``[0, nx·Δx] × [0, ny·Δx]`` with PEC walls (t
 make it wider than the mode. In an air-filled metal guide the discrete eigenvalues are exactly
 ``β² = k₀² − (2/Δx)² [sin²(mπ/2n_x) + sin²(nπ/2n_y)]``; a test checks it.
 
+A low wall may instead be a mirror plane (``mirror = (p_x, p_y)``, as a grid's ``mirror``): the section is then half
+(or a quarter) of a symmetric one and the modes are the whole section's modes of that parity. ``−1`` is the PEC wall
+above; ``+1`` (tangential E even, a PMC plane) keeps the tangential E on the plane and doubles the backward
+differences there (the quantities they act on, ``εE_n`` and ``∂_n E_t``, are odd). Powers count every sample with
+its images (node 0 of a mirrored axis once, the rest twice), so they are the whole section's.
+
 Along ``z`` and in time the equations are continuous unless ``dz`` and ``dt`` are given. Then the mode is the FDTD's
 own: every ``∂z`` between staggered planes is ``iβ̃`` with ``β̃ = (2/Δz) sin(βΔz/2)``, and ``ω`` enters as
 ``k̃₀ = 2 sin(ωΔt/2)/(cΔt)``, so the same eigenproblem in ``(β̃, k̃₀)`` gives ``β = (2/Δz) asin(β̃Δz/2)``, the
@@ -46,6 +52,7 @@ class VectorMode:
     n_eff: float
     dx: float
     fields: dict
+    mirror: tuple = (0, 0)  # mirror planes at the section's low x and y walls (see the module docstring)
 
     @property
     def beta(self) -> float:
@@ -54,8 +61,9 @@ class VectorMode:
 
     @property
     def te_fraction(self) -> float:
-        """The share of the transverse E energy in ``Ex``."""
-        ex, ey = (np.sum(np.abs(self.fields[c]) ** 2) for c in ("ex", "ey"))
+        """The share of the transverse E energy in ``Ex`` (over the whole section, images included)."""
+        w = power_weights(self.fields["ex"].shape, self.mirror)
+        ex, ey = (np.sum(w[a] * np.abs(self.fields[c]) ** 2) for a, c in (("x", "ex"), ("y", "ey")))
         return float(ex / (ex + ey))
 
 
@@ -65,6 +73,32 @@ def _difference(n: int, dx: float):
     import scipy.sparse as sp
 
     return sp.diags([-np.ones(n), np.ones(n - 1)], [0, 1], format="csr") / dx
+
+
+def _backward(n: int, dx: float, mirror: int):
+    """Backward difference ``(f[i] − f[i−1])/Δx`` with ``f[−1] = 0``, or ``f[−1] = −f[0]`` behind a ``+1`` mirror."""
+    b = (-_difference(n, dx).T).tolil()
+    if mirror == 1:
+        b[0, 0] = 2 / dx
+    return b.tocsr()
+
+
+def power_weights(shape: tuple[int, int], mirror=(0, 0)) -> dict:
+    """Weights ``[nx, ny]`` of ``Ex``/``Hy`` (at ``(i+½, j)``) and ``Ey``/``Hx`` (at ``(i, j+½)``) samples in
+    integrals over the whole section: a mirrored axis counts a sample twice (with its image), once on the plane."""
+    nx, ny = shape
+    mx, my = mirror
+
+    def along(n, on_nodes, m):
+        w = np.full(n, 2.0 if m else 1.0)
+        if m and on_nodes:
+            w[0] = 1.0
+        return w
+
+    return {
+        "x": np.outer(along(nx, False, mx), along(ny, True, my)),  # Ex, Hy
+        "y": np.outer(along(nx, True, mx), along(ny, False, my)),  # Ey, Hx
+    }
 
 
 def _check(eps: dict) -> tuple[int, int]:
@@ -91,6 +125,7 @@ def vector_modes(
     n_guess: float | None = None,
     dz: float | None = None,
     dt: float | None = None,
+    mirror: tuple[int, int] = (0, 0),
 ) -> list:
     """The ``count`` modes with the largest ``n_eff`` (at or below ``n_guess``, default the largest index present).
 
@@ -103,6 +138,7 @@ def vector_modes(
         n_guess: the shift of the eigensolver as an index (modes nearest ``n_guess²`` in ``n_eff²`` are found).
         dz, dt: the FDTD's cell size along the guide and time step; given, the mode is the discrete one of that
             grid (see the module docstring).
+        mirror: the phases of mirror planes at the low x and y walls (0: a PEC wall), see the module docstring.
 
     Returns:
         :class:`VectorMode` list, by decreasing ``n_eff``. Evanescent solutions (β² < 0) are dropped.
@@ -117,11 +153,20 @@ def vector_modes(
     import scipy.sparse as sp  # here, not at import: every `sciml run` loads the FDTD experiments
     import scipy.sparse.linalg as spla
 
+    mirror = tuple(int(m) for m in mirror)
+    if len(mirror) != 2 or any(m not in (-1, 0, 1) for m in mirror):
+        raise ValueError(f"mirror must be two of -1, 0, +1 (the low x and y walls), got {mirror!r}.")
+    pmc_x, pmc_y = (m == 1 for m in mirror)
     ux = sp.kron(_difference(nx, dx), sp.identity(ny), format="csr")  # nodes → x half-cells
     uy = sp.kron(sp.identity(nx), _difference(ny, dx), format="csr")
-    vx, vy = -ux.T.tocsr(), -uy.T.tocsr()
+    vx = sp.kron(_backward(nx, dx, mirror[0]), sp.identity(ny), format="csr")  # half-cells → nodes
+    vy = sp.kron(sp.identity(nx), _backward(ny, dx, mirror[1]), format="csr")
     wall = np.ones((nx, ny))
-    wall[0, :] = wall[:, 0] = 0.0  # Ez and the divergence vanish on the low walls (the high ones are outside)
+    # Ez and the divergence vanish on the low walls (the high ones are outside), not on a PMC mirror plane
+    if not pmc_x:
+        wall[0, :] = 0.0
+    if not pmc_y:
+        wall[:, 0] = 0.0
     z = sp.diags((wall / ez_eps).ravel())
     ex_d, ey_d = sp.diags(ex_eps.ravel()), sp.diags(ey_eps.ravel())
     axx = ux @ z @ vx @ ex_d + vy @ uy + k0**2 * ex_d
@@ -130,9 +175,9 @@ def vector_modes(
     ayy = uy @ z @ vy @ ey_d + vx @ ux + k0**2 * ey_d
     a = sp.bmat([[axx, axy], [ayx, ayy]], format="csc")
     keep_x = np.ones((nx, ny), bool)
-    keep_x[:, 0] = False  # Ex on the wall y = 0
+    keep_x[:, 0] = pmc_y  # Ex on the wall y = 0 vanishes, unless it is a PMC plane
     keep_y = np.ones((nx, ny), bool)
-    keep_y[0, :] = False  # Ey on the wall x = 0
+    keep_y[0, :] = pmc_x  # Ey on the wall x = 0
     keep = np.concatenate([keep_x.ravel(), keep_y.ravel()])
     idx = np.flatnonzero(keep)
     a = a[idx][:, idx]
@@ -148,13 +193,14 @@ def vector_modes(
         full = np.zeros(2 * nx * ny, dtype=complex)
         full[idx] = vectors[:, q]
         ops = (ux, uy, vx, vy)
-        mode = _mode(full, beta2, k0, frequency, dx, (nx, ny), ops, z, ex_eps, ey_eps, len(modes), dz)
+        mode = _mode(full, beta2, k0, frequency, dx, (nx, ny), ops, z, ex_eps, ey_eps, len(modes), dz, mirror)
         modes.append(mode)
     return modes
 
 
-def _mode(vector, beta2, k0, frequency, dx, shape, ops, z, ex_eps, ey_eps, order, dz) -> VectorMode:
+def _mode(vector, beta2, k0, frequency, dx, shape, ops, z, ex_eps, ey_eps, order, dz, mirror) -> VectorMode:
     """All six components of one eigenvector, normalised to unit power (forward, along +z)."""
+    weights = power_weights(shape, mirror)
     ux, uy, vx, vy = ops
     n = shape[0] * shape[1]
     ex, ey = vector[:n], vector[n:]
@@ -166,7 +212,8 @@ def _mode(vector, beta2, k0, frequency, dx, shape, ops, z, ex_eps, ey_eps, order
     hy = (1j * beta * ex - ux @ ez) / (1j * k0)
     fields = {c: v.reshape(shape) for c, v in zip(("ex", "ey", "ez"), (ex, ey, ez))}
     fields.update({c: v.reshape(shape) / ETA0 for c, v in zip(("hx", "hy", "hz"), (hx, hy, hz))})
-    power = 0.5 * np.real(np.sum(fields["ex"] * fields["hy"].conj() - fields["ey"] * fields["hx"].conj())) * dx**2
+    flow = weights["x"] * fields["ex"] * fields["hy"].conj() - weights["y"] * fields["ey"] * fields["hx"].conj()
+    power = 0.5 * np.real(np.sum(flow)) * dx**2
     scale = 1 / math.sqrt(power)
     biggest = max((fields["ex"], fields["ey"]), key=lambda f: np.abs(f).max())
     phase = np.exp(-1j * np.angle(biggest.flat[np.abs(biggest).argmax()]))  # the largest transverse E real, positive
@@ -179,7 +226,7 @@ def _mode(vector, beta2, k0, frequency, dx, shape, ops, z, ex_eps, ey_eps, order
                 "about 2 cells per wavelength in the core). Refine dz."
             )
         beta = 2 / dz * math.asin(s)
-    return VectorMode(float(frequency), order, beta / (2 * math.pi * frequency / C0), float(dx), fields)
+    return VectorMode(float(frequency), order, beta / (2 * math.pi * frequency / C0), float(dx), fields, mirror)
 
 
-__all__ = ["VectorMode", "vector_modes"]
+__all__ = ["VectorMode", "power_weights", "vector_modes"]

@@ -16,6 +16,13 @@ the direction). The transverse fields of a lossless guide's mode are real.
 ``p = ∫ (E_u H_v,m − E_v H_u,m) dA``, ``q = ∫ (E_u,m H_v − E_v,m H_u) dA``, forward ``(p + q)/4``, backward
 ``(p − q)/4``; ``|·|²`` is the power in W per Hz² of the DFT. E is averaged over the planes ``index`` and
 ``index + 1`` so that it sits with H at ``index + ½``.
+
+**Mirror planes.** Where a span starts at cell 0 of an axis with a mirror plane, the port is part of a port across
+the whole symmetric guide: its modes are that guide's modes of the mirrors' parity
+(:func:`~solvers.fdtd.cross_section_modes.vector_modes` with ``mirror``), and its flux and coefficients count every
+sample with its images (:func:`~solvers.fdtd.cross_section_modes.power_weights`): the whole guide's, as the full run
+reports them. The fundamental quasi-TE mode of a guide along z (``Ex`` even in x and y) wants ``mirror = (−1, +1)`` on
+x and y, the quasi-TM one (``Ey``) ``(+1, −1)``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import torch
 from torch import Tensor
 
 from physics.maxwell import C0, EPS0, MU0, DistributedSource
-from solvers.fdtd.cross_section_modes import VectorMode, vector_modes
+from solvers.fdtd.cross_section_modes import VectorMode, power_weights, vector_modes
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.mode_ports import Delayed, check_clear_of_cpml, eps_maps
 from solvers.fdtd.monitors import DFTMonitor
@@ -70,13 +77,6 @@ class ModePort3D:
                     f"port {self.name!r}: span ({start}, {stop}) along {NAMES[ax]} must lie in 0..{grid.shape[ax]} "
                     "and hold at least 3 cells."
                 )
-        for ax, (start, _) in zip(self._axes, (self.span_u, self.span_v)):
-            if grid.mirror[ax] and start == 0:
-                raise ValueError(
-                    f"port {self.name!r} starts on the mirror plane of {NAMES[ax]}: 3-D mode ports do not solve "
-                    "mirrored cross-sections yet. Run the full domain along that axis (mirror 0 there), or start "
-                    "the span off the plane; 2-D ModePorts do handle mirror planes."
-                )
         spans = (
             (self.axis, self.index, self.index + 1),
             *((a, s[0], s[1] - 1) for a, s in zip(self._axes, (self.span_u, self.span_v))),
@@ -92,6 +92,16 @@ class ModePort3D:
         plane = plane.T if u > v else plane
         return plane[u0:u1, v0:v1].to(torch.float64).numpy()
 
+    def mirror(self, grid: YeeGrid) -> tuple[int, int]:
+        """The phases of the mirror planes the span starts on, along ``u`` and ``v`` (0: none)."""
+        return tuple(grid.mirror[ax] if s[0] == 0 else 0 for ax, s in zip(self._axes, (self.span_u, self.span_v)))
+
+    def _weights(self, grid: YeeGrid) -> tuple[Tensor, Tensor]:
+        """Integration weights of the ``(E_u, H_v)`` and ``(E_v, H_u)`` samples ``[n_u, n_v]``."""
+        shape = (self.span_u[1] - self.span_u[0], self.span_v[1] - self.span_v[0])
+        w = power_weights(shape, self.mirror(grid))
+        return torch.as_tensor(w["x"]), torch.as_tensor(w["y"])
+
     def modes(self, eps: dict, grid: YeeGrid, frequency: float, count: int = 1) -> list[VectorMode]:
         """The ``count`` highest-index modes of the port's cross-section (``eps`` per E component, 3-D maps)."""
         self.check(grid)
@@ -100,7 +110,8 @@ class ModePort3D:
         e_n = f"e{NAMES[self.axis]}"
         section = {k: self._plane(maps[c]) for k, c in (("ex", e_u), ("ey", e_v), ("ez", e_n))}
         try:
-            return vector_modes(section, grid.dx, frequency, count, dz=grid.dx, dt=grid.time_step)
+            mirror = self.mirror(grid)
+            return vector_modes(section, grid.dx, frequency, count, dz=grid.dx, dt=grid.time_step, mirror=mirror)
         except ValueError as err:
             raise ValueError(f"port {self.name!r} (axis {self.axis}, index {self.index}): {err}") from None
 
@@ -157,7 +168,8 @@ class ModePort3D:
     def flux(self, dft: dict, grid: YeeGrid) -> Tensor:
         """Net power through the port along ``+axis``, ``½ Re ∫ (E_u H_v* − E_v H_u*) dA``: ``[n_freq]``."""
         eu, ev, hu, hv = self._fields(dft)
-        return 0.5 * (eu * hv.conj() - ev * hu.conj()).real.sum((1, 2)) * grid.dx**2
+        wu, wv = self._weights(grid)
+        return 0.5 * (wu * eu * hv.conj() - wv * ev * hu.conj()).real.sum((1, 2)) * grid.dx**2
 
     def coefficients(self, dft: dict, eps: dict, grid: YeeGrid, frequencies, mode: int = 0) -> dict[str, Tensor]:
         """Forward and backward amplitudes of mode ``mode`` at each frequency (Hz): ``{"forward", "backward"}`` →
@@ -168,11 +180,12 @@ class ModePort3D:
                 f"port {self.name!r}: {len(frequencies)} frequencies given but the DFT record holds {eu.shape[0]}."
             )
         fwd, bwd = [], []
+        wu, wv = self._weights(grid)
         for k, f in enumerate(frequencies):
             m = self.modes(eps, grid, float(f), mode + 1)[mode]
             mu_, mv, nu, nv = (torch.as_tensor(m.fields[c].real) for c in ("ex", "ey", "hx", "hy"))
-            p = (eu[k] * nv - ev[k] * nu).sum() * grid.dx**2
-            q = (mu_ * hv[k] - mv * hu[k]).sum() * grid.dx**2
+            p = (wu * eu[k] * nv - wv * ev[k] * nu).sum() * grid.dx**2
+            q = (wu * mu_ * hv[k] - wv * mv * hu[k]).sum() * grid.dx**2
             fwd.append((p + q) / 4)
             bwd.append((p - q) / 4)
         return {"forward": torch.stack(fwd), "backward": torch.stack(bwd)}

@@ -105,3 +105,29 @@ def test_bad_cross_sections_are_refused_with_the_fix():
         vector_modes({"ex": ones, "ey": ones, "ez": np.ones((10, 9))}, 1e-3, 1e11)
     with pytest.raises(ValueError, match="positive"):
         vector_modes({"ex": ones, "ey": ones, "ez": -ones}, 1e-3, 1e11)
+
+
+def test_a_quarter_section_with_mirror_planes_finds_each_parity_class_of_the_whole():
+    """A rectangular core centred on node (h, h) of a 2h × 2h section: its four lowest modes fall in the four parity
+    classes, and the quarter section with mirror planes at its low walls finds each, with the same n_eff (to 1e-10)
+    and TE fraction: (−1, +1) the quasi-TE fundamental (Ex even), (+1, −1) the quasi-TM one, then the two others."""
+    dx, h = 0.05e-6, 24
+    f = C0 / 1.55e-6
+
+    def eps(offset):
+        x, y = ((np.arange(2 * h) + o - h) * dx for o in offset)
+        xx, yy = np.meshgrid(x, y, indexing="ij")
+        return np.where((np.abs(xx) < 0.25e-6) & (np.abs(yy) < 0.2e-6), 12.0, 2.1)
+
+    whole = {"ex": eps((0.5, 0)), "ey": eps((0, 0.5)), "ez": eps((0, 0))}
+    quarter = {c: v[h:, h:] for c, v in whole.items()}
+    reference = vector_modes(whole, dx, f, 4)
+    found = {}
+    for mirror in ((-1, 1), (1, -1), (1, 1), (-1, -1)):
+        (mode,) = vector_modes(quarter, dx, f, 1, mirror=mirror)
+        match = min(reference, key=lambda m: abs(m.n_eff - mode.n_eff))
+        assert abs(match.n_eff / mode.n_eff - 1) < 1e-10 and abs(match.te_fraction - mode.te_fraction) < 1e-8
+        found[mirror] = match.order
+    assert found == {(-1, 1): 0, (1, -1): 1, (-1, -1): 2, (1, 1): 3}
+    with pytest.raises(ValueError, match="two of -1, 0, \\+1"):
+        vector_modes(quarter, dx, f, 1, mirror=(2, 0))

@@ -81,3 +81,33 @@ def test_mode_port_3d_refuses_bad_placements():
         ModePort3D(2, 0, (9, 31), (9, 27)).check(YeeGrid((40, 36, 1), DX, ("pml", "pml", "periodic"), pml_cells=8))
     with pytest.raises(ValueError, match="direction"):
         ModePort3D(2, 15, (9, 31), (9, 27)).source(torch.ones(40, 36, 30), g, None, F0, direction=0)
+
+
+@pytest.mark.parametrize("mirror, order", [((-1, 1), 0), ((1, -1), 1)])
+def test_a_quarter_port_on_two_mirror_planes_reports_the_full_runs_mode_and_power(float64, mirror, order):
+    """The wire along z, symmetric about the planes x = y = node C: the quarter grid with mirror planes on x and y
+    holds the quasi-TE mode (mirror (−1, +1): Ex even) or the quasi-TM one ((+1, −1): Ey even) of the whole wire, and
+    its ports report the whole wire's flux and mode power, as the full run does."""
+    c, nz, h = 26, 40, 18  # spans 8 cells clear of the core: the full span's extra edge row carries ~1e-5
+    full = YeeGrid((2 * c, 2 * c, nz), DX, pml_cells=8)
+    quarter = YeeGrid((c, c, nz), DX, pml_cells=8, mirror=(*mirror, 0))
+    wire = (1.0, 0.5 * UM, 0.3 * UM)
+    eps_full = rasterize(full, [Block((c * DX, c * DX, 0), (wire[1], wire[2], wire[0]), eps=12.25)])
+    eps_quarter = rasterize(quarter, [Block((0, 0, 0), (wire[1], wire[2], wire[0]), eps=12.25)])
+    ports_full = [ModePort3D(2, z, (c - h, c + h), (c - h, c + h), n) for z, n in ((12, "src"), (28, "out"))]
+    ports_quarter = [ModePort3D(2, z, (0, h), (0, h), n) for z, n in ((12, "src"), (28, "out"))]
+    assert ports_quarter[0].mirror(quarter) == mirror and ports_full[0].mirror(full) == (0, 0)
+    whole = ports_full[0].modes(eps_full, full, F0, 2)[order]
+    part = ports_quarter[0].modes(eps_quarter, quarter, F0, 1)[0]
+    assert abs(part.n_eff / whole.n_eff - 1) < 1e-10 and abs(part.te_fraction - whole.te_fraction) < 1e-6
+    steps = int(3 * nz * DX * 2.5 / C0 / full.time_step) + 600
+    results = []
+    for g, eps, (src, out), mode in ((full, eps_full, ports_full, order), (quarter, eps_quarter, ports_quarter, 0)):
+        co = coefficients(g, Materials(eps_r=eps), dtype=torch.float64)
+        dft = run(co, steps, src.source(eps, g, ModulatedGaussian(F0, 0.3 * F0), F0, mode), [out.monitor([F0])]).dft
+        a = out.coefficients(dft["out"], eps, g, [F0], mode)["forward"][0].item()
+        results.append((out.flux(dft["out"], g)[0].item(), abs(a) ** 2))
+    (flux_full, power_full), (flux_quarter, power_quarter) = results
+    assert abs(power_full / flux_full - 1) < 2e-3  # a clean launch in the full run (measured ≤ 1.3e-4)
+    assert abs(flux_quarter / flux_full - 1) < 1e-4, (flux_quarter, flux_full)  # the whole wire's flux (≤ 1.1e-5)
+    assert abs(power_quarter / power_full - 1) < 1e-9, (power_quarter, power_full)  # its mode power (2e-16)

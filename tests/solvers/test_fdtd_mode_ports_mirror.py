@@ -78,7 +78,7 @@ def test_a_port_on_a_mirror_plane_reports_the_symmetric_full_run(float64, pol, m
     assert float(b[3].max()) < 1e-3 * float(b[2].max())  # nothing backward in a straight guide (measured 3e-4)
 
 
-def test_mirror_modes_and_3d_ports_refuse_what_they_cannot_do():
+def test_mirror_phases_are_checked_and_ports_find_their_planes():
     with pytest.raises(ValueError, match="mirror must be -1, 0 or \\+1"):
         waveguide_modes(np.full(20, 2.0), DX, F0, "ez", mirror=2)
     half = YeeGrid((NX, C, 1), DX, ("pml", "pml", "periodic"), pml_cells=12, mirror=(0, 1, 0))
@@ -87,6 +87,5 @@ def test_mirror_modes_and_3d_ports_refuse_what_they_cannot_do():
     with pytest.raises(ValueError, match="last 12 cells \\(a mirror is low\\)"):
         ModePort(0, 20, (0, C - 5)).check(half)
     grid_3d = YeeGrid((30, 30, 30), DX, pml_cells=6, mirror=(0, 1, 0))
-    with pytest.raises(ValueError, match="do not solve mirrored cross-sections yet"):
-        ModePort3D(0, 10, (0, 12), (8, 22)).check(grid_3d)  # u = y starts on the plane
-    ModePort3D(0, 10, (2, 14), (8, 22)).check(grid_3d)  # off the plane: an ordinary port of the half domain
+    assert ModePort3D(0, 10, (0, 12), (8, 22)).mirror(grid_3d) == (1, 0)  # u = y starts on the plane
+    assert ModePort3D(0, 10, (2, 14), (8, 22)).mirror(grid_3d) == (0, 0)  # off it: an ordinary port

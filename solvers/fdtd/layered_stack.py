@@ -10,6 +10,13 @@ The ±k_x pair reflects alike, so the fluxes give ``R`` and ``T`` of one of them
 - ``R = −Φ_reflected / Φ_incident`` and ``T = Φ_transmitted / Φ_incident`` (the transmission line is in the
   substrate, beyond the stack).
 
+The Bloch method (``k_parallel`` instead of ``period``; Meep's ``k_point``): x is Bloch-periodic with a fixed
+``k_x`` and the line source has amplitude ``e^{i k_x x}`` (:func:`bloch_line_source`), so each frequency carries the
+one plane wave of that ``k_x``, at ``sin θ = k_x c/ω``; fields are complex and the grid needs only two cells along x.
+The same source lights a grating (one period along x) at oblique incidence, where the ± pair of the real source
+would not do: the diffraction orders of ``+k_x`` and ``−k_x`` differ. (A TFSF plane wave is refused on a Bloch
+grid; this is the Bloch grid's plane wave.)
+
 Polarisation ``"s"`` (TE, E out of the plane of incidence: ``Ez``) or ``"p"`` (TM: ``Hz``). Compare with
 :func:`physics.maxwell.thin_films.thin_film_rt`; errors are ``O(Δx²)`` (about 1 % at 33 cells per wavelength in
 the densest layer, 0.3 % at 67).
@@ -36,52 +43,92 @@ def oblique_stack_response(
     indices,
     thicknesses,
     wavelengths,
-    period: float,
+    period: float | None,
     dx: float,
     polarization: str = "s",
     n_out: float = 1.0,
     steps: int | None = None,
     dtype=torch.float64,
+    k_parallel: float | None = None,
 ) -> dict[str, np.ndarray]:
     """``R``, ``T`` and the incidence ``angle`` (rad) at each vacuum ``wavelength`` (m) for layers of refractive
-    ``indices`` and ``thicknesses`` (m) on a substrate ``n_out``, lit from vacuum; ``period`` (m) sets the angles.
+    ``indices`` and ``thicknesses`` (m) on a substrate ``n_out``, lit from vacuum.
+
+    Give ``period`` (m) for the fixed-k_x method (``sin θ = λ/P``), or ``period=None`` and ``k_parallel`` (rad/m)
+    for the Bloch method (``sin θ = k_parallel λ / 2π``; for one angle θ₀ at λ₀, ``k_parallel = 2π sin θ₀ / λ₀``) on
+    a grid two cells wide, whose fields are complex (the torch step runs it). See the module notes.
     """
-    lams = np.atleast_1d(np.asarray(wavelengths, dtype=np.float64))
     if polarization not in ("s", "p"):
         raise ValueError(f"polarization must be 's' (E out of the plane of incidence) or 'p', got {polarization!r}.")
-    if np.any(lams >= 0.95 * period):
+    if (period is None) == (k_parallel is None):
         raise ValueError(
-            f"wavelengths up to {lams.max():.4g} m reach the period {period:.4g} m: sin θ = λ/P must stay below "
-            "0.95 (grazing waves ring for ever). Use a longer period or shorter wavelengths."
+            "give exactly one of period (m; the fixed-k_x method, two plane waves ±k_x) and k_parallel (rad/m; the "
+            f"Bloch method, one plane wave); got period={period!r}, k_parallel={k_parallel!r}."
         )
-    nx = int(round(period / dx))
-    layer_cells = [int(math.ceil(d / dx)) for d in thicknesses]
+    lams = np.atleast_1d(np.asarray(wavelengths, dtype=np.float64))
+    sin_theta = lams / period if period is not None else k_parallel * lams / (2 * math.pi)
+    if not np.all((sin_theta >= 0) & (sin_theta < 0.95)):
+        raise ValueError(
+            f"these wavelengths give sin θ from {sin_theta.min():.3g} to {sin_theta.max():.3g} (λ/P with a period, "
+            "k_parallel λ/2π with k_parallel): it must stay in [0, 0.95) (grazing waves ring for ever). Use a longer "
+            "period, a smaller k_parallel or shorter wavelengths."
+        )
+    ny = PML + GAP + 4 * GAP + sum(int(math.ceil(d / dx)) for d in thicknesses) + 2 * GAP + GAP + PML
+    comp = "ez" if polarization == "s" else "hz"
+    if period is not None:
+        nx = int(round(period / dx))
+        grid = YeeGrid((nx, ny, 1), dx, ("periodic", "pml", "periodic"), pml_cells=PML)
+        x = torch.arange(nx, dtype=torch.float64) + (0.0 if comp == "ez" else 0.5)  # Ez at x = iΔx, Hz at (i + ½)Δx
+        pattern = torch.zeros(grid.shape, dtype=dtype)
+        pattern[:, PML + GAP, 0] = torch.cos(2 * math.pi * x * dx / period).to(dtype)
+    else:  # a uniform stack needs two cells along x; a grating would put its period there
+        grid = YeeGrid((2, ny, 1), dx, ("periodic", "pml", "periodic"), pml_cells=PML, bloch=(k_parallel, 0, 0))
+        pattern = bloch_line_source(grid, PML + GAP, comp, None).pattern
+    R, T = _stack_fluxes(grid, pattern, comp, C0 / lams, indices, thicknesses, n_out, steps, dtype)
+    return {"R": R, "T": T, "angle": np.arcsin(sin_theta), "wavelength": lams}
+
+
+def bloch_line_source(grid: YeeGrid, row: int, component: str, profile) -> DistributedSource:
+    """The source sheet of a plane wave on a 2-D grid that is Bloch-periodic along x: row ``row`` of y with
+    amplitude ``e^{i k_x x}`` at the ``component``'s own x positions (``Ez`` at ``iΔx``, ``Hz`` at ``(i + ½)Δx``), so
+    it radiates the single plane wave of ``k_x = grid.bloch[0]`` up and down (complex, as the Bloch fields are)."""
+    if component not in ("ez", "hz"):
+        raise ValueError(f"component must be 'ez' (s) or 'hz' (p), got {component!r}.")
+    if grid.boundaries[0] != "periodic" or grid.shape[2] != 1:
+        raise ValueError(
+            f"a Bloch line source needs a 2-D grid (nz = 1) periodic along x; got shape {grid.shape} and "
+            f"boundaries {grid.boundaries}."
+        )
+    x = (torch.arange(grid.shape[0], dtype=torch.float64) + (0.0 if component == "ez" else 0.5)) * grid.dx
+    pattern = torch.zeros(grid.shape, dtype=torch.complex128)
+    pattern[:, row, 0] = torch.exp(1j * grid.bloch[0] * x)
+    return DistributedSource(pattern, profile, component)
+
+
+def _stack_fluxes(grid, pattern, comp, freqs, indices, thicknesses, n_out, steps, dtype):
+    """R and T from an incident-only run and a run with the stack (see the module notes)."""
+    dx = grid.dx
+    comps = ("ez", "hx") if comp == "ez" else ("ex", "hz")
     src_y = PML + GAP
     refl_y = src_y + 2 * GAP
     stack_y = refl_y + 2 * GAP
-    trans_y = stack_y + sum(layer_cells) + 2 * GAP
-    ny = trans_y + GAP + PML
-    grid = YeeGrid((nx, ny, 1), dx, ("periodic", "pml", "periodic"), pml_cells=PML)
-    i = torch.arange(nx, dtype=torch.float64)
-    comp, comps = ("ez", ("ez", "hx")) if polarization == "s" else ("hz", ("ex", "hz"))
-    x = i if comp == "ez" else i + 0.5  # Ez at x = iΔx, Hz at (i + ½)Δx
-    pattern = torch.zeros(nx, ny, 1, dtype=dtype)
-    pattern[:, src_y, 0] = torch.cos(2 * math.pi * x * dx / period).to(dtype)
-    freqs = C0 / lams
+    trans_y = stack_y + sum(int(math.ceil(d / dx)) for d in thicknesses) + 2 * GAP
     f0 = 0.5 * (freqs.min() + freqs.max())
-    source = DistributedSource(pattern, ModulatedGaussian(f0, max(0.15 * f0, freqs.max() - freqs.min())), comp)
+    profile = ModulatedGaussian(f0, max(0.15 * f0, freqs.max() - freqs.min()))
+    source = DistributedSource(pattern.to(torch.promote_types(dtype, pattern.dtype)), profile, comp)
     monitors = [
         DFTMonitor(tuple(freqs), comps, (slice(None), refl_y, slice(None)), "reflection"),
         DFTMonitor(tuple(freqs), comps, (slice(None), trans_y, slice(None)), "transmission"),
     ]
+    width = grid.shape[0] * dx
     y0 = stack_y * dx  # the stack's first face; layers follow, then the substrate to the far PML
-    top = ny * dx
+    top = grid.shape[1] * dx
     substrate_from = y0 + sum(thicknesses)
-    objects = [Block((period / 2, top, 0), (math.inf, 2 * (top - substrate_from), math.inf), n_out**2)]
+    objects = [Block((width / 2, top, 0), (math.inf, 2 * (top - substrate_from), math.inf), n_out**2)]
     for n, d in zip(indices, thicknesses):
-        objects.append(Block((period / 2, y0 + d / 2, 0), (math.inf, d, math.inf), n * n))
+        objects.append(Block((width / 2, y0 + d / 2, 0), (math.inf, d, math.inf), n * n))
         y0 += d
-    steps = steps or 10 * ny
+    steps = steps or 10 * grid.shape[1]
     records = []
     for objs in ([], objects):
         eps = rasterize(grid, objs, dtype=dtype)
@@ -92,7 +139,7 @@ def oblique_stack_response(
     phi_in = poynting_flux(incident["reflection"], 1, dx, 2)
     reflectance = -(poynting_flux(reflected, 1, dx, 2) / phi_in).numpy()
     transmittance = (poynting_flux(total["transmission"], 1, dx, 2) / phi_in).numpy()
-    return {"R": reflectance, "T": transmittance, "angle": np.arcsin(lams / period), "wavelength": lams}
+    return reflectance, transmittance
 
 
-__all__ = ["oblique_stack_response"]
+__all__ = ["oblique_stack_response", "bloch_line_source"]

@@ -14,6 +14,7 @@ from solvers.fdtd.monitors import DFTMonitor, Probe, Snapshots, poynting_flux, r
 from solvers.fdtd.native_step import NativeStepper, native_step_unsupported
 from solvers.fdtd.near_to_far import NearToFarBox
 from solvers.fdtd.near_to_far_3d import NearToFarBox3D, sphere_quadrature, spherical_components
+from solvers.fdtd.periodic_response import bloch_line_source, periodic_response
 from solvers.fdtd.rasterize import rasterize
 from solvers.fdtd.simulation import RunResult, run
 from solvers.fdtd.yee import Coefficients, FDTDState, coefficients, divergence_b, energy, init_state, step
@@ -58,4 +59,6 @@ __all__ = [
     "source_current",
     "source_monitor",
     "oblique_stack_response",
+    "periodic_response",
+    "bloch_line_source",
 ]

@@ -7,7 +7,8 @@ import pytest
 
 from physics.maxwell.thin_films import thin_film_rt
 from solvers.fdtd import YeeGrid
-from solvers.fdtd.layered_stack import bloch_line_source, oblique_stack_response
+from solvers.fdtd.layered_stack import oblique_stack_response
+from solvers.fdtd.periodic_response import bloch_line_source
 
 
 def test_two_layer_stack_at_oblique_incidence_matches_transfer_matrices(float64):

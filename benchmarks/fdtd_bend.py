@@ -138,8 +138,25 @@ def sciml_bend(
     }
 
 
+def spectra(resolution: int, nfreq: int) -> dict:
+    """T (out of the bend over out of the straight guide) and R (the bend's backward mode power over the straight
+    guide's forward one) per frequency, in both codes at ``resolution``."""
+    meep = {bent: meep_bend(resolution, bent, nfreq) for bent in (False, True)}
+    freqs = np.array(meep[False]["freqs"])
+    ours = {bent: sciml_bend(resolution, bent, freqs) for bent in (False, True)}
+    return {
+        "freqs": freqs,
+        "T": (ours[True]["out"] / ours[False]["out"], np.array(meep[True]["out"]) / np.array(meep[False]["out"])),
+        "R": (
+            ours[True]["backward"] / ours[False]["forward"],
+            np.array(meep[True]["backward"]) / np.array(meep[False]["forward"]),
+        ),
+    }
+
+
 def main() -> None:
-    """Print (and with ``--json`` write) T and R of the bend in both codes at one resolution."""
+    """Print (and with ``--json`` write) T and R of the bend in both codes at one resolution; with
+    ``--extrapolate``, also at twice it, and each code's second-order extrapolation of T from the two."""
     import argparse
 
     from _common import write_json
@@ -147,37 +164,54 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="the 90° bend in Meep and in our FDTD, side by side")
     ap.add_argument("--resolution", type=int, default=10)
     ap.add_argument("--nfreq", type=int, default=11)
+    ap.add_argument("--extrapolate", action="store_true", help="also run 2x the resolution and extrapolate T")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    meep = {bent: meep_bend(args.resolution, bent, args.nfreq) for bent in (False, True)}
-    freqs = np.array(meep[False]["freqs"])
-    ours = {bent: sciml_bend(args.resolution, bent, freqs) for bent in (False, True)}
-    t_meep = np.array(meep[True]["out"]) / np.array(meep[False]["out"])
-    t_ours = ours[True]["out"] / ours[False]["out"]
-    r_meep = np.array(meep[True]["backward"]) / np.array(meep[False]["forward"])
-    r_ours = ours[True]["backward"] / ours[False]["forward"]
+    resolutions = (args.resolution, 2 * args.resolution) if args.extrapolate else (args.resolution,)
+    runs = {r: spectra(r, args.nfreq) for r in resolutions}
     rows = []
-    case = f"90-degree bend, resolution {args.resolution}"
-    for f, tm, to, rm, ro in zip(freqs, t_meep, t_ours, r_meep, r_ours):
-        print(f"f = {f:.4f} c/a   T meep {tm:.5f} ours {to:.5f} ({to / tm - 1:+.2%})   R meep {rm:.4f} ours {ro:.4f}")
-        rows.append(
-            {
-                "case": case,
-                "variant": f"T at f={f:.4f}",
-                "value": float(to),
-                "unit": "transmission",
-                "ratio_to": float(tm),
-            }
-        )
-        rows.append(
-            {
-                "case": case,
-                "variant": f"R at f={f:.4f}",
-                "value": float(ro),
-                "unit": "reflection",
-                "ratio_to": float(rm),
-            }
-        )
+    for r, spectrum in runs.items():
+        case = f"90-degree bend, resolution {r}"
+        for k, f in enumerate(spectrum["freqs"]):
+            (to, ro), (tm, rm) = ((spectrum["T"][i][k], spectrum["R"][i][k]) for i in (0, 1))
+            print(
+                f"res {r} f = {f:.4f} c/a   T meep {tm:.5f} ours {to:.5f} ({to / tm - 1:+.2%})   "
+                f"R meep {rm:.4f} ours {ro:.4f}"
+            )
+            rows.append(
+                {
+                    "case": case,
+                    "variant": f"T at f={f:.4f}",
+                    "value": float(to),
+                    "unit": "transmission",
+                    "ratio_to": float(tm),
+                }
+            )
+            rows.append(
+                {
+                    "case": case,
+                    "variant": f"R at f={f:.4f}",
+                    "value": float(ro),
+                    "unit": "reflection",
+                    "ratio_to": float(rm),
+                }
+            )
+    if args.extrapolate:
+        coarse, fine = (runs[r] for r in resolutions)
+        limits = [fine["T"][i] + (fine["T"][i] - coarse["T"][i]) / 3 for i in (0, 1)]  # second order
+        case = f"90-degree bend, T extrapolated from resolutions {resolutions[0]} and {resolutions[1]}"
+        for k, f in enumerate(fine["freqs"]):
+            lo, lm = limits[0][k], limits[1][k]
+            print(f"extrapolated f = {f:.4f} c/a   T meep {lm:.5f} ours {lo:.5f} ({lo / lm - 1:+.2%})")
+            rows.append(
+                {
+                    "case": case,
+                    "variant": f"T at f={f:.4f}",
+                    "value": float(lo),
+                    "unit": "transmission",
+                    "ratio_to": float(lm),
+                }
+            )
     if args.json:
         write_json(args.json, rows)
 

@@ -1,4 +1,5 @@
-"""A topology-optimisation design region on a 2-D Yee grid: density → filter → projection → permittivity.
+"""A topology-optimisation design region on a Yee grid: density → filter → projection → permittivity (a 2-D
+pattern; on a 3-D grid it is extruded through ``z_span``, a slab).
 
 The usual pipeline (Sigmund 2007; Wang, Lazarov & Sigmund 2011; Hammond et al., Opt. Express 29, 23916 (2021)):
 
@@ -69,6 +70,7 @@ class DesignRegion:
     eps_max: float
     filter_radius: float = 0.0
     eta: float = 0.5
+    z_span: tuple | None = None  # (k0, k1): on a 3-D grid, the cells along z the design is extruded over
 
     def check(self, grid: YeeGrid) -> None:
         """Clear errors for a region outside the grid or inside the CPML, or an empty permittivity range."""
@@ -83,6 +85,11 @@ class DesignRegion:
                     f"interior {low}..{grid.shape[ax] - high - 1} (grid {grid.shape}, CPML {grid.pml_cells} cells): "
                     "move or shrink it."
                 )
+        if self.z_span is not None and not (0 <= self.z_span[0] < self.z_span[1] <= grid.shape[2]):
+            raise ValueError(
+                f"the design region's z_span {self.z_span} must lie within the grid's {grid.shape[2]} cells along z "
+                "(0 <= k0 < k1 <= nz); it is the slab the 2-D design is extruded through."
+            )
         if not 0 < self.eps_min < self.eps_max:
             raise ValueError(f"need 0 < eps_min < eps_max, got {self.eps_min} and {self.eps_max}.")
         if not 0 < self.eta < 1:
@@ -95,15 +102,17 @@ class DesignRegion:
         return tanh_projection(conic_filter(x, self.filter_radius), beta, self.eta)
 
     def paint(self, eps: dict, rho: Tensor) -> dict:
-        """Component maps ``eps`` (``{"ex", "ey", "ez"}`` → ``[nx, ny, 1]``) with the region set to
-        ``ε_min + ρ (ε_max − ε_min)`` (out of place, differentiable in ``rho``)."""
+        """Component maps ``eps`` (``{"ex", "ey", "ez"}`` → ``[nx, ny, nz]``) with the region set to
+        ``ε_min + ρ (ε_max − ε_min)`` (out of place, differentiable in ``rho``): through every z cell, or the
+        ``z_span`` cells on a 3-D grid (a planar design etched through a slab)."""
         (i0, j0), (ni, nj) = self.lo, self.shape
         value = (self.eps_min + rho * (self.eps_max - self.eps_min))[..., None]
+        z = slice(None) if self.z_span is None else slice(*self.z_span)
         out = {}
         for c, m in eps.items():
             m = m.to(value.dtype)
             mask = torch.zeros_like(m, dtype=torch.bool)
-            mask[i0 : i0 + ni, j0 : j0 + nj] = True
+            mask[i0 : i0 + ni, j0 : j0 + nj, z] = True
             full = F.pad(value, (0, 0, j0, m.shape[1] - j0 - nj, i0, m.shape[0] - i0 - ni))
             out[c] = torch.where(mask, full, m)
         return out

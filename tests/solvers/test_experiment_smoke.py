@@ -105,6 +105,7 @@ TOY = {
         "inverse_scattering.frequency_stages=null",
     ],
     "fdtd_waveguide_bend": INVERSE_DESIGN_TOY,
+    "fdtd_waveguide_bend_3d": [*INVERSE_DESIGN_TOY[:2], "inverse_design.steps=60", "inverse_design.spectrum_points=2"],
     "fdtd_mode_converter": INVERSE_DESIGN_TOY,
     "fdtd_wavelength_demux": [*INVERSE_DESIGN_TOY, "inverse_design.gray_penalty_from_beta=4"],  # the penalty runs
     "fno_burgers": DATA

@@ -1,5 +1,6 @@
 """``sciml run experiment=fdtd_waveguide_bend | fdtd_mode_converter | fdtd_wavelength_demux``: topology optimisation
-of planar devices through the differentiable FDTD, on ceviche-challenges' device specifications.
+of planar devices through the differentiable FDTD, on ceviche-challenges' device specifications; and
+``fdtd_waveguide_bend_3d``, a bend etched through a silicon slab in 3-D (:class:`~solvers.fdtd.slab_device.SlabDevice`).
 
 The device (``photonic_device`` node) is ceviche-challenges' description in cells: waveguide boxes, the design region
 (``x_min, y_min, x_max, y_max``), ports with mode order and direction, wavelengths; ``targets`` lists the
@@ -26,13 +27,16 @@ from sciml.runs import finish_run, plot_fields, plot_lines, start_run
 from solvers.fdtd.design_region import DesignRegion, gray_indicator
 from solvers.fdtd.inverse_design import optimize_design
 from solvers.fdtd.planar_device import DevicePort, PlanarDevice
+from solvers.fdtd.slab_device import SlabDevice
 
 NM = 1e-9
 
 
 @dataclass(frozen=True)
 class DeviceSettings:
-    """A planar device in cells (ceviche-challenges' layout; defaults: its 2 µm × 2 µm waveguide bend)."""
+    """A planar device in cells (ceviche-challenges' layout; defaults: its 2 µm × 2 µm waveguide bend). With three
+    entries in ``shape`` it is a 3-D slab device: the guides and the design are cut through the z cells ``slab`` and
+    the ports' cross-sections span the z cells ``port_z``."""
 
     shape: tuple = (103, 103)
     cell_size_nm: float = 50.0
@@ -56,8 +60,16 @@ class DeviceSettings:
     outputs: tuple = ({"name": "out", "axis": 1, "index": 21, "centre": 55, "width": 34, "mode": 0, "direction": -1},)
     wavelengths_nm: tuple = (1550.0,)
     targets: tuple = (("out", 0),)  # (output name, wavelength index): their mean transmission is maximised
+    slab: tuple = ()  # 3-D only: (k0, k1), the slab's z cells
+    port_z: tuple = ()  # 3-D only: (k0, k1), the z cells of the ports' cross-sections
 
     def __post_init__(self):
+        if len(self.shape) not in (2, 3) or (len(self.shape) == 3 and (len(self.slab) != 2 or len(self.port_z) != 2)):
+            raise ValueError(
+                f"photonic_device.shape must be [nx, ny] (a planar device) or [nx, ny, nz] with slab: [k0, k1] and "
+                f"port_z: [k0, k1] (a 3-D slab device); got shape {self.shape}, slab {self.slab}, port_z "
+                f"{self.port_z}."
+            )
         check_range("cell_size_nm", self.cell_size_nm, low=0, low_open=True)
         check_range("filter_radius", self.filter_radius, low=0)
         if len(self.design) != 4:
@@ -76,22 +88,28 @@ class DeviceSettings:
                     f"wavelength index in 0..{len(self.wavelengths_nm) - 1}."
                 )
 
-    def build(self) -> PlanarDevice:
-        """The :class:`PlanarDevice` this describes."""
+    def build(self) -> PlanarDevice | SlabDevice:
+        """The :class:`PlanarDevice` (or, in 3-D, the :class:`SlabDevice`) this describes."""
         x0, y0, x1, y1 = (int(v) for v in self.design)
-        region = DesignRegion((x0, y0), (x1 - x0, y1 - y0), self.cladding_eps, self.slab_eps, self.filter_radius)
-        return PlanarDevice(
-            tuple(int(v) for v in self.shape),
-            self.cell_size_nm * NM,
-            int(self.pml_cells),
-            self.slab_eps,
-            self.cladding_eps,
-            tuple(tuple(int(v) for v in w) for w in self.waveguides),
-            region,
-            DevicePort(**self.source),
-            tuple(DevicePort(**o) for o in self.outputs),
-            tuple(w * NM for w in self.wavelengths_nm),
+        z_span = tuple(int(v) for v in self.slab) if len(self.shape) == 3 else None
+        region = DesignRegion(
+            (x0, y0), (x1 - x0, y1 - y0), self.cladding_eps, self.slab_eps, self.filter_radius, z_span=z_span
         )
+        common = {
+            "shape": tuple(int(v) for v in self.shape),
+            "cell_size": self.cell_size_nm * NM,
+            "pml_cells": int(self.pml_cells),
+            "slab_eps": self.slab_eps,
+            "cladding_eps": self.cladding_eps,
+            "waveguides": tuple(tuple(int(v) for v in w) for w in self.waveguides),
+            "design": region,
+            "source": DevicePort(**self.source),
+            "outputs": tuple(DevicePort(**o) for o in self.outputs),
+            "wavelengths": tuple(w * NM for w in self.wavelengths_nm),
+        }
+        if z_span is None:
+            return PlanarDevice(**common)
+        return SlabDevice(slab=z_span, port_z=tuple(int(v) for v in self.port_z), **common)
 
 
 @dataclass(frozen=True)
@@ -227,10 +245,14 @@ def run(cfg, out_dir="."):
     )
     with torch.no_grad():
         eps_final = device.permittivity(x, float("inf"))
-        ez = device.field(eps_final, device.frequencies[0], 4 * base)
+        field_map = device.field(eps_final, device.frequencies[0], 4 * base)
+    plane, what = (device.mid_slab, "|E| in the slab") if isinstance(device, SlabDevice) else (0, "|Ez|")
     plot_fields(
         out / "field.png",
-        {"εr (thresholded design)": eps_final["ez"][..., 0].numpy(), f"|Ez| at {spec.wavelengths_nm[0]:g} nm": ez},
+        {
+            "εr (thresholded design)": eps_final["ez"][..., plane].numpy(),
+            f"{what} at {spec.wavelengths_nm[0]:g} nm": field_map,
+        },
         cmap="magma",
     )
     np.save(out / "design.npy", hist.x)

@@ -87,6 +87,11 @@ def periodic_response(
             "longer period, a smaller k_parallel or shorter wavelengths."
         )
     nx = max(2, int(round(period / dx)))
+    if abs(nx * dx - period) > 1e-9 * period:
+        raise ValueError(
+            f"the period {period:.6g} m is not a whole number of cells of {dx:.6g} m (nearest {nx} cells = "
+            f"{nx * dx:.6g} m): the grid is one period wide, so pick dx = period / n."
+        )
     src_y = PML + GAP
     refl_y = src_y + 2 * GAP
     face_y = refl_y + 2 * GAP

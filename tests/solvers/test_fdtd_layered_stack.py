@@ -8,7 +8,7 @@ import pytest
 from physics.maxwell.thin_films import thin_film_rt
 from solvers.fdtd import YeeGrid
 from solvers.fdtd.layered_stack import oblique_stack_response
-from solvers.fdtd.periodic_response import bloch_line_source
+from solvers.fdtd.periodic_response import bloch_line_source, periodic_response
 
 
 def test_two_layer_stack_at_oblique_incidence_matches_transfer_matrices(float64):
@@ -46,6 +46,8 @@ def test_bloch_sources_refuse_grazing_angles_and_non_periodic_grids():
         oblique_stack_response([2.0], [10 * dx], [60 * dx], None, dx, k_parallel=2 * math.pi / (60 * dx))  # sin θ = 1
     with pytest.raises(ValueError, match="exactly one of period"):
         oblique_stack_response([2.0], [10 * dx], [60 * dx], 100 * dx, dx, k_parallel=1.0)
+    with pytest.raises(ValueError, match="whole number of cells"):
+        periodic_response(lambda y0: [], 10 * dx, [60 * dx], 100.5 * dx, dx, k_parallel=0.0)
     grid = YeeGrid((20, 20, 1), dx, ("pml", "pml", "periodic"), pml_cells=5)
     with pytest.raises(ValueError, match="periodic along x"):
         bloch_line_source(grid, 10, "ez", None)

@@ -89,6 +89,29 @@ def _device():
     return settings, settings.build()
 
 
+def refined(settings, n: int):
+    """The same device on cells ``n`` times smaller: every cell count and index times ``n``."""
+    from dataclasses import replace
+
+    if n == 1:
+        return settings
+    scale = lambda values: tuple(int(v) * n for v in values)
+    port = lambda p: {**p, "index": p["index"] * n, "centre": p["centre"] * n, "width": p["width"] * n}
+    return replace(
+        settings,
+        shape=scale(settings.shape),
+        cell_size_nm=settings.cell_size_nm / n,
+        pml_cells=settings.pml_cells * n,
+        slab=scale(settings.slab),
+        port_z=scale(settings.port_z),
+        waveguides=tuple(scale(w) for w in settings.waveguides),
+        design=scale(settings.design),
+        filter_radius=settings.filter_radius * n,
+        source=port(settings.source),
+        outputs=tuple(port(o) for o in settings.outputs),
+    )
+
+
 def l_bend(settings) -> np.ndarray:
     """The reference design: the two guides continued to their crossing, a square corner ``[ni, nj]``."""
     x0, y0, x1, y1 = settings.design
@@ -105,10 +128,22 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description="the 3-D slab bend's designs scored by our FDTD and by Meep")
     ap.add_argument("--design", required=True, help="design.npy of a `sciml run experiment=fdtd_waveguide_bend_3d`")
+    ap.add_argument(
+        "--refine", type=int, default=1, help="cells n times smaller than the experiment's (designs upsampled)"
+    )
+    ap.add_argument("--only", choices=("both", "optimised", "l_bend"), default="both")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    settings, device = _device()
-    optimised = device.design.density(torch.tensor(np.load(args.design)), float("inf")).numpy()
+    coarse, coarse_device = _device()
+    optimised = coarse_device.design.density(torch.tensor(np.load(args.design)), float("inf")).numpy()
+    settings = refined(coarse, args.refine)
+    device = settings.build()
+    designs = {
+        "optimised design, thresholded": np.kron(optimised, np.ones((args.refine, args.refine))),
+        "square-cornered L bend": l_bend(settings),
+    }
+    if args.only != "both":
+        designs = {k: v for k, v in designs.items() if ("L bend" in k) == (args.only == "l_bend")}
     spec = {
         "dx_um": settings.cell_size_nm / 1000,
         "shape": list(settings.shape),
@@ -129,7 +164,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec))
-        for name, rho in (("optimised design, thresholded", optimised), ("square-cornered L bend", l_bend(settings))):
+        for name, rho in designs.items():
             eps = device.design.paint({c: background for c in ("ex", "ey", "ez")}, torch.tensor(rho))
             with torch.no_grad():
                 ours = {k: float(v[0]) for k, v in device.transmissions(eps, steps).items()}
@@ -140,7 +175,7 @@ def main() -> None:
                 f"{name}: T ours {ours['out']:.4f} Meep {meep['T']:.4f}; R ours {ours['reflection']:.2e} "
                 f"Meep {meep['R']:.2e} (Meep {meep['seconds']:.0f} s)"
             )
-            case = f"3-D slab bend (fdtd_waveguide_bend_3d), {name}"
+            case = f"3-D slab bend (fdtd_waveguide_bend_3d), {name}, {settings.cell_size_nm:g} nm cells"
             for what, mine, theirs in (("T", ours["out"], meep["T"]), ("R", ours["reflection"], meep["R"])):
                 rows.append(
                     {"case": case, "variant": what, "value": mine, "unit": "power fraction", "ratio_to": theirs}

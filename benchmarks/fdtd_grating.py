@@ -19,7 +19,7 @@ import torch
 from meep_runner import run_meep
 
 from physics.maxwell import Block
-from solvers.fdtd.periodic_response import GAP, PML, periodic_response
+from solvers.fdtd.periodic_response import PML, line_rows, periodic_response
 
 PERIOD, WIDTH, HEIGHT, N_GLASS, ANGLE_DEG, LAMBDA_REF = 1.0, 0.5, 0.4, 1.5, 10.0, 0.8  # µm, degrees
 F_LO, F_HI = 1 / 0.9, 1 / 0.7  # c/µm: λ from 0.7 to 0.9 µm
@@ -66,10 +66,14 @@ if mp.am_master():
 
 def _layout(resolution: int) -> dict:
     """Our cell indices along y (periodic_response's layout) for the grating's height at ``resolution``."""
-    src = PML + GAP
-    refl, face = src + 2 * GAP, src + 4 * GAP
-    trans = face + int(math.ceil(HEIGHT * resolution)) + 2 * GAP
-    return {"src": src, "refl": refl, "face": face, "trans": trans, "ny": trans + GAP + PML}
+    rows = line_rows(HEIGHT * 1e-6, 1e-6 / resolution)
+    return {
+        "src": rows["source"],
+        "refl": rows["reflection"],
+        "face": rows["face"],
+        "trans": rows["transmission"],
+        "ny": rows["ny"],
+    }
 
 
 def k_parallel_per_um() -> float:

@@ -57,6 +57,21 @@ def bloch_line_source(grid: YeeGrid, row: int, component: str, profile) -> Distr
     return DistributedSource(pattern, profile, component)
 
 
+def line_rows(height: float, dx: float) -> dict[str, int]:
+    """The y cells of the layout (module notes): ``source``, ``reflection``, the structure's lit ``face``,
+    ``transmission``, and the grid's ``ny``, for a structure ``height`` (m) thick on cells of ``dx``."""
+    source = PML + GAP
+    face = source + 4 * GAP
+    transmission = face + int(math.ceil(height / dx)) + 2 * GAP
+    return {
+        "source": source,
+        "reflection": source + 2 * GAP,
+        "face": face,
+        "transmission": transmission,
+        "ny": transmission + GAP + PML,
+    }
+
+
 def periodic_response(
     structure: Callable[[float], list],
     height: float,
@@ -92,11 +107,8 @@ def periodic_response(
             f"the period {period:.6g} m is not a whole number of cells of {dx:.6g} m (nearest {nx} cells = "
             f"{nx * dx:.6g} m): the grid is one period wide, so pick dx = period / n."
         )
-    src_y = PML + GAP
-    refl_y = src_y + 2 * GAP
-    face_y = refl_y + 2 * GAP
-    trans_y = face_y + int(math.ceil(height / dx)) + 2 * GAP
-    ny = trans_y + GAP + PML
+    rows = line_rows(height, dx)
+    src_y, refl_y, face_y, trans_y, ny = (rows[k] for k in ("source", "reflection", "face", "transmission", "ny"))
     comp = "ez" if polarization == "s" else "hz"
     if k_parallel is None:
         grid = YeeGrid((nx, ny, 1), dx, ("periodic", "pml", "periodic"), pml_cells=PML)
@@ -129,4 +141,4 @@ def periodic_response(
     return {"R": reflectance, "T": transmittance, "angle": np.arcsin(sin_theta), "wavelength": lams}
 
 
-__all__ = ["periodic_response", "bloch_line_source"]
+__all__ = ["periodic_response", "bloch_line_source", "line_rows"]

@@ -26,6 +26,14 @@ from solvers.fdtd.simulation import run
 from solvers.fdtd.yee import coefficients
 
 
+def device_pulse(freqs, bandwidth: float) -> ModulatedGaussian:
+    """The source pulse of a device run: centred on the mean of ``freqs`` (Hz), ``bandwidth`` (relative) wide or
+    1.5× the spread of ``freqs``, whichever is wider."""
+    f0 = sum(freqs) / len(freqs)
+    spread = (max(freqs) - min(freqs)) / f0
+    return ModulatedGaussian(f0, max(bandwidth, 1.5 * spread) * f0)
+
+
 @dataclass(frozen=True)
 class DevicePort:
     """A waveguide port: plane ``index`` across ``axis``, ``width`` cells centred on ``centre``, mode ``mode``
@@ -100,10 +108,7 @@ class PlanarDevice:
         return self.design.paint({"ex": eps, "ey": eps, "ez": eps}, self.design.density(x, beta))
 
     def _profile(self, bandwidth: float) -> ModulatedGaussian:
-        freqs = self.frequencies
-        f0 = sum(freqs) / len(freqs)
-        spread = (max(freqs) - min(freqs)) / f0
-        return ModulatedGaussian(f0, max(bandwidth, 1.5 * spread) * f0)
+        return device_pulse(self.frequencies, bandwidth)
 
     def _steps(self, profile, steps: int | None, transits: int = 4) -> int:
         if steps:
@@ -172,4 +177,4 @@ class PlanarDevice:
         return out
 
 
-__all__ = ["PlanarDevice", "DevicePort"]
+__all__ = ["PlanarDevice", "DevicePort", "device_pulse"]

@@ -27,7 +27,7 @@ from solvers.fdtd.design_region import DesignRegion
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.mode_ports_3d import ModePort3D
 from solvers.fdtd.monitors import DFTMonitor
-from solvers.fdtd.planar_device import DevicePort
+from solvers.fdtd.planar_device import DevicePort, device_pulse
 from solvers.fdtd.simulation import run
 from solvers.fdtd.yee import coefficients
 
@@ -106,10 +106,7 @@ class SlabDevice:
         return int((8 * profile.width + transits * transit) / self.grid.time_step)
 
     def _profile(self, bandwidth: float) -> ModulatedGaussian:
-        freqs = self.frequencies
-        f0 = sum(freqs) / len(freqs)
-        spread = (max(freqs) - min(freqs)) / f0
-        return ModulatedGaussian(f0, max(bandwidth, 1.5 * spread) * f0)
+        return device_pulse(self.frequencies, bandwidth)
 
     @property
     def mid_slab(self) -> int:

@@ -6,7 +6,9 @@ and the transmission line inside the substrate. Two runs give the fluxes:
 
 - an incident-only run (vacuum everywhere) gives the incident flux at the reflection line;
 - the run with the structure gives the total field there; reflected = total − incident;
-- ``R = −Φ_reflected / Φ_incident`` and ``T = Φ_transmitted / Φ_incident``, each summed over all diffraction orders.
+- ``R = −Φ_reflected / Φ_incident`` and ``T = Φ_transmitted / Φ_incident``, each summed over all diffraction orders;
+  with the Bloch method the lines' fields are also split into the orders ``κ_m = k_x + 2πm/P``, giving each order's
+  ``R_m`` and ``T_m`` (:mod:`solvers.fdtd.diffraction_orders`).
 
 Two ways to light it (``polarization`` ``"s"``: E out of the plane of incidence, ``Ez``; ``"p"``: ``Hz``):
 
@@ -31,6 +33,7 @@ import numpy as np
 import torch
 
 from physics.maxwell import C0, Block, DistributedSource, Materials, ModulatedGaussian
+from solvers.fdtd.diffraction_orders import efficiencies_by_order
 from solvers.fdtd.grid import YeeGrid
 from solvers.fdtd.monitors import DFTMonitor, poynting_flux
 from solvers.fdtd.rasterize import rasterize
@@ -84,7 +87,9 @@ def periodic_response(
     steps: int | None = None,
     dtype=torch.float64,
 ) -> dict[str, np.ndarray]:
-    """``R``, ``T`` (all orders) and the incidence ``angle`` (rad) at each vacuum ``wavelength`` (m).
+    """``R``, ``T`` (all orders) and the incidence ``angle`` (rad) at each vacuum ``wavelength`` (m); with
+    ``k_parallel``, also each diffraction order's share (:func:`solvers.fdtd.diffraction_orders.efficiencies_by_order`:
+    ``orders``, ``R_orders`` and ``T_orders`` ``[n_wavelength, n_orders]``, their angles, and the evanescent rest).
 
     ``structure(y0)`` returns the objects of one period (``physics.maxwell`` primitives, x in ``[0, period)``) with
     the lit face at ``y = y0`` (m) and ``height`` (m) of structure below it, on the substrate ``n_out``; the cover is
@@ -138,7 +143,12 @@ def periodic_response(
     phi_in = poynting_flux(incident["reflection"], 1, dx, 2)
     reflectance = -(poynting_flux(reflected, 1, dx, 2) / phi_in).numpy()
     transmittance = (poynting_flux(total["transmission"], 1, dx, 2) / phi_in).numpy()
-    return {"R": reflectance, "T": transmittance, "angle": np.arcsin(sin_theta), "wavelength": lams}
+    out = {"R": reflectance, "T": transmittance, "angle": np.arcsin(sin_theta), "wavelength": lams}
+    if k_parallel is not None:  # one plane wave in: its diffraction orders are defined (module notes)
+        out.update(
+            efficiencies_by_order(reflected, total["transmission"], phi_in, dx, k_parallel, nx * dx, lams, 1.0, n_out)
+        )
+    return out
 
 
 __all__ = ["periodic_response", "bloch_line_source", "line_rows"]

@@ -23,6 +23,7 @@ _WHERE = {
     "lshape_mesh": "fem_poisson_p1",
     "solve_poisson_p1": "fem_poisson_p1",
     "LShapeFEMReference": "lshape_fem",
+    "lamellar_grating_orders": "lamellar_grating_rcwa",
     "MaxwellFDTDReference": "maxwell_fdtd_reference",
     "point_source_fields": "maxwell_point_source_exact",
     "StarState": "riemann_exact",
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from solvers.reference.cylinder_wake_reference import CylinderWakeReference
     from solvers.reference.exact import ExactSolution
     from solvers.reference.fem_poisson_p1 import boundary_nodes, lshape_mesh, solve_poisson_p1
+    from solvers.reference.lamellar_grating_rcwa import lamellar_grating_orders
     from solvers.reference.lshape_fem import LShapeFEMReference
     from solvers.reference.maxwell_fdtd_reference import MaxwellFDTDReference
     from solvers.reference.maxwell_point_source_exact import point_source_fields
@@ -74,4 +76,5 @@ __all__ = [
     "lshape_mesh",
     "solve_poisson_p1",
     "boundary_nodes",
+    "lamellar_grating_orders",
 ]

@@ -210,7 +210,7 @@ def bend_rows(resolution: int, precisions: list[str], threads: int, meep_cmd, me
     ok, why = meep_available()
     if ok:
         try:
-            meep = meep_bend(resolution, True, nfreq=11, command=meep_cmd, env=meep_env)
+            meep = meep_bend(resolution, True, nfreq=11, command=meep_cmd, env=meep_env, geometry="blocks")
         except RuntimeError as err:  # e.g. Debian's MPI build has no MPB, so no eigenmode source
             ok, why = False, f"Meep ({meep_mode}) could not run this case: {' '.join(str(err).splitlines()[1:2])}"
     if meep is not None:

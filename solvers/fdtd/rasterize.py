@@ -51,9 +51,33 @@ def _distance(obj, points: Tensor, grid: YeeGrid) -> Tensor:
     return obj.signed_distance(p)
 
 
-def _indicator(obj, points: Tensor, grid: YeeGrid, ramp: float | None) -> Tensor:
-    """``obj``'s (smoothed) indicator at ``points`` ``[..., 3]``: 1 inside, 0 outside, a ramp of width ``ramp``."""
-    d = _distance(obj, points, grid)
+def _same_material_runs(objects) -> list[list]:
+    """``objects`` cut into runs of consecutive objects of one plain (not differentiated) permittivity."""
+
+    def plain(eps):
+        return not (isinstance(eps, Tensor) and (eps.requires_grad or eps.numel() != 1))
+
+    def value(eps):
+        return eps.item() if isinstance(eps, Tensor) else eps
+
+    runs: list[list] = []
+    for obj in objects:
+        last = runs[-1][-1] if runs else None
+        if last is not None and plain(obj.eps) and plain(last.eps) and value(obj.eps) == value(last.eps):
+            runs[-1].append(obj)
+        else:
+            runs.append([obj])
+    return runs
+
+
+def _indicator(run: list, points: Tensor, grid: YeeGrid, ramp: float | None) -> Tensor:
+    """The (smoothed) indicator of the union of ``run`` (objects of one material) at ``points`` ``[..., 3]``: 1
+    inside, 0 outside, a ramp of width ``ramp``. The union's signed distance is the least of the objects' (exact
+    outside), so faces that two objects share are ramped once: blending their ramps one after the other would
+    count such a face twice (a joint of two blocks would come out denser than either)."""
+    d = _distance(run[0], points, grid)
+    for obj in run[1:]:
+        d = torch.minimum(d, _distance(obj, points, grid))
     if ramp is None:
         return (d < 0).to(points.dtype)
     # the integral of a hat of half-width ``ramp``: C¹ in the shape parameters, and since hats at the sub-sample
@@ -65,12 +89,13 @@ def _indicator(obj, points: Tensor, grid: YeeGrid, ramp: float | None) -> Tensor
 def _eps_at(objects, background, points, grid, ramp):
     """``ε`` and ``1/ε`` at ``points``, each blended linearly in the indicators: inside a ramp a sub-sample is
     a mixture of materials, and the mixture's ``1/ε`` is the mixture of ``1/ε`` (not ``1/`` the mixed ``ε``),
-    so the harmonic mean keeps its second-order accuracy."""
+    so the harmonic mean keeps its second-order accuracy. Consecutive objects of one material blend as their
+    union (:func:`_indicator`)."""
     bg = torch.as_tensor(background, dtype=points.dtype, device=points.device)
     eps, inv = bg.expand(points.shape[:-1]), (1 / bg).expand(points.shape[:-1])
-    for obj in objects:
-        h = _indicator(obj, points, grid, ramp)
-        value = torch.as_tensor(obj.eps, dtype=points.dtype, device=points.device)
+    for run in _same_material_runs(objects):
+        h = _indicator(run, points, grid, ramp)
+        value = torch.as_tensor(run[0].eps, dtype=points.dtype, device=points.device)
         eps, inv = eps + h * (value - eps), inv + h * (1 / value - inv)
     return eps, inv
 

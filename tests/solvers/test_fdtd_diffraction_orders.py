@@ -20,9 +20,9 @@ LAMBDAS = np.array([0.7, 0.8, 0.9])  # µm; P = 1 µm, so 4 or 5 orders propagat
 @pytest.mark.parametrize("pol", ["s", "p"])
 def test_each_order_converges_at_second_order_to_rcwa(float64, pol):
     """Resolutions 20 and 40 (cells per µm): each order's efficiency approaches RCWA's at second order. Measured
-    largest deviations over orders and wavelengths: s 1.2e-2 at 20, 2.7e-3 at 40, 1.8e-3 extrapolated; p 1.6e-2,
-    3.4e-3, 8.0e-4. The orders also add up to the total R and T of the line fluxes (Parseval), with what is left
-    in the evanescent orders below 1e-5."""
+    largest deviations over orders and wavelengths: s 1.1e-2 at 20, 2.7e-3 at 40, 1.8e-3 extrapolated; p 1.6e-2,
+    3.3e-3, 8.7e-4. The orders also add up to the total R and T of the line fluxes (Parseval), with what is left
+    in the evanescent orders below 3e-5 (measured 8.8e-6)."""
     runs = {r: sciml_grating(r, pol, 1 / LAMBDAS) for r in (20, 40)}
     worst = {20: 0.0, 40: 0.0, "limit": 0.0}
     for i, lam in enumerate(LAMBDAS):
@@ -40,7 +40,7 @@ def test_each_order_converges_at_second_order_to_rcwa(float64, pol):
         for what in ("R", "T"):
             total = run[f"{what}_orders"].sum(1) + run[f"{what}_evanescent"]
             assert np.abs(total - run[what]).max() < 1e-9
-            assert np.abs(run[f"{what}_evanescent"]).max() < 1e-5
+            assert np.abs(run[f"{what}_evanescent"]).max() < 3e-5
 
 
 def test_order_fluxes_split_a_sum_of_plane_waves_exactly():

@@ -27,6 +27,27 @@ def test_rasterized_area_and_later_objects_override(float64):
     assert set(torch.unique(stair["ez"]).tolist()) == {1.0, 5.0}
 
 
+def test_objects_of_one_material_that_share_a_face_rasterise_as_their_union(float64):
+    """Two blocks of one ε, overlapping and with faces in common (a waveguide bend's two arms), give the same
+    smoothed ε as one block of their union: the shared faces are not counted twice (before, the edge pixels of the
+    joint came out 3.7 % denser, a 2.4 % error in the bend's transmission against Meep at resolution 10). Another
+    material on top still overrides."""
+    g = YeeGrid((40, 30, 1), 0.1, ("pec", "pec", "periodic"))
+    whole = rasterize(g, [Block((2.0, 1.5, 0), (2.0, 1.0, math.inf), eps=12.0)])
+    left, right = (
+        Block((1.75, 1.5, 0), (1.5, 1.0, math.inf), eps=12.0),
+        Block((2.5, 1.5, 0), (1.0, 1.0, math.inf), eps=12.0),
+    )
+    for parts in ([left, right], [right, left]):
+        split = rasterize(g, parts)
+        for comp in ("ex", "ey", "ez"):
+            assert torch.allclose(split[comp], whole[comp], atol=1e-12, rtol=0), comp
+    edge = whole["ez"][20, 10, 0].item()  # on the face y = 1.0: half the pixel inside
+    assert abs(edge - 6.5) < 1e-12
+    mixed = rasterize(g, [left, right, Block((2.0, 1.5, 0), (0.6, 0.6, math.inf), eps=2.0)])
+    assert mixed["ez"][20, 15, 0].item() == 2.0 and mixed["ez"][12, 15, 0].item() == 12.0
+
+
 def _cavity_frequency_exact(a, b, eps2, length, guess):
     """The PEC cavity [0, length] with a slab eps2 on [a, b]: the TM mode nearest ``guess`` (transfer matrices)."""
 

@@ -104,6 +104,7 @@ TOY = {
         "inverse_scattering.iterations=2",
         "inverse_scattering.frequency_stages=null",
     ],
+    "fdtd_grating": ["grating.resolution=10", "grating.wavelengths=2", "grating.rcwa_harmonics=5"],
     "fdtd_waveguide_bend": INVERSE_DESIGN_TOY,
     "fdtd_waveguide_bend_3d": [*INVERSE_DESIGN_TOY[:2], "inverse_design.steps=60", "inverse_design.spectrum_points=2"],
     "fdtd_mode_converter": INVERSE_DESIGN_TOY,

@@ -1,6 +1,7 @@
 """Diffraction orders of a Bloch-periodic FDTD run (periodic_response's per-order R_m and T_m) against RCWA, a
 different method (Fourier modes, no grid), on a glass binary grating lit at 10°."""
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -9,7 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from sciml.config import SettingError
 from solvers.fdtd.diffraction_orders import order_fluxes
+from solvers.fdtd.experiments.grating import GratingSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from fdtd_grating import rcwa_orders, richardson, sciml_grating
@@ -60,3 +63,24 @@ def test_order_fluxes_split_a_sum_of_plane_waves_exactly():
     assert flux[0, others].abs().max() < 1e-12
     with pytest.raises(ValueError, match="ez and hx"):
         order_fluxes({"ez": line["ez"]}, dx, k_x)
+
+
+def test_the_grating_experiment_checks_itself_and_fails_on_a_broken_energy_balance(tmp_path):
+    """``sciml run experiment=fdtd_grating``: its FDTD orders agree with its RCWA orders, the table and plot are
+    written; a balance tolerance no run can meet ends the run with exit 2 and the reason; a period that is not a
+    whole number of cells is refused before anything runs."""
+    from sciml.cli.main import main as cli
+
+    common = ["experiment=fdtd_grating", "grating.wavelengths=3", "grating.resolution=20", "grating.polarizations=p"]
+    code = cli(["run", *common, "trainer.progress_bar=false", f"hydra.run.dir={tmp_path / 'ok'}"])
+    assert code == 0
+    metrics = json.loads((tmp_path / "ok" / "metrics.json").read_text())
+    assert metrics["p"]["max_abs_deviation_from_rcwa"] < 2.5e-2  # resolution 20: measured 1.6e-2
+    assert metrics["p"]["energy_balance_max_error"] < 2e-3
+    assert (tmp_path / "ok" / "orders.png").stat().st_size > 0
+    rows = (tmp_path / "ok" / "efficiencies.csv").read_text().splitlines()
+    assert rows[0].startswith("polarization,wavelength_um,side,order") and len(rows) > 10
+    code = cli(["run", *common, "grating.balance_tolerance=1e-9", f"hydra.run.dir={tmp_path / 'bad'}"])
+    assert code == 2 and "R + T" in (tmp_path / "bad" / "FAILED.txt").read_text()
+    with pytest.raises(SettingError, match="whole number of cells"):
+        GratingSettings(period_um=1.1, resolution=15)

@@ -5,7 +5,15 @@
         --json benchmarks/results/inverse_design_3d_meep.json
 
 Both codes score two designs on the device of the experiment's config, at its 50 nm cells: the optimised one
-(thresholded) and a plain square-cornered L bend as a reference. Ours: :class:`solvers.fdtd.slab_device.SlabDevice`
+(thresholded) and a plain square-cornered L bend as a reference. Each reports the power in the output guide's
+fundamental mode (T) and the net power through the output port over that through the incident monitor
+(``flux out / flux in``).
+
+``--staircase`` gives Meep exactly our voxels: no subpixel smoothing, faces nudged so that nodes on them fall on
+our side, the design as blocks, and one more cladding cell in z when the count is odd (Meep's E nodes then sit on
+ours instead of half a cell off). The two codes then step the same discrete structure (checked node by node with
+``get_chi1inv``), and what differs is how each splits the transmitted power into modes: ours with the mode of
+the Yee cross-section, Meep's with MPB's. Ours: :class:`solvers.fdtd.slab_device.SlabDevice`
 with runs 4x the optimiser's. Meep: blocks for the slab guides, the design as a ``MaterialGrid`` (each of our cells
 upsampled 4x so its edges stay at the cell faces), eigenmode source and mode monitors (MPB, ``EVEN_Z``: the
 quasi-TE mode) on the same planes, run until the field at the output decays to 1e-6. Our cell ``(i, j, k)`` is the
@@ -34,19 +42,44 @@ import meep as mp
 out, spec_path, rho_path = sys.argv[1], sys.argv[2], sys.argv[3]
 s = json.load(open(spec_path)); rho = np.load(rho_path)
 dx = s["dx_um"]; NX, NY, NZ = s["shape"]
+if s["staircase"] and NZ % 2:
+    NZ += 1  # with an odd count Meep's E nodes sit at our half-integer z: one more cladding cell puts them on ours
 P = lambda x, y, z: mp.Vector3((x - NX / 2) * dx, (y - NY / 2) * dx, (z - NZ / 2) * dx)
 slab, clad = mp.Medium(epsilon=s["slab_eps"]), mp.Medium(epsilon=s["cladding_eps"])
-z0, z1 = s["slab"][0] - 0.5, s["slab"][1] - 0.5
-zc, tz = (z0 + z1) / 2, (z1 - z0) * dx
-geometry = [mp.Block(mp.Vector3((i1 - i0) * dx, (j1 - j0) * dx, tz), center=P((i0 + i1) / 2, (j0 + j1) / 2, zc),
-                     material=slab) for i0, i1, j0, j1 in s["waveguides"]]
-x0, y0, x1, y1 = s["design"]
+staircase = s["staircase"]
 up = 4
-weights = np.kron(rho, np.ones((up, up)))[:, :, None]
-grid = mp.MaterialGrid(mp.Vector3(weights.shape[0], weights.shape[1], 0), clad, slab, weights=weights,
-                       do_averaging=False)
-geometry.append(mp.Block(mp.Vector3((x1 - x0) * dx, (y1 - y0) * dx, tz), center=P((x0 + x1) / 2, (y0 + y1) / 2, zc),
-                         material=grid))
+# staircase: no smoothing, and every E node takes the value of our voxel (i, j, k) = [i, i+1) x [j, j+1) x [k-1/2,
+# k+1/2): faces nudged so that nodes on them fall on our side
+tiny = 1e-4 if staircase else 0.0
+if staircase and not np.all((rho == 0) | (rho == 1)):
+    sys.exit("the staircase comparison takes a binary design (threshold it first)")
+z0, z1 = s["slab"][0] - 0.5 + tiny, s["slab"][1] - 0.5 + tiny
+zc, tz = (z0 + z1) / 2, (z1 - z0) * dx
+geometry = [mp.Block(mp.Vector3((i1 - i0) * dx, (j1 - j0) * dx, tz),
+                     center=P((i0 + i1) / 2 - tiny, (j0 + j1) / 2 - tiny, zc), material=slab)
+            for i0, i1, j0, j1 in s["waveguides"]]
+x0, y0, x1, y1 = s["design"]
+if staircase:
+    # a binary design as slab blocks, one per run of solid cells along y: sampled without smoothing, every node
+    # takes its voxel's value (checked node by node against ours with get_chi1inv)
+    for i in range(rho.shape[0]):
+        j = 0
+        while j < rho.shape[1]:
+            if rho[i, j] == 1:
+                k = j
+                while k < rho.shape[1] and rho[i, k] == 1:
+                    k += 1
+                geometry.append(mp.Block(mp.Vector3(dx, (k - j) * dx, tz),
+                                         center=P(x0 + i + 0.5 - tiny, y0 + (j + k) / 2 - tiny, zc), material=slab))
+                j = k
+            else:
+                j += 1
+else:
+    weights = np.kron(rho, np.ones((up, up)))[:, :, None]
+    grid = mp.MaterialGrid(mp.Vector3(weights.shape[0], weights.shape[1], 0), clad, slab, weights=weights,
+                           do_averaging=False)
+    geometry.append(mp.Block(mp.Vector3((x1 - x0) * dx, (y1 - y0) * dx, tz),
+                             center=P((x0 + x1) / 2, (y0 + y1) / 2, zc), material=grid))
 pz0, pz1 = s["port_z"]
 zmid, hz = (pz0 + pz1 - 1) / 2, (pz1 - pz0) * dx
 
@@ -62,16 +95,21 @@ centre, size = region(s["source"])
 src = mp.EigenModeSource(mp.GaussianSource(fcen, fwidth=0.15 * fcen), center=centre, size=size, eig_band=1,
                          eig_parity=mp.EVEN_Z, eig_match_freq=True)
 sim = mp.Simulation(cell_size=mp.Vector3(NX * dx, NY * dx, NZ * dx), resolution=round(1 / dx), geometry=geometry,
-                    sources=[src], boundary_layers=[mp.PML(s["pml_cells"] * dx)], default_material=clad, Courant=0.5)
+                    sources=[src], boundary_layers=[mp.PML(s["pml_cells"] * dx)], default_material=clad, Courant=0.5,
+                    eps_averaging=not staircase)
 m_in = sim.add_mode_monitor(fcen, 0, 1, mp.ModeRegion(*region(s["source"], 2)))
 m_out = sim.add_mode_monitor(fcen, 0, 1, mp.ModeRegion(*region(s["output"])))
+f_in = sim.add_flux(fcen, 0, 1, mp.FluxRegion(*region(s["source"], 2)))
+f_out = sim.add_flux(fcen, 0, 1, mp.FluxRegion(*region(s["output"])))
 t = time.time()
 sim.run(until_after_sources=mp.stop_when_fields_decayed(50, mp.Ey, region(s["output"])[0], 1e-6))
 a_in = sim.get_eigenmode_coefficients(m_in, [1], eig_parity=mp.EVEN_Z).alpha[0, 0]
 a_out = sim.get_eigenmode_coefficients(m_out, [1], eig_parity=mp.EVEN_Z).alpha[0, 0]
 k_in, k_out = (0, 1) if s["source"]["direction"] > 0 else (1, 0)
 k_t = 0 if s["output"]["direction"] > 0 else 1
+sign_in, sign_out = s["source"]["direction"], s["output"]["direction"]
 result = {"T": abs(a_out[k_t]) ** 2 / abs(a_in[k_in]) ** 2, "R": abs(a_in[k_out]) ** 2 / abs(a_in[k_in]) ** 2,
+          "T_flux": (sign_out * mp.get_fluxes(f_out)[0]) / (sign_in * mp.get_fluxes(f_in)[0]),
           "seconds": time.time() - t, "version": mp.__version__}
 if mp.am_master():
     json.dump(result, open(out, "w"))
@@ -122,6 +160,33 @@ def l_bend(settings) -> np.ndarray:
     return rho
 
 
+def our_scores(device, eps: dict, steps: int) -> dict:
+    """Our forward run of ``device``: the fundamental mode's ``out`` and ``reflection`` powers over the launched
+    one (as :meth:`SlabDevice.transmissions` reports them), and ``T_flux``, the net power through the output port
+    over the net power through the incident monitor (what Meep's flux regions on the same planes give)."""
+    from physics.maxwell import Materials
+    from solvers.fdtd import coefficients, run
+
+    grid, freqs = device.grid, device.frequencies
+    spec, out_spec = device.source, device.outputs[0]
+    incident, out = device.port(spec, 2, "incident"), device.port(out_spec)
+    sources = device.port(spec).source(eps, grid, device._profile(0.1), freqs[0], spec.mode, spec.direction)
+    co = coefficients(grid, Materials(eps_r=eps), dtype=torch.float64)
+    with torch.no_grad():
+        rec = run(co, steps, sources, [incident.monitor(freqs), out.monitor(freqs)]).dft
+    c_in = incident.coefficients(rec["incident"], eps, grid, freqs, spec.mode)
+    c_out = out.coefficients(rec[out.name], eps, grid, freqs, out_spec.mode)
+    ahead, back = ("forward", "backward") if spec.direction > 0 else ("backward", "forward")
+    launched = float(c_in[ahead].abs()[0] ** 2)
+    flux_in = spec.direction * float(incident.flux(rec["incident"], grid)[0])
+    flux_out = out_spec.direction * float(out.flux(rec[out.name], grid)[0])
+    return {
+        "out": float(c_out["forward" if out_spec.direction > 0 else "backward"].abs()[0] ** 2) / launched,
+        "reflection": float(c_in[back].abs()[0] ** 2) / launched,
+        "T_flux": flux_out / flux_in,
+    }
+
+
 def main() -> None:
     """Score the optimised design and the L bend in both codes; print and write the rows."""
     from _common import write_json
@@ -132,6 +197,11 @@ def main() -> None:
         "--refine", type=int, default=1, help="cells n times smaller than the experiment's (designs upsampled)"
     )
     ap.add_argument("--only", choices=("both", "optimised", "l_bend"), default="both")
+    ap.add_argument(
+        "--staircase",
+        action="store_true",
+        help="Meep without subpixel smoothing, on exactly our voxels (the same discrete structure in both codes)",
+    )
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     coarse, coarse_device = _device()
@@ -157,6 +227,7 @@ def main() -> None:
         "source": dict(settings.source),
         "output": dict(settings.outputs[0]),
         "wavelength_um": settings.wavelengths_nm[0] / 1000,
+        "staircase": args.staircase,
     }
     background = device.background()
     steps = 4 * device.default_steps()
@@ -166,17 +237,24 @@ def main() -> None:
         spec_path.write_text(json.dumps(spec))
         for name, rho in designs.items():
             eps = device.design.paint({c: background for c in ("ex", "ey", "ez")}, torch.tensor(rho))
-            with torch.no_grad():
-                ours = {k: float(v[0]) for k, v in device.transmissions(eps, steps).items()}
+            ours = our_scores(device, eps, steps)
             rho_path = Path(tmp) / "rho.npy"
             np.save(rho_path, rho)
             meep = run_meep(MEEP_SLAB_DEVICE, [spec_path, rho_path])
             print(
                 f"{name}: T ours {ours['out']:.4f} Meep {meep['T']:.4f}; R ours {ours['reflection']:.2e} "
-                f"Meep {meep['R']:.2e} (Meep {meep['seconds']:.0f} s)"
+                f"Meep {meep['R']:.2e}; flux out / flux in ours {ours['T_flux']:.4f} Meep {meep['T_flux']:.4f} "
+                f"(Meep {meep['seconds']:.0f} s)"
             )
             case = f"3-D slab bend (fdtd_waveguide_bend_3d), {name}, {settings.cell_size_nm:g} nm cells"
-            for what, mine, theirs in (("T", ours["out"], meep["T"]), ("R", ours["reflection"], meep["R"])):
+            if args.staircase:
+                case += ", Meep on our voxels without smoothing"
+            pairs = (
+                ("T", ours["out"], meep["T"]),
+                ("R", ours["reflection"], meep["R"]),
+                ("flux out / flux in", ours["T_flux"], meep["T_flux"]),
+            )
+            for what, mine, theirs in pairs:
                 rows.append(
                     {"case": case, "variant": what, "value": mine, "unit": "power fraction", "ratio_to": theirs}
                 )

@@ -167,13 +167,23 @@ def _wait_for(path, timeout=120):
     return False
 
 
+# 3000 steps: the signal sent at step 40 must land mid-training even when the machine is slow to poll
+# (1000 steps once finished before a SIGINT arrived)
+INTERRUPTED = [*SHORT, "optimizer.steps=3000", "trainer.checkpoint.save_checkpoint_steps=20", "seed=3"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The metrics of the run the interrupted ones must reproduce (the same for every signal: run once)."""
+    tmp_path = tmp_path_factory.mktemp("uninterrupted")
+    straight = _cli("run", *INTERRUPTED, f"hydra.run.dir={tmp_path / 'straight'}", cwd=tmp_path)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    return json.loads((tmp_path / "straight" / "metrics.json").read_text())
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp_path, sig):
-    # 3000 steps: the signal sent at step 40 must land mid-training even when the machine is slow to poll
-    # (1000 steps once finished before a SIGINT arrived)
-    args = [*SHORT, "optimizer.steps=3000", "trainer.checkpoint.save_checkpoint_steps=20", "seed=3"]
-    straight = _cli("run", *args, f"hydra.run.dir={tmp_path / 'straight'}", cwd=tmp_path)
-    assert straight.returncode == 0
+def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp_path, sig, uninterrupted):
+    args = INTERRUPTED
     proc = subprocess.Popen(
         [sys.executable, "-m", "sciml.cli.main", "run", *args, f"hydra.run.dir={tmp_path / 'cut'}"],
         cwd=tmp_path,
@@ -193,7 +203,7 @@ def test_an_interrupted_run_says_where_to_resume_and_resumes_bit_identically(tmp
     ckpt = failed.split("resume_from=")[1].split("`")[0]
     resumed = _cli("run", *args, f"resume_from={ckpt}", f"hydra.run.dir={tmp_path / 'resumed'}", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    a = json.loads((tmp_path / "straight" / "metrics.json").read_text())
+    a = uninterrupted
     b = json.loads((tmp_path / "resumed" / "metrics.json").read_text())
     assert a["final_loss"] == b["final_loss"] and a["rel_l2"] == b["rel_l2"]  # bit-identical on CPU
 

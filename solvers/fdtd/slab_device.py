@@ -134,11 +134,14 @@ class SlabDevice:
         dtype=torch.float64,
         bandwidth: float = 0.1,
         gradient: str = "adjoint",
+        fluxes: bool = False,
     ) -> dict[str, Tensor]:
         """``{output name: [n_wavelengths]}`` power transmissions into each output's mode, and ``"reflection"``
         (back into the source mode), differentiable in ``eps`` on the design region by the adjoint method (the
         arguments of :meth:`PlanarDevice.transmissions`; ``checkpoint_every`` is unused, and autograd through a 3-D
-        run is refused: it would hold every step)."""
+        run is refused: it would hold every step). ``fluxes`` adds ``"<output>_flux"``: the net power through each
+        output port over the net power through the incident monitor, all modes and radiation in the ports
+        included (what a flux region on the same planes reports)."""
         if gradient != "adjoint":
             raise ValueError(
                 f"slab devices take gradient='adjoint' (two forward-cost runs), got {gradient!r}: autograd through "
@@ -160,9 +163,12 @@ class SlabDevice:
         c_in = incident.coefficients(rec["incident"], frozen, grid, freqs, self.source.mode)
         launched = c_in[forward].abs() ** 2
         out = {"reflection": c_in[backward].abs() ** 2 / launched}
+        flux_in = self.source.direction * incident.flux(rec["incident"], grid)
         for spec, port in zip(self.outputs, outputs):
             c = port.coefficients(rec[port.name], frozen, grid, freqs, spec.mode)
             out[spec.name] = c["forward" if spec.direction > 0 else "backward"].abs() ** 2 / launched
+            if fluxes:
+                out[f"{spec.name}_flux"] = spec.direction * port.flux(rec[port.name], grid) / flux_in
         return out
 
 

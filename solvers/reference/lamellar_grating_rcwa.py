@@ -84,6 +84,11 @@ def lamellar_grating_orders(
             f"need period > 0, wavelength > 0, depth >= 0 and 0 <= ridge_width <= period; got period={period}, "
             f"wavelength={wavelength}, depth={depth}, ridge_width={ridge_width}."
         )
+    if not all(isinstance(n, (int, float)) and n >= 1 for n in (n_in, n_out)):
+        raise ValueError(
+            f"n_in and n_out must be real indices >= 1 (transparent cover and substrate, where each order's power is "
+            f"defined), got {n_in!r} and {n_out!r}; put an absorber in the grating layer (complex eps_ridge)."
+        )
     if harmonics < 1:
         raise ValueError(f"harmonics (M, orders −M … M) must be >= 1, got {harmonics}.")
     n = 2 * harmonics + 1

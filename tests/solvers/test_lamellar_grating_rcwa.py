@@ -64,5 +64,7 @@ def test_the_angles_follow_the_grating_equation_and_bad_input_is_refused():
         lamellar_grating_orders(0.7, 1.0, 0.4, 0.5, 2.25, polarization="te")
     with pytest.raises(ValueError, match="ridge_width"):
         lamellar_grating_orders(0.7, 1.0, 0.4, 1.5, 2.25)
+    with pytest.raises(ValueError, match="n_in and n_out must be real"):
+        lamellar_grating_orders(0.7, 1.0, 0.4, 0.5, 2.25, n_out=1.5 + 0.1j)
     with pytest.raises(ValueError, match="harmonics"):
         lamellar_grating_orders(0.7, 1.0, 0.4, 0.5, 2.25, harmonics=0)

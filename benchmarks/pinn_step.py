@@ -332,10 +332,10 @@ def main() -> None:
                     first = facts.setdefault(v, {}).setdefault("first_step_seconds", [])
                     first.append(res.pop("first_step_seconds"))
                     facts[v].update(res)
-        base = summarize(samples["deepxde"])["median"] if "deepxde" in samples else None
-        # the fastest steps: a co-tenant slows a Python-dispatched step (DeepXDE) more than a fused one, which
+        peer = summarize(samples["deepxde"]) if "deepxde" in samples else {}
+        # the fastest steps too: a co-tenant slows a Python-dispatched step (DeepXDE) more than a fused one, which
         # inflates the ratio of medians on a busy host; the ratio of minima is the one it disturbs least
-        base_min = summarize(samples["deepxde"])["min"] if "deepxde" in samples else None
+        base, base_min = peer.get("median"), peer.get("min")
         eager = summarize(samples["sciml_pynative_taylor"])["median"] if "sciml_pynative_taylor" in samples else None
         for v in a.variants.split(","):
             if v not in samples:

@@ -163,7 +163,8 @@ class SlabDevice:
         c_in = incident.coefficients(rec["incident"], frozen, grid, freqs, self.source.mode)
         launched = c_in[forward].abs() ** 2
         out = {"reflection": c_in[backward].abs() ** 2 / launched}
-        flux_in = self.source.direction * incident.flux(rec["incident"], grid)
+        if fluxes:
+            flux_in = self.source.direction * incident.flux(rec["incident"], grid)
         for spec, port in zip(self.outputs, outputs):
             c = port.coefficients(rec[port.name], frozen, grid, freqs, spec.mode)
             out[spec.name] = c["forward" if spec.direction > 0 else "backward"].abs() ** 2 / launched

@@ -27,6 +27,7 @@ with ``g = 1`` (s) or ``n²`` (p). Lossless gratings give ``Σ R_m + Σ T_m = 1`
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -84,7 +85,7 @@ def lamellar_grating_orders(
             f"need period > 0, wavelength > 0, depth >= 0 and 0 <= ridge_width <= period; got period={period}, "
             f"wavelength={wavelength}, depth={depth}, ridge_width={ridge_width}."
         )
-    if not all(isinstance(n, (int, float)) and n >= 1 for n in (n_in, n_out)):
+    if not all(isinstance(n, numbers.Real) and n >= 1 for n in (n_in, n_out)):  # numpy's real scalars too
         raise ValueError(
             f"n_in and n_out must be real indices >= 1 (transparent cover and substrate, where each order's power is "
             f"defined), got {n_in!r} and {n_out!r}; put an absorber in the grating layer (complex eps_ridge)."
